@@ -1,0 +1,201 @@
+//! The subcommands of API.md. Each opens the database (migrations and the
+//! default site run first), calls services, prints, and returns an exit code.
+
+use std::io::Write;
+use std::net::TcpListener;
+
+use crate::app::AppState;
+use crate::config::{AppConfig, Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use crate::db::DbConn;
+use crate::error::ServiceError;
+use crate::services::{accounts, bootstrap, demo, maintenance};
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let serve_args = match &command {
+        Command::Serve(a) => a.clone(),
+        _ => ServeArgs {
+            pool_size: 2,
+            ..ServeArgs::default()
+        },
+    };
+    let config = AppConfig::new(&cli.database_url, &serve_args);
+    let state = match AppState::open(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut conn = match state.pool.get() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: database: {e}");
+            return 2;
+        }
+    };
+    if let Err(e) = bootstrap::ensure_defaults(&mut conn) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    let result = match command {
+        Command::Serve(args) => {
+            drop(conn);
+            return serve(state, &args);
+        }
+        Command::User(UserCommand::Add { name, role, site }) => {
+            user_add(&mut conn, name, role, site)
+        }
+        Command::Token(TokenCommand::Create { name }) => {
+            accounts::create_token(&mut conn, &name, "cli").map(|t| {
+                println!("{t}");
+            })
+        }
+        Command::Demo { large } => demo::run(&mut conn, large).map(|summary| {
+            println!("{summary}");
+        }),
+        Command::Check => return check(&mut conn),
+        Command::Backup { file } => maintenance::backup(&mut conn, &file).map(|()| {
+            println!("backup written to {file}");
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {}", e.public_message_or_detail());
+            1
+        }
+    }
+}
+
+impl ServiceError {
+    /// On the command line the operator may see the detail of internal errors.
+    fn public_message_or_detail(&self) -> String {
+        match self {
+            ServiceError::Db(_) | ServiceError::Internal(_) => self.to_string(),
+            other => other.public_message(),
+        }
+    }
+}
+
+fn user_add(
+    conn: &mut DbConn,
+    name: String,
+    role: String,
+    site: Option<String>,
+) -> Result<(), ServiceError> {
+    let password = match std::env::var("CLINIC_STOCK_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let p = rpassword::prompt_password(format!("Password for {name}: "))
+                .map_err(|e| ServiceError::BadRequest(format!("cannot read password: {e}")))?;
+            let again = rpassword::prompt_password("Again: ")
+                .map_err(|e| ServiceError::BadRequest(format!("cannot read password: {e}")))?;
+            if p != again {
+                return Err(ServiceError::invalid(
+                    "password",
+                    "the two passwords differ",
+                ));
+            }
+            p
+        }
+    };
+    let id = accounts::create_user(
+        conn,
+        &accounts::NewUser {
+            username: name.clone(),
+            password,
+            role: role.clone(),
+            site,
+        },
+    )?;
+    println!("user {name} ({role}) created with id {id}");
+    Ok(())
+}
+
+fn check(conn: &mut DbConn) -> i32 {
+    match maintenance::check(conn) {
+        Ok(report) => {
+            println!(
+                "ledger rows: {}, balances: {}, discrepancies: {}",
+                report.ledger_rows,
+                report.balances,
+                report.discrepancies.len()
+            );
+            if report.discrepancies.is_empty() {
+                println!(
+                    "ok: every balance equals the sum of its ledger rows and none is negative"
+                );
+                0
+            } else {
+                for d in &report.discrepancies {
+                    println!(
+                        "lot {} location {}: balance {} but ledger sums to {}",
+                        d.lot_id,
+                        d.location_id,
+                        d.balance
+                            .map(|b| b.to_string())
+                            .unwrap_or_else(|| "missing".into()),
+                        d.ledger_sum
+                    );
+                }
+                1
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn serve(state: AppState, args: &ServeArgs) -> i32 {
+    let listener = match TcpListener::bind(&args.bind) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.bind);
+            return 2;
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| args.bind.clone());
+    let setup = state
+        .pool
+        .get()
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+        .and_then(|mut c| accounts::issue_setup_token(&mut c));
+    match setup {
+        Ok(Some(token)) => {
+            println!("No users yet. Create the first admin here (this link works once):");
+            println!("  http://{addr}/setup/{token}");
+        }
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    }
+    println!(
+        "clinic-stock listening on http://{addr} ({})",
+        state.backend.name()
+    );
+    let _ = std::io::stdout().flush();
+    let system = actix_web::rt::System::new();
+    let workers = args.workers;
+    let result = system.block_on(async move {
+        match crate::app::serve(state, listener, workers) {
+            Ok(server) => server.await,
+            Err(e) => Err(e),
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: server: {e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Command line and environment: parsed once into values passed to the app,
+//! never read from globals.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clinic-stock",
+    version,
+    about = "Consumables stock for micro-needling clinics"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (or a bare path) or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "CLINIC_STOCK_DATABASE_URL",
+        default_value = "sqlite://clinic-stock.db"
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default).
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Load a realistic demo clinic (or, with --large, a benchmark-size one).
+    Demo {
+        #[arg(long)]
+        large: bool,
+    },
+    /// Verify the ledger invariants.
+    Check,
+    /// Consistent online copy of the database.
+    Backup { file: String },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLINIC_STOCK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Database connections in the pool.
+    #[arg(long, env = "CLINIC_STOCK_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+    /// SQLite `synchronous` level: FULL (default, every commit durable) or NORMAL.
+    #[arg(long, env = "CLINIC_STOCK_SQLITE_SYNC", default_value = "FULL")]
+    pub sqlite_sync: String,
+    /// Mark cookies Secure (set when served over TLS, e.g. behind a proxy).
+    #[arg(long, env = "CLINIC_STOCK_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// HTTP worker threads (default: number of cores).
+    #[arg(long, env = "CLINIC_STOCK_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            bind: "127.0.0.1:8080".into(),
+            pool_size: 8,
+            sqlite_sync: "FULL".into(),
+            secure_cookies: false,
+            workers: None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; password from CLINIC_STOCK_PASSWORD, else prompted.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        site: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new API token for that user (only its hash is stored).
+    Create { name: String },
+}
+
+/// What the running web app needs to know.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub database_url: String,
+    pub pool_size: u32,
+    pub synchronous_full: bool,
+    pub secure_cookies: bool,
+}
+
+impl AppConfig {
+    pub fn new(database_url: &str, serve: &ServeArgs) -> AppConfig {
+        AppConfig {
+            database_url: database_url.to_string(),
+            pool_size: serve.pool_size.max(1),
+            synchronous_full: !serve.sqlite_sync.eq_ignore_ascii_case("NORMAL"),
+            secure_cookies: serve.secure_cookies,
+        }
+    }
+}

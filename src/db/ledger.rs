@@ -1,0 +1,279 @@
+//! Appending to the ledger (and moving the balance with it), reading it back
+//! with filters, and the invariant check of `clinic-stock check`.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::models::{LedgerRow, NewLedgerRow};
+use super::schema::{balances, ledger, locations, lots, products, users};
+use super::{DbConn, now};
+
+/// Why an append was refused.
+#[derive(Debug)]
+pub enum AppendError {
+    /// The decrement would take the balance below zero; `available` is what is there.
+    Insufficient {
+        available: i64,
+    },
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for AppendError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppendError::Db(e)
+    }
+}
+
+/// Appends one ledger row and moves the (lot, location) balance by its delta,
+/// in the caller's transaction. A decrement is a conditional UPDATE that only
+/// succeeds while enough stock is there, so concurrent writers cannot
+/// overdraw a balance.
+pub fn append(conn: &mut DbConn, row: &NewLedgerRow) -> Result<i64, AppendError> {
+    let ts = now();
+    if row.delta < 0 {
+        let take = -row.delta;
+        let changed = diesel::update(
+            balances::table
+                .filter(balances::lot_id.eq(row.lot_id))
+                .filter(balances::location_id.eq(row.location_id))
+                .filter(balances::quantity.ge(take)),
+        )
+        .set((
+            balances::quantity.eq(balances::quantity - take),
+            balances::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            let available = super::balances::quantity_at(conn, row.lot_id, row.location_id)?;
+            return Err(AppendError::Insufficient { available });
+        }
+    } else {
+        increment_balance(conn, row, ts)?;
+    }
+    let id = diesel::insert_into(ledger::table)
+        .values(row)
+        .returning(ledger::id)
+        .get_result::<i64>(conn)?;
+    Ok(id)
+}
+
+fn increment_balance(conn: &mut DbConn, row: &NewLedgerRow, ts: NaiveDateTime) -> QueryResult<()> {
+    let bump = |conn: &mut DbConn| {
+        diesel::update(
+            balances::table
+                .filter(balances::lot_id.eq(row.lot_id))
+                .filter(balances::location_id.eq(row.location_id)),
+        )
+        .set((
+            balances::quantity.eq(balances::quantity + row.delta),
+            balances::updated_at.eq(ts),
+        ))
+        .execute(conn)
+    };
+    if bump(conn)? == 1 {
+        return Ok(());
+    }
+    let values = (
+        balances::lot_id.eq(row.lot_id),
+        balances::location_id.eq(row.location_id),
+        balances::product_id.eq(row.product_id),
+        balances::site_id.eq(row.site_id),
+        balances::quantity.eq(row.delta),
+        balances::updated_at.eq(ts),
+    );
+    match conn {
+        // Under BEGIN IMMEDIATE nobody else can insert the row meanwhile.
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(balances::table)
+                .values(values)
+                .execute(c)?;
+        }
+        // Another transaction may create the same balance row at the same time:
+        // let the first insert win and add to it.
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            let inserted = diesel::insert_into(balances::table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            if inserted == 0 {
+                bump(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Filters for reading the ledger (ledger page, CSV export, API).
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub site_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub lot_id: Option<i64>,
+    pub location_id: Option<i64>,
+    pub kind: Option<String>,
+    pub user_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub session_id: Option<i64>,
+}
+
+/// A ledger row with the names a person reads.
+#[derive(Debug, Clone, Queryable)]
+pub struct LedgerEntry {
+    pub row: LedgerRow,
+    pub lot_number: String,
+    pub expiry: chrono::NaiveDate,
+    pub location_code: String,
+    pub sku: String,
+    pub product_name: String,
+    pub unit: String,
+    pub username: String,
+}
+
+fn filtered(f: &LedgerFilter) -> ledger::BoxedQuery<'static, super::MultiBackend> {
+    let mut q = ledger::table.into_boxed();
+    if let Some(v) = f.site_id {
+        q = q.filter(ledger::site_id.eq(v));
+    }
+    if let Some(v) = f.product_id {
+        q = q.filter(ledger::product_id.eq(v));
+    }
+    if let Some(v) = f.lot_id {
+        q = q.filter(ledger::lot_id.eq(v));
+    }
+    if let Some(v) = f.location_id {
+        q = q.filter(ledger::location_id.eq(v));
+    }
+    if let Some(v) = f.kind.clone() {
+        q = q.filter(ledger::kind.eq(v));
+    }
+    if let Some(v) = f.user_id {
+        q = q.filter(ledger::user_id.eq(v));
+    }
+    if let Some(v) = f.from {
+        q = q.filter(ledger::occurred_at.ge(v));
+    }
+    if let Some(v) = f.to {
+        q = q.filter(ledger::occurred_at.lt(v));
+    }
+    if let Some(v) = f.session_id {
+        q = q.filter(ledger::session_id.eq(v));
+    }
+    q
+}
+
+/// Counts the rows matching a filter.
+pub fn count(conn: &mut DbConn, f: &LedgerFilter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn)
+}
+
+/// One page of matching rows, newest first, with names joined in.
+pub fn page(
+    conn: &mut DbConn,
+    f: &LedgerFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<LedgerEntry>> {
+    let ids: Vec<i64> = filtered(f)
+        .select(ledger::id)
+        .order(ledger::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    by_ids(conn, &ids)
+}
+
+/// Loads entries by id, newest first.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<LedgerEntry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ledger::table
+        .inner_join(lots::table)
+        .inner_join(locations::table)
+        .inner_join(products::table)
+        .inner_join(users::table)
+        .filter(ledger::id.eq_any(ids))
+        .order(ledger::id.desc())
+        .select((
+            LedgerRow::as_select(),
+            lots::lot_number,
+            lots::expiry,
+            locations::code,
+            products::sku,
+            products::name,
+            products::unit,
+            users::username,
+        ))
+        .load(conn)
+}
+
+/// A (lot, location) whose balance disagrees with its ledger, or is negative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discrepancy {
+    pub lot_id: i64,
+    pub location_id: i64,
+    pub balance: Option<i64>,
+    pub ledger_sum: i64,
+}
+
+/// Summary of the invariant check.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub ledger_rows: i64,
+    pub balances: i64,
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+/// Verifies: every balance equals the sum of its ledger rows, every
+/// (lot, location) with ledger rows has a balance, and none is negative.
+pub fn check(conn: &mut DbConn) -> QueryResult<CheckReport> {
+    let ledger_rows: i64 = ledger::table.count().get_result(conn)?;
+    let balance_rows: Vec<(i64, i64, i64)> = balances::table
+        .select((balances::lot_id, balances::location_id, balances::quantity))
+        .order((balances::lot_id, balances::location_id))
+        .load(conn)?;
+    let sums: Vec<(i64, i64, i64)> = ledger::table
+        .group_by((ledger::lot_id, ledger::location_id))
+        .select((
+            ledger::lot_id,
+            ledger::location_id,
+            sql::<BigInt>("CAST(SUM(ledger.delta) AS BIGINT)"),
+        ))
+        .order((ledger::lot_id, ledger::location_id))
+        .load(conn)?;
+    let mut discrepancies = Vec::new();
+    let mut sums_by_key = std::collections::BTreeMap::new();
+    for (lot, loc, s) in sums {
+        sums_by_key.insert((lot, loc), s);
+    }
+    for (lot, loc, q) in &balance_rows {
+        let s = sums_by_key.remove(&(*lot, *loc)).unwrap_or(0);
+        if s != *q || *q < 0 {
+            discrepancies.push(Discrepancy {
+                lot_id: *lot,
+                location_id: *loc,
+                balance: Some(*q),
+                ledger_sum: s,
+            });
+        }
+    }
+    for ((lot, loc), s) in sums_by_key {
+        if s != 0 {
+            discrepancies.push(Discrepancy {
+                lot_id: lot,
+                location_id: loc,
+                balance: None,
+                ledger_sum: s,
+            });
+        }
+    }
+    Ok(CheckReport {
+        ledger_rows,
+        balances: balance_rows.len() as i64,
+        discrepancies,
+    })
+}

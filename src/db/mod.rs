@@ -1,0 +1,261 @@
+//! Everything that talks to the database: the two-backend connection, the
+//! pool and its per-connection settings, migrations, the write-transaction
+//! helper, and one module of query functions per table family.
+//! Backend-specific SQL lives here, behind named functions that `match` on
+//! [`DbConn`]; nothing above this module knows which backend it runs on.
+
+// Without the `postgres` feature `DbConn` has one variant and `if let` on it
+// is irrefutable; the same code must compile for both feature sets.
+#![allow(irrefutable_let_patterns)]
+
+pub mod balances;
+pub mod ledger;
+pub mod migrations;
+pub mod models;
+pub mod schema;
+pub mod settings;
+pub mod sites;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// One connection type over both backends; the variant is chosen from the URL.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Pg(diesel::PgConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager<DbConn>>;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database URL, parsed once: the backend and what to hand to diesel.
+#[derive(Debug, Clone)]
+pub struct DbUrl {
+    pub backend: Backend,
+    /// For SQLite the file path, for PostgreSQL the full URL.
+    pub target: String,
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<DbUrl, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            if cfg!(feature = "postgres") {
+                return Ok(DbUrl {
+                    backend: Backend::Postgres,
+                    target: url.to_string(),
+                });
+            }
+            return Err(
+                "this build has no PostgreSQL support: rebuild with `--features postgres`".into(),
+            );
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("empty SQLite path in database URL".into());
+        }
+        if path == ":memory:" || path.contains("mode=memory") {
+            return Err(
+                "an in-memory SQLite database cannot be shared by a pool; use a file".into(),
+            );
+        }
+        Ok(DbUrl {
+            backend: Backend::Sqlite,
+            target: path.to_string(),
+        })
+    }
+}
+
+/// Per-connection settings for SQLite, applied whenever the pool opens a connection.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionSettings {
+    synchronous_full: bool,
+}
+
+impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSettings {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            let sync = if self.synchronous_full {
+                "FULL"
+            } else {
+                "NORMAL"
+            };
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
+                 PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;"
+            ))
+            .map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens one connection of the right backend (no pool), with SQLite settings applied.
+pub fn establish(url: &DbUrl) -> Result<DbConn, String> {
+    let mut conn = match url.backend {
+        Backend::Sqlite => diesel::SqliteConnection::establish(&url.target)
+            .map(DbConn::Sqlite)
+            .map_err(|e| format!("cannot open SQLite database {}: {e}", url.target))?,
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => diesel::PgConnection::establish(&url.target)
+            .map(DbConn::Pg)
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?,
+        #[cfg(not(feature = "postgres"))]
+        Backend::Postgres => return Err("this build has no PostgreSQL support".into()),
+    };
+    ConnectionSettings {
+        synchronous_full: true,
+    }
+    .on_acquire(&mut conn)
+    .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// Opens the database: WAL mode once (SQLite), migrations, then the pool.
+pub fn connect(url: &DbUrl, pool_size: u32, synchronous_full: bool) -> Result<Pool, String> {
+    {
+        let mut conn = establish(url)?;
+        if let DbConn::Sqlite(c) = &mut conn {
+            c.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| format!("cannot switch SQLite to WAL: {e}"))?;
+        }
+        migrations::run(&mut conn)?;
+    }
+    let manager = ConnectionManager::<DbConn>::new(match url.backend {
+        Backend::Sqlite => url.target.clone(),
+        Backend::Postgres => url.target.clone(),
+    });
+    r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(30))
+        .connection_customizer(Box::new(ConnectionSettings { synchronous_full }))
+        .build(manager)
+        .map_err(|e| format!("cannot build the connection pool: {e}"))
+}
+
+/// The backend a live connection uses.
+pub fn backend_of(conn: &DbConn) -> Backend {
+    match conn {
+        DbConn::Sqlite(_) => Backend::Sqlite,
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => Backend::Postgres,
+    }
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (the write
+/// lock is taken up front, so concurrent writers queue on busy_timeout
+/// instead of failing on upgrade), a plain transaction on PostgreSQL.
+/// PostgreSQL deadlocks and serialization failures are retried a few times.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError> + RetryHint,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match backend_of(conn) {
+            Backend::Sqlite => {
+                if let DbConn::Sqlite(c) = conn {
+                    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+                }
+            }
+            Backend::Postgres => {
+                <DbConn as Connection>::TransactionManager::begin_transaction(conn)?;
+            }
+        }
+        let result = f(conn);
+        let outcome = match result {
+            Ok(v) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    // A failed COMMIT leaves the transaction to be rolled back.
+                    let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                    Err(E::from(e))
+                }
+            },
+            Err(e) => {
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                Err(e)
+            }
+        };
+        match outcome {
+            Err(e) if attempt < 8 && e.is_retryable() => {
+                std::thread::sleep(Duration::from_millis(5 * attempt));
+                continue;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Lets [`write_tx`] know whether an error is worth retrying the whole transaction.
+pub trait RetryHint {
+    fn is_retryable(&self) -> bool;
+}
+
+impl RetryHint for DieselError {
+    fn is_retryable(&self) -> bool {
+        is_retryable(self)
+    }
+}
+
+/// Deadlocks and serialization failures (PostgreSQL) are transient.
+pub fn is_retryable(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("deadlock detected") || m.contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+/// True when the error is a UNIQUE violation (on either backend).
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Runs a read-only closure in a transaction so that it sees one snapshot.
+pub fn read_tx<T, F>(conn: &mut DbConn, f: F) -> QueryResult<T>
+where
+    F: FnOnce(&mut DbConn) -> QueryResult<T>,
+{
+    conn.transaction(f)
+}
+
+/// The current UTC time with whole microseconds, as stored in the database.
+pub fn now() -> chrono::NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    chrono::SubsecRound::trunc_subsecs(t, 6)
+}

@@ -1,0 +1,267 @@
+//! Row structs as stored: primitive types only (ids, thousandths, cents,
+//! text codes). Services turn them into domain values.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+pub struct Site {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = locations)]
+pub struct Location {
+    pub id: i64,
+    pub site_id: i64,
+    pub code: String,
+    pub name: String,
+    pub sort_order: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub site_id: Option<i64>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = login_sessions)]
+pub struct LoginSession {
+    pub id: i64,
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = suppliers)]
+pub struct Supplier {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub lead_time_days: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products)]
+pub struct Product {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: String,
+    pub pack_size: i64,
+    pub needle_length: Option<i32>,
+    pub gtin: Option<String>,
+    pub supplier_id: Option<i64>,
+    pub unit_cost_cents: Option<i64>,
+    pub lead_time_days: Option<i32>,
+    pub min_level: Option<i64>,
+    pub max_level: Option<i64>,
+    pub max_per_session: Option<i64>,
+    pub use_within_days: Option<i32>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = products)]
+#[diesel(treat_none_as_null = true)]
+pub struct ProductFields {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: String,
+    pub pack_size: i64,
+    pub needle_length: Option<i32>,
+    pub gtin: Option<String>,
+    pub supplier_id: Option<i64>,
+    pub unit_cost_cents: Option<i64>,
+    pub lead_time_days: Option<i32>,
+    pub min_level: Option<i64>,
+    pub max_level: Option<i64>,
+    pub max_per_session: Option<i64>,
+    pub use_within_days: Option<i32>,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lots)]
+pub struct Lot {
+    pub id: i64,
+    pub product_id: i64,
+    pub lot_number: String,
+    pub expiry: NaiveDate,
+    pub container: i32,
+    pub parent_lot_id: Option<i64>,
+    pub opened_at: Option<NaiveDateTime>,
+    pub discard_by: Option<NaiveDate>,
+    pub use_by: NaiveDate,
+    pub quarantined: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = balances)]
+pub struct Balance {
+    pub lot_id: i64,
+    pub location_id: i64,
+    pub product_id: i64,
+    pub site_id: i64,
+    pub quantity: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ledger)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub lot_id: i64,
+    pub location_id: i64,
+    pub product_id: i64,
+    pub site_id: i64,
+    pub delta: i64,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub user_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub session_id: Option<i64>,
+    pub session_line_id: Option<i64>,
+    pub receipt_id: Option<i64>,
+    pub purchase_order_id: Option<i64>,
+    pub purchase_order_line_id: Option<i64>,
+    pub stock_count_id: Option<i64>,
+}
+
+/// A ledger row to append. Services build it; `db::ledger::append` writes it
+/// and moves the balance in the same transaction.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ledger)]
+pub struct NewLedgerRow {
+    pub lot_id: i64,
+    pub location_id: i64,
+    pub product_id: i64,
+    pub site_id: i64,
+    pub delta: i64,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub user_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub session_id: Option<i64>,
+    pub session_line_id: Option<i64>,
+    pub receipt_id: Option<i64>,
+    pub purchase_order_id: Option<i64>,
+    pub purchase_order_line_id: Option<i64>,
+    pub stock_count_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = protocols)]
+pub struct Protocol {
+    pub id: i64,
+    pub name: String,
+    pub indication: String,
+    pub needle_min: i32,
+    pub needle_max: i32,
+    pub addons: String,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = protocol_lines)]
+pub struct ProtocolLine {
+    pub id: i64,
+    pub protocol_id: i64,
+    pub product_id: i64,
+    pub quantity: i64,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = treatment_sessions)]
+pub struct TreatmentSession {
+    pub id: i64,
+    pub site_id: i64,
+    pub practitioner_id: i64,
+    pub client_ref: String,
+    pub performed_at: NaiveDateTime,
+    pub indication: Option<String>,
+    pub needle_length: i32,
+    pub protocol_id: Option<i64>,
+    pub addons: String,
+    pub side_effects: String,
+    pub side_effect_other: Option<String>,
+    pub notes: Option<String>,
+    pub warnings: String,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub voided_at: Option<NaiveDateTime>,
+    pub voided_by: Option<i64>,
+    pub void_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = session_lines)]
+pub struct SessionLine {
+    pub id: i64,
+    pub session_id: i64,
+    pub product_id: i64,
+    pub quantity: i64,
+    pub named_lot_id: Option<i64>,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = purchase_orders)]
+pub struct PurchaseOrder {
+    pub id: i64,
+    pub site_id: i64,
+    pub supplier_id: i64,
+    pub status: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub email_text: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = purchase_order_lines)]
+pub struct PurchaseOrderLine {
+    pub id: i64,
+    pub purchase_order_id: i64,
+    pub product_id: i64,
+    pub packs: i64,
+    pub pack_size: i64,
+    pub pack_cost_cents: i64,
+    pub received_quantity: i64,
+}

@@ -1,0 +1,308 @@
+//! The database schema, kept by hand in types both backends share: BigInt ids,
+//! BigInt quantities (thousandths) and cents, Integer needle lengths
+//! (hundredths of a mm), Date expiries and UTC Timestamps.
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    locations (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        site_id -> Nullable<BigInt>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        flash -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    suppliers (id) {
+        id -> BigInt,
+        name -> Text,
+        email -> Nullable<Text>,
+        lead_time_days -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        sku -> Text,
+        name -> Text,
+        category -> Text,
+        unit -> Text,
+        pack_size -> BigInt,
+        needle_length -> Nullable<Integer>,
+        gtin -> Nullable<Text>,
+        supplier_id -> Nullable<BigInt>,
+        unit_cost_cents -> Nullable<BigInt>,
+        lead_time_days -> Nullable<Integer>,
+        min_level -> Nullable<BigInt>,
+        max_level -> Nullable<BigInt>,
+        max_per_session -> Nullable<BigInt>,
+        use_within_days -> Nullable<Integer>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        lot_number -> Text,
+        expiry -> Date,
+        container -> Integer,
+        parent_lot_id -> Nullable<BigInt>,
+        opened_at -> Nullable<Timestamp>,
+        discard_by -> Nullable<Date>,
+        use_by -> Date,
+        quarantined -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    protocols (id) {
+        id -> BigInt,
+        name -> Text,
+        indication -> Text,
+        needle_min -> Integer,
+        needle_max -> Integer,
+        addons -> Text,
+        notes -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    protocol_lines (id) {
+        id -> BigInt,
+        protocol_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    treatment_sessions (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        practitioner_id -> BigInt,
+        client_ref -> Text,
+        performed_at -> Timestamp,
+        indication -> Nullable<Text>,
+        needle_length -> Integer,
+        protocol_id -> Nullable<BigInt>,
+        addons -> Text,
+        side_effects -> Text,
+        side_effect_other -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        warnings -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        voided_at -> Nullable<Timestamp>,
+        voided_by -> Nullable<BigInt>,
+        void_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_lines (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> BigInt,
+        named_lot_id -> Nullable<BigInt>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    purchase_orders (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        supplier_id -> BigInt,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        email_text -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    purchase_order_lines (id) {
+        id -> BigInt,
+        purchase_order_id -> BigInt,
+        product_id -> BigInt,
+        packs -> BigInt,
+        pack_size -> BigInt,
+        pack_cost_cents -> BigInt,
+        received_quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    receipts (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        location_id -> BigInt,
+        user_id -> BigInt,
+        purchase_order_id -> Nullable<BigInt>,
+        received_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stock_counts (id) {
+        id -> BigInt,
+        location_id -> BigInt,
+        user_id -> BigInt,
+        blind -> Bool,
+        lines_counted -> Integer,
+        discrepancies -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        location_id -> BigInt,
+        product_id -> BigInt,
+        site_id -> BigInt,
+        delta -> BigInt,
+        kind -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        user_id -> BigInt,
+        occurred_at -> Timestamp,
+        created_at -> Timestamp,
+        session_id -> Nullable<BigInt>,
+        session_line_id -> Nullable<BigInt>,
+        receipt_id -> Nullable<BigInt>,
+        purchase_order_id -> Nullable<BigInt>,
+        purchase_order_line_id -> Nullable<BigInt>,
+        stock_count_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    balances (lot_id, location_id) {
+        lot_id -> BigInt,
+        location_id -> BigInt,
+        product_id -> BigInt,
+        site_id -> BigInt,
+        quantity -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(locations -> sites (site_id));
+diesel::joinable!(users -> sites (site_id));
+diesel::joinable!(login_sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(products -> suppliers (supplier_id));
+diesel::joinable!(lots -> products (product_id));
+diesel::joinable!(protocol_lines -> protocols (protocol_id));
+diesel::joinable!(protocol_lines -> products (product_id));
+diesel::joinable!(treatment_sessions -> sites (site_id));
+diesel::joinable!(treatment_sessions -> users (practitioner_id));
+diesel::joinable!(treatment_sessions -> protocols (protocol_id));
+diesel::joinable!(session_lines -> treatment_sessions (session_id));
+diesel::joinable!(session_lines -> products (product_id));
+diesel::joinable!(purchase_orders -> suppliers (supplier_id));
+diesel::joinable!(purchase_order_lines -> purchase_orders (purchase_order_id));
+diesel::joinable!(purchase_order_lines -> products (product_id));
+diesel::joinable!(stock_counts -> locations (location_id));
+diesel::joinable!(ledger -> lots (lot_id));
+diesel::joinable!(ledger -> locations (location_id));
+diesel::joinable!(ledger -> products (product_id));
+diesel::joinable!(ledger -> users (user_id));
+diesel::joinable!(ledger -> treatment_sessions (session_id));
+diesel::joinable!(balances -> lots (lot_id));
+diesel::joinable!(balances -> locations (location_id));
+diesel::joinable!(balances -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    sites,
+    locations,
+    users,
+    login_sessions,
+    api_tokens,
+    suppliers,
+    products,
+    lots,
+    protocols,
+    protocol_lines,
+    treatment_sessions,
+    session_lines,
+    purchase_orders,
+    purchase_order_lines,
+    receipts,
+    stock_counts,
+    ledger,
+    balances,
+);

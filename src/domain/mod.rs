@@ -1,0 +1,13 @@
+//! Pure domain logic: no database, no HTTP. Quantities, needle lengths, the
+//! fixed vocabularies (categories, units, roles, indications, …), GS1 scans,
+//! FEFO allocation and the reorder rule. Services call these.
+
+pub mod fefo;
+pub mod gs1;
+pub mod needle;
+pub mod quantity;
+pub mod reorder;
+pub mod vocab;
+
+pub use needle::NeedleLength;
+pub use quantity::Quantity;

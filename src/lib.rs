@@ -1,0 +1,15 @@
+//! clinic-stock: consumables stock for collagen-induction-therapy clinics.
+//!
+//! Data flows one way: `routes` (HTTP only) → `services` (one transaction per
+//! use case) → `db` (queries); `domain` is pure logic the services call.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod services;
+pub mod views;

@@ -1,0 +1,35 @@
+//! HTTP only: extract → authorise → run the service off the async workers →
+//! render a page or redirect (HTML) or answer JSON (`api/`). One module per
+//! area, mirroring `templates/`.
+
+pub mod admin;
+pub mod api;
+pub mod assets;
+pub mod guard;
+pub mod home;
+pub mod login;
+pub mod pages;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(
+        pages::FORM_LIMIT.max(api::JSON_LIMIT),
+    ))
+    .route("/health", web::get().to(api::health::health))
+    .configure(assets::configure)
+    .configure(api::configure)
+    .configure(login::configure)
+    .configure(admin::configure)
+    .configure(home::configure)
+    .default_service(web::to(not_found));
+}
+
+/// Unknown paths: the 404 page.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        return api::not_found().await;
+    }
+    pages::error_page(404, "There is no page at this address.")
+}

@@ -1,0 +1,301 @@
+//! Users and their ways in: login sessions (cookie), API tokens (bearer),
+//! the one-time setup link for the first admin, and user administration.
+
+use chrono::Duration;
+
+use crate::auth::{self, Actor, CurrentUser};
+use crate::db::{self, DbConn, models::User};
+use crate::domain::vocab::Role;
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+/// How long a login lasts without logging in again.
+pub const SESSION_DAYS: i64 = 14;
+const SETUP_KEY: &str = "setup_token_hash";
+
+fn actor_of(user: &User) -> ServiceResult<Actor> {
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        ServiceError::Internal(format!("user {} has role {}", user.id, user.role))
+    })?;
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username.clone(),
+        role,
+        site_id: user.site_id,
+    })
+}
+
+/// A cheap query proving the database answers.
+pub fn ping(conn: &mut DbConn) -> ServiceResult<()> {
+    db::sites::count(conn)?;
+    Ok(())
+}
+
+/// The login session behind a cookie (active user, not expired); its flash
+/// message is handed over once and cleared.
+pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<CurrentUser>> {
+    let Some((session, user)) = db::users::session_by_token_hash(conn, token_hash)? else {
+        return Ok(None);
+    };
+    if session.flash.is_some() {
+        db::users::set_flash(conn, session.id, None)?;
+    }
+    Ok(Some(CurrentUser {
+        actor: actor_of(&user)?,
+        session_id: session.id,
+        csrf: session.csrf_token,
+        flash: session.flash,
+    }))
+}
+
+/// The active user behind an API token.
+pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<Actor>> {
+    match db::users::user_by_token_hash(conn, token_hash)? {
+        Some(u) => Ok(Some(actor_of(&u)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn set_flash(conn: &mut DbConn, session_id: i64, message: &str) -> ServiceResult<()> {
+    db::users::set_flash(conn, session_id, Some(message))?;
+    Ok(())
+}
+
+/// Checks a password; on success creates a login session and returns its
+/// cookie token. Unknown users and wrong passwords get the same answer.
+pub fn login(conn: &mut DbConn, username: &str, password: &str) -> ServiceResult<String> {
+    let refused = || ServiceError::Unauthorized("wrong user name or password".into());
+    let username = username.trim();
+    let Some(user) = db::users::by_username(conn, username)? else {
+        auth::verify_dummy(password);
+        return Err(refused());
+    };
+    if !auth::verify_password(password, &user.password_hash) {
+        return Err(refused());
+    }
+    if !user.active {
+        return Err(ServiceError::Forbidden(
+            "this account is disabled; ask an administrator".into(),
+        ));
+    }
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    let expires = db::now() + Duration::days(SESSION_DAYS);
+    db::write_tx(conn, |conn| {
+        db::users::delete_expired_sessions(conn)?;
+        db::users::insert_session(conn, &auth::hash_token(&token), user.id, &csrf, expires)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(token)
+}
+
+/// Ends the login session at once (the row is deleted server-side).
+pub fn logout(conn: &mut DbConn, token_hash: &str) -> ServiceResult<()> {
+    db::users::delete_session(conn, token_hash)?;
+    Ok(())
+}
+
+fn validate_username(problems: &mut Problems, name: &str) {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if !ok {
+        problems.add(
+            "username",
+            "1–64 characters: letters, digits, dot, underscore, dash or @",
+        );
+    }
+}
+
+fn validate_password(problems: &mut Problems, password: &str) {
+    let n = password.chars().count();
+    if n < 10 {
+        problems.add("password", "at least 10 characters");
+    } else if n > 256 {
+        problems.add("password", "at most 256 characters");
+    }
+}
+
+/// Input for creating a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: String,
+    pub site: Option<String>,
+}
+
+/// Creates a user (admin page, `user add`, setup).
+pub fn create_user(conn: &mut DbConn, input: &NewUser) -> ServiceResult<i64> {
+    let mut problems = Problems::new();
+    let username = input.username.trim().to_string();
+    validate_username(&mut problems, &username);
+    validate_password(&mut problems, &input.password);
+    let role = Role::parse(&input.role);
+    if role.is_none() {
+        problems.add("role", format!("choose one of {}", Role::choices()));
+    }
+    problems.finish()?;
+    let role = role.unwrap_or(Role::Practitioner);
+    let hash = auth::hash_password(&input.password)?;
+    db::write_tx(conn, |conn| {
+        let site_id = match input
+            .site
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(code) => Some(
+                db::sites::by_code(conn, code)?
+                    .ok_or_else(|| {
+                        ServiceError::invalid("site", format!("no site with code {code}"))
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        if db::users::by_username(conn, &username)?.is_some() {
+            return Err(ServiceError::Conflict {
+                code: "duplicate_username",
+                message: format!("a user named {username} already exists"),
+                details: Default::default(),
+            });
+        }
+        Ok(db::users::insert(
+            conn,
+            &username,
+            &hash,
+            role.code(),
+            site_id,
+        )?)
+    })
+}
+
+/// Creates an API token for a user; returns the token (shown once).
+pub fn create_token(conn: &mut DbConn, username: &str, label: &str) -> ServiceResult<String> {
+    let token = auth::random_token();
+    let hash = auth::hash_token(&token);
+    db::write_tx(conn, |conn| {
+        let user = db::users::by_username(conn, username)?
+            .ok_or_else(|| ServiceError::not_found(format!("no user named {username}")))?;
+        db::users::insert_token(conn, user.id, label, &hash)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(token)
+}
+
+// ---- first-admin setup ------------------------------------------------------
+
+/// When no user exists, makes a new one-time setup token (replacing any
+/// earlier one) and returns it; None once users exist.
+pub fn issue_setup_token(conn: &mut DbConn) -> ServiceResult<Option<String>> {
+    db::write_tx(conn, |conn| {
+        if db::users::count(conn)? > 0 {
+            db::settings::delete(conn, SETUP_KEY)?;
+            return Ok(None);
+        }
+        let token = auth::random_token();
+        db::settings::set(conn, SETUP_KEY, &auth::hash_token(&token))?;
+        Ok(Some(token))
+    })
+}
+
+/// True when the setup token is the live one and no admin exists yet.
+pub fn setup_token_valid(conn: &mut DbConn, token: &str) -> ServiceResult<bool> {
+    let stored = db::settings::get(conn, SETUP_KEY)?;
+    Ok(match stored {
+        Some(h) => auth::same_token(&h, &auth::hash_token(token)) && db::users::count(conn)? == 0,
+        None => false,
+    })
+}
+
+/// Creates the first admin through the setup link; the link dies with it.
+pub fn complete_setup(
+    conn: &mut DbConn,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> ServiceResult<i64> {
+    if !setup_token_valid(conn, token)? {
+        return Err(ServiceError::NotFound(
+            "this setup link has already been used or is not valid".into(),
+        ));
+    }
+    let id = create_user(
+        conn,
+        &NewUser {
+            username: username.to_string(),
+            password: password.to_string(),
+            role: Role::Admin.code().into(),
+            site: None,
+        },
+    )?;
+    db::write_tx(conn, |conn| db::settings::delete(conn, SETUP_KEY))?;
+    Ok(id)
+}
+
+// ---- user administration ----------------------------------------------------
+
+/// Disables or re-enables a user; disabling ends their sessions at once.
+pub fn set_user_active(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    active: bool,
+) -> ServiceResult<User> {
+    actor.require(Role::Admin)?;
+    db::write_tx(conn, |conn| {
+        let user = db::users::by_id(conn, user_id)?
+            .ok_or_else(|| ServiceError::not_found("no such user"))?;
+        if !active && user.id == actor.user_id {
+            return Err(ServiceError::conflict(
+                "cannot_disable_self",
+                "you cannot disable your own account",
+            ));
+        }
+        db::users::set_active(conn, user_id, active)?;
+        if !active {
+            db::users::delete_sessions_of(conn, user_id)?;
+        }
+        Ok(user)
+    })
+}
+
+/// Sets a new password; the user's sessions end (they log in again).
+pub fn reset_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    password: &str,
+) -> ServiceResult<User> {
+    actor.require(Role::Admin)?;
+    let mut problems = Problems::new();
+    validate_password(&mut problems, password);
+    problems.finish()?;
+    let hash = auth::hash_password(password)?;
+    db::write_tx(conn, |conn| {
+        let user = db::users::by_id(conn, user_id)?
+            .ok_or_else(|| ServiceError::not_found("no such user"))?;
+        db::users::set_password(conn, user_id, &hash)?;
+        if user_id != actor.user_id {
+            db::users::delete_sessions_of(conn, user_id)?;
+        }
+        Ok(user)
+    })
+}
+
+/// Users with their site codes, for the admin list.
+pub fn list_users(conn: &mut DbConn) -> ServiceResult<Vec<(User, Option<String>)>> {
+    let sites = db::sites::list(conn)?;
+    let users = db::users::list(conn)?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let site = u
+                .site_id
+                .and_then(|id| sites.iter().find(|s| s.id == id).map(|s| s.code.clone()));
+            (u, site)
+        })
+        .collect())
+}

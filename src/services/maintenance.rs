@@ -1,0 +1,32 @@
+//! Operations on the whole database: the ledger invariant check and backups.
+
+use diesel::connection::SimpleConnection;
+
+use crate::db::{self, DbConn, ledger::CheckReport};
+use crate::error::{ServiceError, ServiceResult};
+
+/// Verifies every balance against the sum of its ledger rows.
+pub fn check(conn: &mut DbConn) -> ServiceResult<CheckReport> {
+    Ok(db::read_tx(conn, db::ledger::check)?)
+}
+
+/// Consistent online copy (SQLite `VACUUM INTO`). PostgreSQL: use pg_dump.
+pub fn backup(conn: &mut DbConn, file: &str) -> ServiceResult<()> {
+    match db::backend_of(conn) {
+        db::Backend::Sqlite => {
+            if std::path::Path::new(file).exists() {
+                return Err(ServiceError::invalid(
+                    "file",
+                    format!("{file} already exists; choose a new file name"),
+                ));
+            }
+            let escaped = file.replace('\'', "''");
+            conn.batch_execute(&format!("VACUUM INTO '{escaped}'"))?;
+            Ok(())
+        }
+        db::Backend::Postgres => Err(ServiceError::BadRequest(
+            "on PostgreSQL use pg_dump, e.g. `pg_dump --format=custom --file=clinic-stock.dump DBNAME`"
+                .into(),
+        )),
+    }
+}

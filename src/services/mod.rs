@@ -1,0 +1,9 @@
+//! One function per use case; each runs in one transaction (`db::write_tx`
+//! for writes) and returns a `ServiceResult`. Services never see HTTP; routes
+//! and the command line call them with a connection and an `Actor`.
+
+pub mod accounts;
+pub mod bootstrap;
+pub mod demo;
+pub mod maintenance;
+pub mod sites;

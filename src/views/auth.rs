@@ -1,0 +1,23 @@
+//! Login and first-admin setup pages.
+
+use askama::Template;
+
+use super::Frame;
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    pub frame: Frame,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+pub struct SetupPage {
+    pub frame: Frame,
+    pub token: String,
+    pub username: String,
+    pub errors: Vec<crate::error::FieldError>,
+}

@@ -1,0 +1,11 @@
+//! Page structs for askama, one per page, grouped by area like `routes/`.
+//! Each carries a [`Frame`]: what the base layout needs (title, navigation
+//! for the user's role, CSRF token, flash message).
+
+pub mod admin;
+pub mod auth;
+pub mod errors;
+pub mod frame;
+pub mod home;
+
+pub use frame::Frame;

@@ -1,0 +1,9 @@
+//! The integration suite: one binary, one module per capability. Every test
+//! runs against a real server on a fresh database: a temporary SQLite file,
+//! or with `CLINIC_STOCK_TEST_BACKEND=postgres` a fresh PostgreSQL database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod foundation_auth;
+mod foundation_db;
