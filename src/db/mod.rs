@@ -9,9 +9,12 @@
 #![allow(irrefutable_let_patterns)]
 
 pub mod balances;
+pub mod catalog;
 pub mod ledger;
+pub mod lots;
 pub mod migrations;
 pub mod models;
+pub mod receiving;
 pub mod schema;
 pub mod settings;
 pub mod sites;

@@ -208,6 +208,8 @@ diesel::table! {
         location_id -> BigInt,
         user_id -> BigInt,
         purchase_order_id -> Nullable<BigInt>,
+        unit_cost_cents -> Nullable<BigInt>,
+        note -> Nullable<Text>,
         received_at -> Timestamp,
         created_at -> Timestamp,
     }

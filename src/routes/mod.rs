@@ -5,10 +5,23 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod counts;
 pub mod guard;
 pub mod home;
+pub mod ledger;
 pub mod login;
+pub mod lots;
+pub mod movements;
+pub mod orders;
 pub mod pages;
+pub mod products;
+pub mod protocols;
+pub mod recall;
+pub mod receive;
+pub mod reports;
+pub mod sessions;
+pub mod sites_admin;
+pub mod stock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 

@@ -4,6 +4,10 @@
 
 pub mod accounts;
 pub mod bootstrap;
+pub mod catalog;
 pub mod demo;
 pub mod maintenance;
+pub mod receiving;
+pub mod settings;
 pub mod sites;
+pub mod stock;

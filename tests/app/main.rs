@@ -3,7 +3,9 @@
 //! or with `CLINIC_STOCK_TEST_BACKEND=postgres` a fresh PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
 mod support;
 
 mod foundation_auth;
 mod foundation_db;
+mod stock_catalog_api;

@@ -199,6 +199,8 @@ CREATE TABLE receipts (
     location_id BIGINT NOT NULL REFERENCES locations(id),
     user_id BIGINT NOT NULL REFERENCES users(id),
     purchase_order_id BIGINT REFERENCES purchase_orders(id),
+    unit_cost_cents BIGINT CHECK (unit_cost_cents >= 0),
+    note TEXT,
     received_at TIMESTAMP NOT NULL,
     created_at TIMESTAMP NOT NULL
 );

@@ -6,10 +6,7 @@ use crate::app::AppState;
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.backend.name();
-    let ok = state
-        .run(crate::services::accounts::ping)
-        .await
-        .is_ok();
+    let ok = state.run(crate::services::accounts::ping).await.is_ok();
     if ok {
         HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": backend}))
     } else {

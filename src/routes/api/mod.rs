@@ -3,7 +3,12 @@
 //! pagination. One module per resource.
 
 pub mod health;
+pub mod movements;
+pub mod products;
+pub mod reports;
+pub mod sessions;
 pub mod sites;
+pub mod stock;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -154,6 +159,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .app_data(query_config())
             .configure(sites::configure)
+            .configure(products::configure)
+            .configure(stock::configure)
+            .configure(movements::configure)
+            .configure(sessions::configure)
+            .configure(reports::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -1,0 +1,131 @@
+//! `POST /api/v1/receipts` and `GET /api/v1/stock`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::products::{json_text, product_filter};
+use super::{ApiError, ApiJson, ApiResult, list};
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::domain::Quantity;
+use crate::domain::vocab::Role;
+use crate::error::ServiceError;
+use crate::services::receiving::{self, ReceiveDraft};
+use crate::services::{sites, stock};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/receipts", web::post().to(receive))
+        .route("/stock", web::get().to(stock_list));
+}
+
+async fn receive(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: ApiJson<serde_json::Value>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let obj = body
+        .0
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))?;
+    let f = |k: &str| obj.get(k).map(json_text).filter(|s| !s.is_empty());
+    let draft = ReceiveDraft {
+        site: f("site"),
+        location: f("location"),
+        product_id: f("product_id"),
+        gtin: f("gtin"),
+        gs1: f("gs1"),
+        lot: f("lot"),
+        expiry: f("expiry"),
+        quantity: f("quantity"),
+        quantity_in: f("quantity_in"),
+        unit_cost_cents: f("unit_cost_cents"),
+        unit_cost: None,
+        received_at: f("received_at"),
+        note: f("note"),
+    };
+    let actor = user.0.clone();
+    let r = state
+        .run(move |conn| receiving::receive(conn, &actor, &draft))
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "receipt_id": r.receipt_id,
+        "lot_id": r.lot_id,
+        "product_id": r.product.id,
+        "lot": r.lot,
+        "expiry": r.expiry.to_string(),
+        "location": r.location_code,
+        "quantity": Quantity(r.quantity).to_json(),
+    })))
+}
+
+#[derive(Deserialize, Default)]
+pub struct StockQuery {
+    site: Option<String>,
+    product_id: Option<i64>,
+    category: Option<String>,
+    needle_length_mm: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn stock_list(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<StockQuery>,
+) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let q = q.into_inner();
+    let page = super::PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let mut filter = product_filter(q.q, q.category, q.needle_length_mm, None, None)?;
+    if let Some(id) = q.product_id {
+        filter.ids = Some(vec![id]);
+        filter.archived = Some(false);
+    }
+    let actor = user.0.clone();
+    let site_code = q.site;
+    let (items, total) = state
+        .run(move |conn| {
+            let site = sites::resolve_site(conn, &actor, site_code.as_deref())?;
+            stock::stock(
+                conn,
+                site.id,
+                &filter,
+                page.limit(),
+                page.offset(),
+                stock::today(),
+            )
+        })
+        .await?;
+    let items = items
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "product_id": s.product.id,
+                "sku": s.product.sku,
+                "name": s.product.name,
+                "category": s.product.category,
+                "unit": s.product.unit,
+                "usable": Quantity(s.usable).to_json(),
+                "expired": Quantity(s.expired).to_json(),
+                "quarantined": Quantity(s.quarantined).to_json(),
+                "lots": s.lots.iter().map(|l| serde_json::json!({
+                    "lot_id": l.lot_id,
+                    "lot": l.lot,
+                    "expiry": l.expiry.to_string(),
+                    "use_by": l.use_by.to_string(),
+                    "location": l.location,
+                    "quantity": Quantity(l.quantity).to_json(),
+                    "expired": l.expired,
+                    "quarantined": l.quarantined,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(list::<serde_json::Value>(items, total))
+}

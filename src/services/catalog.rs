@@ -1,0 +1,424 @@
+//! The catalogue: products (validated as a whole, whether they come from the
+//! product form or the JSON API) and suppliers.
+
+use crate::auth::Actor;
+use crate::db::{
+    self, DbConn,
+    catalog::ProductFilter,
+    models::{Product, ProductFields, Supplier},
+};
+use crate::domain::quantity::{Quantity, parse_money};
+use crate::domain::vocab::{Category, Role, Unit};
+use crate::domain::{NeedleLength, gs1};
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+/// A product as entered: every field as text (a form field, or a JSON value
+/// turned into text), so that one bad field is a message at that field.
+/// `None` means "not given" (PATCH keeps the stored value).
+#[derive(Debug, Clone, Default)]
+pub struct ProductDraft {
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    /// Pack size in the product's unit ("30" g, "10" each).
+    pub pack_size: Option<String>,
+    pub needle_length_mm: Option<String>,
+    pub gtin: Option<String>,
+    pub supplier_id: Option<String>,
+    /// Either cents (API) …
+    pub unit_cost_cents: Option<String>,
+    /// … or money text (form, "3.50").
+    pub unit_cost: Option<String>,
+    pub lead_time_days: Option<String>,
+    pub min_level: Option<String>,
+    pub max_level: Option<String>,
+    pub max_per_session: Option<String>,
+    pub use_within_days_of_opening: Option<String>,
+    pub active: Option<bool>,
+}
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn fmt_opt_qty(v: Option<i64>) -> Option<String> {
+    v.map(|q| Quantity(q).to_string())
+}
+
+impl ProductDraft {
+    /// The stored product as a draft (base for PATCH and the edit form).
+    pub fn from_product(p: &Product) -> ProductDraft {
+        ProductDraft {
+            sku: Some(p.sku.clone()),
+            name: Some(p.name.clone()),
+            category: Some(p.category.clone()),
+            unit: Some(p.unit.clone()),
+            pack_size: Some(Quantity(p.pack_size).to_string()),
+            needle_length_mm: p.needle_length.map(|n| NeedleLength(n).to_string()),
+            gtin: p.gtin.clone(),
+            supplier_id: p.supplier_id.map(|s| s.to_string()),
+            unit_cost_cents: p.unit_cost_cents.map(|c| c.to_string()),
+            unit_cost: None,
+            lead_time_days: p.lead_time_days.map(|d| d.to_string()),
+            min_level: fmt_opt_qty(p.min_level),
+            max_level: fmt_opt_qty(p.max_level),
+            max_per_session: fmt_opt_qty(p.max_per_session),
+            use_within_days_of_opening: p.use_within_days.map(|d| d.to_string()),
+            active: Some(p.active),
+        }
+    }
+
+    /// Overlays the fields given in `patch` onto `self`.
+    pub fn overlay(mut self, patch: ProductDraft) -> ProductDraft {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
+        }
+        take!(
+            sku,
+            name,
+            category,
+            unit,
+            pack_size,
+            needle_length_mm,
+            gtin,
+            supplier_id,
+            lead_time_days,
+            min_level,
+            max_level,
+            max_per_session,
+            use_within_days_of_opening,
+            active
+        );
+        if patch.unit_cost_cents.is_some() || patch.unit_cost.is_some() {
+            self.unit_cost_cents = patch.unit_cost_cents;
+            self.unit_cost = patch.unit_cost;
+        }
+        self
+    }
+}
+
+fn parse_int(p: &mut Problems, field: &str, v: &Option<String>, min: i64, max: i64) -> Option<i64> {
+    let t = text(v)?;
+    match t.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        Ok(_) => {
+            p.add(field, format!("must be between {min} and {max}"));
+            None
+        }
+        Err(_) => {
+            p.add(field, "must be a whole number");
+            None
+        }
+    }
+}
+
+fn parse_level(
+    p: &mut Problems,
+    field: &str,
+    v: &Option<String>,
+    unit: Unit,
+    positive: bool,
+) -> Option<i64> {
+    let t = text(v)?;
+    let r = if positive {
+        Quantity::parse_positive(t, unit)
+    } else {
+        Quantity::parse_non_negative(t, unit)
+    };
+    p.take(field, r).map(|q| q.0)
+}
+
+/// Checks a whole draft; returns the row to store or every problem found.
+pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFields> {
+    let mut p = Problems::new();
+    let sku = text(&d.sku).unwrap_or("").to_string();
+    if sku.is_empty() {
+        p.add("sku", "enter a SKU");
+    } else if sku.len() > 40 || sku.chars().any(char::is_whitespace) {
+        p.add("sku", "up to 40 characters, no spaces");
+    }
+    let name = text(&d.name).unwrap_or("").to_string();
+    if name.is_empty() || name.len() > 120 {
+        p.add("name", "enter a name (up to 120 characters)");
+    }
+    let category = match text(&d.category) {
+        Some(c) => Category::parse(c).or_else(|| {
+            p.add("category", format!("choose one of {}", Category::choices()));
+            None
+        }),
+        None => {
+            p.add("category", "choose a category");
+            None
+        }
+    };
+    let unit = match text(&d.unit) {
+        Some(u) => Unit::parse(u).or_else(|| {
+            p.add("unit", format!("choose one of {}", Unit::choices()));
+            None
+        }),
+        None => {
+            p.add("unit", "choose a unit");
+            None
+        }
+    };
+    let u = unit.unwrap_or(Unit::Millilitre);
+    let needle = match (category, text(&d.needle_length_mm)) {
+        (Some(c), Some(t)) if c.has_needle() => p.take("needle_length_mm", NeedleLength::parse(t)),
+        (Some(c), None) if c.has_needle() => {
+            p.add(
+                "needle_length_mm",
+                format!("a {} needs a needle length", c.label().to_lowercase()),
+            );
+            None
+        }
+        (Some(c), Some(_)) => {
+            p.add(
+                "needle_length_mm",
+                format!(
+                    "only rollers and cartridges have a needle length, not {}",
+                    c.label().to_lowercase()
+                ),
+            );
+            None
+        }
+        _ => None,
+    };
+    if let (Some(c), Some(un)) = (category, unit)
+        && c.has_needle()
+        && un != Unit::Each
+    {
+        p.add("unit", "rollers and cartridges are counted each");
+    }
+    let pack_size = match text(&d.pack_size) {
+        Some(t) => p
+            .take("pack_size", Quantity::parse_positive(t, u))
+            .map(|q| q.0),
+        None => {
+            p.add("pack_size", "enter the pack size");
+            None
+        }
+    };
+    let gtin = text(&d.gtin).and_then(|g| p.take("gtin", gs1::normalize_gtin(g)));
+    let supplier_id = parse_int(&mut p, "supplier_id", &d.supplier_id, 1, i64::MAX);
+    if let Some(id) = supplier_id
+        && db::catalog::supplier_by_id(conn, id)?.is_none()
+    {
+        p.add("supplier_id", "no such supplier");
+    }
+    let unit_cost_cents = match (text(&d.unit_cost_cents), text(&d.unit_cost)) {
+        (Some(_), _) => parse_int(
+            &mut p,
+            "unit_cost_cents",
+            &d.unit_cost_cents,
+            0,
+            10_000_000_000,
+        ),
+        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
+        (None, None) => None,
+    };
+    let lead = parse_int(&mut p, "lead_time_days", &d.lead_time_days, 0, 365);
+    let min_level = parse_level(&mut p, "min_level", &d.min_level, u, false);
+    let max_level = parse_level(&mut p, "max_level", &d.max_level, u, false);
+    if let (Some(mn), Some(mx)) = (min_level, max_level)
+        && mx < mn
+    {
+        p.add("max_level", "must not be below the min level");
+    }
+    let max_per_session = parse_level(&mut p, "max_per_session", &d.max_per_session, u, true);
+    let use_within = parse_int(
+        &mut p,
+        "use_within_days_of_opening",
+        &d.use_within_days_of_opening,
+        1,
+        3650,
+    );
+    p.finish()?;
+    Ok(ProductFields {
+        sku,
+        name,
+        category: category.map(|c| c.code().to_string()).unwrap_or_default(),
+        unit: u.code().to_string(),
+        pack_size: pack_size.unwrap_or(1000),
+        needle_length: needle.map(|n| n.0),
+        gtin,
+        supplier_id,
+        unit_cost_cents,
+        lead_time_days: lead.map(|v| v as i32),
+        min_level,
+        max_level,
+        max_per_session,
+        use_within_days: use_within.map(|v| v as i32),
+        active: d.active.unwrap_or(true),
+        updated_at: db::now(),
+    })
+}
+
+fn check_unique(
+    conn: &mut DbConn,
+    fields: &ProductFields,
+    except: Option<i64>,
+) -> ServiceResult<()> {
+    if let Some(other) = db::catalog::product_by_sku(conn, &fields.sku)?
+        && Some(other.id) != except
+    {
+        return Err(ServiceError::Conflict {
+            code: "duplicate_sku",
+            message: format!("SKU {} is already used by {}", fields.sku, other.name),
+            details: [("field".to_string(), "sku".into())].into_iter().collect(),
+        });
+    }
+    if let Some(g) = &fields.gtin
+        && let Some(other) = db::catalog::product_by_gtin(conn, g)?
+        && Some(other.id) != except
+    {
+        return Err(ServiceError::Conflict {
+            code: "duplicate_gtin",
+            message: format!("GTIN {g} is already used by {}", other.name),
+            details: [("field".to_string(), "gtin".into())].into_iter().collect(),
+        });
+    }
+    Ok(())
+}
+
+pub fn create_product(
+    conn: &mut DbConn,
+    actor: &Actor,
+    draft: &ProductDraft,
+) -> ServiceResult<Product> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let fields = validate(conn, draft)?;
+        check_unique(conn, &fields, None)?;
+        let id = db::catalog::insert_product(conn, &fields)?;
+        db::catalog::product_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("product vanished".into()))
+    })
+}
+
+/// Changes the given fields of a product (PATCH; the edit form sends all).
+pub fn update_product(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    patch: ProductDraft,
+) -> ServiceResult<Product> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let current = db::catalog::product_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::not_found("no such product"))?;
+        let draft = ProductDraft::from_product(&current).overlay(patch.clone());
+        let fields = validate(conn, &draft)?;
+        if fields.unit != current.unit && has_stock_history(conn, id)? {
+            return Err(ServiceError::invalid(
+                "unit",
+                "the unit cannot change once the product has stock history",
+            ));
+        }
+        if fields.needle_length != current.needle_length && has_stock_history(conn, id)? {
+            return Err(ServiceError::invalid(
+                "needle_length_mm",
+                "the needle length cannot change once the product has stock history; create a new product",
+            ));
+        }
+        check_unique(conn, &fields, Some(id))?;
+        db::catalog::update_product(conn, id, &fields)?;
+        db::catalog::product_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("product vanished".into()))
+    })
+}
+
+fn has_stock_history(conn: &mut DbConn, product_id: i64) -> ServiceResult<bool> {
+    Ok(!db::lots::of_product(conn, product_id)?.is_empty())
+}
+
+pub fn product(conn: &mut DbConn, id: i64) -> ServiceResult<Product> {
+    db::catalog::product_by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such product"))
+}
+
+/// A page of products and the total matching.
+pub fn list_products(
+    conn: &mut DbConn,
+    filter: &ProductFilter,
+    limit: i64,
+    offset: i64,
+) -> ServiceResult<(Vec<Product>, i64)> {
+    let total = db::catalog::count_products(conn, filter)?;
+    let items = db::catalog::list_products(conn, filter, limit, offset)?;
+    Ok((items, total))
+}
+
+// ---- suppliers ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct SupplierDraft {
+    pub name: String,
+    pub email: Option<String>,
+    pub lead_time_days: Option<String>,
+}
+
+fn validate_supplier(d: &SupplierDraft) -> ServiceResult<(String, Option<String>, Option<i32>)> {
+    let mut p = Problems::new();
+    let name = d.name.trim().to_string();
+    if name.is_empty() || name.len() > 120 {
+        p.add("name", "enter a name (up to 120 characters)");
+    }
+    let email = text(&d.email).map(str::to_string);
+    if let Some(e) = &email
+        && (!e.contains('@') || e.len() > 200 || e.contains(char::is_whitespace))
+    {
+        p.add("email", "not an e-mail address");
+    }
+    let lead = parse_int(&mut p, "lead_time_days", &d.lead_time_days, 0, 365).map(|v| v as i32);
+    p.finish()?;
+    Ok((name, email, lead))
+}
+
+pub fn create_supplier(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &SupplierDraft,
+) -> ServiceResult<Supplier> {
+    actor.require(Role::Manager)?;
+    let (name, email, lead) = validate_supplier(d)?;
+    db::write_tx(conn, |conn| {
+        if db::catalog::supplier_by_name(conn, &name)?.is_some() {
+            return Err(ServiceError::conflict(
+                "duplicate_supplier",
+                format!("a supplier named {name} exists"),
+            ));
+        }
+        let id = db::catalog::insert_supplier(conn, &name, email.as_deref(), lead)?;
+        db::catalog::supplier_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))
+    })
+}
+
+pub fn update_supplier(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    d: &SupplierDraft,
+) -> ServiceResult<Supplier> {
+    actor.require(Role::Manager)?;
+    let (name, email, lead) = validate_supplier(d)?;
+    db::write_tx(conn, |conn| {
+        if let Some(other) = db::catalog::supplier_by_name(conn, &name)?
+            && other.id != id
+        {
+            return Err(ServiceError::conflict(
+                "duplicate_supplier",
+                format!("a supplier named {name} exists"),
+            ));
+        }
+        if db::catalog::update_supplier(conn, id, &name, email.as_deref(), lead)? == 0 {
+            return Err(ServiceError::not_found("no such supplier"));
+        }
+        db::catalog::supplier_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))
+    })
+}
+
+pub fn suppliers(conn: &mut DbConn) -> ServiceResult<Vec<Supplier>> {
+    Ok(db::catalog::suppliers(conn)?)
+}

@@ -1,0 +1,321 @@
+//! Receiving stock: a delivery of one lot of one product into a location,
+//! typed or scanned (GS1). One receipt, one `receive` ledger row.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::auth::Actor;
+use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
+use crate::domain::Quantity;
+use crate::domain::gs1;
+use crate::domain::quantity::parse_money;
+use crate::domain::vocab::{LedgerKind, Role, Unit};
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+/// A delivery as entered (form or API), every field as text.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveDraft {
+    pub site: Option<String>,
+    pub location: Option<String>,
+    pub product_id: Option<String>,
+    pub gtin: Option<String>,
+    /// A scanned GS1 element string: fills GTIN, lot and expiry.
+    pub gs1: Option<String>,
+    pub lot: Option<String>,
+    /// `YYYY-MM-DD`
+    pub expiry: Option<String>,
+    pub quantity: Option<String>,
+    /// `units` (default) or `packs`: what `quantity` counts.
+    pub quantity_in: Option<String>,
+    pub unit_cost_cents: Option<String>,
+    pub unit_cost: Option<String>,
+    /// A past time for entering an earlier delivery (RFC 3339 or `YYYY-MM-DDTHH:MM`).
+    pub received_at: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What was received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub receipt_id: i64,
+    pub lot_id: i64,
+    pub product: Product,
+    pub lot: String,
+    pub expiry: NaiveDate,
+    pub quantity: i64,
+    pub location_code: String,
+}
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "a date as YYYY-MM-DD".to_string())
+}
+
+/// Parses RFC 3339 (`2026-11-26T09:30:00Z`) or a local form value
+/// (`2026-11-26T09:30`, taken as UTC) into a UTC timestamp.
+pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.naive_utc());
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t);
+        }
+    }
+    Err("a time as YYYY-MM-DDTHH:MM (UTC) or RFC 3339".into())
+}
+
+/// Checks a lot number: 1–20 printable characters (GS1 AI 10 allows 20).
+pub fn parse_lot_number(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("enter the lot number".into());
+    }
+    if t.chars().count() > 20 || t.chars().any(|c| c.is_control()) {
+        return Err("up to 20 characters".into());
+    }
+    Ok(t.to_string())
+}
+
+/// The GS1 scan, if any, parsed with the configured separator.
+pub fn parse_scan(conn: &mut DbConn, scan: &str) -> ServiceResult<gs1::Gs1Data> {
+    let settings = super::settings::load(conn)?;
+    gs1::parse(scan, settings.gs1_separator)
+        .map_err(|e| ServiceError::invalid_code("invalid_gs1", "gs1", e.message))
+}
+
+/// Receives one lot into a location.
+pub fn receive(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceResult<Received> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| receive_in_tx(conn, actor, d, None))
+}
+
+/// The receiving rules, inside the caller's transaction (also used when
+/// receiving against a purchase order; `order` is (order id, order line id)).
+pub fn receive_in_tx(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &ReceiveDraft,
+    order: Option<(i64, i64)>,
+) -> ServiceResult<Received> {
+    let mut p = Problems::new();
+    let today = chrono::Utc::now().date_naive();
+    let mut gtin = text(&d.gtin).map(str::to_string);
+    let mut lot = text(&d.lot).map(str::to_string);
+    let mut expiry_text = text(&d.expiry).map(str::to_string);
+    let mut scanned_expiry = None;
+    if let Some(scan) = text(&d.gs1) {
+        let data = parse_scan(conn, scan)?;
+        if data.gtin.is_some() {
+            gtin = data.gtin.clone();
+        }
+        if data.lot.is_some() {
+            lot = data.lot.clone();
+        }
+        if let Some(e) = data.expiry {
+            scanned_expiry = Some(e);
+            expiry_text = None;
+        }
+    }
+    let site = super::sites::resolve_site(conn, actor, text(&d.site))?;
+    let location = match text(&d.location) {
+        Some(code) => db::sites::location_by_code(conn, site.id, code)?.or_else(|| {
+            p.add(
+                "location",
+                format!("site {} has no location {code}", site.code),
+            );
+            None
+        }),
+        None => db::sites::location_by_code(conn, site.id, super::bootstrap::DEFAULT_LOCATION)?
+            .or(db::sites::locations(conn, Some(site.id))?
+                .into_iter()
+                .next())
+            .or_else(|| {
+                p.add("location", "choose a location");
+                None
+            }),
+    };
+    let product = match (text(&d.product_id), gtin.as_deref()) {
+        (Some(id), _) => match id.parse::<i64>() {
+            Ok(id) => db::catalog::product_by_id(conn, id)?,
+            Err(_) => None,
+        },
+        (None, Some(g)) => match gs1::normalize_gtin(g) {
+            Ok(g) => db::catalog::product_by_gtin(conn, &g)?,
+            Err(e) => {
+                return Err(ServiceError::invalid("gtin", e.message));
+            }
+        },
+        (None, None) => {
+            return Err(ServiceError::invalid_code(
+                "unknown_product",
+                "product_id",
+                "choose a product (or scan its barcode)",
+            ));
+        }
+    };
+    let Some(product) = product else {
+        return Err(match (text(&d.product_id), gtin) {
+            (Some(id), _) => ServiceError::invalid_code(
+                "unknown_product",
+                "product_id",
+                format!("no product with id {id}"),
+            ),
+            (None, g) => ServiceError::invalid_code(
+                "unknown_product",
+                "gtin",
+                format!("no product has GTIN {}", g.unwrap_or_default()),
+            ),
+        });
+    };
+    if !product.active {
+        p.add(
+            "product_id",
+            format!(
+                "{} is archived; reactivate it before receiving",
+                product.name
+            ),
+        );
+    }
+    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let lot_number = match lot.as_deref() {
+        Some(l) => p.take("lot", parse_lot_number(l)),
+        None => {
+            p.add("lot", "enter the lot number");
+            None
+        }
+    };
+    let expiry = match (scanned_expiry, expiry_text.as_deref()) {
+        (Some(e), _) => Some(e),
+        (None, Some(t)) => p.take("expiry", parse_date(t)),
+        (None, None) => {
+            p.add("expiry", "enter the expiry date");
+            None
+        }
+    };
+    let in_packs = matches!(text(&d.quantity_in), Some("packs"));
+    let quantity = match text(&d.quantity) {
+        Some(t) => {
+            if in_packs {
+                p.take("quantity", Quantity::parse_positive(t, Unit::Each))
+                    .and_then(|packs| (packs.0 / 1000).checked_mul(product.pack_size))
+            } else {
+                p.take("quantity", Quantity::parse_positive(t, unit))
+                    .map(|q| q.0)
+            }
+        }
+        None => {
+            p.add("quantity", "enter the quantity received");
+            None
+        }
+    };
+    let unit_cost = match (text(&d.unit_cost_cents), text(&d.unit_cost)) {
+        (Some(c), _) => match c.parse::<i64>() {
+            Ok(v) if v >= 0 => Some(v),
+            _ => {
+                p.add("unit_cost_cents", "a whole number of cents, 0 or more");
+                None
+            }
+        },
+        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
+        _ => None,
+    };
+    let now = db::now();
+    let received_at = match text(&d.received_at) {
+        Some(t) => match parse_time(t) {
+            Ok(ts) if ts > now + chrono::Duration::minutes(5) => {
+                p.add("received_at", "cannot be in the future");
+                None
+            }
+            Ok(ts) => Some(ts),
+            Err(e) => {
+                p.add("received_at", e);
+                None
+            }
+        },
+        None => Some(now),
+    };
+    p.finish()?;
+    let (Some(location), Some(lot_number), Some(expiry), Some(quantity), Some(received_at)) =
+        (location, lot_number, expiry, quantity, received_at)
+    else {
+        return Err(ServiceError::Internal("validated values missing".into()));
+    };
+    // An expired delivery is refused: the expiry must not be before the
+    // receiving day (or today, whichever is later).
+    if expiry < today.max(received_at.date()) {
+        return Err(ServiceError::invalid_code(
+            "expired_on_receipt",
+            "expiry",
+            format!("lot {lot_number} expired on {expiry}; expired stock cannot be received"),
+        ));
+    }
+    let lot_id = match db::lots::find(conn, product.id, &lot_number)? {
+        Some(existing) if existing.expiry != expiry => {
+            return Err(ServiceError::Conflict {
+                code: "lot_expiry_mismatch",
+                message: format!(
+                    "lot {lot_number} of {} is already recorded with expiry {}, not {expiry}; check the label",
+                    product.name, existing.expiry
+                ),
+                details: [("field".to_string(), "expiry".into())]
+                    .into_iter()
+                    .collect(),
+            });
+        }
+        Some(existing) => existing.id,
+        None => db::lots::insert(conn, product.id, &lot_number, expiry)?,
+    };
+    let receipt_id = db::receiving::insert_receipt(
+        conn,
+        &db::receiving::NewReceipt {
+            site_id: site.id,
+            location_id: location.id,
+            user_id: actor.user_id,
+            purchase_order_id: order.map(|o| o.0),
+            unit_cost_cents: unit_cost,
+            note: text(&d.note).map(str::to_string),
+            received_at,
+        },
+    )?;
+    db::ledger::append(
+        conn,
+        &NewLedgerRow {
+            lot_id,
+            location_id: location.id,
+            product_id: product.id,
+            site_id: site.id,
+            delta: quantity,
+            kind: LedgerKind::Receive.code().into(),
+            reason: None,
+            note: text(&d.note).map(str::to_string),
+            user_id: actor.user_id,
+            occurred_at: received_at,
+            created_at: now,
+            session_id: None,
+            session_line_id: None,
+            receipt_id: Some(receipt_id),
+            purchase_order_id: order.map(|o| o.0),
+            purchase_order_line_id: order.map(|o| o.1),
+            stock_count_id: None,
+        },
+    )?;
+    Ok(Received {
+        receipt_id,
+        lot_id,
+        product,
+        lot: lot_number,
+        expiry,
+        quantity,
+        location_code: location.code,
+    })
+}

@@ -1,0 +1,110 @@
+//! Installation settings with their defaults: clinic name, currency, the
+//! "expiring soon" window, reorder safety and cover days, the substitute
+//! GS1 separator some scanners send instead of FNC1.
+
+use crate::auth::Actor;
+use crate::db::{self, DbConn};
+use crate::domain::vocab::Role;
+use crate::error::{Problems, ServiceResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub clinic_name: String,
+    pub currency: String,
+    pub expiring_window_days: i64,
+    pub safety_days: i64,
+    pub cover_days: i64,
+    /// A character typed by the scanner in place of FNC1 (e.g. `|`), if any.
+    pub gs1_separator: Option<char>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clinic_name: "Our clinic".into(),
+            currency: "EUR".into(),
+            expiring_window_days: 60,
+            safety_days: 14,
+            cover_days: 30,
+            gs1_separator: None,
+        }
+    }
+}
+
+pub fn load(conn: &mut DbConn) -> ServiceResult<Settings> {
+    let mut s = Settings::default();
+    for (k, v) in db::settings::all(conn)? {
+        match k.as_str() {
+            "clinic_name" => s.clinic_name = v,
+            "currency" => s.currency = v,
+            "expiring_window_days" => {
+                s.expiring_window_days = v.parse().unwrap_or(s.expiring_window_days)
+            }
+            "safety_days" => s.safety_days = v.parse().unwrap_or(s.safety_days),
+            "cover_days" => s.cover_days = v.parse().unwrap_or(s.cover_days),
+            "gs1_separator" => s.gs1_separator = v.chars().next(),
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+/// Settings as typed in the settings form.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsDraft {
+    pub clinic_name: String,
+    pub currency: String,
+    pub expiring_window_days: String,
+    pub safety_days: String,
+    pub cover_days: String,
+    pub gs1_separator: String,
+}
+
+pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResult<Settings> {
+    actor.require(Role::Admin)?;
+    let mut p = Problems::new();
+    let days = |p: &mut Problems, field: &str, v: &str, max: i64| -> i64 {
+        match v.trim().parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => n,
+            _ => {
+                p.add(field, format!("a whole number of days from 0 to {max}"));
+                0
+            }
+        }
+    };
+    let name = d.clinic_name.trim().to_string();
+    if name.is_empty() || name.len() > 120 {
+        p.add(
+            "clinic_name",
+            "enter the clinic name (up to 120 characters)",
+        );
+    }
+    let currency = d.currency.trim().to_uppercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+        p.add("currency", "a three-letter code such as EUR, GBP or USD");
+    }
+    let window = days(&mut p, "expiring_window_days", &d.expiring_window_days, 730);
+    let safety = days(&mut p, "safety_days", &d.safety_days, 365);
+    let cover = days(&mut p, "cover_days", &d.cover_days, 365);
+    let sep = d.gs1_separator.trim();
+    if sep.chars().count() > 1 || sep.chars().any(|c| c.is_ascii_alphanumeric()) {
+        p.add(
+            "gs1_separator",
+            "one character that cannot appear in a barcode value, e.g. | or ~",
+        );
+    }
+    p.finish()?;
+    db::write_tx(conn, |conn| {
+        db::settings::set(conn, "clinic_name", &name)?;
+        db::settings::set(conn, "currency", &currency)?;
+        db::settings::set(conn, "expiring_window_days", &window.to_string())?;
+        db::settings::set(conn, "safety_days", &safety.to_string())?;
+        db::settings::set(conn, "cover_days", &cover.to_string())?;
+        if sep.is_empty() {
+            db::settings::delete(conn, "gs1_separator")?;
+        } else {
+            db::settings::set(conn, "gs1_separator", sep)?;
+        }
+        load(conn)
+    })
+}

@@ -1,0 +1,118 @@
+//! What is on hand: per product, usable / expired / quarantined totals and
+//! the lots behind them, at one site. "Usable" means not past its use-by
+//! date (expiry, or discard-by of an opened container) and not quarantined.
+
+use chrono::NaiveDate;
+
+use crate::db::{self, DbConn, catalog::ProductFilter, lots::OnHand, models::Product};
+use crate::error::ServiceResult;
+
+#[derive(Debug, Clone)]
+pub struct LotPosition {
+    pub lot_id: i64,
+    pub lot: String,
+    pub expiry: NaiveDate,
+    /// The date after which it counts as expired (earlier for opened containers).
+    pub use_by: NaiveDate,
+    pub opened: bool,
+    pub location: String,
+    pub location_id: i64,
+    pub quantity: i64,
+    pub expired: bool,
+    pub quarantined: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductStock {
+    pub product: Product,
+    pub usable: i64,
+    pub expired: i64,
+    pub quarantined: i64,
+    pub lots: Vec<LotPosition>,
+}
+
+impl ProductStock {
+    /// Earliest use-by date among usable lots.
+    pub fn next_expiry(&self) -> Option<NaiveDate> {
+        self.lots
+            .iter()
+            .filter(|l| !l.expired && !l.quarantined)
+            .map(|l| l.use_by)
+            .min()
+    }
+}
+
+/// True when stock with this use-by date is expired on `day`.
+pub fn is_expired(use_by: NaiveDate, day: NaiveDate) -> bool {
+    use_by < day
+}
+
+pub fn position(h: &OnHand, today: NaiveDate) -> LotPosition {
+    LotPosition {
+        lot_id: h.lot.id,
+        lot: h.lot.lot_number.clone(),
+        expiry: h.lot.expiry,
+        use_by: h.lot.use_by,
+        opened: h.lot.container > 0,
+        location: h.location_code.clone(),
+        location_id: h.location_id,
+        quantity: h.quantity,
+        expired: is_expired(h.lot.use_by, today),
+        quarantined: h.lot.quarantined,
+    }
+}
+
+/// Groups on-hand rows under their products (in the products' order).
+pub fn group(products: Vec<Product>, on_hand: &[OnHand], today: NaiveDate) -> Vec<ProductStock> {
+    products
+        .into_iter()
+        .map(|product| {
+            let lots: Vec<LotPosition> = on_hand
+                .iter()
+                .filter(|h| h.lot.product_id == product.id)
+                .map(|h| position(h, today))
+                .collect();
+            let mut s = ProductStock {
+                product,
+                usable: 0,
+                expired: 0,
+                quarantined: 0,
+                lots,
+            };
+            for l in &s.lots {
+                if l.quarantined {
+                    s.quarantined += l.quantity;
+                } else if l.expired {
+                    s.expired += l.quantity;
+                } else {
+                    s.usable += l.quantity;
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+/// A page of products with their stock at a site.
+pub fn stock(
+    conn: &mut DbConn,
+    site_id: i64,
+    filter: &ProductFilter,
+    limit: i64,
+    offset: i64,
+    today: NaiveDate,
+) -> ServiceResult<(Vec<ProductStock>, i64)> {
+    db::read_tx(conn, |conn| {
+        let total = db::catalog::count_products(conn, filter)?;
+        let products = db::catalog::list_products(conn, filter, limit, offset)?;
+        let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
+        let on_hand = db::lots::on_hand(conn, site_id, Some(&ids))?;
+        Ok((group(products, &on_hand, today), total))
+    })
+    .map_err(Into::into)
+}
+
+/// Today's date (UTC), the day stock is judged against.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}

@@ -1,0 +1,231 @@
+//! Story-like fixtures that arrange stock through the real services:
+//! `app.product("R-150").roller(150).create().await`,
+//! `app.receive(&p, "LOT-1", days(30), "10").await`.
+#![allow(dead_code)]
+
+use chrono::{Duration, NaiveDate};
+
+use crate::support::TestApp;
+use clinic_stock::auth::Actor;
+use clinic_stock::db::{self, models::Product};
+use clinic_stock::domain::vocab::Role;
+use clinic_stock::services::catalog::{self, ProductDraft, SupplierDraft};
+use clinic_stock::services::receiving::{self, ReceiveDraft};
+
+/// A date `n` days from today (negative: in the past).
+pub fn days(n: i64) -> NaiveDate {
+    chrono::Utc::now().date_naive() + Duration::days(n)
+}
+
+/// The admin actor fixtures act as (created on first use, no password hashing).
+pub fn fixture_actor(conn: &mut db::DbConn) -> Actor {
+    let user = match db::users::by_username(conn, "fixture").unwrap() {
+        Some(u) => u,
+        None => {
+            let id = db::users::insert(conn, "fixture", "!", "admin", None).unwrap();
+            db::users::by_id(conn, id).unwrap().unwrap()
+        }
+    };
+    Actor {
+        user_id: user.id,
+        username: user.username,
+        role: Role::Admin,
+        site_id: None,
+    }
+}
+
+pub struct ProductBuilder<'a> {
+    app: &'a TestApp,
+    draft: ProductDraft,
+}
+
+impl<'a> ProductBuilder<'a> {
+    pub fn name(mut self, n: &str) -> Self {
+        self.draft.name = Some(n.into());
+        self
+    }
+    /// A roller of this needle length in hundredths of a mm (150 = 1.5 mm), each, box of 10.
+    pub fn roller(mut self, hundredths: i32) -> Self {
+        self.draft.category = Some("roller".into());
+        self.draft.unit = Some("each".into());
+        self.draft.pack_size = Some("10".into());
+        self.draft.needle_length_mm = Some(format!("{}", f64::from(hundredths) / 100.0));
+        self
+    }
+    pub fn cartridge(mut self, hundredths: i32) -> Self {
+        self = self.roller(hundredths);
+        self.draft.category = Some("cartridge".into());
+        self
+    }
+    /// Topical anaesthetic in grams, 30 g tubes.
+    pub fn anesthetic(mut self) -> Self {
+        self.draft.category = Some("anesthetic".into());
+        self.draft.unit = Some("g".into());
+        self.draft.pack_size = Some("30".into());
+        self
+    }
+    pub fn serum(mut self) -> Self {
+        self.draft.category = Some("serum".into());
+        self.draft.unit = Some("ml".into());
+        self.draft.pack_size = Some("5".into());
+        self
+    }
+    pub fn spf(mut self) -> Self {
+        self.draft.category = Some("spf".into());
+        self.draft.unit = Some("ml".into());
+        self.draft.pack_size = Some("50".into());
+        self
+    }
+    pub fn disposable(mut self) -> Self {
+        self.draft.category = Some("disposable".into());
+        self.draft.unit = Some("each".into());
+        self.draft.pack_size = Some("100".into());
+        self
+    }
+    pub fn pack(mut self, size: &str) -> Self {
+        self.draft.pack_size = Some(size.into());
+        self
+    }
+    pub fn min(mut self, q: &str) -> Self {
+        self.draft.min_level = Some(q.into());
+        self
+    }
+    pub fn max(mut self, q: &str) -> Self {
+        self.draft.max_level = Some(q.into());
+        self
+    }
+    pub fn max_per_session(mut self, q: &str) -> Self {
+        self.draft.max_per_session = Some(q.into());
+        self
+    }
+    pub fn use_within(mut self, days: i64) -> Self {
+        self.draft.use_within_days_of_opening = Some(days.to_string());
+        self
+    }
+    pub fn lead(mut self, days: i64) -> Self {
+        self.draft.lead_time_days = Some(days.to_string());
+        self
+    }
+    pub fn cost(mut self, cents: i64) -> Self {
+        self.draft.unit_cost_cents = Some(cents.to_string());
+        self
+    }
+    pub fn supplier(mut self, id: i64) -> Self {
+        self.draft.supplier_id = Some(id.to_string());
+        self
+    }
+    pub fn gtin(mut self, g: &str) -> Self {
+        self.draft.gtin = Some(g.into());
+        self
+    }
+    pub async fn create(self) -> Product {
+        let draft = self.draft;
+        self.app
+            .with_conn(move |c| {
+                let actor = fixture_actor(c);
+                catalog::create_product(c, &actor, &draft).unwrap()
+            })
+            .await
+    }
+}
+
+impl TestApp {
+    /// Starts a product with this SKU (defaults: a disposable, each, box of 100).
+    pub fn product(&self, sku: &str) -> ProductBuilder<'_> {
+        ProductBuilder {
+            app: self,
+            draft: ProductDraft {
+                sku: Some(sku.into()),
+                name: Some(format!("Product {sku}")),
+                category: Some("disposable".into()),
+                unit: Some("each".into()),
+                pack_size: Some("100".into()),
+                ..ProductDraft::default()
+            },
+        }
+    }
+
+    pub async fn supplier(&self, name: &str, lead_days: Option<i64>) -> i64 {
+        let d = SupplierDraft {
+            name: name.into(),
+            email: Some(format!(
+                "orders@{}.example",
+                name.to_lowercase().replace(' ', "")
+            )),
+            lead_time_days: lead_days.map(|d| d.to_string()),
+        };
+        self.with_conn(move |c| {
+            let actor = fixture_actor(c);
+            catalog::create_supplier(c, &actor, &d).unwrap().id
+        })
+        .await
+    }
+
+    /// Receives `qty` (in the product's unit) of a lot expiring on `expiry` into `main/store`.
+    pub async fn receive(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: &str) -> i64 {
+        self.receive_into(p, lot, expiry, qty, "store").await
+    }
+
+    /// Receives into a given location of site `main`.
+    pub async fn receive_into(
+        &self,
+        p: &Product,
+        lot: &str,
+        expiry: NaiveDate,
+        qty: &str,
+        location: &str,
+    ) -> i64 {
+        let d = ReceiveDraft {
+            site: Some("main".into()),
+            location: Some(location.into()),
+            product_id: Some(p.id.to_string()),
+            lot: Some(lot.into()),
+            expiry: Some(expiry.to_string()),
+            quantity: Some(qty.into()),
+            ..ReceiveDraft::default()
+        };
+        self.with_conn(move |c| {
+            let actor = fixture_actor(c);
+            receiving::receive(c, &actor, &d).unwrap().lot_id
+        })
+        .await
+    }
+
+    /// Adds a location to site `main`.
+    pub async fn location(&self, code: &str) -> i64 {
+        let code = code.to_string();
+        self.with_conn(move |c| {
+            let actor = fixture_actor(c);
+            clinic_stock::services::sites::create_location(c, &actor, "main", &code, &code)
+                .unwrap()
+                .0
+                .id
+        })
+        .await
+    }
+
+    /// On hand of a lot at a location of `main`, in thousandths.
+    pub async fn balance(&self, lot_id: i64, location: &str) -> i64 {
+        let location = location.to_string();
+        self.with_conn(move |c| {
+            let site = db::sites::by_code(c, "main").unwrap().unwrap();
+            let loc = db::sites::location_by_code(c, site.id, &location)
+                .unwrap()
+                .unwrap();
+            db::balances::quantity_at(c, lot_id, loc.id).unwrap()
+        })
+        .await
+    }
+
+    /// Number of ledger rows.
+    pub async fn ledger_rows(&self) -> i64 {
+        self.with_conn(|c| {
+            use diesel::prelude::*;
+            db::schema::ledger::table
+                .count()
+                .get_result::<i64>(c)
+                .unwrap()
+        })
+        .await
+    }
+}
