@@ -36,6 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(login::configure)
     .configure(admin::configure)
     .configure(home::configure)
+    .configure(sessions::configure)
+    .configure(protocols::configure)
     .default_service(web::to(not_found));
 }
 

@@ -7,5 +7,7 @@ pub mod auth;
 pub mod errors;
 pub mod frame;
 pub mod home;
+pub mod protocols;
+pub mod sessions;
 
 pub use frame::Frame;

@@ -11,4 +11,5 @@ mod foundation_db;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_fixtures;
+mod sessions_pages;
 mod stock_catalog_api;
