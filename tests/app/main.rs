@@ -6,6 +6,7 @@
 mod fixtures;
 mod support;
 
+mod browser;
 mod foundation_auth;
 mod foundation_db;
 mod sessions_api;
@@ -13,3 +14,4 @@ mod sessions_concurrency;
 mod sessions_fixtures;
 mod sessions_pages;
 mod stock_catalog_api;
+mod webdriver;
