@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bootstrap;
 pub mod catalog;
 pub mod demo;
+pub mod demo_sessions;
 pub mod maintenance;
 pub mod protocols;
 pub mod receiving;

@@ -241,6 +241,15 @@ pub struct ShownSession {
     pub spf: Vec<String>,
 }
 
+/// The client history page of a client code (codes are URL-safe by construction).
+pub fn client_href(code: &str) -> String {
+    let safe: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    format!("/clients/{safe}")
+}
+
 pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -11,6 +11,7 @@ mod foundation_auth;
 mod foundation_db;
 mod sessions_api;
 mod sessions_concurrency;
+mod sessions_demo;
 mod sessions_fixtures;
 mod sessions_pages;
 mod stock_catalog_api;

@@ -10,10 +10,10 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
-use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status, urlencode};
+use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::services::{sessions, settings};
 use crate::views::Frame;
-use crate::views::sessions::{AftercarePage, SessionPage, ShownSession};
+use crate::views::sessions::{AftercarePage, SessionPage, ShownSession, client_href};
 
 async fn session_page(
     state: &AppState,
@@ -30,7 +30,7 @@ async fn session_page(
     let s = ShownSession::from_view(&v);
     let page = SessionPage {
         frame: Frame::new(user, format!("Session {id}"), "/sessions"),
-        client_href: format!("/clients/{}", urlencode(&s.client_ref)),
+        client_href: client_href(&s.client_ref),
         s,
         can_void: user.role().at_least(Role::Manager),
         void_error,
