@@ -10,10 +10,12 @@
 
 pub mod balances;
 pub mod catalog;
+pub mod counts;
 pub mod ledger;
 pub mod lots;
 pub mod migrations;
 pub mod models;
+pub mod recall;
 pub mod receiving;
 pub mod schema;
 pub mod settings;

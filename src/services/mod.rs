@@ -3,11 +3,16 @@
 //! and the command line call them with a connection and an `Actor`.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod bootstrap;
 pub mod catalog;
+pub mod counts;
 pub mod demo;
+pub mod ledger;
+pub mod lots;
 pub mod maintenance;
 pub mod receiving;
 pub mod settings;
 pub mod sites;
 pub mod stock;
+pub mod transfers;
