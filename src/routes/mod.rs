@@ -36,6 +36,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(login::configure)
     .configure(admin::configure)
     .configure(home::configure)
+    .configure(movements::configure)
+    .configure(counts::configure)
+    .configure(ledger::configure)
+    .configure(lots::configure)
+    .configure(recall::configure)
     .default_service(web::to(not_found));
 }
 

@@ -239,3 +239,52 @@ pub fn csv_chunk(
     };
     Ok((w.into_inner().map_err(csv_err)?, next))
 }
+
+/// What the filter selects offer: sites, products (archived too) and
+/// locations, each as (value, label).
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    pub sites: Vec<(String, String)>,
+    pub products: Vec<(String, String)>,
+    pub locations: Vec<(String, String)>,
+}
+
+pub fn choices(conn: &mut DbConn) -> ServiceResult<Choices> {
+    Ok(db::read_tx(conn, |conn| {
+        let sites = db::sites::list(conn)?;
+        let site_code = |id: i64| {
+            sites
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.code.clone())
+                .unwrap_or_default()
+        };
+        let locations = db::sites::locations(conn, None)?
+            .into_iter()
+            .map(|l| {
+                (
+                    l.id.to_string(),
+                    format!("{} / {} ({})", site_code(l.site_id), l.code, l.name),
+                )
+            })
+            .collect();
+        let filter = db::catalog::ProductFilter {
+            archived: Some(false),
+            ..Default::default()
+        };
+        let mut products: Vec<(String, String)> =
+            db::catalog::list_products(conn, &filter, 5000, 0)?
+                .into_iter()
+                .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.sku)))
+                .collect();
+        products.sort_by_key(|a| a.1.to_lowercase());
+        Ok(Choices {
+            sites: sites
+                .iter()
+                .map(|s| (s.code.clone(), format!("{} ({})", s.name, s.code)))
+                .collect(),
+            products,
+            locations,
+        })
+    })?)
+}

@@ -290,3 +290,22 @@ pub fn recall_csv(
     );
     Ok((name, bytes))
 }
+
+/// Active locations as (id, "site / code (name)"), for movement forms.
+pub fn location_choices(conn: &mut DbConn) -> ServiceResult<Vec<(String, String)>> {
+    let sites: HashMap<i64, String> = db::sites::list(conn)?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    Ok(db::sites::locations(conn, None)?
+        .into_iter()
+        .filter(|l| l.active)
+        .map(|l| {
+            let site = sites.get(&l.site_id).cloned().unwrap_or_default();
+            (
+                l.id.to_string(),
+                format!("{site} / {} ({})", l.code, l.name),
+            )
+        })
+        .collect())
+}

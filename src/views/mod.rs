@@ -4,8 +4,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod counts;
 pub mod errors;
 pub mod frame;
 pub mod home;
+pub mod ledger;
+pub mod lots;
 
 pub use frame::Frame;
