@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod movements_fixtures;
 mod support;
 
 mod foundation_auth;
 mod foundation_db;
 mod stock_catalog_api;
+mod stock_movements;
