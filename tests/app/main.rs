@@ -10,4 +10,5 @@ mod support;
 mod foundation_auth;
 mod foundation_db;
 mod stock_catalog_api;
+mod stock_counts;
 mod stock_movements;
