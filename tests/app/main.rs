@@ -11,4 +11,5 @@ mod foundation_auth;
 mod foundation_db;
 mod stock_catalog_api;
 mod stock_counts;
+mod stock_ledger;
 mod stock_movements;
