@@ -9,6 +9,9 @@ mod support;
 
 mod foundation_auth;
 mod foundation_db;
+mod sessions_api;
+mod sessions_concurrency;
+mod sessions_fixtures;
 mod stock_catalog_api;
 mod stock_counts;
 mod stock_ledger;
