@@ -15,4 +15,5 @@ mod sessions_fixtures;
 mod stock_catalog_api;
 mod stock_counts;
 mod stock_ledger;
+mod stock_lots;
 mod stock_movements;
