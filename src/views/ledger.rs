@@ -28,6 +28,14 @@ pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// One ledger row as people read it.
 pub struct LedgerLine {
     pub id: i64,
@@ -62,7 +70,7 @@ impl LedgerLine {
                 .unwrap_or_else(|| e.row.kind.clone()),
             reason: AdjustReason::parse(&reason)
                 .map(|r| r.label().to_string())
-                .unwrap_or(reason),
+                .unwrap_or_else(|| capitalised(&reason)),
             product_id: e.row.product_id,
             product: e.product_name.clone(),
             sku: e.sku.clone(),

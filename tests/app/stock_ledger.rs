@@ -102,9 +102,9 @@ async fn the_ledger_page_filters_and_pages() {
     assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
     let adjust = "#ledger tbody tr[data-kind=adjust]";
     assert_eq!(text(&doc, &format!("{adjust} td.delta")), "-2");
-    assert_eq!(text(&doc, &format!("{adjust} td.reason")), "Waste");
+    assert_eq!(text(&doc, &format!("{adjust} .reason")), "Waste");
     assert_eq!(text(&doc, &format!("{adjust} td.user")), "manager-api");
-    assert_eq!(text(&doc, &format!("{adjust} td.lot")), "G-1");
+    assert_eq!(text(&doc, &format!("{adjust} .lot")), "G-1");
 
     let today = days(0).to_string();
     let cases: Vec<(String, usize)> = vec![
@@ -144,7 +144,7 @@ async fn the_ledger_page_filters_and_pages() {
     }
     let (_, doc) = app.page(&m, "/ledger?kind=transfer").await;
     assert!(
-        texts(&doc, "#ledger tbody tr td.kind")
+        texts(&doc, "#ledger tbody tr .kind")
             .iter()
             .all(|k| k == "Transfer")
     );
