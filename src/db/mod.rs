@@ -18,6 +18,7 @@ pub mod receiving;
 pub mod schema;
 pub mod settings;
 pub mod sites;
+pub mod stock_summary;
 pub mod users;
 
 use std::time::Duration;

@@ -5,8 +5,10 @@
 pub mod accounts;
 pub mod bootstrap;
 pub mod catalog;
+pub mod dashboard;
 pub mod demo;
 pub mod maintenance;
+pub mod product_stock;
 pub mod receiving;
 pub mod settings;
 pub mod sites;

@@ -5,7 +5,11 @@
 pub mod admin;
 pub mod auth;
 pub mod errors;
+pub mod form;
 pub mod frame;
 pub mod home;
+pub mod pager;
+pub mod products;
+pub mod stock;
 
 pub use frame::Frame;
