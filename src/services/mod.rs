@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod maintenance;
 pub mod product_stock;
+pub mod receive_preview;
 pub mod receiving;
 pub mod settings;
 pub mod sites;

@@ -10,6 +10,8 @@ pub mod frame;
 pub mod home;
 pub mod pager;
 pub mod products;
+pub mod receive;
+pub mod sites_admin;
 pub mod stock;
 
 pub use frame::Frame;
