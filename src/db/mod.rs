@@ -9,6 +9,7 @@
 #![allow(irrefutable_let_patterns)]
 
 pub mod balances;
+pub mod bulk;
 pub mod catalog;
 pub mod ledger;
 pub mod lots;

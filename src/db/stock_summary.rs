@@ -210,6 +210,6 @@ pub fn product_history(
         .offset(offset)
         .load(conn)?;
     let mut rows = super::ledger::by_ids(conn, &ids)?;
-    rows.sort_by(|a, b| (b.row.occurred_at, b.row.id).cmp(&(a.row.occurred_at, a.row.id)));
+    rows.sort_by_key(|e| std::cmp::Reverse((e.row.occurred_at, e.row.id)));
     Ok((rows, total))
 }

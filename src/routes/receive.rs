@@ -170,9 +170,8 @@ fn view(
         },
         None => CheckView::default(),
     };
-    let focus = if scanned.is_some() && product.is_some() && !errors.has("gs1") {
-        "quantity"
-    } else if errors.has("quantity") && !errors.has("gs1") {
+    let read_scan = scanned.is_some() && product.is_some();
+    let focus = if (read_scan || errors.has("quantity")) && !errors.has("gs1") {
         "quantity"
     } else {
         "gs1"
