@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(login::configure)
     .configure(admin::configure)
     .configure(home::configure)
+    .configure(stock::configure)
+    .configure(products::configure)
+    .configure(receive::configure)
+    .configure(sites_admin::configure)
     .default_service(web::to(not_found));
 }
 

@@ -5,9 +5,12 @@
 pub mod accounts;
 pub mod bootstrap;
 pub mod catalog;
+pub mod dashboard;
 pub mod demo;
 pub mod maintenance;
+pub mod product_stock;
 pub mod protocols;
+pub mod receive_preview;
 pub mod receiving;
 pub mod sessions;
 pub mod settings;
