@@ -9,6 +9,7 @@
 #![allow(irrefutable_let_patterns)]
 
 pub mod balances;
+pub mod bulk;
 pub mod catalog;
 pub mod counts;
 pub mod ledger;
@@ -22,6 +23,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod sites;
+pub mod stock_summary;
 pub mod users;
 
 use std::time::Duration;
