@@ -4,10 +4,19 @@
 
 pub mod admin;
 pub mod auth;
+pub mod counts;
 pub mod errors;
+pub mod form;
 pub mod frame;
 pub mod home;
+pub mod ledger;
+pub mod lots;
+pub mod pager;
+pub mod products;
 pub mod protocols;
+pub mod receive;
 pub mod sessions;
+pub mod sites_admin;
+pub mod stock;
 
 pub use frame::Frame;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod movements_fixtures;
 mod support;
 
 mod browser;
@@ -15,4 +16,8 @@ mod sessions_demo;
 mod sessions_fixtures;
 mod sessions_pages;
 mod stock_catalog_api;
+mod stock_counts;
+mod stock_ledger;
+mod stock_lots;
+mod stock_movements;
 mod webdriver;
