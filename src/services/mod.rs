@@ -9,7 +9,6 @@ pub mod catalog;
 pub mod counts;
 pub mod dashboard;
 pub mod demo;
-pub mod demo_sessions;
 pub mod ledger;
 pub mod lots;
 pub mod maintenance;
