@@ -60,10 +60,19 @@ if [ -z "${BENCH_NO_PG:-}" ]; then
 fi
 bench_run "$OUT" "${ROUNDS:-3}" "${specs[@]}"
 python3 - "$OUT" <<'PY'
-import json, sys, pathlib
-s = json.loads((pathlib.Path(sys.argv[1]) / "summary.json").read_text())
+# Ratios to perfref's POST /consume: of the medians, and the median of the
+# per-round ratios (each app run against the reference run next to it).
+import json, re, statistics, sys, pathlib
+out = pathlib.Path(sys.argv[1])
+s = json.loads((out / "summary.json").read_text())
 ref = s["ref_consume"]["rps_median"]
+def rps(name, r):
+    t = (out / f"{name}.r{r}.txt").read_text()
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+rounds = s["ref_consume"]["runs"]
 for k in ("app_session_sqlite", "app_session_pg"):
     if k in s:
-        print(f"{k}: {s[k]['rps_median']:.0f} sessions/s = {s[k]['rps_median']/ref:.2f} x perfref POST /consume ({ref:.0f}/s)")
+        paired = statistics.median(rps(k, r) / rps("ref_consume", r) for r in range(1, rounds + 1))
+        print(f"{k}: {s[k]['rps_median']:.0f} sessions/s = {s[k]['rps_median']/ref:.2f} x perfref POST /consume "
+              f"({ref:.0f}/s); median of per-round ratios {paired:.2f}")
 PY
