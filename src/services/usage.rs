@@ -1,0 +1,524 @@
+//! The usage and waste report for a site over a date range: consumption by
+//! product, category, needle length, protocol, indication and practitioner
+//! with its cost; sessions per day; cost per session; consumption per week
+//! of a product or category; waste (expired, damaged, waste write-offs) per
+//! month and product, in units and money.
+//!
+//! Voided sessions are excluded everywhere: the ledger figures net `consume`
+//! against `void` rows (both dated at the session's time), the session
+//! figures skip sessions with `voided_at`. Cost is quantity × the product's
+//! current unit cost (products without one count as 0), rounded to the cent
+//! per figure shown.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+
+use crate::auth::Actor;
+use crate::db::models::{Product, Site};
+use crate::db::{self, DbConn};
+use crate::domain::vocab::{Category, Indication, Role};
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+pub const DEFAULT_DAYS: i64 = 90;
+/// Longest range one report covers.
+pub const MAX_DAYS: i64 = 3 * 366;
+
+/// Filters as typed.
+#[derive(Debug, Clone, Default)]
+pub struct UsageQuery {
+    pub site: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// Product id for the weekly chart.
+    pub product: Option<String>,
+    /// Category code for the weekly chart.
+    pub category: Option<String>,
+}
+
+/// What the weekly chart shows.
+#[derive(Debug, Clone)]
+pub enum ChartSubject {
+    All,
+    Product(Product),
+    Category(Category),
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageOptions {
+    pub site: Site,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub subject: ChartSubject,
+}
+
+impl UsageOptions {
+    pub fn start(&self) -> NaiveDateTime {
+        self.from.and_hms_opt(0, 0, 0).unwrap_or_default()
+    }
+
+    /// Exclusive end: midnight after `to`.
+    pub fn end(&self) -> NaiveDateTime {
+        (self.to + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+    }
+
+    /// Monday on or before `from`: week buckets count from here.
+    pub fn week_origin(&self) -> NaiveDate {
+        self.from - Duration::days(i64::from(self.from.weekday().num_days_from_monday()))
+    }
+
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+}
+
+/// A quantity and what it cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Amount {
+    /// Thousandths of the unit (only meaningful when one unit is involved).
+    pub quantity: i64,
+    pub cost_cents: i64,
+    /// The unit when every product in the figure shares one, else None.
+    pub unit: Option<String>,
+    /// Products of more than one unit went into it.
+    pub mixed: bool,
+}
+
+impl Amount {
+    fn add(&mut self, product: &Product, quantity: i64) {
+        match (&self.unit, self.mixed) {
+            (None, false) => self.unit = Some(product.unit.clone()),
+            (Some(u), false) if *u != product.unit => {
+                self.unit = None;
+                self.mixed = true;
+            }
+            _ => {}
+        }
+        self.quantity += quantity;
+        self.cost_cents += cost_cents(product, quantity);
+    }
+}
+
+/// `round(quantity × unit cost)`, quantity in thousandths.
+pub fn cost_cents(product: &Product, quantity: i64) -> i64 {
+    let cost = i128::from(product.unit_cost_cents.unwrap_or(0));
+    let v = i128::from(quantity) * cost;
+    let rounded = if v >= 0 { (v + 500) / 1000 } else { (v - 500) / 1000 };
+    i64::try_from(rounded).unwrap_or(0)
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductUsage {
+    pub product: Product,
+    pub amount: Amount,
+}
+
+/// A labelled group (category, needle length, protocol, indication, practitioner).
+#[derive(Debug, Clone)]
+pub struct GroupUsage {
+    pub key: String,
+    pub label: String,
+    /// Sessions in the group (0 where sessions do not apply, e.g. categories).
+    pub sessions: i64,
+    pub amount: Amount,
+}
+
+impl GroupUsage {
+    pub fn cost_per_session_cents(&self) -> Option<i64> {
+        (self.sessions > 0).then(|| (self.amount.cost_cents + self.sessions / 2) / self.sessions)
+    }
+}
+
+/// One bucket of a time series.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub start: NaiveDate,
+    /// Inclusive.
+    pub end: NaiveDate,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct WasteRow {
+    pub product: Product,
+    /// reason code → written off (positive thousandths)
+    pub by_reason: BTreeMap<String, i64>,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageReport {
+    pub options: UsageOptions,
+    pub sessions: i64,
+    /// From the ledger (consume net of void), by product, most costly first.
+    pub by_product: Vec<ProductUsage>,
+    pub total: Amount,
+    pub by_category: Vec<GroupUsage>,
+    /// Rollers and cartridges used per needle length, and sessions per length.
+    pub by_needle: Vec<GroupUsage>,
+    pub by_protocol: Vec<GroupUsage>,
+    pub by_indication: Vec<GroupUsage>,
+    pub by_practitioner: Vec<GroupUsage>,
+    /// What the sessions' lines cost in total (matches `total` when every
+    /// consumption came from a session).
+    pub session_cost_cents: i64,
+    pub sessions_per_day: Vec<(NaiveDate, i64)>,
+    pub weekly: Vec<Bucket>,
+    pub waste_by_month: Vec<Bucket>,
+    pub waste_by_product: Vec<WasteRow>,
+    pub waste_total: Amount,
+    /// reason code → money written off
+    pub waste_by_reason: BTreeMap<String, Amount>,
+}
+
+impl UsageReport {
+    pub fn cost_per_session_cents(&self) -> Option<i64> {
+        (self.sessions > 0)
+            .then(|| (self.session_cost_cents + self.sessions / 2) / self.sessions)
+    }
+}
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Parses the filters. Defaults: the last 90 days up to today, all products.
+pub fn options(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &UsageQuery,
+    today: NaiveDate,
+) -> ServiceResult<UsageOptions> {
+    actor.require(Role::Manager)?;
+    let mut p = Problems::new();
+    let to = match text(&q.to) {
+        Some(t) => p.take("to", super::receiving::parse_date(t)),
+        None => Some(today),
+    };
+    let from = match text(&q.from) {
+        Some(t) => p.take("from", super::receiving::parse_date(t)),
+        None => to.map(|t| t - Duration::days(DEFAULT_DAYS - 1)),
+    };
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            p.add("from", "must not be after the end date");
+        } else if (t - f).num_days() + 1 > MAX_DAYS {
+            p.add("from", format!("at most {MAX_DAYS} days at once"));
+        }
+    }
+    let mut subject = ChartSubject::All;
+    if let Some(t) = text(&q.product) {
+        match t.parse::<i64>() {
+            Ok(id) => match db::catalog::product_by_id(conn, id)? {
+                Some(prod) => subject = ChartSubject::Product(prod),
+                None => p.add("product", format!("no product with id {id}")),
+            },
+            Err(_) => p.add("product", "a product id"),
+        }
+    } else if let Some(c) = text(&q.category) {
+        match Category::parse(c) {
+            Some(cat) => subject = ChartSubject::Category(cat),
+            None => p.add("category", format!("one of {}", Category::choices())),
+        }
+    }
+    p.finish()?;
+    let site = super::sites::resolve_site(conn, actor, text(&q.site))?;
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(ServiceError::Internal("validated dates missing".into()));
+    };
+    Ok(UsageOptions {
+        site,
+        from,
+        to,
+        subject,
+    })
+}
+
+/// Parses the filters and builds the report on one read snapshot.
+pub fn run(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &UsageQuery,
+    today: NaiveDate,
+) -> ServiceResult<UsageReport> {
+    let options = options(conn, actor, q, today)?;
+    Ok(db::read_tx(conn, |conn| build(conn, options))?)
+}
+
+fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport> {
+    let (start, end, origin) = (o.start(), o.end(), o.week_origin());
+    let filter = db::catalog::ProductFilter {
+        archived: Some(false),
+        ..Default::default()
+    };
+    let products: HashMap<i64, Product> = db::catalog::list_products(conn, &filter, i64::MAX, 0)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+
+    // Ledger: consumption per (week, product).
+    let weekly_rows = db::reports::consumption_by_bucket(conn, o.site.id, start, end, origin, 7)?;
+    let mut per_product: HashMap<i64, i64> = HashMap::new();
+    let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
+    for r in &weekly_rows {
+        let used = -r.total;
+        *per_product.entry(r.product_id).or_default() += used;
+        let Some(product) = products.get(&r.product_id) else {
+            continue;
+        };
+        let in_subject = match &o.subject {
+            ChartSubject::All => true,
+            ChartSubject::Product(p) => p.id == product.id,
+            ChartSubject::Category(c) => product.category == c.code(),
+        };
+        if in_subject {
+            per_week.entry(r.bucket).or_default().add(product, used);
+        }
+    }
+    let weeks = (o.to - origin).num_days() / 7;
+    let weekly = (0..=weeks)
+        .map(|w| {
+            let start = origin + Duration::days(w * 7);
+            Bucket {
+                start,
+                end: start + Duration::days(6),
+                amount: per_week
+                    .remove(&i32::try_from(w).unwrap_or(i32::MAX))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let mut by_product: Vec<ProductUsage> = per_product
+        .into_iter()
+        .filter(|(_, q)| *q != 0)
+        .filter_map(|(id, q)| {
+            let product = products.get(&id)?.clone();
+            let mut amount = Amount::default();
+            amount.add(&product, q);
+            Some(ProductUsage { product, amount })
+        })
+        .collect();
+    by_product.sort_by(|a, b| {
+        b.amount
+            .cost_cents
+            .cmp(&a.amount.cost_cents)
+            .then_with(|| a.product.sku.cmp(&b.product.sku))
+    });
+    let mut total = Amount::default();
+    let mut categories: BTreeMap<String, Amount> = BTreeMap::new();
+    let mut needle_used: BTreeMap<i32, Amount> = BTreeMap::new();
+    for u in &by_product {
+        total.add(&u.product, u.amount.quantity);
+        categories
+            .entry(u.product.category.clone())
+            .or_default()
+            .add(&u.product, u.amount.quantity);
+        if let Some(n) = u.product.needle_length {
+            needle_used.entry(n).or_default().add(&u.product, u.amount.quantity);
+        }
+    }
+    let by_category = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            categories.remove(c.code()).map(|amount| GroupUsage {
+                key: c.code().into(),
+                label: c.label().into(),
+                sessions: 0,
+                amount,
+            })
+        })
+        .collect();
+
+    // Sessions and what their lines used.
+    let groups = db::reports::session_groups(conn, o.site.id, start, end)?;
+    let lines = db::reports::line_groups(conn, o.site.id, start, end)?;
+    let sessions: i64 = groups.iter().map(|g| g.sessions).sum();
+    let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
+    let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
+    let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
+    for g in &groups {
+        *needle_sessions.entry(g.needle_length).or_default() += g.sessions;
+        protocol.entry(g.protocol_id).or_default().0 += g.sessions;
+        indication.entry(g.indication.clone()).or_default().0 += g.sessions;
+        practitioner.entry(g.practitioner_id).or_default().0 += g.sessions;
+    }
+    let mut session_cost_cents = 0;
+    for l in &lines {
+        let Some(product) = products.get(&l.product_id) else {
+            continue;
+        };
+        session_cost_cents += cost_cents(product, l.quantity);
+        protocol.entry(l.protocol_id).or_default().1.add(product, l.quantity);
+        indication
+            .entry(l.indication.clone())
+            .or_default()
+            .1
+            .add(product, l.quantity);
+        practitioner
+            .entry(l.practitioner_id)
+            .or_default()
+            .1
+            .add(product, l.quantity);
+    }
+    let mut by_needle: Vec<GroupUsage> = needle_sessions
+        .keys()
+        .chain(needle_used.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<i32>>()
+        .into_iter()
+        .map(|n| GroupUsage {
+            key: n.to_string(),
+            label: format!("{} mm", crate::domain::needle::fmt_needle(n)),
+            sessions: needle_sessions.get(&n).copied().unwrap_or(0),
+            amount: needle_used.get(&n).cloned().unwrap_or_default(),
+        })
+        .collect();
+    by_needle.sort_by_key(|g| g.key.parse::<i32>().unwrap_or(0));
+
+    let protocol_names: HashMap<i64, String> = db::reports::protocol_names(conn)?.into_iter().collect();
+    let mut by_protocol: Vec<GroupUsage> = protocol
+        .into_iter()
+        .map(|(id, (sessions, amount))| GroupUsage {
+            key: id.map(|i| i.to_string()).unwrap_or_default(),
+            label: match id {
+                Some(i) => protocol_names
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("protocol {i}")),
+                None => "(no protocol)".into(),
+            },
+            sessions,
+            amount,
+        })
+        .collect();
+    by_protocol.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+    let mut by_indication: Vec<GroupUsage> = indication
+        .into_iter()
+        .map(|(code, (sessions, amount))| GroupUsage {
+            label: match code.as_deref() {
+                Some(c) => Indication::parse(c)
+                    .map(|i| i.label().to_string())
+                    .unwrap_or_else(|| c.to_string()),
+                None => "(not recorded)".into(),
+            },
+            key: code.unwrap_or_default(),
+            sessions,
+            amount,
+        })
+        .collect();
+    by_indication.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+    let user_names: HashMap<i64, String> = db::users::list(conn)?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let mut by_practitioner: Vec<GroupUsage> = practitioner
+        .into_iter()
+        .map(|(id, (sessions, amount))| GroupUsage {
+            key: id.to_string(),
+            label: user_names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("user {id}")),
+            sessions,
+            amount,
+        })
+        .collect();
+    by_practitioner.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+
+    let per_day: HashMap<i32, i64> = db::reports::sessions_by_day(conn, o.site.id, start, end, o.from)?
+        .into_iter()
+        .map(|d| (d.day, d.sessions))
+        .collect();
+    let sessions_per_day = (0..o.days())
+        .map(|d| {
+            let day = o.from + Duration::days(d);
+            let n = i32::try_from(d)
+                .ok()
+                .and_then(|d| per_day.get(&d).copied())
+                .unwrap_or(0);
+            (day, n)
+        })
+        .collect();
+
+    // Waste.
+    let waste = db::reports::waste_by_day(conn, o.site.id, start, end, o.from)?;
+    let mut months: BTreeMap<(i32, u32), Amount> = BTreeMap::new();
+    let mut waste_products: HashMap<i64, WasteRow> = HashMap::new();
+    let mut waste_by_reason: BTreeMap<String, Amount> = BTreeMap::new();
+    let mut waste_total = Amount::default();
+    for w in &waste {
+        let Some(product) = products.get(&w.product_id) else {
+            continue;
+        };
+        let lost = -w.total;
+        let day = o.from + Duration::days(i64::from(w.day));
+        months
+            .entry((day.year(), day.month()))
+            .or_default()
+            .add(product, lost);
+        let reason = w.reason.clone().unwrap_or_default();
+        waste_by_reason
+            .entry(reason.clone())
+            .or_default()
+            .add(product, lost);
+        waste_total.add(product, lost);
+        let row = waste_products
+            .entry(product.id)
+            .or_insert_with(|| WasteRow {
+                product: product.clone(),
+                by_reason: BTreeMap::new(),
+                amount: Amount::default(),
+            });
+        *row.by_reason.entry(reason).or_default() += lost;
+        row.amount.add(product, lost);
+    }
+    let mut waste_by_month = Vec::new();
+    let mut m = NaiveDate::from_ymd_opt(o.from.year(), o.from.month(), 1).unwrap_or(o.from);
+    while m <= o.to {
+        let next = if m.month() == 12 {
+            NaiveDate::from_ymd_opt(m.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(m.year(), m.month() + 1, 1)
+        }
+        .unwrap_or(o.to + Duration::days(1));
+        waste_by_month.push(Bucket {
+            start: m.max(o.from),
+            end: (next - Duration::days(1)).min(o.to),
+            amount: months.remove(&(m.year(), m.month())).unwrap_or_default(),
+        });
+        m = next;
+    }
+    let mut waste_by_product: Vec<WasteRow> = waste_products.into_values().collect();
+    waste_by_product.sort_by(|a, b| {
+        b.amount
+            .cost_cents
+            .cmp(&a.amount.cost_cents)
+            .then_with(|| a.product.sku.cmp(&b.product.sku))
+    });
+
+    Ok(UsageReport {
+        options: o,
+        sessions,
+        by_product,
+        total,
+        by_category,
+        by_needle,
+        by_protocol,
+        by_indication,
+        by_practitioner,
+        session_cost_cents,
+        sessions_per_day,
+        weekly,
+        waste_by_month,
+        waste_by_product,
+        waste_total,
+        waste_by_reason,
+    })
+}
