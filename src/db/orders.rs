@@ -168,7 +168,9 @@ pub fn move_status(
 ) -> QueryResult<usize> {
     let target = purchase_orders::table
         .filter(purchase_orders::id.eq(id))
-        .filter(purchase_orders::status.eq_any(from.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        .filter(
+            purchase_orders::status.eq_any(from.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        );
     let closed_at = closed.then(now);
     diesel::update(target)
         .set((
@@ -207,4 +209,40 @@ pub fn open_quantity(conn: &mut DbConn, line_id: i64) -> QueryResult<i64> {
         ))
         .first(conn)?;
     Ok((packs.saturating_mul(size) - received).max(0))
+}
+
+/// A stock movement received against an order (its `receive` ledger rows).
+#[derive(Debug, Clone, Queryable)]
+pub struct OrderReceipt {
+    pub occurred_at: NaiveDateTime,
+    pub line_id: Option<i64>,
+    pub sku: String,
+    pub unit: String,
+    pub lot_number: String,
+    pub expiry: chrono::NaiveDate,
+    pub location_code: String,
+    pub quantity: i64,
+}
+
+/// Deliveries against an order, oldest first (index `ledger_order`).
+pub fn receipts_of(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<OrderReceipt>> {
+    use super::schema::{ledger, locations, lots, products};
+    ledger::table
+        .inner_join(lots::table)
+        .inner_join(locations::table)
+        .inner_join(products::table)
+        .filter(ledger::purchase_order_id.eq(order_id))
+        .filter(ledger::kind.eq("receive"))
+        .order(ledger::id)
+        .select((
+            ledger::occurred_at,
+            ledger::purchase_order_line_id,
+            products::sku,
+            products::unit,
+            lots::lot_number,
+            lots::expiry,
+            locations::code,
+            ledger::delta,
+        ))
+        .load(conn)
 }

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
+pub mod usage;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -36,6 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(login::configure)
     .configure(admin::configure)
     .configure(home::configure)
+    .configure(reports::configure)
+    .configure(orders::configure)
     .default_service(web::to(not_found));
 }
 

@@ -94,8 +94,7 @@ pub fn receive(
                 continue;
             };
             if let Some(scan) = text(&l.gs1) {
-                let data = receiving::parse_scan(conn, scan)
-                    .map_err(|e| prefix(e, i, field))?;
+                let data = receiving::parse_scan(conn, scan).map_err(|e| prefix(e, i, field))?;
                 if let (Some(scanned), Some(own)) = (&data.gtin, &line.product.gtin)
                     && scanned != own
                 {
@@ -110,7 +109,10 @@ pub fn receive(
                 }
             }
             let unit_cost = if line.line.pack_size > 0 {
-                Some((line.line.pack_cost_cents * 1000 + line.line.pack_size / 2) / line.line.pack_size)
+                Some(
+                    (line.line.pack_cost_cents * 1000 + line.line.pack_size / 2)
+                        / line.line.pack_size,
+                )
             } else {
                 None
             };
@@ -131,7 +133,8 @@ pub fn receive(
                     .map(str::to_string)
                     .or_else(|| Some(format!("against {}", view.number()))),
             };
-            match receiving::receive_in_tx(conn, actor, &draft, Some((view.order.id, line.line.id))) {
+            match receiving::receive_in_tx(conn, actor, &draft, Some((view.order.id, line.line.id)))
+            {
                 Ok(r) => {
                     if db::orders::add_received(conn, line.line.id, r.quantity)? != 1 {
                         let open = db::orders::open_quantity(conn, line.line.id)?;
@@ -155,7 +158,10 @@ pub fn receive(
                     }
                     received.push(r);
                 }
-                Err(ServiceError::Invalid { code: c, errors: es }) => {
+                Err(ServiceError::Invalid {
+                    code: c,
+                    errors: es,
+                }) => {
                     if errors.is_empty() {
                         code = c;
                     }

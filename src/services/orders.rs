@@ -215,7 +215,10 @@ pub fn list(
                 let ls = lines.remove(&order.id).unwrap_or_default();
                 OrderSummary {
                     status: status_of(&order),
-                    supplier_name: suppliers.get(&order.supplier_id).cloned().unwrap_or_default(),
+                    supplier_name: suppliers
+                        .get(&order.supplier_id)
+                        .cloned()
+                        .unwrap_or_default(),
                     site_code: sites.get(&order.site_id).cloned().unwrap_or_default(),
                     lines: ls.len(),
                     total_cents: ls.iter().map(|l| l.packs * l.pack_cost_cents).sum(),
@@ -381,7 +384,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult
         let Some(supplier) = supplier else {
             return Err(ServiceError::Internal("validated supplier missing".into()));
         };
-        let id = db::orders::insert_order(conn, site.id, supplier.id, actor.user_id, note.as_deref())?;
+        let id =
+            db::orders::insert_order(conn, site.id, supplier.id, actor.user_id, note.as_deref())?;
         insert_lines(conn, id, &lines)?;
         load(conn, id)
     })
@@ -486,7 +490,12 @@ pub fn send(
             Some(t) => t.to_string(),
             None => {
                 let settings = super::settings::load(conn)?;
-                email_text(&view, &settings.clinic_name, &settings.currency, &actor.username)
+                email_text(
+                    &view,
+                    &settings.clinic_name,
+                    &settings.currency,
+                    &actor.username,
+                )
             }
         };
         if db::orders::mark_sent(conn, id, sent_at, &email)? != 1 {
@@ -516,13 +525,8 @@ pub fn cancel(
                 ),
             ));
         }
-        let changed = db::orders::move_status(
-            conn,
-            id,
-            &["draft", "sent", "partial"],
-            "cancelled",
-            true,
-        )?;
+        let changed =
+            db::orders::move_status(conn, id, &["draft", "sent", "partial"], "cancelled", true)?;
         if changed != 1 {
             return Err(ServiceError::conflict(
                 "order_closed",
@@ -611,7 +615,10 @@ pub fn drafts_from_reorder(
         let Some(row) = report.rows.iter().find(|r| r.product.id == pick.product_id) else {
             p.add(
                 &format!("pick_{}", pick.product_id),
-                format!("product {} is not on the report (archived?)", pick.product_id),
+                format!(
+                    "product {} is not on the report (archived?)",
+                    pick.product_id
+                ),
             );
             continue;
         };
@@ -676,4 +683,14 @@ pub fn drafts_from_reorder(
         }
         Ok(out)
     })
+}
+
+/// What was received against an order so far.
+pub fn deliveries(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<Vec<db::orders::OrderReceipt>> {
+    actor.require(Role::Manager)?;
+    Ok(db::orders::receipts_of(conn, id)?)
 }

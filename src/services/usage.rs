@@ -108,7 +108,11 @@ impl Amount {
 pub fn cost_cents(product: &Product, quantity: i64) -> i64 {
     let cost = i128::from(product.unit_cost_cents.unwrap_or(0));
     let v = i128::from(quantity) * cost;
-    let rounded = if v >= 0 { (v + 500) / 1000 } else { (v - 500) / 1000 };
+    let rounded = if v >= 0 {
+        (v + 500) / 1000
+    } else {
+        (v - 500) / 1000
+    };
     i64::try_from(rounded).unwrap_or(0)
 }
 
@@ -177,9 +181,33 @@ pub struct UsageReport {
 }
 
 impl UsageReport {
+    /// The unit of the weekly series when it counts one unit (a product, or
+    /// a category whose products share a unit), else None.
+    pub fn weekly_unit(&self) -> Option<String> {
+        match &self.options.subject {
+            ChartSubject::Product(p) => Some(p.unit.clone()),
+            ChartSubject::All => None,
+            ChartSubject::Category(_) => {
+                let mut unit: Option<String> = None;
+                for b in &self.weekly {
+                    if b.amount.mixed {
+                        return None;
+                    }
+                    if let Some(u) = &b.amount.unit {
+                        match &unit {
+                            None => unit = Some(u.clone()),
+                            Some(x) if x != u => return None,
+                            _ => {}
+                        }
+                    }
+                }
+                unit
+            }
+        }
+    }
+
     pub fn cost_per_session_cents(&self) -> Option<i64> {
-        (self.sessions > 0)
-            .then(|| (self.session_cost_cents + self.sessions / 2) / self.sessions)
+        (self.sessions > 0).then(|| (self.session_cost_cents + self.sessions / 2) / self.sessions)
     }
 }
 
@@ -320,7 +348,10 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
             .or_default()
             .add(&u.product, u.amount.quantity);
         if let Some(n) = u.product.needle_length {
-            needle_used.entry(n).or_default().add(&u.product, u.amount.quantity);
+            needle_used
+                .entry(n)
+                .or_default()
+                .add(&u.product, u.amount.quantity);
         }
     }
     let by_category = Category::ALL
@@ -355,7 +386,11 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
             continue;
         };
         session_cost_cents += cost_cents(product, l.quantity);
-        protocol.entry(l.protocol_id).or_default().1.add(product, l.quantity);
+        protocol
+            .entry(l.protocol_id)
+            .or_default()
+            .1
+            .add(product, l.quantity);
         indication
             .entry(l.indication.clone())
             .or_default()
@@ -382,7 +417,8 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .collect();
     by_needle.sort_by_key(|g| g.key.parse::<i32>().unwrap_or(0));
 
-    let protocol_names: HashMap<i64, String> = db::reports::protocol_names(conn)?.into_iter().collect();
+    let protocol_names: HashMap<i64, String> =
+        db::reports::protocol_names(conn)?.into_iter().collect();
     let mut by_protocol: Vec<GroupUsage> = protocol
         .into_iter()
         .map(|(id, (sessions, amount))| GroupUsage {
@@ -432,10 +468,11 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .collect();
     by_practitioner.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
 
-    let per_day: HashMap<i32, i64> = db::reports::sessions_by_day(conn, o.site.id, start, end, o.from)?
-        .into_iter()
-        .map(|d| (d.day, d.sessions))
-        .collect();
+    let per_day: HashMap<i32, i64> =
+        db::reports::sessions_by_day(conn, o.site.id, start, end, o.from)?
+            .into_iter()
+            .map(|d| (d.day, d.sessions))
+            .collect();
     let sessions_per_day = (0..o.days())
         .map(|d| {
             let day = o.from + Duration::days(d);

@@ -4,8 +4,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod charts;
 pub mod errors;
 pub mod frame;
 pub mod home;
+pub mod orders;
+pub mod reports;
+pub mod usage;
+pub mod usage_export;
 
 pub use frame::Frame;

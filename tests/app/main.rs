@@ -8,4 +8,6 @@ mod support;
 
 mod foundation_auth;
 mod foundation_db;
+mod reports_fixtures;
+mod reports_reorder;
 mod stock_catalog_api;
