@@ -95,17 +95,23 @@ pub fn receive(
             };
             if let Some(scan) = text(&l.gs1) {
                 let data = receiving::parse_scan(conn, scan).map_err(|e| prefix(e, i, field))?;
-                if let (Some(scanned), Some(own)) = (&data.gtin, &line.product.gtin)
-                    && scanned != own
-                {
-                    errors.push(FieldError {
-                        field: field(i, "gs1"),
-                        message: format!(
-                            "this barcode is GTIN {scanned}, not {} ({own})",
-                            line.product.name
-                        ),
-                    });
-                    continue;
+                if let Some(scanned) = &data.gtin {
+                    let other = match &line.product.gtin {
+                        Some(own) => (own != scanned).then(|| format!("its GTIN is {own}")),
+                        None => db::catalog::product_by_gtin(conn, scanned)?
+                            .filter(|p| p.id != line.product.id)
+                            .map(|p| format!("it is {}", p.name)),
+                    };
+                    if let Some(why) = other {
+                        errors.push(FieldError {
+                            field: field(i, "gs1"),
+                            message: format!(
+                                "this barcode (GTIN {scanned}) is not {}: {why}",
+                                line.product.name
+                            ),
+                        });
+                        continue;
+                    }
                 }
             }
             let unit_cost = if line.line.pack_size > 0 {

@@ -9,5 +9,7 @@ mod support;
 mod foundation_auth;
 mod foundation_db;
 mod reports_fixtures;
+mod reports_orders;
 mod reports_reorder;
+mod reports_usage;
 mod stock_catalog_api;
