@@ -42,7 +42,7 @@ pub struct UsageQuery {
 #[derive(Debug, Clone)]
 pub enum ChartSubject {
     All,
-    Product(Product),
+    Product(Box<Product>),
     Category(Category),
 }
 
@@ -243,7 +243,7 @@ pub fn options(
     if let Some(t) = text(&q.product) {
         match t.parse::<i64>() {
             Ok(id) => match db::catalog::product_by_id(conn, id)? {
-                Some(prod) => subject = ChartSubject::Product(prod),
+                Some(prod) => subject = ChartSubject::Product(Box::new(prod)),
                 None => p.add("product", format!("no product with id {id}")),
             },
             Err(_) => p.add("product", "a product id"),

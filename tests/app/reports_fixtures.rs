@@ -68,6 +68,9 @@ impl<'a> UsageSession<'a> {
     }
 }
 
+/// (lot, location, product, site, delta, occurred_at, session line) of a consume row.
+type ConsumeRow = (i64, i64, i64, i64, i64, NaiveDateTime, Option<i64>);
+
 fn main_store(c: &mut db::DbConn) -> (i64, i64) {
     let site = db::sites::by_code(c, "main").unwrap().unwrap();
     let loc = db::sites::location_by_code(c, site.id, "store")
@@ -182,20 +185,19 @@ impl TestApp {
                         treatment_sessions::void_reason.eq(Some("wrong client")),
                     ))
                     .execute(c)?;
-                let rows: Vec<(i64, i64, i64, i64, i64, NaiveDateTime, Option<i64>)> =
-                    ledger::table
-                        .filter(ledger::session_id.eq(session_id))
-                        .filter(ledger::kind.eq("consume"))
-                        .select((
-                            ledger::lot_id,
-                            ledger::location_id,
-                            ledger::product_id,
-                            ledger::site_id,
-                            ledger::delta,
-                            ledger::occurred_at,
-                            ledger::session_line_id,
-                        ))
-                        .load(c)?;
+                let rows: Vec<ConsumeRow> = ledger::table
+                    .filter(ledger::session_id.eq(session_id))
+                    .filter(ledger::kind.eq("consume"))
+                    .select((
+                        ledger::lot_id,
+                        ledger::location_id,
+                        ledger::product_id,
+                        ledger::site_id,
+                        ledger::delta,
+                        ledger::occurred_at,
+                        ledger::session_line_id,
+                    ))
+                    .load(c)?;
                 for (lot, loc, product, site, delta, at, line) in rows {
                     db::ledger::append(
                         c,
