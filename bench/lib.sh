@@ -9,7 +9,7 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PERFREF_DIR=${PERFREF_DIR:-$(cd "$BENCH_ROOT/.." && pwd)/shared/perfref}
 PERFREF_TARGET=${PERFREF_TARGET:-/tmp/perfref-target}
 PERFREF_BIN="$PERFREF_TARGET/release/perfref"
-APP_BIN="$BENCH_ROOT/target/release/clinic-stock"
+APP_BIN=${APP_BIN:-$BENCH_ROOT/target/release/clinic-stock}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
 WRK_DUR=${WRK_DUR:-10s}
@@ -28,7 +28,9 @@ bench_tools() {
 }
 
 # Release build of the app; pass "postgres" to include the PostgreSQL backend.
+# BENCH_SKIP_BUILD=1 with APP_BIN=path uses an existing binary.
 bench_build_app() {
+  if [ -n "${BENCH_SKIP_BUILD:-}" ]; then bench_log "using $APP_BIN as built"; return 0; fi
   local feats=()
   [ "${1:-}" = postgres ] && feats=(--features postgres)
   bench_log "building clinic-stock (release ${feats[*]:-sqlite})"

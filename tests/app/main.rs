@@ -12,4 +12,7 @@ mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
 mod reports_usage;
+mod sessions_api;
+mod sessions_concurrency;
+mod sessions_fixtures;
 mod stock_catalog_api;
