@@ -1,21 +1,20 @@
-//! Consumption arranged the way sessions leave it in the database, for the
-//! report tests: a `treatment_sessions` row, its `session_lines` and
-//! `consume` ledger rows dated at `performed_at` (taken FEFO from `main`),
-//! voiding (sets `voided_at`, appends compensating `void` rows dated at the
-//! session's time), waste write-offs (`adjust` rows) and expired stock
-//! (which the receiving rules refuse to create). Balances always move through
+//! Consumption arranged for the report tests: sessions recorded and voided
+//! through the real session services (consume / void ledger rows dated at
+//! `performed_at`), waste write-offs (`adjust` rows) and expired stock (which
+//! the receiving rules refuse to create). Balances always move through
 //! `db::ledger::append`, so `assert_ledger_consistent` holds.
 //! (Method names carry a `usage_` prefix to stay clear of other areas' fixtures.)
 #![allow(dead_code)]
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 
 use crate::fixtures::fixture_actor;
 use crate::support::TestApp;
-use clinic_stock::db::schema::{balances, ledger, lots, session_lines, treatment_sessions};
+use clinic_stock::auth::Actor;
 use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
 use clinic_stock::domain::Quantity;
+use clinic_stock::domain::vocab::Role;
+use clinic_stock::services::sessions::{self, LineDraft, SessionDraft};
 
 /// `n` days ago at `hour`:00 UTC.
 pub fn at_days_ago(n: i64, hour: u32) -> NaiveDateTime {
@@ -68,9 +67,6 @@ impl<'a> UsageSession<'a> {
     }
 }
 
-/// (lot, location, product, site, delta, occurred_at, session line) of a consume row.
-type ConsumeRow = (i64, i64, i64, i64, i64, NaiveDateTime, Option<i64>);
-
 fn main_store(c: &mut db::DbConn) -> (i64, i64) {
     let site = db::sites::by_code(c, "main").unwrap().unwrap();
     let loc = db::sites::location_by_code(c, site.id, "store")
@@ -80,146 +76,65 @@ fn main_store(c: &mut db::DbConn) -> (i64, i64) {
 }
 
 impl TestApp {
-    /// Records a session (lines in the product's unit) and returns its id.
+    /// Records a session through `services::sessions::record` (FEFO from
+    /// `main`, ledger rows dated at `performed_at`) and returns its id. The
+    /// session's needle length defaults to that of its first roller or
+    /// cartridge line (else 1.5 mm).
     pub async fn usage_session(&self, s: UsageSession<'_>) -> i64 {
-        let lines: Vec<(i64, i64)> = s
+        let needle = s
             .lines
             .iter()
-            .map(|(p, q)| (p.id, Quantity::parse_signed(q).unwrap().0))
-            .collect();
-        let (performed_at, needle, protocol_id, indication, practitioner) = (
-            s.performed_at,
-            s.needle,
-            s.protocol_id,
-            s.indication.map(str::to_string),
-            s.practitioner_id,
-        );
+            .find_map(|(p, _)| p.needle_length)
+            .filter(|_| s.needle == 150)
+            .unwrap_or(s.needle);
+        let draft = SessionDraft {
+            site: Some("main".into()),
+            client_ref: Some("C-1001".into()),
+            needle_length_mm: Some(clinic_stock::domain::needle::fmt_needle(needle)),
+            indication: s.indication.map(str::to_string),
+            protocol_id: s.protocol_id.map(|p| p.to_string()),
+            performed_at: Some(s.performed_at.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            lines: Some(
+                s.lines
+                    .iter()
+                    .map(|(p, q)| LineDraft {
+                        product_id: Some(p.id.to_string()),
+                        quantity: Some(q.to_string()),
+                        lot_id: None,
+                    })
+                    .collect(),
+            ),
+            ..SessionDraft::default()
+        };
+        let practitioner = s.practitioner_id;
         self.with_conn(move |c| {
-            let actor = fixture_actor(c);
-            db::write_tx(c, |c| -> Result<i64, diesel::result::Error> {
-                let (site_id, _) = main_store(c);
-                let key = clinic_stock::auth::random_token();
-                let id: i64 = diesel::insert_into(treatment_sessions::table)
-                    .values((
-                        treatment_sessions::site_id.eq(site_id),
-                        treatment_sessions::practitioner_id
-                            .eq(practitioner.unwrap_or(actor.user_id)),
-                        treatment_sessions::client_ref.eq("C-TEST"),
-                        treatment_sessions::performed_at.eq(performed_at),
-                        treatment_sessions::indication.eq(indication.clone()),
-                        treatment_sessions::needle_length.eq(needle),
-                        treatment_sessions::protocol_id.eq(protocol_id),
-                        treatment_sessions::idempotency_key.eq(&key),
-                        treatment_sessions::request_hash.eq(&key),
-                        treatment_sessions::created_at.eq(db::now()),
-                    ))
-                    .returning(treatment_sessions::id)
-                    .get_result(c)?;
-                for (pos, (product_id, qty)) in lines.iter().enumerate() {
-                    let line_id: i64 = diesel::insert_into(session_lines::table)
-                        .values((
-                            session_lines::session_id.eq(id),
-                            session_lines::product_id.eq(product_id),
-                            session_lines::quantity.eq(qty),
-                            session_lines::position.eq(pos as i32),
-                        ))
-                        .returning(session_lines::id)
-                        .get_result(c)?;
-                    // FEFO over positive balances of lots usable on the session day.
-                    let positions: Vec<(i64, i64, i64)> = balances::table
-                        .inner_join(lots::table)
-                        .filter(balances::site_id.eq(site_id))
-                        .filter(balances::product_id.eq(product_id))
-                        .filter(balances::quantity.gt(0))
-                        .filter(lots::quarantined.eq(false))
-                        .filter(lots::use_by.ge(performed_at.date()))
-                        .order((lots::use_by, lots::id))
-                        .select((balances::lot_id, balances::location_id, balances::quantity))
-                        .load(c)?;
-                    let mut left = *qty;
-                    for (lot_id, location_id, on_hand) in positions {
-                        if left == 0 {
-                            break;
-                        }
-                        let take = left.min(on_hand);
-                        left -= take;
-                        db::ledger::append(
-                            c,
-                            &row(
-                                lot_id,
-                                location_id,
-                                *product_id,
-                                site_id,
-                                -take,
-                                "consume",
-                                None,
-                                actor.user_id,
-                                performed_at,
-                                Some(id),
-                                Some(line_id),
-                            ),
-                        )
-                        .unwrap();
+            let actor = match practitioner {
+                Some(id) => {
+                    let u = db::users::by_id(c, id).unwrap().unwrap();
+                    Actor {
+                        user_id: u.id,
+                        username: u.username,
+                        role: Role::parse(&u.role).unwrap(),
+                        site_id: u.site_id,
                     }
-                    assert_eq!(
-                        left, 0,
-                        "fixture session: not enough usable stock of product {product_id}"
-                    );
                 }
-                Ok(id)
-            })
-            .unwrap()
+                None => fixture_actor(c),
+            };
+            let key = clinic_stock::auth::random_token();
+            sessions::record(c, &actor, &key, &draft)
+                .unwrap_or_else(|e| panic!("fixture session refused: {e}"))
+                .view
+                .session
+                .id
         })
         .await
     }
 
-    /// Voids a fixture session: `voided_at` now, `void` rows dated at the session's time.
+    /// Voids a session through `services::sessions::void`.
     pub async fn usage_void(&self, session_id: i64) {
         self.with_conn(move |c| {
             let actor = fixture_actor(c);
-            db::write_tx(c, |c| -> Result<(), diesel::result::Error> {
-                diesel::update(treatment_sessions::table.find(session_id))
-                    .set((
-                        treatment_sessions::voided_at.eq(Some(db::now())),
-                        treatment_sessions::voided_by.eq(Some(actor.user_id)),
-                        treatment_sessions::void_reason.eq(Some("wrong client")),
-                    ))
-                    .execute(c)?;
-                let rows: Vec<ConsumeRow> = ledger::table
-                    .filter(ledger::session_id.eq(session_id))
-                    .filter(ledger::kind.eq("consume"))
-                    .select((
-                        ledger::lot_id,
-                        ledger::location_id,
-                        ledger::product_id,
-                        ledger::site_id,
-                        ledger::delta,
-                        ledger::occurred_at,
-                        ledger::session_line_id,
-                    ))
-                    .load(c)?;
-                for (lot, loc, product, site, delta, at, line) in rows {
-                    db::ledger::append(
-                        c,
-                        &row(
-                            lot,
-                            loc,
-                            product,
-                            site,
-                            -delta,
-                            "void",
-                            Some("wrong client"),
-                            actor.user_id,
-                            at,
-                            Some(session_id),
-                            line,
-                        ),
-                    )
-                    .unwrap();
-                }
-                Ok(())
-            })
-            .unwrap()
+            sessions::void(c, &actor, session_id, "wrong client").unwrap();
         })
         .await
     }
