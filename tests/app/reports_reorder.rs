@@ -418,7 +418,8 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
     assert_eq!(text(&doc, &format!("{row} td.max")), "12 set");
     assert_eq!(text(&doc, &format!("{row} td.lead")), "5");
     assert_eq!(text(&doc, &format!("{row} td.cover")), "—");
-    assert_eq!(text(&doc, &format!("{row} td.order-qty")), "9");
+    assert_eq!(text(&doc, &format!("{row} td.consumed")), "0 0/day");
+    assert_eq!(text(&doc, &format!("{row} .order-qty")), "= 9");
     assert_eq!(text(&doc, &format!("{row} td.cost")), "18.00");
     // Order rows are ticked for "Create purchase orders", others not.
     assert_eq!(
@@ -475,7 +476,7 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
     assert_eq!(s, 200);
     assert_eq!(count(&doc, "body.print-sheet tr[data-sku]"), 4);
     assert_eq!(count(&doc, "input"), 0);
-    assert_eq!(text(&doc, "tr[data-sku='AL-ORDER'] td.packs"), "3");
+    assert_eq!(text(&doc, "tr[data-sku='AL-ORDER'] td.packs"), "3 = 9");
 }
 
 #[tokio::test]
