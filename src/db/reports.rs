@@ -7,9 +7,14 @@
 //!   `consume` and `void` rows of one site in `[from, to)` are read from the
 //!   index alone (no table lookups); a voided session's `void` rows carry the
 //!   session's `performed_at`, so they cancel its `consume` rows;
-//! - sessions come from `treatment_sessions_site_time (site_id, performed_at)`
-//!   and their lines from `session_lines_session`;
+//! - sessions and their lines come from the covering indexes
+//!   `treatment_sessions_report` and `session_lines_report` (migration
+//!   `2026-11-26-140000_report_indexes`);
 //! - waste comes from the same ledger index with `kind = 'adjust'`;
+//!
+//! Window rows are streamed and summed in Rust (hash maps) instead of SQL
+//! `GROUP BY`: SQLite implements that GROUP BY by sorting every row of the
+//! window, which costs several times the index scan.
 //! - on hand comes from `balances_site_product`, open orders from
 //!   `purchase_orders_site_status`.
 //!
@@ -17,12 +22,11 @@
 //! kept in [`day_offset_sql`].
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::DbConn;
-use super::schema::{balances, ledger, lots, purchase_order_lines, purchase_orders};
+use super::schema::{balances, lots, purchase_order_lines, purchase_orders};
 
 /// `SUM(delta)` of `consume` + `void` rows per product at a site in
 /// `[from, to)`: negative = net consumption (consumed − voided).
@@ -32,17 +36,59 @@ pub fn net_consumption_by_product(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    ledger::table
-        .filter(ledger::site_id.eq(site_id))
-        .filter(ledger::kind.eq_any(["consume", "void"]))
-        .filter(ledger::occurred_at.ge(from))
-        .filter(ledger::occurred_at.lt(to))
-        .group_by(ledger::product_id)
-        .select((
-            ledger::product_id,
-            sql::<BigInt>("CAST(COALESCE(SUM(ledger.delta), 0) AS BIGINT)"),
-        ))
-        .load(conn)
+    let mut sums: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for_each_consumption(conn, site_id, from, to, None, &mut |_, product, delta| {
+        *sums.entry(product).or_default() += delta;
+    })?;
+    Ok(sums.into_iter().collect())
+}
+
+/// One `consume` or `void` row of the window, as the covering index holds it.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct ConsumptionRow {
+    /// Whole days since the origin (0 when no origin was asked for).
+    #[diesel(sql_type = Integer)]
+    pub day: i32,
+    #[diesel(sql_type = BigInt)]
+    pub product_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub delta: i64,
+}
+
+/// Streams the `consume` and `void` rows of a site in `[from, to)` to `f`
+/// as (day since `origin`, product, delta).
+///
+/// The rows come from the covering index `ledger_site_kind_time` alone
+/// (SQLite is told so with `INDEXED BY`: left to itself its planner prefers
+/// `ledger_product_time` to save the GROUP BY sort, and then reads the table
+/// row by row). They are summed here rather than with `GROUP BY`, which on
+/// SQLite sorts every row of the window in a temporary b-tree and costs
+/// several times the index scan itself.
+pub fn for_each_consumption(
+    conn: &mut DbConn,
+    site_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    origin: Option<NaiveDate>,
+    f: &mut dyn FnMut(i32, i64, i64),
+) -> QueryResult<()> {
+    let day = match origin {
+        Some(o) => day_offset_sql(conn, "occurred_at", o),
+        None => "0".to_string(),
+    };
+    let hint = match conn {
+        DbConn::Sqlite(_) => " INDEXED BY ledger_site_kind_time",
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => "",
+    };
+    let q = format!(
+        "SELECT CAST({day} AS INTEGER) AS day, product_id, delta FROM ledger{hint} \
+         WHERE site_id = $1 AND kind IN ('consume', 'void') \
+         AND occurred_at >= $2 AND occurred_at < $3"
+    );
+    for_each_by_name(conn, &q, site_id, from, to, &mut |r: ConsumptionRow| {
+        f(r.day, r.product_id, r.delta)
+    })
 }
 
 /// Usable stock at a site as (product, use-by date, quantity): positive
@@ -97,52 +143,17 @@ pub fn protocol_names(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
         .load(conn)
 }
 
-/// SQL for "whole days from `origin` to the date of `column`" on this backend.
+/// SQL for "whole days from `origin` (midnight) to `column`" on this backend.
 /// `origin` is a date we format ourselves, never user text.
 fn day_offset_sql(conn: &DbConn, column: &str, origin: NaiveDate) -> String {
     let origin = origin.format("%Y-%m-%d");
     match conn {
         DbConn::Sqlite(_) => {
-            format!("CAST(julianday(date({column})) - julianday('{origin}') AS INTEGER)")
+            format!("CAST(julianday({column}) - julianday('{origin}') AS INTEGER)")
         }
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => format!("(CAST({column} AS DATE) - DATE '{origin}')"),
     }
-}
-
-/// A sum of ledger deltas in a time bucket for one product.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct BucketSum {
-    /// Whole `bucket_days` since the origin.
-    #[diesel(sql_type = Integer)]
-    pub bucket: i32,
-    #[diesel(sql_type = BigInt)]
-    pub product_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub total: i64,
-}
-
-/// Net consumption (`consume` + `void` deltas) per (bucket, product) at a
-/// site in `[from, to)`, buckets of `bucket_days` counted from `origin`
-/// (`origin` ≤ the date of `from`).
-pub fn consumption_by_bucket(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    origin: NaiveDate,
-    bucket_days: i32,
-) -> QueryResult<Vec<BucketSum>> {
-    let offset = day_offset_sql(conn, "occurred_at", origin);
-    let q = format!(
-        "SELECT CAST(({offset}) / {days} AS INTEGER) AS bucket, product_id, \
-         CAST(COALESCE(SUM(delta), 0) AS BIGINT) AS total \
-         FROM ledger WHERE site_id = $1 AND kind IN ('consume', 'void') \
-         AND occurred_at >= $2 AND occurred_at < $3 \
-         GROUP BY 1, product_id",
-        days = bucket_days.max(1)
-    );
-    load_by_name(conn, &q, site_id, from, to)
 }
 
 /// A sum of waste deltas per (day, product, reason).
@@ -180,93 +191,92 @@ pub fn waste_by_day(
     load_by_name(conn, &q, site_id, from, to)
 }
 
-/// Sessions per day (not voided) at a site in `[from, to)`.
+/// A line of a session (not voided) of the window, with what the reports
+/// group sessions by. A session without lines comes once with no product.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct DayCount {
+pub struct SessionLineRow {
+    #[diesel(sql_type = BigInt)]
+    pub session_id: i64,
+    /// Whole days since the origin.
     #[diesel(sql_type = Integer)]
     pub day: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub protocol_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub indication: Option<String>,
     #[diesel(sql_type = BigInt)]
-    pub sessions: i64,
+    pub practitioner_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub needle_length: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub product_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub quantity: Option<i64>,
 }
 
-pub fn sessions_by_day(
+/// Streams every line of the sessions (not voided) of a site in
+/// `[from, to)` to `f`, in one pass: sessions by
+/// `treatment_sessions_report (site_id, performed_at, voided_at, …)`, their
+/// lines by `session_lines_report (session_id, product_id, quantity)`, both
+/// covering, so neither table is read.
+pub fn for_each_session_line(
     conn: &mut DbConn,
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
     origin: NaiveDate,
-) -> QueryResult<Vec<DayCount>> {
-    let offset = day_offset_sql(conn, "performed_at", origin);
+    f: &mut dyn FnMut(SessionLineRow),
+) -> QueryResult<()> {
+    let day = day_offset_sql(conn, "s.performed_at", origin);
     let q = format!(
-        "SELECT CAST({offset} AS INTEGER) AS day, CAST(COUNT(*) AS BIGINT) AS sessions \
-         FROM treatment_sessions WHERE site_id = $1 \
-         AND performed_at >= $2 AND performed_at < $3 AND voided_at IS NULL \
-         GROUP BY 1"
+        "SELECT s.id AS session_id, CAST({day} AS INTEGER) AS day, s.protocol_id, s.indication, \
+         s.practitioner_id, s.needle_length, l.product_id, l.quantity \
+         FROM treatment_sessions s LEFT JOIN session_lines l ON l.session_id = s.id \
+         WHERE s.site_id = $1 AND s.performed_at >= $2 AND s.performed_at < $3 \
+         AND s.voided_at IS NULL"
     );
-    load_by_name(conn, &q, site_id, from, to)
+    for_each_by_name(conn, &q, site_id, from, to, f)
 }
 
-/// Sessions (not voided) counted per (protocol, indication, practitioner,
-/// needle length).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct SessionGroup {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub protocol_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub indication: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub practitioner_id: i64,
-    #[diesel(sql_type = Integer)]
-    pub needle_length: i32,
-    #[diesel(sql_type = BigInt)]
-    pub sessions: i64,
-}
-
-pub fn session_groups(
+/// Streams the rows of a `(site_id, from, to)` query on either backend
+/// without collecting them.
+fn for_each_by_name<T>(
     conn: &mut DbConn,
+    q: &str,
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<Vec<SessionGroup>> {
-    let q = "SELECT protocol_id, indication, practitioner_id, needle_length, \
-             CAST(COUNT(*) AS BIGINT) AS sessions \
-             FROM treatment_sessions WHERE site_id = $1 \
-             AND performed_at >= $2 AND performed_at < $3 AND voided_at IS NULL \
-             GROUP BY protocol_id, indication, practitioner_id, needle_length";
-    load_by_name(conn, q, site_id, from, to)
-}
-
-/// What sessions (not voided) used, per (protocol, indication,
-/// practitioner, needle length, product).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LineGroup {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub protocol_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub indication: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub practitioner_id: i64,
-    #[diesel(sql_type = Integer)]
-    pub needle_length: i32,
-    #[diesel(sql_type = BigInt)]
-    pub product_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub quantity: i64,
-}
-
-pub fn line_groups(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<LineGroup>> {
-    let q = "SELECT s.protocol_id, s.indication, s.practitioner_id, s.needle_length, \
-             l.product_id, CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS quantity \
-             FROM treatment_sessions s JOIN session_lines l ON l.session_id = s.id \
-             WHERE s.site_id = $1 AND s.performed_at >= $2 AND s.performed_at < $3 \
-             AND s.voided_at IS NULL \
-             GROUP BY s.protocol_id, s.indication, s.practitioner_id, s.needle_length, l.product_id";
-    load_by_name(conn, q, site_id, from, to)
+    f: &mut dyn FnMut(T),
+) -> QueryResult<()>
+where
+    T: QueryableByName<diesel::sqlite::Sqlite> + 'static,
+    T: PgByName,
+{
+    use diesel::connection::DefaultLoadingMode;
+    match conn {
+        DbConn::Sqlite(c) => {
+            let rows = diesel::sql_query(q)
+                .bind::<BigInt, _>(site_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .load_iter::<T, DefaultLoadingMode>(c)?;
+            for r in rows {
+                f(r?);
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            let rows = diesel::sql_query(q)
+                .bind::<BigInt, _>(site_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .load_iter::<T, DefaultLoadingMode>(c)?;
+            for r in rows {
+                f(r?);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs a `(site_id, from, to)` query on either backend. SQLite accepts the

@@ -289,14 +289,23 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .map(|p| (p.id, p))
         .collect();
 
-    // Ledger: consumption per (week, product).
-    let weekly_rows = db::reports::consumption_by_bucket(conn, o.site.id, start, end, origin, 7)?;
+    // Ledger: consumption per (week, product), summed while streaming.
     let mut per_product: HashMap<i64, i64> = HashMap::new();
+    let mut per_week_product: HashMap<(i32, i64), i64> = HashMap::new();
+    db::reports::for_each_consumption(
+        conn,
+        o.site.id,
+        start,
+        end,
+        Some(origin),
+        &mut |day, product, delta| {
+            *per_week_product.entry((day / 7, product)).or_default() -= delta;
+        },
+    )?;
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
-    for r in &weekly_rows {
-        let used = -r.total;
-        *per_product.entry(r.product_id).or_default() += used;
-        let Some(product) = products.get(&r.product_id) else {
+    for ((week, product_id), used) in per_week_product {
+        *per_product.entry(product_id).or_default() += used;
+        let Some(product) = products.get(&product_id) else {
             continue;
         };
         let in_subject = match &o.subject {
@@ -305,7 +314,7 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
             ChartSubject::Category(c) => product.category == c.code(),
         };
         if in_subject {
-            per_week.entry(r.bucket).or_default().add(product, used);
+            per_week.entry(week).or_default().add(product, used);
         }
     }
     let weeks = (o.to - origin).num_days() / 7;
@@ -366,41 +375,51 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         })
         .collect();
 
-    // Sessions and what their lines used.
-    let groups = db::reports::session_groups(conn, o.site.id, start, end)?;
-    let lines = db::reports::line_groups(conn, o.site.id, start, end)?;
-    let sessions: i64 = groups.iter().map(|g| g.sessions).sum();
+    // Sessions and what their lines used, in one streamed pass.
+    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
     let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
     let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
     let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
-    for g in &groups {
-        *needle_sessions.entry(g.needle_length).or_default() += g.sessions;
-        protocol.entry(g.protocol_id).or_default().0 += g.sessions;
-        indication.entry(g.indication.clone()).or_default().0 += g.sessions;
-        practitioner.entry(g.practitioner_id).or_default().0 += g.sessions;
-    }
+    // (protocol, indication, practitioner, product) → quantity
+    let mut lines: HashMap<(Option<i64>, Option<String>, i64, i64), i64> = HashMap::new();
+    db::reports::for_each_session_line(conn, o.site.id, start, end, o.from, &mut |r| {
+        if seen.insert(r.session_id) {
+            *per_day.entry(r.day).or_default() += 1;
+            *needle_sessions.entry(r.needle_length).or_default() += 1;
+            protocol.entry(r.protocol_id).or_default().0 += 1;
+            indication.entry(r.indication.clone()).or_default().0 += 1;
+            practitioner.entry(r.practitioner_id).or_default().0 += 1;
+        }
+        if let (Some(product), Some(q)) = (r.product_id, r.quantity) {
+            *lines
+                .entry((r.protocol_id, r.indication, r.practitioner_id, product))
+                .or_default() += q;
+        }
+    })?;
+    let sessions = i64::try_from(seen.len()).unwrap_or(i64::MAX);
     let mut session_cost_cents = 0;
-    for l in &lines {
-        let Some(product) = products.get(&l.product_id) else {
+    for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
+        let Some(product) = products.get(&product_id) else {
             continue;
         };
-        session_cost_cents += cost_cents(product, l.quantity);
+        session_cost_cents += cost_cents(product, quantity);
         protocol
-            .entry(l.protocol_id)
+            .entry(protocol_id)
             .or_default()
             .1
-            .add(product, l.quantity);
+            .add(product, quantity);
         indication
-            .entry(l.indication.clone())
+            .entry(indication_code)
             .or_default()
             .1
-            .add(product, l.quantity);
+            .add(product, quantity);
         practitioner
-            .entry(l.practitioner_id)
+            .entry(practitioner_id)
             .or_default()
             .1
-            .add(product, l.quantity);
+            .add(product, quantity);
     }
     let mut by_needle: Vec<GroupUsage> = needle_sessions
         .keys()
@@ -468,11 +487,6 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .collect();
     by_practitioner.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
 
-    let per_day: HashMap<i32, i64> =
-        db::reports::sessions_by_day(conn, o.site.id, start, end, o.from)?
-            .into_iter()
-            .map(|d| (d.day, d.sessions))
-            .collect();
     let sessions_per_day = (0..o.days())
         .map(|d| {
             let day = o.from + Duration::days(d);
