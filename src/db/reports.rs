@@ -22,6 +22,8 @@
 //! kept in [`day_offset_sql`].
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::DefaultLoadingMode;
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
@@ -41,18 +43,6 @@ pub fn net_consumption_by_product(
         *sums.entry(product).or_default() += delta;
     })?;
     Ok(sums.into_iter().collect())
-}
-
-/// One `consume` or `void` row of the window, as the covering index holds it.
-#[derive(Debug, Clone, Copy, QueryableByName)]
-pub struct ConsumptionRow {
-    /// Whole days since the origin (0 when no origin was asked for).
-    #[diesel(sql_type = Integer)]
-    pub day: i32,
-    #[diesel(sql_type = BigInt)]
-    pub product_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub delta: i64,
 }
 
 /// Streams the `consume` and `void` rows of a site in `[from, to)` to `f`
@@ -81,14 +71,19 @@ pub fn for_each_consumption(
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => "",
     };
-    let q = format!(
-        "SELECT CAST({day} AS INTEGER) AS day, product_id, delta FROM ledger{hint} \
-         WHERE site_id = $1 AND kind IN ('consume', 'void') \
-         AND occurred_at >= $2 AND occurred_at < $3"
-    );
-    for_each_by_name(conn, &q, site_id, from, to, &mut |r: ConsumptionRow| {
-        f(r.day, r.product_id, r.delta)
-    })
+    let query = sql::<(Integer, BigInt, BigInt)>(&format!(
+        "SELECT CAST({day} AS INTEGER), product_id, delta FROM ledger{hint} WHERE site_id = "
+    ))
+    .bind::<BigInt, _>(site_id)
+    .sql(" AND kind IN ('consume', 'void') AND occurred_at >= ")
+    .bind::<Timestamp, _>(from)
+    .sql(" AND occurred_at < ")
+    .bind::<Timestamp, _>(to);
+    for row in query.load_iter::<(i32, i64, i64), DefaultLoadingMode>(conn)? {
+        let (day, product, delta) = row?;
+        f(day, product, delta);
+    }
+    Ok(())
 }
 
 /// Usable stock at a site as (product, use-by date, quantity): positive
@@ -193,24 +188,16 @@ pub fn waste_by_day(
 
 /// A line of a session (not voided) of the window, with what the reports
 /// group sessions by. A session without lines comes once with no product.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, Queryable)]
 pub struct SessionLineRow {
-    #[diesel(sql_type = BigInt)]
     pub session_id: i64,
     /// Whole days since the origin.
-    #[diesel(sql_type = Integer)]
     pub day: i32,
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub protocol_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub indication: Option<String>,
-    #[diesel(sql_type = BigInt)]
     pub practitioner_id: i64,
-    #[diesel(sql_type = Integer)]
     pub needle_length: i32,
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub product_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub quantity: Option<i64>,
 }
 
@@ -218,7 +205,9 @@ pub struct SessionLineRow {
 /// `[from, to)` to `f`, in one pass: sessions by
 /// `treatment_sessions_report (site_id, performed_at, voided_at, …)`, their
 /// lines by `session_lines_report (session_id, product_id, quantity)`, both
-/// covering, so neither table is read.
+/// covering, so neither table is read (SQLite is told which indexes to use:
+/// without statistics for them it would pick `session_lines_session` and
+/// read the table).
 pub fn for_each_session_line(
     conn: &mut DbConn,
     site_id: i64,
@@ -228,53 +217,38 @@ pub fn for_each_session_line(
     f: &mut dyn FnMut(SessionLineRow),
 ) -> QueryResult<()> {
     let day = day_offset_sql(conn, "s.performed_at", origin);
-    let q = format!(
-        "SELECT s.id AS session_id, CAST({day} AS INTEGER) AS day, s.protocol_id, s.indication, \
-         s.practitioner_id, s.needle_length, l.product_id, l.quantity \
-         FROM treatment_sessions s LEFT JOIN session_lines l ON l.session_id = s.id \
-         WHERE s.site_id = $1 AND s.performed_at >= $2 AND s.performed_at < $3 \
-         AND s.voided_at IS NULL"
-    );
-    for_each_by_name(conn, &q, site_id, from, to, f)
-}
-
-/// Streams the rows of a `(site_id, from, to)` query on either backend
-/// without collecting them.
-fn for_each_by_name<T>(
-    conn: &mut DbConn,
-    q: &str,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    f: &mut dyn FnMut(T),
-) -> QueryResult<()>
-where
-    T: QueryableByName<diesel::sqlite::Sqlite> + 'static,
-    T: PgByName,
-{
-    use diesel::connection::DefaultLoadingMode;
-    match conn {
-        DbConn::Sqlite(c) => {
-            let rows = diesel::sql_query(q)
-                .bind::<BigInt, _>(site_id)
-                .bind::<Timestamp, _>(from)
-                .bind::<Timestamp, _>(to)
-                .load_iter::<T, DefaultLoadingMode>(c)?;
-            for r in rows {
-                f(r?);
-            }
-        }
+    let (s_hint, l_hint) = match conn {
+        DbConn::Sqlite(_) => (
+            " INDEXED BY treatment_sessions_report",
+            " INDEXED BY session_lines_report",
+        ),
         #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => {
-            let rows = diesel::sql_query(q)
-                .bind::<BigInt, _>(site_id)
-                .bind::<Timestamp, _>(from)
-                .bind::<Timestamp, _>(to)
-                .load_iter::<T, DefaultLoadingMode>(c)?;
-            for r in rows {
-                f(r?);
-            }
-        }
+        DbConn::Pg(_) => ("", ""),
+    };
+    type Row = (
+        BigInt,
+        Integer,
+        Nullable<BigInt>,
+        Nullable<Text>,
+        BigInt,
+        Integer,
+        Nullable<BigInt>,
+        Nullable<BigInt>,
+    );
+    let query = sql::<Row>(&format!(
+        "SELECT s.id, CAST({day} AS INTEGER), s.protocol_id, s.indication, s.practitioner_id, \
+         s.needle_length, l.product_id, l.quantity \
+         FROM treatment_sessions s{s_hint} LEFT JOIN session_lines l{l_hint} ON l.session_id = s.id \
+         WHERE s.site_id = "
+    ))
+    .bind::<BigInt, _>(site_id)
+    .sql(" AND s.performed_at >= ")
+    .bind::<Timestamp, _>(from)
+    .sql(" AND s.performed_at < ")
+    .bind::<Timestamp, _>(to)
+    .sql(" AND s.voided_at IS NULL");
+    for row in query.load_iter::<SessionLineRow, DefaultLoadingMode>(conn)? {
+        f(row?);
     }
     Ok(())
 }

@@ -289,9 +289,11 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .map(|p| (p.id, p))
         .collect();
 
-    // Ledger: consumption per (week, product), summed while streaming.
-    let mut per_product: HashMap<i64, i64> = HashMap::new();
-    let mut per_week_product: HashMap<(i32, i64), i64> = HashMap::new();
+    // Ledger: consumption per (week, product), summed while streaming into
+    // a dense grid (product ids index a slot table; no hashing per row).
+    let slots = ProductSlots::new(&products);
+    let week_count = usize::try_from((o.to - origin).num_days() / 7 + 1).unwrap_or(1);
+    let mut grid = vec![0i64; week_count * slots.len()];
     db::reports::for_each_consumption(
         conn,
         o.site.id,
@@ -299,22 +301,31 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         end,
         Some(origin),
         &mut |day, product, delta| {
-            *per_week_product.entry((day / 7, product)).or_default() -= delta;
+            if let (Some(slot), Ok(week)) = (slots.slot(product), usize::try_from(day / 7))
+                && let Some(cell) = grid.get_mut(week * slots.len() + slot)
+            {
+                *cell -= delta;
+            }
         },
     )?;
+    let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
-    for ((week, product_id), used) in per_week_product {
-        *per_product.entry(product_id).or_default() += used;
-        let Some(product) = products.get(&product_id) else {
+    for (i, used) in grid.iter().enumerate().filter(|(_, u)| **u != 0) {
+        let (week, slot) = (i / slots.len(), i % slots.len());
+        let Some(product) = slots.product(slot) else {
             continue;
         };
+        *per_product.entry(product.id).or_default() += used;
         let in_subject = match &o.subject {
             ChartSubject::All => true,
             ChartSubject::Product(p) => p.id == product.id,
             ChartSubject::Category(c) => product.category == c.code(),
         };
         if in_subject {
-            per_week.entry(week).or_default().add(product, used);
+            per_week
+                .entry(i32::try_from(week).unwrap_or(i32::MAX))
+                .or_default()
+                .add(product, *used);
         }
     }
     let weeks = (o.to - origin).num_days() / 7;
@@ -375,29 +386,64 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         })
         .collect();
 
-    // Sessions and what their lines used, in one streamed pass.
+    // Sessions and what their lines used, in one streamed pass. Lines of a
+    // session arrive together, so the session's group is looked up once.
     let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
-    let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
-    let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
-    let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
-    // (protocol, indication, practitioner, product) → quantity
-    let mut lines: HashMap<(Option<i64>, Option<String>, i64, i64), i64> = HashMap::new();
+    // (protocol, indication, practitioner) → (group index, sessions)
+    let mut group_index: HashMap<(Option<i64>, Option<String>, i64), usize> = HashMap::new();
+    let mut group_keys: Vec<((Option<i64>, Option<String>, i64), i64)> = Vec::new();
+    // (group index << 32 | product slot) → quantity
+    let mut group_lines: HashMap<u64, i64> = HashMap::new();
+    let mut current: Option<(i64, usize)> = None;
     db::reports::for_each_session_line(conn, o.site.id, start, end, o.from, &mut |r| {
-        if seen.insert(r.session_id) {
-            *per_day.entry(r.day).or_default() += 1;
-            *needle_sessions.entry(r.needle_length).or_default() += 1;
-            protocol.entry(r.protocol_id).or_default().0 += 1;
-            indication.entry(r.indication.clone()).or_default().0 += 1;
-            practitioner.entry(r.practitioner_id).or_default().0 += 1;
-        }
-        if let (Some(product), Some(q)) = (r.product_id, r.quantity) {
-            *lines
-                .entry((r.protocol_id, r.indication, r.practitioner_id, product))
+        let group = match current {
+            Some((id, g)) if id == r.session_id => g,
+            _ => {
+                let key = (r.protocol_id, r.indication, r.practitioner_id);
+                let g = match group_index.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        group_keys.push((key.clone(), 0));
+                        group_index.insert(key, group_keys.len() - 1);
+                        group_keys.len() - 1
+                    }
+                };
+                if seen.insert(r.session_id) {
+                    *per_day.entry(r.day).or_default() += 1;
+                    *needle_sessions.entry(r.needle_length).or_default() += 1;
+                    if let Some(k) = group_keys.get_mut(g) {
+                        k.1 += 1;
+                    }
+                }
+                current = Some((r.session_id, g));
+                g
+            }
+        };
+        if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
+            *group_lines
+                .entry(((group as u64) << 32) | slot as u64)
                 .or_default() += q;
         }
     })?;
+    let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
+    let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
+    let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
+    for ((p, i, u), n) in &group_keys {
+        protocol.entry(*p).or_default().0 += n;
+        indication.entry(i.clone()).or_default().0 += n;
+        practitioner.entry(*u).or_default().0 += n;
+    }
+    // (protocol, indication, practitioner, product) → quantity
+    let lines: Vec<((Option<i64>, Option<String>, i64, i64), i64)> = group_lines
+        .into_iter()
+        .filter_map(|(k, q)| {
+            let ((p, i, u), _) = group_keys.get(usize::try_from(k >> 32).ok()?)?;
+            let product = slots.product(usize::try_from(k & 0xffff_ffff).ok()?)?;
+            Some(((*p, i.clone(), *u, product.id), q))
+        })
+        .collect();
     let sessions = i64::try_from(seen.len()).unwrap_or(i64::MAX);
     let mut session_cost_cents = 0;
     for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
@@ -572,4 +618,46 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         waste_total,
         waste_by_reason,
     })
+}
+
+/// Products by a dense slot number, and product id → slot in O(1) (ids are
+/// small integers), for summing window rows without hashing each one.
+struct ProductSlots<'a> {
+    products: Vec<&'a Product>,
+    by_id: Vec<Option<usize>>,
+}
+
+impl<'a> ProductSlots<'a> {
+    fn new(products: &'a HashMap<i64, Product>) -> Self {
+        let mut list: Vec<&Product> = products.values().collect();
+        list.sort_by_key(|p| p.id);
+        let max = list
+            .last()
+            .and_then(|p| usize::try_from(p.id).ok())
+            .unwrap_or(0);
+        let mut by_id = vec![None; max + 1];
+        for (slot, p) in list.iter().enumerate() {
+            if let Some(cell) = usize::try_from(p.id).ok().and_then(|i| by_id.get_mut(i)) {
+                *cell = Some(slot);
+            }
+        }
+        ProductSlots {
+            products: list,
+            by_id,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.products.len().max(1)
+    }
+
+    fn slot(&self, product_id: i64) -> Option<usize> {
+        usize::try_from(product_id)
+            .ok()
+            .and_then(|i| self.by_id.get(i).copied().flatten())
+    }
+
+    fn product(&self, slot: usize) -> Option<&'a Product> {
+        self.products.get(slot).copied()
+    }
 }
