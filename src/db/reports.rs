@@ -39,14 +39,15 @@ pub fn net_consumption_by_product(
     to: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64)>> {
     let mut sums: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-    for_each_consumption(conn, site_id, from, to, None, &mut |_, product, delta| {
+    for_each_consumption(conn, site_id, from, to, &mut |product, delta| {
         *sums.entry(product).or_default() += delta;
     })?;
     Ok(sums.into_iter().collect())
 }
 
 /// Streams the `consume` and `void` rows of a site in `[from, to)` to `f`
-/// as (day since `origin`, product, delta).
+/// as (product, delta). Callers that need days or weeks ask once per bucket
+/// (cheaper than a date computation on every row).
 ///
 /// The rows come from the covering index `ledger_site_kind_time` alone
 /// (SQLite is told so with `INDEXED BY`: left to itself its planner prefers
@@ -59,29 +60,24 @@ pub fn for_each_consumption(
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
-    origin: Option<NaiveDate>,
-    f: &mut dyn FnMut(i32, i64, i64),
+    f: &mut dyn FnMut(i64, i64),
 ) -> QueryResult<()> {
-    let day = match origin {
-        Some(o) => day_offset_sql(conn, "occurred_at", o),
-        None => "0".to_string(),
-    };
     let hint = match conn {
         DbConn::Sqlite(_) => " INDEXED BY ledger_site_kind_time",
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => "",
     };
-    let query = sql::<(Integer, BigInt, BigInt)>(&format!(
-        "SELECT CAST({day} AS INTEGER), product_id, delta FROM ledger{hint} WHERE site_id = "
+    let query = sql::<(BigInt, BigInt)>(&format!(
+        "SELECT product_id, delta FROM ledger{hint} WHERE site_id = "
     ))
     .bind::<BigInt, _>(site_id)
     .sql(" AND kind IN ('consume', 'void') AND occurred_at >= ")
     .bind::<Timestamp, _>(from)
     .sql(" AND occurred_at < ")
     .bind::<Timestamp, _>(to);
-    for row in query.load_iter::<(i32, i64, i64), DefaultLoadingMode>(conn)? {
-        let (day, product, delta) = row?;
-        f(day, product, delta);
+    for row in query.load_iter::<(i64, i64), DefaultLoadingMode>(conn)? {
+        let (product, delta) = row?;
+        f(product, delta);
     }
     Ok(())
 }
@@ -191,8 +187,6 @@ pub fn waste_by_day(
 #[derive(Debug, Clone, Queryable)]
 pub struct SessionLineRow {
     pub session_id: i64,
-    /// Whole days since the origin.
-    pub day: i32,
     pub protocol_id: Option<i64>,
     pub indication: Option<String>,
     pub practitioner_id: i64,
@@ -213,10 +207,8 @@ pub fn for_each_session_line(
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
-    origin: NaiveDate,
     f: &mut dyn FnMut(SessionLineRow),
 ) -> QueryResult<()> {
-    let day = day_offset_sql(conn, "s.performed_at", origin);
     let (s_hint, l_hint) = match conn {
         DbConn::Sqlite(_) => (
             " INDEXED BY treatment_sessions_report",
@@ -227,7 +219,6 @@ pub fn for_each_session_line(
     };
     type Row = (
         BigInt,
-        Integer,
         Nullable<BigInt>,
         Nullable<Text>,
         BigInt,
@@ -236,7 +227,7 @@ pub fn for_each_session_line(
         Nullable<BigInt>,
     );
     let query = sql::<Row>(&format!(
-        "SELECT s.id, CAST({day} AS INTEGER), s.protocol_id, s.indication, s.practitioner_id, \
+        "SELECT s.id, s.protocol_id, s.indication, s.practitioner_id, \
          s.needle_length, l.product_id, l.quantity \
          FROM treatment_sessions s{s_hint} LEFT JOIN session_lines l{l_hint} ON l.session_id = s.id \
          WHERE s.site_id = "

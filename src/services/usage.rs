@@ -294,20 +294,20 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
     let slots = ProductSlots::new(&products);
     let week_count = usize::try_from((o.to - origin).num_days() / 7 + 1).unwrap_or(1);
     let mut grid = vec![0i64; week_count * slots.len()];
-    db::reports::for_each_consumption(
-        conn,
-        o.site.id,
-        start,
-        end,
-        Some(origin),
-        &mut |day, product, delta| {
-            if let (Some(slot), Ok(week)) = (slots.slot(product), usize::try_from(day / 7))
-                && let Some(cell) = grid.get_mut(week * slots.len() + slot)
+    for week in 0..week_count {
+        let (from, to) = bucket(origin, 7, week, start, end);
+        if from >= to {
+            continue;
+        }
+        db::reports::for_each_consumption(conn, o.site.id, from, to, &mut |product, delta| {
+            if let Some(cell) = slots
+                .slot(product)
+                .and_then(|slot| grid.get_mut(week * slots.len() + slot))
             {
                 *cell -= delta;
             }
-        },
-    )?;
+        })?;
+    }
     let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
     for (i, used) in grid.iter().enumerate().filter(|(_, u)| **u != 0) {
@@ -397,36 +397,40 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
     // (group index << 32 | product slot) → quantity
     let mut group_lines: HashMap<u64, i64> = HashMap::new();
     let mut current: Option<(i64, usize)> = None;
-    db::reports::for_each_session_line(conn, o.site.id, start, end, o.from, &mut |r| {
-        let group = match current {
-            Some((id, g)) if id == r.session_id => g,
-            _ => {
-                let key = (r.protocol_id, r.indication, r.practitioner_id);
-                let g = match group_index.get(&key) {
-                    Some(g) => *g,
-                    None => {
-                        group_keys.push((key.clone(), 0));
-                        group_index.insert(key, group_keys.len() - 1);
-                        group_keys.len() - 1
+    for day in 0..usize::try_from(o.days()).unwrap_or(0) {
+        let (from, to) = bucket(o.from, 1, day, start, end);
+        let day = i32::try_from(day).unwrap_or(i32::MAX);
+        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |r| {
+            let group = match current {
+                Some((id, g)) if id == r.session_id => g,
+                _ => {
+                    let key = (r.protocol_id, r.indication, r.practitioner_id);
+                    let g = match group_index.get(&key) {
+                        Some(g) => *g,
+                        None => {
+                            group_keys.push((key.clone(), 0));
+                            group_index.insert(key, group_keys.len() - 1);
+                            group_keys.len() - 1
+                        }
+                    };
+                    if seen.insert(r.session_id) {
+                        *per_day.entry(day).or_default() += 1;
+                        *needle_sessions.entry(r.needle_length).or_default() += 1;
+                        if let Some(k) = group_keys.get_mut(g) {
+                            k.1 += 1;
+                        }
                     }
-                };
-                if seen.insert(r.session_id) {
-                    *per_day.entry(r.day).or_default() += 1;
-                    *needle_sessions.entry(r.needle_length).or_default() += 1;
-                    if let Some(k) = group_keys.get_mut(g) {
-                        k.1 += 1;
-                    }
+                    current = Some((r.session_id, g));
+                    g
                 }
-                current = Some((r.session_id, g));
-                g
+            };
+            if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
+                *group_lines
+                    .entry(((group as u64) << 32) | slot as u64)
+                    .or_default() += q;
             }
-        };
-        if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
-            *group_lines
-                .entry(((group as u64) << 32) | slot as u64)
-                .or_default() += q;
-        }
-    })?;
+        })?;
+    }
     let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
     let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
     let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
@@ -660,4 +664,21 @@ impl<'a> ProductSlots<'a> {
     fn product(&self, slot: usize) -> Option<&'a Product> {
         self.products.get(slot).copied()
     }
+}
+
+/// `[from, to)` of bucket `i` (`days` long, counted from `origin`), clipped to `[start, end)`.
+fn bucket(
+    origin: NaiveDate,
+    days: i64,
+    i: usize,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> (NaiveDateTime, NaiveDateTime) {
+    let i = i64::try_from(i).unwrap_or(0);
+    let at = |d: i64| {
+        (origin + Duration::days(d))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+    };
+    (at(i * days).max(start), at((i + 1) * days).min(end))
 }
