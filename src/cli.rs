@@ -52,9 +52,11 @@ pub fn run(cli: Cli) -> i32 {
                 println!("{t}");
             })
         }
-        Command::Demo { large } => demo::run(&mut conn, large).map(|summary| {
-            println!("{summary}");
-        }),
+        Command::Demo { large, ledger_rows } => {
+            demo::run(&mut conn, &demo::DemoOptions { large, ledger_rows }).map(|summary| {
+                println!("{summary}");
+            })
+        }
         Command::Check => return check(&mut conn),
         Command::Backup { file } => maintenance::backup(&mut conn, &file).map(|()| {
             println!("backup written to {file}");

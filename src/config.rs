@@ -37,6 +37,9 @@ pub enum Command {
     Demo {
         #[arg(long)]
         large: bool,
+        /// Ledger rows of history for --large (for benchmarks at other sizes).
+        #[arg(long, hide = true, default_value_t = 1_000_000)]
+        ledger_rows: u64,
     },
     /// Verify the ledger invariants.
     Check,

@@ -185,3 +185,15 @@ pub fn list_products(
         .offset(offset)
         .load(conn)
 }
+
+/// How many products each supplier has (archived included).
+pub fn product_counts_by_supplier(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
+    products::table
+        .filter(products::supplier_id.is_not_null())
+        .group_by(products::supplier_id)
+        .select((
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(products.supplier_id AS BIGINT)"),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COUNT(*) AS BIGINT)"),
+        ))
+        .load(conn)
+}

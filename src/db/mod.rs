@@ -9,19 +9,23 @@
 #![allow(irrefutable_let_patterns)]
 
 pub mod balances;
+pub mod bulk;
 pub mod catalog;
+pub mod counts;
 pub mod ledger;
 pub mod lots;
 pub mod migrations;
 pub mod models;
 pub mod orders;
 pub mod protocols;
+pub mod recall;
 pub mod receiving;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod sites;
+pub mod stock_summary;
 pub mod users;
 
 use std::time::Duration;

@@ -93,3 +93,15 @@ pub fn insert_location(
         .returning(locations::id)
         .get_result(conn)
 }
+
+pub fn rename(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {
+    diesel::update(sites::table.find(id))
+        .set(sites::name.eq(name))
+        .execute(conn)
+}
+
+pub fn rename_location(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {
+    diesel::update(locations::table.find(id))
+        .set(locations::name.eq(name))
+        .execute(conn)
+}

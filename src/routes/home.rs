@@ -1,18 +1,54 @@
-//! The home page (later: the stock dashboard for managers).
+//! The home page: the stock dashboard for managers and admins, the simpler
+//! "what is in my site" for practitioners (`?site=` switches site).
 
 use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
 use super::pages::{PageError, render};
+use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::domain::vocab::Role;
+use crate::services::{dashboard, stock};
 use crate::views::Frame;
-use crate::views::home::HomePage;
+use crate::views::home::{DashboardPage, HomeFigures, MySitePage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home));
 }
 
-async fn home(user: CurrentUser) -> Result<HttpResponse, PageError> {
-    render(&HomePage {
-        frame: Frame::new(&user, "Home", "/"),
-    })
+#[derive(Deserialize, Default)]
+pub struct SiteParam {
+    #[serde(default)]
+    site: String,
+}
+
+async fn home(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<SiteParam>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.actor.clone();
+    let code = q.into_inner().site;
+    let d = state
+        .run(move |conn| {
+            dashboard::dashboard(
+                conn,
+                &actor,
+                Some(code.as_str()).filter(|c| !c.is_empty()),
+                stock::today(),
+            )
+        })
+        .await?;
+    let f = HomeFigures::new(&d);
+    if user.role().at_least(Role::Manager) {
+        render(&DashboardPage {
+            frame: Frame::new(&user, format!("Stock · {}", f.site_name), "/"),
+            f,
+        })
+    } else {
+        render(&MySitePage {
+            frame: Frame::new(&user, format!("What is in {}", f.site_name), "/"),
+            f,
+        })
+    }
 }

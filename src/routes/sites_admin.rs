@@ -1,5 +1,280 @@
-//! Admin pages for sites, locations and settings.
+//! Admin pages for sites and locations (`/admin/sites`: list, add site,
+//! add location, rename) and installation settings (`/admin/settings`).
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::pages::{PageError, Posted, flash_redirect, render_status};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::vocab::Role;
+use crate::error::ServiceError;
+use crate::services::settings::{self, SettingsDraft};
+use crate::services::sites;
+use crate::views::Frame;
+use crate::views::form::FieldErrors;
+use crate::views::sites_admin::{
+    CodeNameValues, LocationLine, SettingsPage, SettingsValues, SiteBlock, SitesPage,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/sites", web::get().to(sites_page))
+        .route("/admin/sites", web::post().to(add_site))
+        .route("/admin/sites/{id}/rename", web::post().to(rename_site))
+        .route(
+            "/admin/sites/{code}/locations",
+            web::post().to(add_location),
+        )
+        .route(
+            "/admin/locations/{id}/rename",
+            web::post().to(rename_location),
+        )
+        .route("/admin/settings", web::get().to(settings_page))
+        .route("/admin/settings", web::post().to(save_settings));
+}
+
+/// Which add form came back, with its values and errors.
+enum Returned {
+    Nothing,
+    Site(CodeNameValues, FieldErrors),
+    Location(String, CodeNameValues, FieldErrors),
+}
+
+async fn render_sites(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    returned: Returned,
+) -> Result<HttpResponse, PageError> {
+    let (list, locations) = state
+        .run(|conn| Ok((sites::list(conn)?, sites::locations(conn, None)?)))
+        .await?;
+    let blocks = list
+        .iter()
+        .map(|s| SiteBlock {
+            id: s.id,
+            code: s.code.clone(),
+            name: s.name.clone(),
+            locations: locations
+                .iter()
+                .filter(|(l, _)| l.site_id == s.id)
+                .map(|(l, _)| LocationLine {
+                    id: l.id,
+                    code: l.code.clone(),
+                    name: l.name.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut page = SitesPage {
+        frame: Frame::new(user, "Sites and locations", "/admin/sites"),
+        sites: blocks,
+        site_form: CodeNameValues::default(),
+        site_errors: FieldErrors::none(),
+        location_site: String::new(),
+        location_form: CodeNameValues::default(),
+        location_errors: FieldErrors::none(),
+    };
+    match returned {
+        Returned::Nothing => {}
+        Returned::Site(v, e) => {
+            page.site_form = v;
+            page.site_errors = e;
+        }
+        Returned::Location(site, v, e) => {
+            page.location_site = site;
+            page.location_form = v;
+            page.location_errors = e;
+        }
+    }
+    render_status(status, &page)
+}
+
+fn refusal(e: ServiceError, fallback: &str) -> Result<(StatusCode, FieldErrors), PageError> {
+    match e {
+        ServiceError::Invalid { .. } => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FieldErrors::from_refusal(&e, fallback),
+        )),
+        ServiceError::Conflict { .. } => Ok((
+            StatusCode::CONFLICT,
+            FieldErrors::from_refusal(&e, fallback),
+        )),
+        other => Err(other.into()),
+    }
+}
+
+async fn sites_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Admin)?;
+    render_sites(&state, &user, StatusCode::OK, Returned::Nothing).await
+}
+
+async fn add_site(
+    state: web::Data<AppState>,
+    posted: Posted<CodeNameValues>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let actor = user.actor.clone();
+    let (code, name) = (form.code.clone(), form.name.clone());
+    match state
+        .run(move |conn| sites::create_site_with_store(conn, &actor, &code, &name))
+        .await
+    {
+        Ok(s) => {
+            flash_redirect(
+                &state,
+                &user,
+                "/admin/sites",
+                format!("Site {} ({}) added with a store room.", s.name, s.code),
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, errors) = refusal(e, "code")?;
+            render_sites(&state, &user, status, Returned::Site(form, errors)).await
+        }
+    }
+}
+
+async fn add_location(
+    state: web::Data<AppState>,
+    site: web::Path<String>,
+    posted: Posted<CodeNameValues>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let site = site.into_inner();
+    let actor = user.actor.clone();
+    let (s, code, name) = (site.clone(), form.code.clone(), form.name.clone());
+    match state
+        .run(move |conn| sites::create_location(conn, &actor, &s, &code, &name))
+        .await
+    {
+        Ok((l, site_code)) => {
+            flash_redirect(
+                &state,
+                &user,
+                "/admin/sites",
+                format!("Location {} ({}) added to {site_code}.", l.name, l.code),
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, errors) = refusal(e, "code")?;
+            render_sites(
+                &state,
+                &user,
+                status,
+                Returned::Location(site, form, errors),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn rename_site(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<NameForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let msg = match state
+        .run(move |conn| sites::rename_site(conn, &actor, id, &form.name))
+        .await
+    {
+        Ok(s) => format!("Site {} is now called {}.", s.code, s.name),
+        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.public_message()),
+        Err(e) => return Err(e.into()),
+    };
+    flash_redirect(&state, &user, "/admin/sites", msg).await
+}
+
+async fn rename_location(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<NameForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let msg = match state
+        .run(move |conn| sites::rename_location(conn, &actor, id, &form.name))
+        .await
+    {
+        Ok(l) => format!("Location {} is now called {}.", l.code, l.name),
+        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.public_message()),
+        Err(e) => return Err(e.into()),
+    };
+    flash_redirect(&state, &user, "/admin/sites", msg).await
+}
+
+async fn settings_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Admin)?;
+    let s = state.run(settings::load).await?;
+    let v = SettingsValues {
+        clinic_name: s.clinic_name,
+        currency: s.currency,
+        expiring_window_days: s.expiring_window_days.to_string(),
+        safety_days: s.safety_days.to_string(),
+        cover_days: s.cover_days.to_string(),
+        gs1_separator: s.gs1_separator.map(|c| c.to_string()).unwrap_or_default(),
+    };
+    render_status(
+        StatusCode::OK,
+        &SettingsPage {
+            frame: Frame::new(&user, "Settings", "/admin/settings"),
+            v,
+            errors: FieldErrors::none(),
+        },
+    )
+}
+
+async fn save_settings(
+    state: web::Data<AppState>,
+    posted: Posted<SettingsValues>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let actor = user.actor.clone();
+    let draft = SettingsDraft {
+        clinic_name: form.clinic_name.clone(),
+        currency: form.currency.clone(),
+        expiring_window_days: form.expiring_window_days.clone(),
+        safety_days: form.safety_days.clone(),
+        cover_days: form.cover_days.clone(),
+        gs1_separator: form.gs1_separator.clone(),
+    };
+    match state
+        .run(move |conn| settings::save(conn, &actor, &draft))
+        .await
+    {
+        Ok(_) => flash_redirect(&state, &user, "/admin/settings", "Settings saved.").await,
+        Err(e @ ServiceError::Invalid { .. }) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage {
+                frame: Frame::new(&user, "Settings", "/admin/settings"),
+                v: form,
+                errors: FieldErrors::from_refusal(&e, "clinic_name"),
+            },
+        ),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,5 +1,173 @@
-//! The stock dashboard (managers), the practitioner site page, the stock list.
+//! The stock list page (`/stock`): usable / expired / quarantined per
+//! product at a site, filtered by category, needle length and search.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::pages::{PageError, render};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::catalog::ProductFilter;
+use crate::domain::NeedleLength;
+use crate::domain::needle::fmt_needle;
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::{Category, Role};
+use crate::services::{dashboard, stock};
+use crate::views::Frame;
+use crate::views::home::SiteChoice;
+use crate::views::pager::{Pager, page_number};
+use crate::views::stock::{Choice, StockLine, StockListPage};
+
+const PER_PAGE: i64 = 50;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/stock", web::get().to(stock_list));
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct StockParams {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    needle_length_mm: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// Category choices for filter selects.
+pub fn category_choices(selected: &str) -> Vec<Choice> {
+    Category::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.code().to_string(),
+            label: c.label().to_string(),
+            selected: c.code() == selected,
+        })
+        .collect()
+}
+
+/// Needle-length choices (the standard lengths plus the selected one).
+pub fn needle_choices(selected: Option<i32>) -> Vec<Choice> {
+    let mut lengths: Vec<i32> = dashboard::STANDARD_NEEDLES.to_vec();
+    if let Some(n) = selected
+        && !lengths.contains(&n)
+    {
+        lengths.push(n);
+        lengths.sort_unstable();
+    }
+    lengths
+        .into_iter()
+        .map(|n| Choice {
+            value: fmt_needle(n),
+            label: format!("{} mm", fmt_needle(n)),
+            selected: Some(n) == selected,
+        })
+        .collect()
+}
+
+async fn stock_list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<StockParams>,
+) -> Result<HttpResponse, PageError> {
+    let p = q.into_inner();
+    let needle = NeedleLength::parse(&p.needle_length_mm).ok().map(|n| n.0);
+    let category = Category::parse(&p.category).map(|c| c.code().to_string());
+    let filter = ProductFilter {
+        search: Some(p.q.clone()).filter(|s| !s.trim().is_empty()),
+        category: category.clone(),
+        needle_length: needle,
+        ..ProductFilter::default()
+    };
+    let page = page_number(Some(&p.page));
+    let actor = user.actor.clone();
+    let site_code = p.site.clone();
+    let (site, sites, (items, total)) = state
+        .run(move |conn| {
+            let site = dashboard::site_for(
+                conn,
+                &actor,
+                Some(site_code.as_str()).filter(|s| !s.is_empty()),
+            )?;
+            let sites = crate::services::sites::list(conn)?;
+            let listed = stock::stock(
+                conn,
+                site.id,
+                &filter,
+                PER_PAGE,
+                Pager::offset(page, PER_PAGE),
+                stock::today(),
+            )?;
+            Ok((site, sites, listed))
+        })
+        .await?;
+    let keep = [
+        (
+            "site",
+            if sites.len() > 1 {
+                site.code.clone()
+            } else {
+                String::new()
+            },
+        ),
+        ("q", p.q.trim().to_string()),
+        ("category", category.clone().unwrap_or_default()),
+        (
+            "needle_length_mm",
+            needle.map(fmt_needle).unwrap_or_default(),
+        ),
+    ];
+    let rows = items
+        .iter()
+        .map(|s| {
+            let pr = &s.product;
+            StockLine {
+                product_id: pr.id,
+                sku: pr.sku.clone(),
+                name: pr.name.clone(),
+                category: Category::parse(&pr.category)
+                    .map(|c| c.label())
+                    .unwrap_or("?")
+                    .to_string(),
+                needle: pr.needle_length.map(fmt_needle).unwrap_or_default(),
+                unit: pr.unit.clone(),
+                usable: fmt_qty(s.usable),
+                expired: fmt_qty(s.expired),
+                quarantined: fmt_qty(s.quarantined),
+                lots: s
+                    .lots
+                    .iter()
+                    .filter(|l| !l.expired && !l.quarantined)
+                    .count(),
+                next_expiry: s.next_expiry().map(|d| d.to_string()).unwrap_or_default(),
+                low: pr.min_level.is_some_and(|m| s.usable <= m),
+                has_expired: s.expired > 0,
+                has_quarantined: s.quarantined > 0,
+            }
+        })
+        .collect();
+    let page_view = StockListPage {
+        frame: Frame::new(&user, format!("Stock · {}", site.name), "/stock"),
+        sites: sites
+            .iter()
+            .map(|s| SiteChoice {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                selected: s.id == site.id,
+            })
+            .collect(),
+        site_code: site.code.clone(),
+        site_name: site.name.clone(),
+        q: p.q.trim().to_string(),
+        categories: category_choices(category.as_deref().unwrap_or("")),
+        needles: needle_choices(needle),
+        rows,
+        pager: Pager::new("/stock", &keep, "page", page, PER_PAGE, total),
+        can_manage: user.role().at_least(Role::Manager),
+    };
+    render(&page_view)
+}

@@ -27,6 +27,11 @@ pub fn create_site(
     name: &str,
 ) -> ServiceResult<Site> {
     actor.require(Role::Admin)?;
+    let (code, name) = validate_site(code, name)?;
+    db::write_tx(conn, |conn| insert_site(conn, code, name))
+}
+
+fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
     let (code, name) = (code.trim(), name.trim());
     let mut p = Problems::new();
     if !valid_code(code) {
@@ -36,16 +41,19 @@ pub fn create_site(
         p.add("name", "enter a name (up to 100 characters)");
     }
     p.finish()?;
-    db::write_tx(conn, |conn| {
-        if db::sites::by_code(conn, code)?.is_some() {
-            return Err(ServiceError::conflict(
-                "duplicate_site",
-                format!("a site with code {code} already exists"),
-            ));
-        }
-        let id = db::sites::insert(conn, code, name)?;
-        db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("site vanished".into()))
-    })
+    Ok((code, name))
+}
+
+fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<Site> {
+    if db::sites::by_code(conn, code)?.is_some() {
+        return Err(ServiceError::Conflict {
+            code: "duplicate_site",
+            message: format!("a site with code {code} already exists"),
+            details: [("field".to_string(), "code".into())].into_iter().collect(),
+        });
+    }
+    let id = db::sites::insert(conn, code, name)?;
+    db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("site vanished".into()))
 }
 
 /// Resolves a site code, defaulting to the actor's own site, else `main`.
@@ -115,15 +123,81 @@ pub fn create_location(
         let s = db::sites::by_code(conn, site.trim())?
             .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {site}")))?;
         if db::sites::location_by_code(conn, s.id, code)?.is_some() {
-            return Err(ServiceError::conflict(
-                "duplicate_location",
-                format!("site {} already has a location {code}", s.code),
-            ));
+            return Err(ServiceError::Conflict {
+                code: "duplicate_location",
+                message: format!("site {} already has a location {code}", s.code),
+                details: [("field".to_string(), "code".into())].into_iter().collect(),
+            });
         }
         let order = db::sites::locations(conn, Some(s.id))?.len() as i32;
         let id = db::sites::insert_location(conn, s.id, code, name, order)?;
         let loc = db::sites::location_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("location vanished".into()))?;
         Ok((loc, s.code))
+    })
+}
+
+fn valid_name(p: &mut Problems, name: &str) {
+    if name.is_empty() || name.len() > 100 {
+        p.add("name", "enter a name (up to 100 characters)");
+    }
+}
+
+/// Gives a site a new name (its code, used in URLs and the API, stays).
+pub fn rename_site(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) -> ServiceResult<Site> {
+    actor.require(Role::Admin)?;
+    let name = name.trim();
+    let mut p = Problems::new();
+    valid_name(&mut p, name);
+    p.finish()?;
+    db::write_tx(conn, |conn| {
+        if db::sites::rename(conn, id, name)? == 0 {
+            return Err(ServiceError::not_found("no such site"));
+        }
+        db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("site vanished".into()))
+    })
+}
+
+/// Gives a location a new name (its code stays).
+pub fn rename_location(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+) -> ServiceResult<Location> {
+    actor.require(Role::Admin)?;
+    let name = name.trim();
+    let mut p = Problems::new();
+    valid_name(&mut p, name);
+    p.finish()?;
+    db::write_tx(conn, |conn| {
+        if db::sites::rename_location(conn, id, name)? == 0 {
+            return Err(ServiceError::not_found("no such location"));
+        }
+        db::sites::location_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("location vanished".into()))
+    })
+}
+
+/// Creates a site together with its store room (`store`), as the admin
+/// page does: a site without a location cannot receive stock.
+pub fn create_site_with_store(
+    conn: &mut DbConn,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+) -> ServiceResult<Site> {
+    actor.require(Role::Admin)?;
+    let (code, name) = validate_site(code, name)?;
+    db::write_tx(conn, |conn| {
+        let site = insert_site(conn, code, name)?;
+        db::sites::insert_location(
+            conn,
+            site.id,
+            super::bootstrap::DEFAULT_LOCATION,
+            "Store room",
+            0,
+        )?;
+        Ok(site)
     })
 }

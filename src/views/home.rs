@@ -1,11 +1,201 @@
-//! Placeholder home used until the stock dashboard exists.
+//! The home pages: the stock dashboard (managers, admins) and the simpler
+//! "what is in my site" (practitioners). Figures are formatted here so the
+//! templates only place them.
 
 use askama::Template;
 
 use super::Frame;
+use crate::domain::needle::fmt_needle;
+use crate::domain::quantity::fmt_qty;
+use crate::services::dashboard::{Dashboard, GridCell};
 
+#[derive(Debug, Clone)]
+pub struct SiteChoice {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CategoryLine {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub products: usize,
+    pub usable: String,
+    pub expiring: String,
+    pub expired: String,
+    pub quarantined: String,
+    pub has_expiring: bool,
+    pub has_expired: bool,
+    pub has_quarantined: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CellView {
+    pub key: &'static str,
+    pub products: usize,
+    pub usable: String,
+    pub lots: i64,
+    pub next_expiry: String,
+    pub below_min: usize,
+}
+
+impl CellView {
+    fn new(key: &'static str, c: &GridCell) -> CellView {
+        CellView {
+            key,
+            products: c.products,
+            usable: fmt_qty(c.usable),
+            lots: c.lots,
+            next_expiry: c.next_use_by.map(|d| d.to_string()).unwrap_or_default(),
+            below_min: c.below_min,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GridLine {
+    pub needle: String,
+    pub roller: CellView,
+    pub cartridge: CellView,
+}
+
+impl GridLine {
+    /// Rollers then cartridges, for one loop in the template.
+    pub fn cells(&self) -> [&CellView; 2] {
+        [&self.roller, &self.cartridge]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LowLine {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub usable: String,
+    pub min: String,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExpiredLine {
+    pub lot_id: i64,
+    pub lot: String,
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub location: String,
+    pub quantity: String,
+    pub unit: String,
+    pub use_by: String,
+    pub opened: bool,
+}
+
+/// What both home pages show, formatted.
+#[derive(Debug, Clone)]
+pub struct HomeFigures {
+    pub site_code: String,
+    pub site_name: String,
+    pub sites: Vec<SiteChoice>,
+    pub today: String,
+    pub window_days: i64,
+    pub categories: Vec<CategoryLine>,
+    pub grid: Vec<GridLine>,
+    pub low: Vec<LowLine>,
+    pub expired: Vec<ExpiredLine>,
+    pub expired_total: i64,
+}
+
+impl HomeFigures {
+    pub fn new(d: &Dashboard) -> HomeFigures {
+        HomeFigures {
+            site_code: d.site.code.clone(),
+            site_name: d.site.name.clone(),
+            sites: d
+                .sites
+                .iter()
+                .map(|s| SiteChoice {
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    selected: s.id == d.site.id,
+                })
+                .collect(),
+            today: d.today.to_string(),
+            window_days: d.window_days,
+            categories: d
+                .categories
+                .iter()
+                .map(|c| CategoryLine {
+                    code: c.category.code(),
+                    label: c.category.label(),
+                    products: c.products,
+                    usable: c.usable.to_string(),
+                    expiring: c.expiring.to_string(),
+                    expired: c.expired.to_string(),
+                    quarantined: c.quarantined.to_string(),
+                    has_expiring: !c.expiring.is_zero(),
+                    has_expired: !c.expired.is_zero(),
+                    has_quarantined: !c.quarantined.is_zero(),
+                })
+                .collect(),
+            grid: d
+                .grid
+                .iter()
+                .map(|r| GridLine {
+                    needle: fmt_needle(r.needle),
+                    roller: CellView::new("roller", &r.roller),
+                    cartridge: CellView::new("cartridge", &r.cartridge),
+                })
+                .collect(),
+            low: d
+                .low_stock
+                .iter()
+                .map(|l| LowLine {
+                    product_id: l.product.id,
+                    sku: l.product.sku.clone(),
+                    name: l.product.name.clone(),
+                    usable: fmt_qty(l.usable),
+                    min: fmt_qty(l.min_level),
+                    unit: l.product.unit.clone(),
+                })
+                .collect(),
+            expired: d
+                .expired
+                .iter()
+                .map(|e| ExpiredLine {
+                    lot_id: e.lot_id,
+                    lot: e.lot_number.clone(),
+                    product_id: e.product_id,
+                    sku: e.sku.clone(),
+                    name: e.product_name.clone(),
+                    location: e.location_code.clone(),
+                    quantity: fmt_qty(e.quantity),
+                    unit: e.unit.clone(),
+                    use_by: e.use_by.to_string(),
+                    opened: e.opened,
+                })
+                .collect(),
+            expired_total: d.expired_total,
+        }
+    }
+
+    pub fn several_sites(&self) -> bool {
+        self.sites.len() > 1
+    }
+}
+
+/// The stock dashboard (home for managers and admins).
 #[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
+#[template(path = "stock/dashboard.html")]
+pub struct DashboardPage {
     pub frame: Frame,
+    pub f: HomeFigures,
+}
+
+/// "What is in my site" (home for practitioners): usable stock only, nothing to edit.
+#[derive(Template)]
+#[template(path = "stock/my_site.html")]
+pub struct MySitePage {
+    pub frame: Frame,
+    pub f: HomeFigures,
 }

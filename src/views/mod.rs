@@ -5,11 +5,20 @@
 pub mod admin;
 pub mod auth;
 pub mod charts;
+pub mod counts;
 pub mod errors;
+pub mod form;
 pub mod frame;
 pub mod home;
+pub mod ledger;
+pub mod lots;
 pub mod orders;
+pub mod pager;
+pub mod products;
+pub mod receive;
 pub mod reports;
+pub mod sites_admin;
+pub mod stock;
 pub mod usage;
 pub mod usage_export;
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod movements_fixtures;
 mod support;
 
 mod foundation_auth;
@@ -16,3 +17,7 @@ mod sessions_api;
 mod sessions_concurrency;
 mod sessions_fixtures;
 mod stock_catalog_api;
+mod stock_counts;
+mod stock_ledger;
+mod stock_lots;
+mod stock_movements;

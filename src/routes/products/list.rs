@@ -1,0 +1,320 @@
+//! `/products` (search, filters, pages) and `/products/{id}` (lots, stock
+//! per location, ledger history for managers).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::catalog::ProductFilter;
+use crate::domain::NeedleLength;
+use crate::domain::needle::fmt_needle;
+use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::domain::vocab::{Category, LedgerKind, Role};
+use crate::routes::pages::{PageError, render};
+use crate::routes::stock::{category_choices, needle_choices};
+use crate::services::{catalog, product_stock, stock};
+use crate::views::Frame;
+use crate::views::pager::{Pager, page_number};
+use crate::views::products::{
+    Fact, HistoryLine, LotLine, LotPlace, PlaceLine, ProductLine, ProductListPage, ProductPage,
+};
+use crate::views::stock::Choice;
+
+const PER_PAGE: i64 = 50;
+const HISTORY_PER_PAGE: i64 = 20;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/products", web::get().to(list))
+        .route("/products/{id}", web::get().to(show));
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    needle_length_mm: String,
+    #[serde(default)]
+    supplier_id: String,
+    #[serde(default)]
+    archived: String,
+    #[serde(default)]
+    page: String,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ListParams>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Practitioner)?;
+    let p = q.into_inner();
+    let needle = NeedleLength::parse(&p.needle_length_mm).ok().map(|n| n.0);
+    let category = Category::parse(&p.category).map(|c| c.code().to_string());
+    let supplier_id = p.supplier_id.trim().parse::<i64>().ok();
+    let archived_code = match p.archived.as_str() {
+        "only" | "all" => p.archived.clone(),
+        _ => String::new(),
+    };
+    let filter = ProductFilter {
+        search: Some(p.q.trim().to_string()).filter(|s| !s.is_empty()),
+        category: category.clone(),
+        needle_length: needle,
+        supplier_id,
+        archived: match archived_code.as_str() {
+            "only" => Some(true),
+            "all" => Some(false),
+            _ => None,
+        },
+        ids: None,
+    };
+    let page = page_number(Some(&p.page));
+    let today = stock::today();
+    let (items, total, totals, suppliers) = state
+        .run(move |conn| {
+            let (items, total) =
+                catalog::list_products(conn, &filter, PER_PAGE, Pager::offset(page, PER_PAGE))?;
+            let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
+            let totals =
+                crate::db::stock_summary::product_totals(conn, None, Some(&ids), today, today)?;
+            Ok((items, total, totals, catalog::suppliers(conn)?))
+        })
+        .await?;
+    let usable: HashMap<i64, i64> = totals.iter().map(|t| (t.product_id, t.usable)).collect();
+    let supplier_names: HashMap<i64, String> =
+        suppliers.iter().map(|s| (s.id, s.name.clone())).collect();
+    let rows = items
+        .iter()
+        .map(|pr| {
+            let u = usable.get(&pr.id).copied().unwrap_or(0);
+            ProductLine {
+                id: pr.id,
+                sku: pr.sku.clone(),
+                name: pr.name.clone(),
+                category: category_label(&pr.category),
+                needle: pr.needle_length.map(fmt_needle).unwrap_or_default(),
+                unit: pr.unit.clone(),
+                pack: fmt_qty(pr.pack_size),
+                supplier: pr
+                    .supplier_id
+                    .and_then(|s| supplier_names.get(&s).cloned())
+                    .unwrap_or_default(),
+                usable: fmt_qty(u),
+                min: pr.min_level.map(fmt_qty).unwrap_or_default(),
+                low: pr.active && pr.min_level.is_some_and(|m| u <= m),
+                active: pr.active,
+            }
+        })
+        .collect();
+    let keep = [
+        ("q", p.q.trim().to_string()),
+        ("category", category.clone().unwrap_or_default()),
+        (
+            "needle_length_mm",
+            needle.map(fmt_needle).unwrap_or_default(),
+        ),
+        (
+            "supplier_id",
+            supplier_id.map(|s| s.to_string()).unwrap_or_default(),
+        ),
+        ("archived", archived_code.clone()),
+    ];
+    render(&ProductListPage {
+        frame: Frame::new(&user, "Products", "/products"),
+        q: p.q.trim().to_string(),
+        categories: category_choices(category.as_deref().unwrap_or("")),
+        needles: needle_choices(needle),
+        suppliers: suppliers
+            .iter()
+            .map(|s| Choice {
+                value: s.id.to_string(),
+                label: s.name.clone(),
+                selected: Some(s.id) == supplier_id,
+            })
+            .collect(),
+        archived: [("", "Active"), ("only", "Archived"), ("all", "All")]
+            .iter()
+            .map(|(v, l)| Choice {
+                value: v.to_string(),
+                label: l.to_string(),
+                selected: *v == archived_code,
+            })
+            .collect(),
+        rows,
+        pager: Pager::new("/products", &keep, "page", page, PER_PAGE, total),
+        can_manage: user.role().at_least(Role::Manager),
+    })
+}
+
+pub fn category_label(code: &str) -> String {
+    Category::parse(code)
+        .map(|c| c.label().to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    #[serde(default)]
+    all_lots: String,
+    #[serde(default)]
+    hpage: String,
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    q: web::Query<ShowParams>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Practitioner)?;
+    let id = id.into_inner();
+    let can_manage = user.role().at_least(Role::Manager);
+    let all_lots = !q.all_lots.is_empty();
+    let hpage = page_number(Some(&q.hpage));
+    let history = can_manage.then_some((HISTORY_PER_PAGE, Pager::offset(hpage, HISTORY_PER_PAGE)));
+    let (d, currency) = state
+        .run(move |conn| {
+            let d = product_stock::detail(conn, id, stock::today(), all_lots, history)?;
+            Ok((d, crate::services::settings::load(conn)?.currency))
+        })
+        .await?;
+    let p = &d.product;
+    let mut facts = vec![
+        Fact {
+            label: "Category",
+            value: match p.needle_length {
+                Some(n) => format!("{} · {} mm", category_label(&p.category), fmt_needle(n)),
+                None => category_label(&p.category),
+            },
+        },
+        Fact {
+            label: "Pack",
+            value: format!("{} {}", fmt_qty(p.pack_size), p.unit),
+        },
+    ];
+    let mut opt = |label: &'static str, v: Option<String>| {
+        if let Some(value) = v {
+            facts.push(Fact { label, value });
+        }
+    };
+    opt("GTIN", p.gtin.clone());
+    opt("Supplier", d.supplier.as_ref().map(|s| s.name.clone()));
+    opt(
+        "Unit cost",
+        p.unit_cost_cents
+            .map(|c| format!("{} {currency} per {}", fmt_money(c), p.unit)),
+    );
+    opt(
+        "Lead time",
+        p.lead_time_days
+            .or(d.supplier.as_ref().and_then(|s| s.lead_time_days))
+            .map(|d| format!("{d} days")),
+    );
+    opt(
+        "Min / max level",
+        (p.min_level.is_some() || p.max_level.is_some()).then(|| {
+            format!(
+                "{} / {}",
+                p.min_level.map(fmt_qty).unwrap_or_else(|| "–".into()),
+                p.max_level.map(fmt_qty).unwrap_or_else(|| "–".into())
+            )
+        }),
+    );
+    opt(
+        "Max per session",
+        p.max_per_session
+            .map(|m| format!("{} {}", fmt_qty(m), p.unit)),
+    );
+    opt(
+        "Use within",
+        p.use_within_days.map(|d| format!("{d} days of opening")),
+    );
+    let keep = if all_lots {
+        vec![("all_lots", "1".to_string())]
+    } else {
+        Vec::new()
+    };
+    let page = ProductPage {
+        frame: Frame::new(&user, p.name.clone(), "/products"),
+        id: p.id,
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        unit: p.unit.clone(),
+        active: p.active,
+        facts,
+        usable: fmt_qty(d.usable),
+        expired: fmt_qty(d.expired),
+        quarantined: fmt_qty(d.quarantined),
+        places: d
+            .locations
+            .iter()
+            .map(|l| PlaceLine {
+                site: l.site_code.clone(),
+                location: l.location_code.clone(),
+                name: l.location_name.clone(),
+                usable: fmt_qty(l.usable),
+                expired: fmt_qty(l.expired),
+                quarantined: fmt_qty(l.quarantined),
+            })
+            .collect(),
+        lots: d
+            .lots
+            .iter()
+            .map(|l| LotLine {
+                id: l.lot.id,
+                lot: l.lot.lot_number.clone(),
+                expiry: l.lot.expiry.to_string(),
+                use_by: l.lot.use_by.to_string(),
+                opened: l.lot.container > 0,
+                places: l
+                    .balances
+                    .iter()
+                    .map(|b| LotPlace {
+                        location: b.location_code.clone(),
+                        quantity: fmt_qty(b.quantity),
+                    })
+                    .collect(),
+                total: fmt_qty(l.total),
+                status: l.status.label(),
+                badge: l.status.badge(),
+            })
+            .collect(),
+        empty_lots_hidden: d.empty_lots_hidden,
+        all_lots,
+        history: can_manage.then(|| {
+            d.history
+                .iter()
+                .map(|h| HistoryLine {
+                    id: h.row.id,
+                    when: h.row.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                    kind: LedgerKind::parse(&h.row.kind)
+                        .map(|k| k.label().to_string())
+                        .unwrap_or_else(|| h.row.kind.clone()),
+                    reason: h.row.reason.clone().unwrap_or_default(),
+                    lot_id: h.row.lot_id,
+                    lot: h.lot_number.clone(),
+                    location: h.location_code.clone(),
+                    delta: fmt_qty(h.row.delta),
+                    positive: h.row.delta > 0,
+                    user: h.username.clone(),
+                    session_id: h.row.session_id,
+                })
+                .collect()
+        }),
+        history_pager: Pager::new(
+            &format!("/products/{}", p.id),
+            &keep,
+            "hpage",
+            hpage,
+            HISTORY_PER_PAGE,
+            d.history_total,
+        ),
+        can_manage,
+    };
+    render(&page)
+}

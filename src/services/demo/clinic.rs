@@ -1,0 +1,788 @@
+//! The demo clinic: four suppliers, ~40 products (rollers and cartridges at
+//! every common needle length, lidocaine, serums, PRP kits, SPF,
+//! disposables), lots received over the last months with a spread of
+//! expiries (some expired, some expiring soon, some stock below its min
+//! level), a store room and treatment room `room-1`. One transaction.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+use super::rng::Rng;
+use super::{DemoUsers, gtin};
+use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
+use crate::domain::vocab::{Category, LedgerKind};
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::bootstrap::{DEFAULT_LOCATION, DEFAULT_SITE};
+use crate::services::catalog::{self, ProductDraft};
+
+/// The treatment room the demo stocks besides the store.
+pub const ROOM: &str = "room-1";
+
+/// What the demo created, for the summary and for whoever builds on it
+/// (the sessions history uses the products, users and locations).
+#[derive(Debug, Clone)]
+pub struct Clinic {
+    pub site_id: i64,
+    pub store_id: i64,
+    pub room_id: i64,
+    pub users: DemoUsers,
+    /// Products by SKU.
+    pub products: HashMap<String, Product>,
+    pub suppliers: usize,
+    pub lots: usize,
+    pub expired_lots: usize,
+    pub expiring_lots: usize,
+}
+
+impl Clinic {
+    pub fn summary(&self) -> String {
+        format!(
+            "Demo clinic loaded: {} suppliers, {} products, {} lots ({} expired, {} expiring \
+             within 60 days), stock in {DEFAULT_LOCATION} and {ROOM}.",
+            self.suppliers,
+            self.products.len(),
+            self.lots,
+            self.expired_lots,
+            self.expiring_lots
+        )
+    }
+}
+
+struct SupplierSpec {
+    name: &'static str,
+    email: &'static str,
+    lead: &'static str,
+    lot_prefix: &'static str,
+}
+
+const SUPPLIERS: [SupplierSpec; 4] = [
+    SupplierSpec {
+        name: "NeedlePoint Medical",
+        email: "orders@needlepoint.example",
+        lead: "10",
+        lot_prefix: "NP",
+    },
+    SupplierSpec {
+        name: "DermaMed Supplies",
+        email: "orders@dermamed.example",
+        lead: "7",
+        lot_prefix: "DM",
+    },
+    SupplierSpec {
+        name: "SkinScience Labs",
+        email: "sales@skinscience.example",
+        lead: "14",
+        lot_prefix: "SS",
+    },
+    SupplierSpec {
+        name: "CleanCare Disposables",
+        email: "shop@cleancare.example",
+        lead: "5",
+        lot_prefix: "CC",
+    },
+];
+
+/// (sku, name, category, unit, pack, supplier index, unit cost, min, max,
+/// max per session, use within days of opening).
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const OTHER_PRODUCTS: &[Row] = &[
+    (
+        "AN-LIDO5",
+        "Lidocaine 5% cream, 30 g tube",
+        "anesthetic",
+        "g",
+        "30",
+        1,
+        "0.45",
+        "90",
+        "240",
+        "5",
+        "28",
+    ),
+    (
+        "AN-EMLA",
+        "Lidocaine/prilocaine 2.5% cream, 30 g tube",
+        "anesthetic",
+        "g",
+        "30",
+        1,
+        "0.60",
+        "60",
+        "180",
+        "5",
+        "28",
+    ),
+    (
+        "AN-NUMB10",
+        "Numbing cream, 10 g tube",
+        "anesthetic",
+        "g",
+        "10",
+        1,
+        "0.80",
+        "",
+        "",
+        "5",
+        "28",
+    ),
+    (
+        "SR-HA5",
+        "Hyaluronic acid serum, 5 ml vial",
+        "serum",
+        "ml",
+        "5",
+        2,
+        "3.20",
+        "25",
+        "75",
+        "",
+        "14",
+    ),
+    (
+        "SR-HA2",
+        "Hyaluronic acid serum, 2 ml ampoule",
+        "serum",
+        "ml",
+        "2",
+        2,
+        "3.90",
+        "",
+        "",
+        "",
+        "1",
+    ),
+    (
+        "SR-VITC",
+        "Vitamin C 20% serum, 5 ml vial",
+        "serum",
+        "ml",
+        "5",
+        2,
+        "4.10",
+        "15",
+        "50",
+        "",
+        "14",
+    ),
+    (
+        "SR-GF",
+        "Growth-factor serum, 3 ml vial",
+        "serum",
+        "ml",
+        "3",
+        2,
+        "9.50",
+        "9",
+        "30",
+        "",
+        "7",
+    ),
+    (
+        "SR-PEP",
+        "Copper peptide serum, 5 ml vial",
+        "serum",
+        "ml",
+        "5",
+        2,
+        "5.60",
+        "",
+        "",
+        "",
+        "14",
+    ),
+    (
+        "OT-PRP10",
+        "PRP kit, 10 ml tube",
+        "other",
+        "each",
+        "5",
+        0,
+        "38.00",
+        "4",
+        "15",
+        "",
+        "",
+    ),
+    (
+        "OT-PRP20",
+        "PRP kit, 2 × 10 ml tubes",
+        "other",
+        "each",
+        "5",
+        0,
+        "62.00",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "OT-MINOX",
+        "Minoxidil 5% solution, 60 ml",
+        "other",
+        "ml",
+        "60",
+        2,
+        "0.25",
+        "",
+        "",
+        "",
+        "30",
+    ),
+    (
+        "OT-SALINE",
+        "Sterile saline 0.9%, 10 ml ampoule",
+        "other",
+        "each",
+        "20",
+        3,
+        "0.35",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "SP-SACH50",
+        "SPF 50 sachet, 3 ml",
+        "spf",
+        "each",
+        "50",
+        2,
+        "0.90",
+        "40",
+        "150",
+        "",
+        "",
+    ),
+    (
+        "SP-TUBE50",
+        "Tinted SPF 50, 50 ml tube",
+        "spf",
+        "ml",
+        "50",
+        2,
+        "0.30",
+        "",
+        "",
+        "",
+        "180",
+    ),
+    (
+        "SP-MIN30",
+        "Mineral SPF 30, 30 ml tube",
+        "spf",
+        "ml",
+        "30",
+        2,
+        "0.40",
+        "",
+        "",
+        "",
+        "180",
+    ),
+    (
+        "DS-GLOVE-S",
+        "Nitrile gloves, size S (box of 100)",
+        "disposable",
+        "each",
+        "100",
+        3,
+        "0.06",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "DS-GLOVE-M",
+        "Nitrile gloves, size M (box of 100)",
+        "disposable",
+        "each",
+        "100",
+        3,
+        "0.06",
+        "200",
+        "600",
+        "",
+        "",
+    ),
+    (
+        "DS-GLOVE-L",
+        "Nitrile gloves, size L (box of 100)",
+        "disposable",
+        "each",
+        "100",
+        3,
+        "0.06",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "DS-ALCO",
+        "Alcohol prep wipes (box of 200)",
+        "disposable",
+        "each",
+        "200",
+        3,
+        "0.02",
+        "200",
+        "800",
+        "",
+        "",
+    ),
+    (
+        "DS-CHX",
+        "Chlorhexidine skin wipes (box of 100)",
+        "disposable",
+        "each",
+        "100",
+        3,
+        "0.09",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "DS-GAUZE",
+        "Sterile gauze swabs 5 × 5 cm (pack of 100)",
+        "disposable",
+        "each",
+        "100",
+        3,
+        "0.04",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "DS-BAND",
+        "Disposable headbands (pack of 50)",
+        "disposable",
+        "each",
+        "50",
+        3,
+        "0.12",
+        "",
+        "",
+        "",
+        "",
+    ),
+    (
+        "DS-SHARPS",
+        "Sharps container, 1 l",
+        "disposable",
+        "each",
+        "10",
+        3,
+        "2.40",
+        "",
+        "",
+        "",
+        "",
+    ),
+];
+
+/// Needle lengths (hundredths of a mm) of the rollers and cartridges.
+const LENGTHS: [i32; 7] = [25, 50, 75, 100, 150, 200, 250];
+
+fn drafts(supplier_ids: &[i64]) -> Vec<(ProductDraft, usize)> {
+    let s = |v: &str| Some(v.to_string()).filter(|v| !v.is_empty());
+    let mut out = Vec::new();
+    let mut item = 1u64;
+    let mut gtin_next = || {
+        item += 1;
+        gtin(5_060_123_400_000 + item)
+    };
+    for n in LENGTHS {
+        let mm = crate::domain::needle::fmt_needle(n);
+        let popular = matches!(n, 50 | 100 | 150);
+        out.push((
+            ProductDraft {
+                sku: s(&format!("RL-{n:03}")),
+                name: s(&format!("Titanium roller {mm} mm, 192 needles")),
+                category: s("roller"),
+                unit: s("each"),
+                pack_size: s("10"),
+                needle_length_mm: s(&mm),
+                gtin: Some(gtin_next()),
+                supplier_id: supplier_ids.first().map(|i| i.to_string()),
+                unit_cost: s("4.50"),
+                min_level: if popular { s("10") } else { None },
+                max_level: if popular { s("40") } else { None },
+                ..ProductDraft::default()
+            },
+            0,
+        ));
+        out.push((
+            ProductDraft {
+                sku: s(&format!("CT-{n:03}")),
+                name: s(&format!("Pen cartridge 12-pin {mm} mm")),
+                category: s("cartridge"),
+                unit: s("each"),
+                pack_size: s("10"),
+                needle_length_mm: s(&mm),
+                gtin: Some(gtin_next()),
+                supplier_id: supplier_ids.first().map(|i| i.to_string()),
+                unit_cost: s("2.10"),
+                min_level: if popular { s("20") } else { None },
+                max_level: if popular { s("60") } else { None },
+                ..ProductDraft::default()
+            },
+            0,
+        ));
+    }
+    for n in [50, 100] {
+        let mm = crate::domain::needle::fmt_needle(n);
+        out.push((
+            ProductDraft {
+                sku: s(&format!("CT36-{n:03}")),
+                name: s(&format!("Pen cartridge 36-pin nano {mm} mm")),
+                category: s("cartridge"),
+                unit: s("each"),
+                pack_size: s("10"),
+                needle_length_mm: s(&mm),
+                gtin: Some(gtin_next()),
+                supplier_id: supplier_ids.get(1).map(|i| i.to_string()),
+                unit_cost: s("2.60"),
+                lead_time_days: s("21"),
+                ..ProductDraft::default()
+            },
+            1,
+        ));
+    }
+    for r in OTHER_PRODUCTS {
+        let (sku, name, category, unit, pack, sup, cost, min, max, mps, within) = *r;
+        out.push((
+            ProductDraft {
+                sku: s(sku),
+                name: s(name),
+                category: s(category),
+                unit: s(unit),
+                pack_size: s(pack),
+                gtin: Some(gtin_next()),
+                supplier_id: supplier_ids.get(sup).map(|i| i.to_string()),
+                unit_cost: s(cost),
+                min_level: s(min),
+                max_level: s(max),
+                max_per_session: s(mps),
+                use_within_days_of_opening: s(within),
+                ..ProductDraft::default()
+            },
+            sup,
+        ));
+    }
+    out
+}
+
+/// Context for receiving in the past.
+struct Ctx {
+    site_id: i64,
+    store_id: i64,
+    room_id: i64,
+    user_id: i64,
+    today: NaiveDate,
+}
+
+fn at(day: NaiveDate, hour: u32) -> NaiveDateTime {
+    day.and_hms_opt(hour, 30, 0).unwrap_or_default()
+}
+
+/// One delivery: `quantity` of `lot` received `days_ago`, of which
+/// `to_room` is moved to the treatment room the next day.
+struct Delivery<'a> {
+    lot: &'a str,
+    expiry: NaiveDate,
+    quantity: i64,
+    days_ago: i64,
+    to_room: i64,
+}
+
+/// Books a delivery: a receipt and a `receive` row (plus the transfer).
+fn deliver(conn: &mut DbConn, ctx: &Ctx, p: &Product, d: &Delivery) -> ServiceResult<i64> {
+    let Delivery {
+        lot,
+        expiry,
+        quantity,
+        days_ago,
+        to_room,
+    } = *d;
+    let received_at = at(ctx.today - Duration::days(days_ago), 9);
+    let lot_id = match db::lots::find(conn, p.id, lot)? {
+        Some(l) => l.id,
+        None => db::lots::insert(conn, p.id, lot, expiry)?,
+    };
+    let receipt_id = db::receiving::insert_receipt(
+        conn,
+        &db::receiving::NewReceipt {
+            site_id: ctx.site_id,
+            location_id: ctx.store_id,
+            user_id: ctx.user_id,
+            purchase_order_id: None,
+            unit_cost_cents: p.unit_cost_cents,
+            note: None,
+            received_at,
+        },
+    )?;
+    let row = |location_id, delta, kind: LedgerKind, occurred_at, receipt_id| NewLedgerRow {
+        lot_id,
+        location_id,
+        product_id: p.id,
+        site_id: ctx.site_id,
+        delta,
+        kind: kind.code().to_string(),
+        reason: None,
+        note: None,
+        user_id: ctx.user_id,
+        occurred_at,
+        created_at: db::now(),
+        session_id: None,
+        session_line_id: None,
+        receipt_id,
+        purchase_order_id: None,
+        purchase_order_line_id: None,
+        stock_count_id: None,
+    };
+    db::ledger::append(
+        conn,
+        &row(
+            ctx.store_id,
+            quantity,
+            LedgerKind::Receive,
+            received_at,
+            Some(receipt_id),
+        ),
+    )?;
+    if to_room > 0 {
+        let moved_at = received_at + Duration::hours(26);
+        db::ledger::append(
+            conn,
+            &row(ctx.store_id, -to_room, LedgerKind::Transfer, moved_at, None),
+        )?;
+        db::ledger::append(
+            conn,
+            &row(ctx.room_id, to_room, LedgerKind::Transfer, moved_at, None),
+        )?;
+    }
+    Ok(lot_id)
+}
+
+/// Loads the clinic (catalogue and stock) in one transaction.
+pub fn load(conn: &mut DbConn, users: &DemoUsers) -> ServiceResult<Clinic> {
+    let today = chrono::Utc::now().date_naive();
+    db::write_tx(conn, |conn| {
+        let site = db::sites::by_code(conn, DEFAULT_SITE)?
+            .ok_or_else(|| ServiceError::Internal("site main is missing".into()))?;
+        let store = db::sites::location_by_code(conn, site.id, DEFAULT_LOCATION)?
+            .ok_or_else(|| ServiceError::Internal("location store is missing".into()))?;
+        let room_id = match db::sites::location_by_code(conn, site.id, ROOM)? {
+            Some(l) => l.id,
+            None => db::sites::insert_location(conn, site.id, ROOM, "Treatment room 1", 1)?,
+        };
+        db::settings::set(conn, "clinic_name", "Lumen Skin Clinic")?;
+        let mut supplier_ids = Vec::new();
+        for s in &SUPPLIERS {
+            let id = match db::catalog::supplier_by_name(conn, s.name)? {
+                Some(existing) => existing.id,
+                None => {
+                    db::catalog::insert_supplier(conn, s.name, Some(s.email), s.lead.parse().ok())?
+                }
+            };
+            supplier_ids.push(id);
+        }
+        let ctx = Ctx {
+            site_id: site.id,
+            store_id: store.id,
+            room_id,
+            user_id: users.manager,
+            today,
+        };
+        let mut rng = Rng::new(20_261_126);
+        let mut clinic = Clinic {
+            site_id: site.id,
+            store_id: store.id,
+            room_id,
+            users: users.clone(),
+            products: HashMap::new(),
+            suppliers: SUPPLIERS.len(),
+            lots: 0,
+            expired_lots: 0,
+            expiring_lots: 0,
+        };
+        for (i, (draft, sup)) in drafts(&supplier_ids).into_iter().enumerate() {
+            let fields = catalog::validate(conn, &draft)?;
+            if db::catalog::product_by_sku(conn, &fields.sku)?.is_some() {
+                return Err(ServiceError::conflict(
+                    "demo_refused",
+                    format!(
+                        "product {} already exists; load the demo into a new database",
+                        fields.sku
+                    ),
+                ));
+            }
+            let id = db::catalog::insert_product(conn, &fields)?;
+            let p = db::catalog::product_by_id(conn, id)?
+                .ok_or_else(|| ServiceError::Internal("product vanished".into()))?;
+            stock_product(
+                conn,
+                &ctx,
+                &mut rng,
+                &mut clinic,
+                &p,
+                i,
+                SUPPLIERS[sup].lot_prefix,
+            )?;
+            clinic.products.insert(p.sku.clone(), p);
+        }
+        Ok(clinic)
+    })
+}
+
+/// Lots of one product: a spread of expiries; some products get an
+/// expired lot still on the shelf, an expiring-soon lot, or too little stock.
+fn stock_product(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    rng: &mut Rng,
+    clinic: &mut Clinic,
+    p: &Product,
+    i: usize,
+    prefix: &str,
+) -> ServiceResult<()> {
+    let pack = p.pack_size;
+    let category = Category::parse(&p.category).unwrap_or(Category::Other);
+    let (life_lo, life_hi) = match category {
+        Category::Roller | Category::Cartridge | Category::Disposable => (500, 1100),
+        Category::Serum | Category::Anesthetic => (150, 420),
+        _ => (250, 700),
+    };
+    let lot_name = |rng: &mut Rng, days_ago: i64| {
+        let d = ctx.today - Duration::days(days_ago);
+        format!("{prefix}{}-{:03}", d.format("%y%m"), rng.range(1, 999))
+    };
+    let to_room = |q: i64| match category {
+        Category::Roller | Category::Cartridge | Category::Anesthetic | Category::Spf => {
+            (q / 3 / 1000) * 1000
+        }
+        _ => 0,
+    };
+    // Popular stock that has run low (below its min level): one small lot.
+    let low = matches!(p.sku.as_str(), "RL-150" | "CT-100" | "SR-GF" | "DS-ALCO");
+    if low {
+        let q = p.min_level.unwrap_or(pack) / 2 / 1000 * 1000;
+        let name = lot_name(rng, 60);
+        let expiry = ctx.today + Duration::days(rng.range(200, 500));
+        deliver(
+            conn,
+            ctx,
+            p,
+            &Delivery {
+                lot: &name,
+                expiry,
+                quantity: q.max(1000),
+                days_ago: 60,
+                to_room: 0,
+            },
+        )?;
+        clinic.lots += 1;
+        return Ok(());
+    }
+    // The older delivery, most of it used up already.
+    let older = rng.range(100, 170);
+    let q1 = pack * rng.range(2, 4);
+    let name = lot_name(rng, older);
+    let expiry = ctx.today + Duration::days(rng.range(life_lo, life_hi) - older);
+    let expiry = expiry.max(ctx.today + Duration::days(90));
+    deliver(
+        conn,
+        ctx,
+        p,
+        &Delivery {
+            lot: &name,
+            expiry,
+            quantity: q1,
+            days_ago: older,
+            to_room: to_room(q1),
+        },
+    )?;
+    clinic.lots += 1;
+    // A newer delivery for most products.
+    if i % 5 != 2 {
+        let newer = rng.range(10, 45);
+        let q2 = pack * rng.range(1, 3);
+        let name = lot_name(rng, newer);
+        let expiry = ctx.today + Duration::days(rng.range(life_lo, life_hi));
+        deliver(
+            conn,
+            ctx,
+            p,
+            &Delivery {
+                lot: &name,
+                expiry,
+                quantity: q2,
+                days_ago: newer,
+                to_room: 0,
+            },
+        )?;
+        clinic.lots += 1;
+    }
+    // Expiring soon: within the default 60-day window.
+    if i % 6 == 1 {
+        let name = lot_name(rng, 300);
+        let expiry = ctx.today + Duration::days(rng.range(8, 55));
+        let q = (pack / 2).max(1000) / 1000 * 1000;
+        deliver(
+            conn,
+            ctx,
+            p,
+            &Delivery {
+                lot: &name,
+                expiry,
+                quantity: q,
+                days_ago: 300,
+                to_room: 0,
+            },
+        )?;
+        clinic.lots += 1;
+        clinic.expiring_lots += 1;
+    }
+    // Expired, still on the shelf, waiting to be written off.
+    if i % 8 == 3 {
+        let name = lot_name(rng, 420);
+        let expiry = ctx.today - Duration::days(rng.range(3, 40));
+        let q = rng.range(1, 4) * 1000;
+        deliver(
+            conn,
+            ctx,
+            p,
+            &Delivery {
+                lot: &name,
+                expiry,
+                quantity: q,
+                days_ago: 420,
+                to_room: 0,
+            },
+        )?;
+        clinic.lots += 1;
+        clinic.expired_lots += 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,539 @@
+//! `clinic-stock demo --large`: a benchmark-size clinic with three years of
+//! history — 500 products, 5,000 lots, 1,000,000 ledger rows (receipts and
+//! the consume lines of ~340,000 treatment sessions, 1% of them voided with
+//! compensating `void` rows) — written with multi-row inserts in one
+//! transaction; balances are summed in memory and written last.
+
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::large_plan::{self as plan, PlanLot, PlanProduct, PlanSession};
+use super::rng::Rng;
+use super::{DemoUsers, extra_practitioners, gtin};
+use crate::db::bulk::{self, *};
+use crate::db::{self, DbConn};
+use crate::domain::vocab::{AdjustReason, Category, LedgerKind};
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::bootstrap::{DEFAULT_LOCATION, DEFAULT_SITE};
+
+pub const DEFAULT_LEDGER_ROWS: u64 = 1_000_000;
+const PRODUCTS: usize = 500;
+const MAX_LOTS: usize = 5_000;
+const SUPPLIERS: [(&str, i32); 6] = [
+    ("NeedlePoint Medical", 10),
+    ("Pen Systems Europe", 14),
+    ("RollerWorks", 21),
+    ("PharmaDerm", 7),
+    ("SkinScience Labs", 14),
+    ("CleanCare Disposables", 5),
+];
+const MORE_PRACTITIONERS: [&str; 6] = ["mia", "noah", "lena", "omar", "ivy", "theo"];
+const VOID_REASONS: [&str; 3] = [
+    "logged for the wrong client",
+    "session cancelled before treatment",
+    "entered twice",
+];
+
+/// Loads the large clinic; returns the summary line.
+pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceResult<String> {
+    if !(2_000..=50_000_000).contains(&ledger_rows) {
+        return Err(ServiceError::invalid(
+            "ledger_rows",
+            "between 2,000 and 50,000,000 ledger rows",
+        ));
+    }
+    let started = Instant::now();
+    let mut practitioners = users.practitioners.clone();
+    practitioners.extend(extra_practitioners(conn, &MORE_PRACTITIONERS)?);
+    let target = ledger_rows as usize;
+    let lots_total = (target / 4 / PRODUCTS * PRODUCTS).clamp(PRODUCTS, MAX_LOTS);
+    let per_product = lots_total / PRODUCTS;
+    let now = db::now();
+    let start = now - Duration::days(plan::SPAN_DAYS);
+
+    // The plan: products, expected use, lots, sessions.
+    let mut rng = Rng::new(1_000_003);
+    let mut products = plan::products(&mut rng);
+    let groups = plan::groups(&products);
+    let est_sessions = (target - lots_total) * 100 / 290;
+    let mut expected = vec![0i64; products.len()];
+    let mut tally = Rng::new(77);
+    for _ in 0..est_sessions {
+        for (p, q) in plan::choose_lines(&mut tally, &products, &groups) {
+            expected[p] += q;
+        }
+    }
+    let lots = plan::lots(&mut rng, &mut products, &expected, per_product, start);
+    // A first run measures rows per session and write-offs; the second is
+    // sized from it to land on the number of rows asked for.
+    let trial = simulate(
+        5,
+        &products,
+        &groups,
+        &lots,
+        (start, now),
+        est_sessions,
+        None,
+        practitioners.len(),
+    );
+    let lines: usize = trial
+        .sessions
+        .iter()
+        .map(|s| s.lines.len() * if s.void_at.is_some() { 2 } else { 1 })
+        .sum();
+    let per_session = lines as f64 / trial.sessions.len().max(1) as f64;
+    let room = target.saturating_sub(lots_total + trial.write_offs.len());
+    let count = (room as f64 / per_session.max(1.0) * 1.002) as usize;
+    let history = simulate(
+        5,
+        &products,
+        &groups,
+        &lots,
+        (start, now),
+        count,
+        Some(target),
+        practitioners.len(),
+    );
+    let written = db::write_tx(conn, |conn| {
+        bulk::prepare(conn)?;
+        write(conn, users, &practitioners, &products, &history, now)
+    })?;
+    bulk::reset_sequences(conn)?;
+    bulk::analyze(conn)?;
+    let voided = history
+        .sessions
+        .iter()
+        .filter(|s| s.void_at.is_some())
+        .count();
+    Ok(format!(
+        "Large demo loaded in {:.1} s: {} products, {} lots, {} ledger rows \
+         ({} treatment sessions over {} years, {voided} voided; {} expired lots written off), {} users.",
+        started.elapsed().as_secs_f64(),
+        products.len(),
+        history.lots.len(),
+        written,
+        history.sessions.len(),
+        plan::SPAN_DAYS / 365,
+        history.write_offs.len(),
+        practitioners.len() + 2,
+    ))
+}
+
+/// A planned write-off of an expired lot (an `adjust` row, reason `expired`).
+#[derive(Debug, Clone)]
+struct WriteOff {
+    lot: usize,
+    at: NaiveDateTime,
+    quantity: i64,
+}
+
+/// The history: sessions in time order and the write-offs of expired lots.
+struct History {
+    sessions: Vec<PlanSession>,
+    write_offs: Vec<WriteOff>,
+    lots: Vec<PlanLot>,
+}
+
+/// What a delivery was: a lot that ran out before the next one arrived was
+/// exactly used up; any other was its planned size.
+fn received(l: &PlanLot) -> i64 {
+    if l.full { l.consumed } else { l.capacity }
+}
+
+/// Sessions over the span in time order, each line taking from the FEFO
+/// lot on the shelf then; expired lots are written off a few days after
+/// their expiry (1% stay on the shelf). With `budget`, stops before the
+/// ledger rows (receipts + consume + void + write-off) would exceed it and
+/// tops up with one-line sessions logged today to reach it exactly.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    seed: u64,
+    products: &[PlanProduct],
+    groups: &plan::Groups,
+    planned: &[PlanLot],
+    (start, now): (NaiveDateTime, NaiveDateTime),
+    count: usize,
+    budget: Option<usize>,
+    practitioners: usize,
+) -> History {
+    let mut rng = Rng::new(seed);
+    let mut lots = planned.to_vec();
+    let mut times: Vec<NaiveDateTime> = (0..count)
+        .map(|_| {
+            let day = rng.range(0, plan::SPAN_DAYS - 1);
+            start.date().and_hms_opt(0, 0, 0).unwrap_or(start)
+                + Duration::days(day)
+                + Duration::minutes(rng.range(8 * 60, 18 * 60))
+        })
+        .filter(|t| *t < now - Duration::hours(2) && *t > start)
+        .collect();
+    times.sort_unstable();
+    let mut expiring: Vec<(NaiveDateTime, usize)> = lots
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            (
+                l.expiry.and_hms_opt(17, 0, 0).unwrap_or(now) + Duration::days(3),
+                i,
+            )
+        })
+        .filter(|(at, _)| *at < now)
+        .collect();
+    expiring.sort_unstable();
+    let mut expiring = expiring.into_iter().peekable();
+    let mut h = History {
+        sessions: Vec::with_capacity(times.len() + 16),
+        write_offs: Vec::new(),
+        lots: Vec::new(),
+    };
+    let limit = budget.unwrap_or(usize::MAX);
+    let mut used = lots.len();
+    let take = |lots: &mut [PlanLot], p: usize, q: i64, at| {
+        let product = &products[p];
+        let lot = plan::fefo_lot(product, lots, at, q, false).or_else(|| {
+            let l = plan::fefo_lot(product, lots, at, q, true)?;
+            lots[l].full = true;
+            Some(l)
+        });
+        if let Some(l) = lot {
+            lots[l].consumed += q;
+        }
+        lot
+    };
+    let mut write_off = |lots: &[PlanLot], h: &mut History, used: &mut usize, until| {
+        while let Some((at, i)) = expiring.next_if(|(at, _)| *at <= until) {
+            let l = &lots[i];
+            let left = received(l) - l.consumed + l.voided;
+            if left > 0 && !rng.chance(1) && *used < limit {
+                *used += 1;
+                h.write_offs.push(WriteOff {
+                    lot: i,
+                    at,
+                    quantity: left,
+                });
+            }
+        }
+    };
+    let mut rng2 = Rng::new(seed ^ 0x5EED);
+    for at in times {
+        write_off(&lots, &mut h, &mut used, at);
+        let wanted = plan::choose_lines(&mut rng2, products, groups);
+        let mut lines = Vec::with_capacity(wanted.len());
+        for (p, q) in wanted {
+            if let Some(l) = take(&mut lots, p, q, at) {
+                lines.push((l, q));
+            }
+        }
+        let Some(needle) = lines
+            .first()
+            .and_then(|(l, _)| products[lots[*l].product].needle)
+        else {
+            continue;
+        };
+        let void = rng2.chance(1);
+        let cost = lines.len() * if void { 2 } else { 1 };
+        if used + cost > limit {
+            for (l, q) in &lines {
+                lots[*l].consumed -= q;
+            }
+            break;
+        }
+        used += cost;
+        let void_at = void.then(|| (at + Duration::hours(rng2.range(1, 30))).min(now));
+        if void {
+            for (l, q) in &lines {
+                lots[*l].voided += q;
+            }
+        }
+        h.sessions.push(PlanSession {
+            at,
+            practitioner: rng2.range(0, practitioners as i64 - 1) as usize,
+            client: rng2.range(1, 60_000) as u32,
+            needle,
+            indication: plan::indication_for(&mut rng2, needle),
+            lines,
+            void_at,
+        });
+    }
+    write_off(&lots, &mut h, &mut used, now);
+    // Top up to the exact number of rows with one-line sessions logged today.
+    let group = &groups.needle[3][0];
+    let mut minute = 120;
+    while used < limit && minute > 1 && !group.is_empty() {
+        minute -= 1;
+        let at = now - Duration::minutes(minute);
+        let p = group[rng2.range(0, group.len() as i64 - 1) as usize];
+        let Some(l) = take(&mut lots, p, 1000, at) else {
+            continue;
+        };
+        used += 1;
+        h.sessions.push(PlanSession {
+            at,
+            practitioner: 0,
+            client: rng2.range(1, 60_000) as u32,
+            needle: products[p].needle.unwrap_or(100),
+            indication: plan::indication_for(&mut rng2, 100),
+            lines: vec![(l, 1000)],
+            void_at: None,
+        });
+    }
+    h.lots = lots;
+    h
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    conn: &mut DbConn,
+    users: &DemoUsers,
+    practitioners: &[i64],
+    products: &[PlanProduct],
+    history: &History,
+    now: NaiveDateTime,
+) -> ServiceResult<usize> {
+    let lots = &history.lots;
+    let sessions = &history.sessions;
+    let receive: Vec<i64> = lots.iter().map(received).collect();
+    let site = db::sites::by_code(conn, DEFAULT_SITE)?
+        .ok_or_else(|| ServiceError::Internal("site main is missing".into()))?;
+    let store = db::sites::location_by_code(conn, site.id, DEFAULT_LOCATION)?
+        .ok_or_else(|| ServiceError::Internal("location store is missing".into()))?;
+    if db::sites::location_by_code(conn, site.id, super::clinic::ROOM)?.is_none() {
+        db::sites::insert_location(conn, site.id, super::clinic::ROOM, "Treatment room 1", 1)?;
+    }
+    db::settings::set(conn, "clinic_name", "Benchmark clinic")?;
+    let ids = bulk::next_ids(conn)?;
+    let created = now - Duration::days(plan::SPAN_DAYS + 60);
+    let suppliers: Vec<SupplierRow> = SUPPLIERS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, lead))| SupplierRow {
+            id: ids.supplier + i as i64,
+            name: (*name).to_string(),
+            email: Some(format!("orders@supplier{}.example", i + 1)),
+            lead_time_days: Some(*lead),
+            created_at: created,
+        })
+        .collect();
+    insert_suppliers(conn, &suppliers)?;
+    let mut rng = Rng::new(99);
+    let product_rows: Vec<ProductRow> = products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| product_row(&mut rng, ids, i, p, created))
+        .collect();
+    insert_products(conn, &product_rows)?;
+    let product_id = |i: usize| ids.product + i as i64;
+    let lot_id = |i: usize| ids.lot + i as i64;
+    let lot_rows: Vec<LotRow> = lots
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LotRow {
+            id: lot_id(i),
+            product_id: product_id(l.product),
+            lot_number: l.number.clone(),
+            expiry: l.expiry,
+            container: 0,
+            use_by: l.expiry,
+            quarantined: false,
+            created_at: l.received_at,
+        })
+        .collect();
+    insert_lots(conn, &lot_rows)?;
+    let receipt_rows: Vec<ReceiptRow> = lots
+        .iter()
+        .enumerate()
+        .map(|(i, l)| ReceiptRow {
+            id: ids.receipt + i as i64,
+            site_id: site.id,
+            location_id: store.id,
+            user_id: users.manager,
+            unit_cost_cents: Some(products[l.product].cost_cents),
+            received_at: l.received_at,
+            created_at: l.received_at,
+        })
+        .collect();
+    insert_receipts(conn, &receipt_rows)?;
+
+    // The ledger in time order: deliveries, sessions and write-offs merged.
+    let mut order: Vec<usize> = (0..lots.len()).collect();
+    order.sort_by_key(|i| (lots[*i].received_at, *i));
+    let mut receipts = order.into_iter().peekable();
+    let mut write_offs = history.write_offs.iter().peekable();
+    let mut balance = vec![0i64; lots.len()];
+    let mut out = Writer::default();
+    let mut line_id = ids.session_line;
+    let ledger = |lot: usize, delta: i64, kind: LedgerKind, user, at| LedgerBulkRow {
+        lot_id: lot_id(lot),
+        location_id: store.id,
+        product_id: product_id(lots[lot].product),
+        site_id: site.id,
+        delta,
+        kind: kind.code(),
+        reason: None,
+        user_id: user,
+        occurred_at: at,
+        created_at: at,
+        session_id: None,
+        session_line_id: None,
+        receipt_id: None,
+    };
+    // Deliveries and write-offs up to a time.
+    let mut before = |until: NaiveDateTime, balance: &mut [i64], out: &mut Writer| {
+        loop {
+            let r = receipts.peek().map(|i| lots[*i].received_at);
+            let w = write_offs.peek().map(|w| w.at);
+            match (r, w) {
+                (Some(r), w) if r <= until && w.is_none_or(|w| r <= w) => {
+                    let Some(i) = receipts.next() else { break };
+                    balance[i] += receive[i];
+                    out.ledger.push(LedgerBulkRow {
+                        receipt_id: Some(ids.receipt + i as i64),
+                        ..ledger(i, receive[i], LedgerKind::Receive, users.manager, r)
+                    });
+                }
+                (_, Some(w)) if w <= until => {
+                    let Some(wo) = write_offs.next() else { break };
+                    balance[wo.lot] -= wo.quantity;
+                    out.ledger.push(LedgerBulkRow {
+                        reason: Some(AdjustReason::Expired.code()),
+                        ..ledger(wo.lot, -wo.quantity, LedgerKind::Adjust, users.manager, w)
+                    });
+                }
+                _ => break,
+            }
+        }
+    };
+    for (si, s) in sessions.iter().enumerate() {
+        before(s.at, &mut balance, &mut out);
+        let session_id = ids.session + si as i64;
+        let practitioner = practitioners
+            .get(s.practitioner)
+            .copied()
+            .unwrap_or(users.manager);
+        let reason = s.void_at.map(|_| VOID_REASONS[si % VOID_REASONS.len()]);
+        out.sessions.push(SessionRow {
+            id: session_id,
+            site_id: site.id,
+            practitioner_id: practitioner,
+            client_ref: format!("C-{:05}", s.client),
+            performed_at: s.at,
+            indication: Some(s.indication),
+            needle_length: s.needle,
+            addons: "",
+            side_effects: if si % 7 == 0 { "redness" } else { "" },
+            warnings: "",
+            idempotency_key: format!("demo-{session_id}"),
+            request_hash: "demo",
+            voided_at: s.void_at,
+            voided_by: s.void_at.map(|_| users.manager),
+            void_reason: reason,
+            created_at: s.at,
+        });
+        for (pos, (lot, q)) in s.lines.iter().enumerate() {
+            out.lines.push(SessionLineRow {
+                id: line_id,
+                session_id,
+                product_id: product_id(lots[*lot].product),
+                quantity: *q,
+                position: pos as i32,
+            });
+            balance[*lot] -= q;
+            out.ledger.push(LedgerBulkRow {
+                session_id: Some(session_id),
+                session_line_id: Some(line_id),
+                ..ledger(*lot, -q, LedgerKind::Consume, practitioner, s.at)
+            });
+            if let Some(v) = s.void_at {
+                balance[*lot] += q;
+                out.ledger.push(LedgerBulkRow {
+                    session_id: Some(session_id),
+                    session_line_id: Some(line_id),
+                    reason,
+                    ..ledger(*lot, *q, LedgerKind::Void, users.manager, v)
+                });
+            }
+            line_id += 1;
+        }
+        if out.ledger.len() >= 20 * BATCH {
+            out.flush(conn)?;
+        }
+    }
+    before(now + Duration::days(1), &mut balance, &mut out);
+    out.flush(conn)?;
+    let balances: Vec<BalanceRow> = balance
+        .iter()
+        .enumerate()
+        .map(|(i, q)| BalanceRow {
+            lot_id: lot_id(i),
+            location_id: store.id,
+            product_id: product_id(lots[i].product),
+            site_id: site.id,
+            quantity: *q,
+            updated_at: now,
+        })
+        .collect();
+    if balances.iter().any(|b| b.quantity < 0) {
+        return Err(ServiceError::Internal("the plan overdrew a lot".into()));
+    }
+    insert_balances(conn, &balances)?;
+    Ok(out.ledger_rows)
+}
+
+/// Buffers of rows not yet written; sessions and their lines go before
+/// the ledger rows that point at them.
+#[derive(Default)]
+struct Writer {
+    sessions: Vec<SessionRow>,
+    lines: Vec<SessionLineRow>,
+    ledger: Vec<LedgerBulkRow>,
+    ledger_rows: usize,
+}
+
+impl Writer {
+    fn flush(&mut self, conn: &mut DbConn) -> ServiceResult<()> {
+        insert_sessions(conn, &self.sessions)?;
+        insert_session_lines(conn, &self.lines)?;
+        self.ledger_rows += insert_ledger(conn, &self.ledger)?;
+        self.sessions.clear();
+        self.lines.clear();
+        self.ledger.clear();
+        Ok(())
+    }
+}
+
+fn product_row(
+    rng: &mut Rng,
+    ids: NextIds,
+    i: usize,
+    p: &PlanProduct,
+    created: NaiveDateTime,
+) -> ProductRow {
+    // About a month of use for the popular ones; slow movers one unit.
+    let min_units = (p.per_use / 1000 * 30 * p.weight as i64 / 40).max(1);
+    let with_levels = i.is_multiple_of(3);
+    ProductRow {
+        id: ids.product + i as i64,
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        category: p.category.code(),
+        unit: p.unit.code(),
+        pack_size: p.pack,
+        needle_length: p.needle,
+        gtin: Some(gtin(4_012_345_000_000 + i as u64)),
+        supplier_id: Some(ids.supplier + p.supplier as i64),
+        unit_cost_cents: Some(p.cost_cents),
+        lead_time_days: if rng.chance(20) {
+            Some(rng.range(5, 30) as i32)
+        } else {
+            None
+        },
+        min_level: with_levels.then(|| min_units * 1000),
+        max_level: with_levels.then(|| min_units * 3000),
+        max_per_session: (p.category == Category::Anesthetic).then_some(5000),
+        use_within_days: matches!(p.category, Category::Anesthetic | Category::Serum).then_some(28),
+        active: true,
+        created_at: created,
+        updated_at: created,
+    }
+}

@@ -1,0 +1,217 @@
+//! One product's stock for its page: its lots with what each holds where and
+//! a status (usable, expiring soon, expired, quarantined, empty), totals per
+//! location, and a page of its ledger history.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+
+use crate::db::{
+    self, DbConn,
+    ledger::LedgerEntry,
+    models::{Lot, Product, Supplier},
+    stock_summary::LotBalance,
+};
+use crate::error::{ServiceError, ServiceResult};
+
+/// How a lot stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LotStatus {
+    Usable,
+    ExpiringSoon,
+    Expired,
+    Quarantined,
+    Empty,
+}
+
+impl LotStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            LotStatus::Usable => "usable",
+            LotStatus::ExpiringSoon => "expiring soon",
+            LotStatus::Expired => "expired",
+            LotStatus::Quarantined => "quarantined",
+            LotStatus::Empty => "empty",
+        }
+    }
+
+    /// CSS badge class.
+    pub fn badge(self) -> &'static str {
+        match self {
+            LotStatus::Usable => "ok",
+            LotStatus::ExpiringSoon => "warn",
+            LotStatus::Expired | LotStatus::Quarantined => "bad",
+            LotStatus::Empty => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LotRow {
+    pub lot: Lot,
+    pub balances: Vec<LotBalance>,
+    pub total: i64,
+    pub status: LotStatus,
+}
+
+/// Totals of one location (site code, location code).
+#[derive(Debug, Clone, Default)]
+pub struct LocationTotals {
+    pub site_code: String,
+    pub location_code: String,
+    pub location_name: String,
+    pub usable: i64,
+    pub expired: i64,
+    pub quarantined: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductDetail {
+    pub product: Product,
+    pub supplier: Option<Supplier>,
+    /// Lots that hold stock (and, with `all_lots`, the empty ones too).
+    pub lots: Vec<LotRow>,
+    /// Lots without stock that were left out.
+    pub empty_lots_hidden: usize,
+    pub locations: Vec<LocationTotals>,
+    pub usable: i64,
+    pub expired: i64,
+    pub quarantined: i64,
+    pub history: Vec<LedgerEntry>,
+    pub history_total: i64,
+}
+
+pub fn status_of(lot: &Lot, total: i64, today: NaiveDate, soon: NaiveDate) -> LotStatus {
+    if total == 0 {
+        LotStatus::Empty
+    } else if lot.quarantined {
+        LotStatus::Quarantined
+    } else if lot.use_by < today {
+        LotStatus::Expired
+    } else if lot.use_by <= soon {
+        LotStatus::ExpiringSoon
+    } else {
+        LotStatus::Usable
+    }
+}
+
+/// Loads a product's page. `history` is (limit, offset) of ledger rows to
+/// show, None when the viewer may not see the ledger.
+pub fn detail(
+    conn: &mut DbConn,
+    product_id: i64,
+    today: NaiveDate,
+    all_lots: bool,
+    history: Option<(i64, i64)>,
+) -> ServiceResult<ProductDetail> {
+    let window = super::settings::load(conn)?.expiring_window_days;
+    let soon = today + Duration::days(window);
+    db::read_tx(conn, |conn| {
+        let Some(product) = db::catalog::product_by_id(conn, product_id)? else {
+            return Ok(None);
+        };
+        let supplier = match product.supplier_id {
+            Some(id) => db::catalog::supplier_by_id(conn, id)?,
+            None => None,
+        };
+        let lots = db::lots::of_product(conn, product_id)?;
+        let balances = db::stock_summary::balances_of_product(conn, product_id)?;
+        let sites: HashMap<i64, String> = db::sites::list(conn)?
+            .into_iter()
+            .map(|s| (s.id, s.code))
+            .collect();
+        let (history, history_total) = match history {
+            Some((limit, offset)) => {
+                db::stock_summary::product_history(conn, product_id, limit, offset)?
+            }
+            None => (Vec::new(), 0),
+        };
+        Ok(Some(assemble(
+            product,
+            supplier,
+            lots,
+            balances,
+            &sites,
+            (history, history_total),
+            (today, soon, all_lots),
+        )))
+    })?
+    .ok_or_else(|| ServiceError::not_found("no such product"))
+}
+
+fn assemble(
+    product: Product,
+    supplier: Option<Supplier>,
+    lots: Vec<Lot>,
+    balances: Vec<LotBalance>,
+    sites: &HashMap<i64, String>,
+    history: (Vec<LedgerEntry>, i64),
+    (today, soon, all_lots): (NaiveDate, NaiveDate, bool),
+) -> ProductDetail {
+    let mut d = ProductDetail {
+        product,
+        supplier,
+        lots: Vec::new(),
+        empty_lots_hidden: 0,
+        locations: Vec::new(),
+        usable: 0,
+        expired: 0,
+        quarantined: 0,
+        history: history.0,
+        history_total: history.1,
+    };
+    for lot in lots {
+        let mine: Vec<LotBalance> = balances
+            .iter()
+            .filter(|b| b.lot_id == lot.id)
+            .cloned()
+            .collect();
+        let total: i64 = mine.iter().map(|b| b.quantity).sum();
+        let status = status_of(&lot, total, today, soon);
+        for b in &mine {
+            let site_code = sites.get(&b.site_id).cloned().unwrap_or_default();
+            let idx = match d
+                .locations
+                .iter()
+                .position(|l| l.site_code == site_code && l.location_code == b.location_code)
+            {
+                Some(i) => i,
+                None => {
+                    d.locations.push(LocationTotals {
+                        site_code: site_code.clone(),
+                        location_code: b.location_code.clone(),
+                        location_name: b.location_name.clone(),
+                        ..LocationTotals::default()
+                    });
+                    d.locations.len() - 1
+                }
+            };
+            if let Some(l) = d.locations.get_mut(idx) {
+                match status {
+                    LotStatus::Quarantined => l.quarantined += b.quantity,
+                    LotStatus::Expired => l.expired += b.quantity,
+                    _ => l.usable += b.quantity,
+                }
+            }
+        }
+        match status {
+            LotStatus::Quarantined => d.quarantined += total,
+            LotStatus::Expired => d.expired += total,
+            LotStatus::Empty => {}
+            _ => d.usable += total,
+        }
+        if status == LotStatus::Empty && !all_lots {
+            d.empty_lots_hidden += 1;
+            continue;
+        }
+        d.lots.push(LotRow {
+            lot,
+            balances: mine,
+            total,
+            status,
+        });
+    }
+    d.locations
+        .sort_by(|a, b| (&a.site_code, &a.location_code).cmp(&(&b.site_code, &b.location_code)));
+    d
+}

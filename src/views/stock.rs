@@ -1,0 +1,54 @@
+//! The stock list page: per product usable / expired / quarantined at a
+//! site, with filters.
+
+use askama::Template;
+
+use super::Frame;
+use super::home::SiteChoice;
+use super::pager::Pager;
+
+#[derive(Debug, Clone)]
+pub struct StockLine {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub needle: String,
+    pub unit: String,
+    pub usable: String,
+    pub expired: String,
+    pub quarantined: String,
+    pub lots: usize,
+    pub next_expiry: String,
+    pub low: bool,
+    pub has_expired: bool,
+    pub has_quarantined: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "stock/list.html")]
+pub struct StockListPage {
+    pub frame: Frame,
+    pub site_code: String,
+    pub site_name: String,
+    pub sites: Vec<SiteChoice>,
+    pub q: String,
+    pub categories: Vec<Choice>,
+    pub needles: Vec<Choice>,
+    pub rows: Vec<StockLine>,
+    pub pager: Pager,
+    pub can_manage: bool,
+}
+
+impl StockListPage {
+    pub fn several_sites(&self) -> bool {
+        self.sites.len() > 1
+    }
+}
