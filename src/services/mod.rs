@@ -12,7 +12,6 @@ pub mod demo;
 pub mod ledger;
 pub mod lots;
 pub mod maintenance;
-pub mod order_receipts;
 pub mod orders;
 pub mod product_stock;
 pub mod protocols;

@@ -11,7 +11,9 @@ use crate::auth::ApiUser;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
-use crate::services::order_receipts::{self, OrderReceiptDraft, ReceiveLineDraft};
+use crate::services::orders::receive::{
+    self as order_receipts, OrderReceiptDraft, ReceiveLineDraft,
+};
 use crate::services::orders::{
     self, LineDraft, OrderDraft, OrderListQuery, OrderSummary, OrderView, Pick, SendDraft,
     api_line_field, order_number,

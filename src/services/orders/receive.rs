@@ -18,8 +18,8 @@ use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError, ServiceResult};
 
-use super::orders::{OrderView, load};
-use super::receiving::{self, ReceiveDraft, Received};
+use super::{OrderLineView, OrderView, load};
+use crate::services::receiving::{self, ReceiveDraft, Received};
 
 /// One order line's part of a delivery, as typed.
 #[derive(Debug, Clone, Default)]
@@ -205,10 +205,7 @@ pub fn receive(
     })
 }
 
-fn find_line<'a>(
-    view: &'a OrderView,
-    l: &ReceiveLineDraft,
-) -> Option<&'a super::orders::OrderLineView> {
+fn find_line<'a>(view: &'a OrderView, l: &ReceiveLineDraft) -> Option<&'a OrderLineView> {
     if let Some(id) = text(&l.line_id).and_then(|t| t.parse::<i64>().ok()) {
         return view.lines.iter().find(|x| x.line.id == id);
     }
