@@ -6,11 +6,13 @@
 # For each size in SIZES (default "200000 2000000" ledger rows) it loads
 # `clinic-stock demo --large --ledger-rows N` into a fresh database, starts
 # the app and perfref, then
-#   1. times single requests with curl (LATENCY_N each, median and max):
+#   1. times single requests with curl (LATENCY_N each, median and max wall
+#      time, and the server's CPU time per request):
 #      the reorder report and the usage report, HTML page and JSON API;
 #   2. runs interleaved wrk rounds (ROUNDS, default 3) of perfref /fortunes and
 #      /reorder and the four app endpoints, and prints req/s ratios to
-#      /fortunes (perfref's bench/summarize.py);
+#      /fortunes (perfref's bench/summarize.py); then again at the
+#      concurrency of a few managers (LOW_CONNS, default 2, wrk -t2 -c2);
 #   3. saves the query plans the reports use (EXPLAIN QUERY PLAN on SQLite,
 #      EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) into OUTDIR/plans-N.txt.
 # BACKEND=postgres runs the app on PostgreSQL (PG_ADMIN_URL, default
@@ -32,16 +34,25 @@ bench_build_perfref
 trap bench_stop_all EXIT
 tmp=$(mktemp -d)
 bench_start_perfref "$REF_PORT" "$tmp/perfref.db"
+ref_pid=$BENCH_LAST_PID
 REF=http://127.0.0.1:$REF_PORT
 APP=http://127.0.0.1:$APP_PORT
 
-# median and max of LATENCY_N sequential requests, in ms: latency NAME URL HEADER
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# LATENCY_N sequential requests: median and max wall time, and the server's
+# CPU time per request (from /proc/PID/stat, immune to other load on the
+# machine): latency NAME PID URL HEADER
 latency() {
-  local name=$1 url=$2 header=$3
+  local name=$1 pid=$2 url=$3 header=$4 before after hz
+  hz=$(getconf CLK_TCK)
   curl -fsS -o /dev/null -H "$header" "$url"   # warm-up (and fail loudly on an error status)
+  before=$(cpu_ticks "$pid")
   for _ in $(seq 1 "$LATENCY_N"); do
     curl -fsS -o /dev/null -w '%{time_total}\n' -H "$header" "$url"
-  done | sort -n | awk -v n="$name" '{a[NR]=$1*1000} END {printf "%-22s median %7.1f ms   max %7.1f ms   (%d requests)\n", n, a[int((NR+1)/2)], a[NR], NR}'
+  done | sort -n | awk -v n="$name" '{a[NR]=$1*1000} END {printf "%-20s median %7.1f ms  max %7.1f ms", n, a[int((NR+1)/2)], a[NR]}'
+  after=$(cpu_ticks "$pid")
+  awk -v t=$((after - before)) -v hz="$hz" -v n="$LATENCY_N" 'BEGIN {printf "  server CPU %6.1f ms/request  (%d requests)\n", t * 1000 / hz / n, n}'
 }
 
 plans_sqlite() {
@@ -62,9 +73,11 @@ EXPLAIN QUERY PLAN SELECT CAST(CAST(julianday(occurred_at) - julianday('$from') 
 EXPLAIN QUERY PLAN SELECT s.id, CAST(julianday(s.performed_at) - julianday('$from') AS INTEGER), s.protocol_id, s.indication, s.practitioner_id, s.needle_length, l.product_id, l.quantity FROM treatment_sessions s LEFT JOIN session_lines l ON l.session_id = s.id WHERE s.site_id = 1 AND s.performed_at >= '$from 00:00:00' AND s.performed_at < '$today 00:00:00' AND s.voided_at IS NULL;
 .print '-- usage: waste (db::reports::waste_by_day)'
 EXPLAIN QUERY PLAN SELECT CAST(CAST(julianday(occurred_at) - julianday('$from') AS INTEGER) AS INTEGER) AS day, product_id, reason, SUM(delta) FROM ledger WHERE site_id = 1 AND kind = 'adjust' AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00' AND reason IN ('expired', 'damaged', 'waste') GROUP BY 1, product_id, reason;
-.print '-- rows in the 90-day window / in the whole ledger'
+.print '-- consume/void rows in the 90-day window, in a 9-day window, in the whole ledger; sessions in the 90 days'
 SELECT count(*) FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00';
+SELECT count(*) FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$(date -u -d '9 days ago' +%F) 00:00:00' AND occurred_at < '$today 00:00:00';
 SELECT count(*) FROM ledger;
+SELECT count(*) FROM treatment_sessions WHERE site_id = 1 AND performed_at >= '$from 00:00:00';
 SQL
 }
 
@@ -103,13 +116,18 @@ for n in $SIZES; do
   cookie=$(bench_cookie "$APP" benchmgr)
   {
     echo "# $n ledger rows, $BACKEND, $(date -Is), sequential requests (after one warm-up)"
-    latency ref_fortunes "$REF/fortunes" "X-Bench: 1"
-    latency ref_reorder "$REF/reorder" "X-Bench: 1"
-    latency app_reorder_html "$APP/reports/reorder" "Cookie: $cookie"
-    latency app_reorder_api "$APP/api/v1/reports/reorder" "Authorization: Bearer $token"
-    latency app_usage_html "$APP/reports/usage" "Cookie: $cookie"
-    latency app_usage_api "$APP/api/v1/reports/usage" "Authorization: Bearer $token"
-    latency app_reorder_csv "$APP/reports/reorder.csv" "Cookie: $cookie"
+    latency ref_fortunes "$ref_pid" "$REF/fortunes" "X-Bench: 1"
+    latency ref_reorder "$ref_pid" "$REF/reorder" "X-Bench: 1"
+    latency app_reorder_html "$app_pid" "$APP/reports/reorder" "Cookie: $cookie"
+    latency app_reorder_api "$app_pid" "$APP/api/v1/reports/reorder" "Authorization: Bearer $token"
+    latency app_reorder_csv "$app_pid" "$APP/reports/reorder.csv" "Cookie: $cookie"
+    latency app_usage_html "$app_pid" "$APP/reports/usage" "Cookie: $cookie"
+    latency app_usage_api "$app_pid" "$APP/api/v1/reports/usage" "Authorization: Bearer $token"
+    # Short windows: at 2,000,000 rows a 9-day window holds about as many rows
+    # as a 90-day window at 200,000: equal figures mean the cost follows the
+    # rows in the window, not the history around it.
+    latency app_reorder_api_w9 "$app_pid" "$APP/api/v1/reports/reorder?window=9" "Authorization: Bearer $token"
+    latency app_usage_api_9d "$app_pid" "$APP/api/v1/reports/usage?from=$(date -u -d '8 days ago' +%F)" "Authorization: Bearer $token"
   } | tee "$OUT/latency-$n.txt"
   bench_run "$OUT/wrk-$n" "$ROUNDS" \
     "fortunes|$REF/fortunes|" \
@@ -119,6 +137,13 @@ for n in $SIZES; do
     "app_usage_html|$APP/reports/usage|-H 'Cookie: $cookie'" \
     "app_usage_api|$APP/api/v1/reports/usage|-H 'Authorization: Bearer $token'" \
     | tee "$OUT/summary-$n.txt"
+  # The same at the concurrency of a few managers (reports are not hammered).
+  WRK_CONNS=${LOW_CONNS:-2} bench_run "$OUT/wrk-$n-c${LOW_CONNS:-2}" "$ROUNDS" \
+    "fortunes|$REF/fortunes|" \
+    "ref_reorder|$REF/reorder|" \
+    "app_reorder_api|$APP/api/v1/reports/reorder|-H 'Authorization: Bearer $token'" \
+    "app_usage_api|$APP/api/v1/reports/usage|-H 'Authorization: Bearer $token'" \
+    | tee "$OUT/summary-$n-c${LOW_CONNS:-2}.txt"
   kill "$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true
   if [ "$BACKEND" = postgres ]; then
