@@ -22,6 +22,7 @@ pub mod reports;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
+pub mod usage;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod charts;
 pub mod counts;
 pub mod errors;
 pub mod form;
@@ -11,12 +12,16 @@ pub mod frame;
 pub mod home;
 pub mod ledger;
 pub mod lots;
+pub mod orders;
 pub mod pager;
 pub mod products;
 pub mod protocols;
 pub mod receive;
+pub mod reports;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
+pub mod usage;
+pub mod usage_export;
 
 pub use frame::Frame;

@@ -4,6 +4,7 @@
 
 pub mod health;
 pub mod movements;
+pub mod orders;
 pub mod products;
 pub mod reports;
 pub mod sessions;

@@ -1,5 +1,162 @@
-//! `/api/v1/reports/*` and `/api/v1/purchase-orders`.
+//! `/api/v1/reports/*` (reorder as JSON and CSV, usage as JSON) and the
+//! purchase-order endpoints of `api::orders`.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::{ApiError, ApiResult};
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::domain::vocab::Role;
+use crate::error::ServiceError;
+use crate::services::reorder::{self, ReorderQuery};
+use crate::services::stock;
+use crate::services::usage::{self, UsageQuery};
+use crate::views::{reports as reorder_view, usage_export};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/reports/reorder", web::get().to(reorder_json))
+        .route("/reports/reorder.csv", web::get().to(reorder_csv))
+        .route("/reports/usage", web::get().to(usage_json))
+        .route("/reports/usage.csv", web::get().to(usage_csv));
+    super::orders::configure(cfg);
+}
+
+/// `?site=&as_of=&window=` (window also as `window_days`).
+#[derive(Debug, Deserialize, Default)]
+pub struct ReorderParams {
+    site: Option<String>,
+    as_of: Option<String>,
+    window: Option<String>,
+    window_days: Option<String>,
+}
+
+impl ReorderParams {
+    fn query(self) -> ReorderQuery {
+        ReorderQuery {
+            site: self.site,
+            as_of: self.as_of,
+            window: self.window.or(self.window_days),
+        }
+    }
+}
+
+async fn reorder_json(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<ReorderParams>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let actor = user.0.clone();
+    let q = q.into_inner().query();
+    let report = state
+        .run(move |conn| reorder::run(conn, &actor, &q, stock::today()))
+        .await?;
+    let o = &report.options;
+    let items: Vec<serde_json::Value> =
+        report.rows.iter().map(reorder_view::reorder_json).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "site": o.site.code,
+        "as_of": o.as_of.to_string(),
+        "window": o.window_days,
+        "safety_days": o.safety_days,
+        "cover_days": o.cover_days,
+        "order_cost_cents": report.order_cost_cents(),
+        "total": items.len(),
+        "items": items,
+    })))
+}
+
+fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
+    crate::routes::reports::csv_response(filename, body)
+}
+
+async fn reorder_csv(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<ReorderParams>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let actor = user.0.clone();
+    let q = q.into_inner().query();
+    let report = state
+        .run(move |conn| reorder::run(conn, &actor, &q, stock::today()))
+        .await?;
+    let body = reorder_view::reorder_csv(&report)
+        .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;
+    Ok(csv_response(
+        &format!(
+            "reorder-{}-{}.csv",
+            report.options.site.code, report.options.as_of
+        ),
+        body,
+    ))
+}
+
+/// `?site=&from=&to=&product=&category=` (and `report=` for CSV).
+#[derive(Debug, Deserialize, Default)]
+pub struct UsageParams {
+    site: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    product: Option<String>,
+    product_id: Option<String>,
+    category: Option<String>,
+    report: Option<String>,
+}
+
+impl UsageParams {
+    fn query(&self) -> UsageQuery {
+        UsageQuery {
+            site: self.site.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            product: self.product.clone().or(self.product_id.clone()),
+            category: self.category.clone(),
+        }
+    }
+}
+
+async fn usage_json(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<UsageParams>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let actor = user.0.clone();
+    let q = q.into_inner().query();
+    let report = state
+        .run(move |conn| usage::run(conn, &actor, &q, stock::today()))
+        .await?;
+    Ok(HttpResponse::Ok().json(usage_export::usage_json(&report)))
+}
+
+async fn usage_csv(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<UsageParams>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let params = q.into_inner();
+    let which = params.report.clone().unwrap_or_else(|| "products".into());
+    if !usage_export::CSV_REPORTS.iter().any(|(k, _)| *k == which) {
+        let names: Vec<&str> = usage_export::CSV_REPORTS.iter().map(|(k, _)| *k).collect();
+        return Err(ApiError(ServiceError::invalid(
+            "report",
+            format!("one of {}", names.join(", ")),
+        )));
+    }
+    let actor = user.0.clone();
+    let q = params.query();
+    let report = state
+        .run(move |conn| usage::run(conn, &actor, &q, stock::today()))
+        .await?;
+    let body = usage_export::usage_csv(&report, &which)
+        .unwrap_or_else(|| Ok(Vec::new()))
+        .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;
+    let o = &report.options;
+    Ok(csv_response(
+        &format!("usage-{which}-{}-{}-{}.csv", o.site.code, o.from, o.to),
+        body,
+    ))
+}

@@ -1,0 +1,423 @@
+//! Purchase orders: list, start a draft, edit lines, send, cancel; receiving
+//! against an order is in `receive`.
+
+mod receive;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::{OrderStatus, Role};
+use crate::error::{FieldError, ServiceError};
+use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
+use crate::services::orders::{self, LineDraft, OrderDraft, OrderListQuery, SendDraft};
+use crate::services::{catalog, settings};
+use crate::views::Frame;
+use crate::views::orders::{
+    FormState, OrderHead, OrderListPage, OrderListRow, OrderPage, line_rows, receipt_rows,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orders", web::get().to(list))
+        .route("/orders", web::post().to(create))
+        .route("/orders/{id}", web::get().to(show))
+        .route("/orders/{id}/lines", web::post().to(save_lines))
+        .route("/orders/{id}/send", web::post().to(send))
+        .route("/orders/{id}/cancel", web::post().to(cancel))
+        .route("/orders/{id}/receive", web::get().to(receive::form))
+        .route("/orders/{id}/receive", web::post().to(receive::receive));
+}
+
+const PAGE: i64 = 50;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    params: ListParams,
+    form: FormState,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.actor.clone();
+    let page = params.page.unwrap_or(1).max(1);
+    let status = params.status.clone().unwrap_or_default();
+    let q = OrderListQuery {
+        site: params.site.clone(),
+        status: params.status.clone(),
+        supplier_id: None,
+    };
+    let (items, total, suppliers, currency) = state
+        .run(move |conn| {
+            let (items, total) = orders::list(conn, &actor, &q, PAGE, (page - 1) * PAGE)?;
+            let suppliers = catalog::suppliers(conn)?;
+            Ok((items, total, suppliers, settings::load(conn)?.currency))
+        })
+        .await?;
+    let status_q = if status.is_empty() {
+        String::new()
+    } else {
+        format!("&status={}", super::pages::urlencode(&status))
+    };
+    let link = |p: i64| format!("/orders?page={p}{status_q}");
+    let mut statuses: Vec<(&'static str, &'static str)> = vec![("open", "Open"), ("", "All")];
+    statuses.extend(OrderStatus::ALL.iter().map(|s| (s.code(), s.label())));
+    let status_code = if form.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = OrderListPage {
+        frame: Frame::new(user, "Orders", "/orders"),
+        orders: items.iter().map(OrderListRow::from_summary).collect(),
+        total,
+        status,
+        statuses,
+        suppliers: suppliers.into_iter().map(|s| (s.id, s.name)).collect(),
+        currency,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page * PAGE < total).then(|| link(page + 1)),
+        form,
+    };
+    render_status(status_code, &view)
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Manager)?;
+    list_page(&state, &user, params.into_inner(), FormState::default()).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NewOrderForm {
+    #[serde(default)]
+    supplier_id: String,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    posted: Posted<NewOrderForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Manager)?;
+    let actor = user.actor.clone();
+    let draft = OrderDraft {
+        supplier_id: Some(form.supplier_id.clone()),
+        ..OrderDraft::default()
+    };
+    match state
+        .run(move |conn| orders::create(conn, &actor, &draft))
+        .await
+    {
+        Ok(v) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/orders/{}", v.order.id),
+                format!(
+                    "Draft {} for {} started; add lines.",
+                    v.number(),
+                    v.supplier.name
+                ),
+            )
+            .await
+        }
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let state_form = FormState {
+                values: [("supplier_id".to_string(), form.supplier_id)].into(),
+                errors,
+            };
+            list_page(&state, &user, ListParams::default(), state_form).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn order_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.actor.clone();
+    let (view, receipts, products, settings) = state
+        .run(move |conn| {
+            let view = orders::get(conn, &actor, id)?;
+            let receipts = orders::deliveries(conn, &actor, id)?;
+            let products = if view.is_draft() {
+                catalog::list_products(conn, &Default::default(), 1000, 0)?.0
+            } else {
+                Vec::new()
+            };
+            Ok((view, receipts, products, settings::load(conn)?))
+        })
+        .await?;
+    let shown: Vec<String> = view
+        .lines
+        .iter()
+        .flat_map(|l| {
+            [
+                format!("packs_{}", l.line.id),
+                format!("cost_{}", l.line.id),
+            ]
+        })
+        .chain(
+            ["add_product_id", "add_packs", "add_pack_cost", "sent_on"]
+                .iter()
+                .map(|s| s.to_string()),
+        )
+        .collect();
+    let page = OrderPage {
+        frame: Frame::new(user, view.number(), "/orders"),
+        head: OrderHead::from_view(&view),
+        lines: line_rows(&view, &form),
+        products: products
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id,
+                    format!(
+                        "{} {} (pack {} {})",
+                        p.sku,
+                        p.name,
+                        fmt_qty(p.pack_size),
+                        p.unit
+                    ),
+                )
+            })
+            .collect(),
+        currency: settings.currency.clone(),
+        receipts: receipt_rows(&receipts),
+        draft_email: orders::email_text(
+            &view,
+            &settings.clinic_name,
+            &settings.currency,
+            &user.actor.username,
+        ),
+        today: crate::services::stock::today().to_string(),
+        form_errors: form.other_errors(&shown),
+        form,
+    };
+    render_status(status, &page)
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Manager)?;
+    order_page(
+        &state,
+        &user,
+        id.into_inner(),
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Re-renders the order page with what was typed and what was wrong.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: &[(String, String)],
+    e: ServiceError,
+) -> Result<HttpResponse, PageError> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fs = FormState::from_pairs(form);
+    match e {
+        ServiceError::Invalid { errors, .. } => fs.errors = errors,
+        ServiceError::Conflict { message, .. } => fs.errors.push(FieldError {
+            field: String::new(),
+            message,
+        }),
+        other => return Err(other.into()),
+    }
+    order_page(state, user, id, fs, status).await
+}
+
+pub(super) fn value(form: &[(String, String)], name: &str) -> Option<String> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.trim().is_empty())
+}
+
+async fn save_lines(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Manager)?;
+    let id = id.into_inner();
+    // Existing lines in page order, then the added one.
+    let mut line_ids: Vec<i64> = form
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix("packs_")?.parse().ok())
+        .collect();
+    line_ids.dedup();
+    let actor = user.actor.clone();
+    let products: Vec<(i64, i64)> = {
+        let ids = line_ids.clone();
+        state
+            .run(move |conn| {
+                let v = orders::get(conn, &actor, id)?;
+                Ok(ids
+                    .iter()
+                    .filter_map(|lid| {
+                        v.lines
+                            .iter()
+                            .find(|l| l.line.id == *lid)
+                            .map(|l| (*lid, l.product.id))
+                    })
+                    .collect())
+            })
+            .await?
+    };
+    let mut drafts = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (lid, pid) in &products {
+        if value(&form, &format!("remove_{lid}")).is_some() {
+            continue;
+        }
+        drafts.push(LineDraft {
+            product_id: Some(pid.to_string()),
+            packs: value(&form, &format!("packs_{lid}")),
+            pack_cost_cents: None,
+            pack_cost: value(&form, &format!("cost_{lid}")),
+        });
+        names.push(lid.to_string());
+    }
+    if let Some(p) = value(&form, "add_product") {
+        drafts.push(LineDraft {
+            product_id: Some(p),
+            packs: value(&form, "add_packs"),
+            pack_cost_cents: None,
+            pack_cost: value(&form, "add_cost"),
+        });
+        names.push("add".into());
+    }
+    let note = value(&form, "note");
+    let actor = user.actor.clone();
+    let field = move |i: usize, name: &str| -> String {
+        let name = match name {
+            "pack_cost" => "cost",
+            other => other,
+        };
+        match names.get(i).map(String::as_str) {
+            Some("add") => format!("add_{}", if name == "cost" { "pack_cost" } else { name }),
+            Some(lid) if name == "product_id" => format!("product_{lid}"),
+            Some(lid) => format!("{name}_{lid}"),
+            None => name.to_string(),
+        }
+    };
+    match state
+        .run(move |conn| orders::replace_lines(conn, &actor, id, &note, &drafts, &field))
+        .await
+    {
+        Ok(v) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/orders/{id}"),
+                format!("{} saved.", v.number()),
+            )
+            .await
+        }
+        Err(e) => refused(&state, &user, id, &form, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SendForm {
+    #[serde(default)]
+    sent_on: String,
+    #[serde(default)]
+    email_text: String,
+}
+
+async fn send(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<SendForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Manager)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let d = SendDraft {
+        sent_on: Some(form.sent_on.clone()),
+        email_text: Some(form.email_text.clone()),
+    };
+    match state
+        .run(move |conn| orders::send(conn, &actor, id, &d, crate::db::now()))
+        .await
+    {
+        Ok(v) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/orders/{id}"),
+                format!("{} marked as sent; copy the e-mail text below.", v.number()),
+            )
+            .await
+        }
+        Err(e) => {
+            let pairs = vec![
+                ("sent_on".to_string(), form.sent_on),
+                ("email_text".to_string(), form.email_text),
+            ];
+            refused(&state, &user, id, &pairs, e).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn cancel(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<CancelForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Manager)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let reason = Some(form.reason);
+    match state
+        .run(move |conn| orders::cancel(conn, &actor, id, &reason))
+        .await
+    {
+        Ok(v) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/orders/{id}"),
+                format!("{} cancelled.", v.number()),
+            )
+            .await
+        }
+        Err(e) => refused(&state, &user, id, &[], e).await,
+    }
+}

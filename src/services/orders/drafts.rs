@@ -1,0 +1,314 @@
+//! Draft orders: created by hand (one supplier, lines in packs) or from the
+//! reorder report's ticked rows (one draft per supplier), and their lines
+//! replaced while still a draft.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::{MAX_PACKS, OrderView, load, text};
+use crate::auth::Actor;
+use crate::db::models::Product;
+use crate::db::{self, DbConn};
+use crate::domain::quantity::parse_money;
+use crate::domain::vocab::Role;
+use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::reorder::{self, ReorderQuery, pack_cost_cents};
+
+/// One line as typed.
+#[derive(Debug, Clone, Default)]
+pub struct LineDraft {
+    pub product_id: Option<String>,
+    pub packs: Option<String>,
+    /// Whole cents per pack (API).
+    pub pack_cost_cents: Option<String>,
+    /// Money text per pack ("12.50", forms).
+    pub pack_cost: Option<String>,
+}
+
+/// A new order as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderDraft {
+    pub site: Option<String>,
+    pub supplier_id: Option<String>,
+    pub note: Option<String>,
+    pub lines: Vec<LineDraft>,
+}
+
+/// A validated line.
+#[derive(Debug, Clone)]
+struct LineSpec {
+    product: Product,
+    packs: i64,
+    pack_cost_cents: i64,
+}
+
+fn parse_packs(t: &str) -> Result<i64, String> {
+    match t.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_PACKS).contains(&n) => Ok(n),
+        _ => Err(format!("a whole number of packs from 1 to {MAX_PACKS}")),
+    }
+}
+
+/// Validates lines; `field(i, name)` names the field of line `i` in errors.
+fn validate_lines(
+    conn: &mut DbConn,
+    lines: &[LineDraft],
+    p: &mut Problems,
+    field: &dyn Fn(usize, &str) -> String,
+) -> ServiceResult<Vec<LineSpec>> {
+    let mut out: Vec<LineSpec> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let product = match text(&l.product_id).map(str::parse::<i64>) {
+            Some(Ok(id)) => match db::catalog::product_by_id(conn, id)? {
+                Some(prod) => Some(prod),
+                None => {
+                    p.add(&field(i, "product_id"), format!("no product with id {id}"));
+                    None
+                }
+            },
+            Some(Err(_)) => {
+                p.add(&field(i, "product_id"), "a product id");
+                None
+            }
+            None => {
+                p.add(&field(i, "product_id"), "choose a product");
+                None
+            }
+        };
+        let packs = match text(&l.packs) {
+            Some(t) => p.take(&field(i, "packs"), parse_packs(t)),
+            None => {
+                p.add(&field(i, "packs"), "enter the number of packs");
+                None
+            }
+        };
+        let cost = match (text(&l.pack_cost_cents), text(&l.pack_cost)) {
+            (Some(c), _) => match c.parse::<i64>() {
+                Ok(v) if v >= 0 => Some(Some(v)),
+                _ => {
+                    p.add(
+                        &field(i, "pack_cost_cents"),
+                        "a whole number of cents, 0 or more",
+                    );
+                    None
+                }
+            },
+            (None, Some(m)) => p.take(&field(i, "pack_cost"), parse_money(m)).map(Some),
+            (None, None) => Some(None),
+        };
+        if let (Some(product), Some(packs), Some(cost)) = (product, packs, cost) {
+            if out.iter().any(|o| o.product.id == product.id) {
+                p.add(
+                    &field(i, "product_id"),
+                    format!("{} is already on this order", product.name),
+                );
+                continue;
+            }
+            out.push(LineSpec {
+                pack_cost_cents: cost
+                    .unwrap_or_else(|| pack_cost_cents(product.pack_size, product.unit_cost_cents)),
+                product,
+                packs,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn api_field(i: usize, name: &str) -> String {
+    format!("lines[{i}].{name}")
+}
+
+fn insert_lines(conn: &mut DbConn, order_id: i64, lines: &[LineSpec]) -> ServiceResult<()> {
+    for l in lines {
+        db::orders::insert_line(
+            conn,
+            order_id,
+            l.product.id,
+            l.packs,
+            l.product.pack_size,
+            l.pack_cost_cents,
+        )?;
+    }
+    Ok(())
+}
+
+fn clean_note(note: &Option<String>, p: &mut Problems) -> Option<String> {
+    let n = text(note)?;
+    if n.chars().count() > 2000 {
+        p.add("note", "up to 2000 characters");
+    }
+    Some(n.to_string())
+}
+
+/// Creates a draft order for one supplier.
+pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult<OrderView> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let mut p = Problems::new();
+        let site = crate::services::sites::resolve_site(conn, actor, text(&d.site))?;
+        let supplier = match text(&d.supplier_id).map(str::parse::<i64>) {
+            Some(Ok(id)) => db::catalog::supplier_by_id(conn, id)?.or_else(|| {
+                p.add("supplier_id", format!("no supplier with id {id}"));
+                None
+            }),
+            _ => {
+                p.add("supplier_id", "choose a supplier");
+                None
+            }
+        };
+        let note = clean_note(&d.note, &mut p);
+        let lines = validate_lines(conn, &d.lines, &mut p, &api_field)?;
+        p.finish()?;
+        let Some(supplier) = supplier else {
+            return Err(ServiceError::Internal("validated supplier missing".into()));
+        };
+        let id =
+            db::orders::insert_order(conn, site.id, supplier.id, actor.user_id, note.as_deref())?;
+        insert_lines(conn, id, &lines)?;
+        load(conn, id)
+    })
+}
+
+pub(super) fn not_draft(view: &OrderView) -> ServiceError {
+    ServiceError::conflict(
+        "order_not_draft",
+        format!(
+            "{} is {}; only a draft can be changed",
+            view.number(),
+            view.status.label().to_lowercase()
+        ),
+    )
+}
+
+/// Replaces the lines (and note) of a draft. `field` names line fields in errors.
+pub fn replace_lines(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    note: &Option<String>,
+    lines: &[LineDraft],
+    field: &dyn Fn(usize, &str) -> String,
+) -> ServiceResult<OrderView> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let view = load(conn, id)?;
+        if !view.is_draft() {
+            return Err(not_draft(&view));
+        }
+        let mut p = Problems::new();
+        let note = clean_note(note, &mut p);
+        let specs = validate_lines(conn, lines, &mut p, field)?;
+        p.finish()?;
+        db::orders::delete_lines(conn, id)?;
+        insert_lines(conn, id, &specs)?;
+        db::orders::set_note(conn, id, note.as_deref())?;
+        load(conn, id)
+    })
+}
+
+/// `lines[i].name` (the API's field names).
+pub fn api_line_field(i: usize, name: &str) -> String {
+    api_field(i, name)
+}
+
+/// report suggests).
+#[derive(Debug, Clone)]
+pub struct Pick {
+    pub product_id: i64,
+    pub packs: Option<String>,
+}
+
+/// Turns picked reorder rows into one draft order per supplier. Errors name
+/// the fields `packs_{product_id}` / `pick_{product_id}`.
+pub fn drafts_from_reorder(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &ReorderQuery,
+    picks: &[Pick],
+    today: NaiveDate,
+) -> ServiceResult<Vec<OrderView>> {
+    actor.require(Role::Manager)?;
+    let options = reorder::options(conn, actor, q, today)?;
+    let site_code = options.site.code.clone();
+    let report = reorder::report(conn, options)?;
+    let mut p = Problems::new();
+    if picks.is_empty() {
+        p.add("pick", "tick at least one product to order");
+    }
+    // supplier id → lines
+    let mut by_supplier: BTreeMap<i64, Vec<LineDraft>> = BTreeMap::new();
+    for pick in picks {
+        let Some(row) = report.rows.iter().find(|r| r.product.id == pick.product_id) else {
+            p.add(
+                &format!("pick_{}", pick.product_id),
+                format!(
+                    "product {} is not on the report (archived?)",
+                    pick.product_id
+                ),
+            );
+            continue;
+        };
+        let packs = match text(&pick.packs) {
+            Some(t) => p
+                .take(&format!("packs_{}", row.product.id), parse_packs(t))
+                .unwrap_or(0),
+            None if row.line.order_packs > 0 => row.line.order_packs,
+            None => {
+                p.add(
+                    &format!("packs_{}", row.product.id),
+                    format!("{} needs no order now: say how many packs", row.product.sku),
+                );
+                0
+            }
+        };
+        let Some(supplier) = &row.supplier else {
+            p.add(
+                &format!("pick_{}", row.product.id),
+                format!(
+                    "{} has no supplier: set one on the product first",
+                    row.product.sku
+                ),
+            );
+            continue;
+        };
+        if packs > 0 {
+            by_supplier.entry(supplier.id).or_default().push(LineDraft {
+                product_id: Some(row.product.id.to_string()),
+                packs: Some(packs.to_string()),
+                pack_cost_cents: Some(row.pack_cost_cents.to_string()),
+                pack_cost: None,
+            });
+        }
+    }
+    p.finish()?;
+    db::write_tx(conn, |conn| {
+        let mut out = Vec::new();
+        for (supplier_id, lines) in &by_supplier {
+            let draft = OrderDraft {
+                site: Some(site_code.clone()),
+                supplier_id: Some(supplier_id.to_string()),
+                note: Some(format!(
+                    "Drafted from the reorder report of {} ({} day window).",
+                    report.options.as_of, report.options.window_days
+                )),
+                lines: lines.clone(),
+            };
+            let mut lp = Problems::new();
+            let site = crate::services::sites::resolve_site(conn, actor, Some(&site_code))?;
+            let specs = validate_lines(conn, &draft.lines, &mut lp, &api_field)?;
+            lp.finish()?;
+            let id = db::orders::insert_order(
+                conn,
+                site.id,
+                *supplier_id,
+                actor.user_id,
+                draft.note.as_deref(),
+            )?;
+            insert_lines(conn, id, &specs)?;
+            out.push(load(conn, id)?);
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,162 @@
+//! An order's life after drafting: sent (a date and the e-mail text to copy)
+//! or cancelled.
+
+use chrono::NaiveDateTime;
+
+use super::drafts::not_draft;
+use super::{OrderView, load, text};
+use crate::auth::Actor;
+use crate::db::{self, DbConn};
+use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::domain::vocab::Role;
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+#[derive(Debug, Clone, Default)]
+pub struct SendDraft {
+    /// `YYYY-MM-DD`
+    pub sent_on: Option<String>,
+    pub email_text: Option<String>,
+}
+
+/// Marks a draft as sent.
+pub fn send(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    d: &SendDraft,
+    now: NaiveDateTime,
+) -> ServiceResult<OrderView> {
+    actor.require(Role::Manager)?;
+    let mut p = Problems::new();
+    let sent_on = match text(&d.sent_on) {
+        Some(t) => match crate::services::receiving::parse_date(t) {
+            Ok(day) if day > now.date() => {
+                p.add("sent_on", "cannot be in the future");
+                None
+            }
+            Ok(day) => Some(day),
+            Err(e) => {
+                p.add("sent_on", e);
+                None
+            }
+        },
+        None => Some(now.date()),
+    };
+    if text(&d.email_text).is_some_and(|t| t.chars().count() > 20_000) {
+        p.add("email_text", "up to 20,000 characters");
+    }
+    p.finish()?;
+    let sent_on = sent_on.unwrap_or(now.date());
+    let sent_at = if sent_on == now.date() {
+        now
+    } else {
+        sent_on.and_hms_opt(12, 0, 0).unwrap_or(now)
+    };
+    db::write_tx(conn, |conn| {
+        let view = load(conn, id)?;
+        if !view.is_draft() {
+            return Err(not_draft(&view));
+        }
+        if view.lines.is_empty() {
+            return Err(ServiceError::conflict(
+                "order_empty",
+                format!("{} has no lines; add what to order first", view.number()),
+            ));
+        }
+        let email = match text(&d.email_text) {
+            Some(t) => t.to_string(),
+            None => {
+                let settings = crate::services::settings::load(conn)?;
+                email_text(
+                    &view,
+                    &settings.clinic_name,
+                    &settings.currency,
+                    &actor.username,
+                )
+            }
+        };
+        if db::orders::mark_sent(conn, id, sent_at, &email)? != 1 {
+            return Err(not_draft(&view));
+        }
+        load(conn, id)
+    })
+}
+
+/// Cancels a draft, sent or partly received order.
+pub fn cancel(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    reason: &Option<String>,
+) -> ServiceResult<OrderView> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let view = load(conn, id)?;
+        if !view.can_cancel() {
+            return Err(ServiceError::conflict(
+                "order_closed",
+                format!(
+                    "{} is already {}",
+                    view.number(),
+                    view.status.label().to_lowercase()
+                ),
+            ));
+        }
+        let changed =
+            db::orders::move_status(conn, id, &["draft", "sent", "partial"], "cancelled", true)?;
+        if changed != 1 {
+            return Err(ServiceError::conflict(
+                "order_closed",
+                format!("{} changed meanwhile; reload it", view.number()),
+            ));
+        }
+        if let Some(r) = text(reason) {
+            let note = match &view.order.note {
+                Some(n) => format!("{n}\nCancelled: {r}"),
+                None => format!("Cancelled: {r}"),
+            };
+            db::orders::set_note(conn, id, Some(&note))?;
+        }
+        load(conn, id)
+    })
+}
+
+/// The e-mail a manager copies into their mail program.
+pub fn email_text(view: &OrderView, clinic: &str, currency: &str, sender: &str) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "Subject: Purchase order {} from {clinic}\n\n",
+        view.number()
+    ));
+    s.push_str(&format!("Dear {},\n\n", view.supplier.name));
+    s.push_str(&format!(
+        "please deliver the following to {clinic} ({}):\n\n",
+        view.site.name
+    ));
+    for l in &view.lines {
+        let gtin = l
+            .product
+            .gtin
+            .as_deref()
+            .map(|g| format!(", GTIN {g}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "- {} × pack of {} {} — {} {}{gtin} — {} {currency} per pack\n",
+            l.line.packs,
+            fmt_qty(l.line.pack_size),
+            l.product.unit,
+            l.product.sku,
+            l.product.name,
+            fmt_money(l.line.pack_cost_cents),
+        ));
+    }
+    s.push_str(&format!(
+        "\nOrder total: {} {currency}\n\n",
+        fmt_money(view.total_cents())
+    ));
+    s.push_str(
+        "Please confirm the delivery date, and put lot numbers and expiry dates on the delivery note.\n\n",
+    );
+    s.push_str(&format!("Kind regards,\n{sender}\n{clinic}\n"));
+    s
+}

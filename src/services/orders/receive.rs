@@ -1,0 +1,233 @@
+//! Receiving a delivery against a purchase order: per order line a lot, an
+//! expiry (typed, or from a GS1 scan as on the receive page) and a quantity.
+//! Each received line goes through the ordinary receiving rules
+//! (`receiving::receive_in_tx`), so its receipt and `receive` ledger row link
+//! to the order and the order line; the line's received quantity grows and
+//! the order moves to "partly received" or "received" by itself.
+//!
+//! Decisions: one delivery is one transaction (any refusal writes nothing);
+//! receiving more than is still open on a line is refused (409
+//! `exceeds_open_quantity`: receive the surplus on the Receive page, not
+//! against the order); drafts, cancelled and received orders refuse
+//! receipts (409 `order_not_open`); a scanned GTIN must be the line's product.
+
+use crate::auth::Actor;
+use crate::db::{self, DbConn};
+use crate::domain::Quantity;
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::Role;
+use crate::error::{FieldError, ServiceError, ServiceResult};
+
+use super::{OrderLineView, OrderView, load};
+use crate::services::receiving::{self, ReceiveDraft, Received};
+
+/// One order line's part of a delivery, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveLineDraft {
+    /// The order line (or, for API convenience, `product_id` when the
+    /// product is on the order once).
+    pub line_id: Option<String>,
+    pub product_id: Option<String>,
+    pub gs1: Option<String>,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    pub quantity: Option<String>,
+    /// `units` (default) or `packs`.
+    pub quantity_in: Option<String>,
+}
+
+/// A delivery as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderReceiptDraft {
+    pub location: Option<String>,
+    pub received_at: Option<String>,
+    pub note: Option<String>,
+    pub lines: Vec<ReceiveLineDraft>,
+}
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn not_open(view: &OrderView) -> ServiceError {
+    let why = if view.is_draft() {
+        "it is still a draft: send it first".to_string()
+    } else {
+        format!("it is {}", view.status.label().to_lowercase())
+    };
+    ServiceError::conflict(
+        "order_not_open",
+        format!("nothing can be received against {}: {why}", view.number()),
+    )
+}
+
+/// Receives a delivery against order `id`. `field(i, name)` names the
+/// fields of delivery line `i` in errors. Returns the order afterwards and
+/// what was received.
+pub fn receive(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    d: &OrderReceiptDraft,
+    field: &dyn Fn(usize, &str) -> String,
+) -> ServiceResult<(OrderView, Vec<Received>)> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let view = load(conn, id)?;
+        if !view.is_open() {
+            return Err(not_open(&view));
+        }
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut code = "validation_failed";
+        let mut received = Vec::new();
+        let mut any = false;
+        for (i, l) in d.lines.iter().enumerate() {
+            if text(&l.quantity).is_none() {
+                continue;
+            }
+            any = true;
+            let Some(line) = find_line(&view, l) else {
+                errors.push(FieldError {
+                    field: field(i, "line_id"),
+                    message: "not a line of this order".into(),
+                });
+                continue;
+            };
+            if let Some(scan) = text(&l.gs1) {
+                let data = receiving::parse_scan(conn, scan).map_err(|e| prefix(e, i, field))?;
+                if let Some(scanned) = &data.gtin {
+                    let other = match &line.product.gtin {
+                        Some(own) => (own != scanned).then(|| format!("its GTIN is {own}")),
+                        None => db::catalog::product_by_gtin(conn, scanned)?
+                            .filter(|p| p.id != line.product.id)
+                            .map(|p| format!("it is {}", p.name)),
+                    };
+                    if let Some(why) = other {
+                        errors.push(FieldError {
+                            field: field(i, "gs1"),
+                            message: format!(
+                                "this barcode (GTIN {scanned}) is not {}: {why}",
+                                line.product.name
+                            ),
+                        });
+                        continue;
+                    }
+                }
+            }
+            let unit_cost = if line.line.pack_size > 0 {
+                Some(
+                    (line.line.pack_cost_cents * 1000 + line.line.pack_size / 2)
+                        / line.line.pack_size,
+                )
+            } else {
+                None
+            };
+            let draft = ReceiveDraft {
+                site: Some(view.site.code.clone()),
+                location: d.location.clone(),
+                product_id: Some(line.product.id.to_string()),
+                gtin: None,
+                gs1: l.gs1.clone(),
+                lot: l.lot.clone(),
+                expiry: l.expiry.clone(),
+                quantity: l.quantity.clone(),
+                quantity_in: l.quantity_in.clone(),
+                unit_cost_cents: unit_cost.map(|c| c.to_string()),
+                unit_cost: None,
+                received_at: d.received_at.clone(),
+                note: text(&d.note)
+                    .map(str::to_string)
+                    .or_else(|| Some(format!("against {}", view.number()))),
+            };
+            match receiving::receive_in_tx(conn, actor, &draft, Some((view.order.id, line.line.id)))
+            {
+                Ok(r) => {
+                    if db::orders::add_received(conn, line.line.id, r.quantity)? != 1 {
+                        let open = db::orders::open_quantity(conn, line.line.id)?;
+                        let mut details = serde_json::Map::new();
+                        details.insert("line_id".into(), line.line.id.into());
+                        details.insert("open".into(), Quantity(open).to_json());
+                        details.insert("requested".into(), Quantity(r.quantity).to_json());
+                        details.insert("field".into(), field(i, "quantity").into());
+                        return Err(ServiceError::Conflict {
+                            code: "exceeds_open_quantity",
+                            message: format!(
+                                "{}: only {} {} still open on {}, not {}; receive any surplus on the Receive page",
+                                line.product.name,
+                                fmt_qty(open),
+                                line.product.unit,
+                                view.number(),
+                                fmt_qty(r.quantity)
+                            ),
+                            details,
+                        });
+                    }
+                    received.push(r);
+                }
+                Err(ServiceError::Invalid {
+                    code: c,
+                    errors: es,
+                }) => {
+                    if errors.is_empty() {
+                        code = c;
+                    }
+                    errors.extend(es.into_iter().map(|e| FieldError {
+                        field: field(i, &e.field),
+                        message: e.message,
+                    }));
+                }
+                Err(e) => return Err(prefix(e, i, field)),
+            }
+        }
+        if !any {
+            errors.push(FieldError {
+                field: field(0, "quantity"),
+                message: "enter the quantity received on at least one line".into(),
+            });
+        }
+        if !errors.is_empty() {
+            if errors.len() > 1 {
+                code = "validation_failed";
+            }
+            return Err(ServiceError::Invalid { code, errors });
+        }
+        let after = load(conn, id)?;
+        let complete = after.lines.iter().all(|l| l.open() == 0);
+        let (to, closed) = if complete {
+            ("received", true)
+        } else {
+            ("partial", false)
+        };
+        if db::orders::move_status(conn, id, &["sent", "partial"], to, closed)? != 1 {
+            return Err(not_open(&after));
+        }
+        Ok((load(conn, id)?, received))
+    })
+}
+
+fn find_line<'a>(view: &'a OrderView, l: &ReceiveLineDraft) -> Option<&'a OrderLineView> {
+    if let Some(id) = text(&l.line_id).and_then(|t| t.parse::<i64>().ok()) {
+        return view.lines.iter().find(|x| x.line.id == id);
+    }
+    let pid = text(&l.product_id).and_then(|t| t.parse::<i64>().ok())?;
+    let mut matching = view.lines.iter().filter(|x| x.product.id == pid);
+    let first = matching.next()?;
+    matching.next().is_none().then_some(first)
+}
+
+/// Names the field of a single-field error after its delivery line.
+fn prefix(e: ServiceError, i: usize, field: &dyn Fn(usize, &str) -> String) -> ServiceError {
+    match e {
+        ServiceError::Invalid { code, errors } => ServiceError::Invalid {
+            code,
+            errors: errors
+                .into_iter()
+                .map(|f| FieldError {
+                    field: field(i, &f.field),
+                    message: f.message,
+                })
+                .collect(),
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,132 @@
+//! Consumption from the ledger: per week and product over the report's
+//! range, and what follows from it (by product, category, needle length).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Duration;
+
+use super::{
+    Amount, Bucket, ChartSubject, GroupUsage, ProductSlots, ProductUsage, UsageOptions, bucket,
+};
+use crate::db::{self, DbConn};
+use crate::domain::vocab::Category;
+
+pub(super) struct Consumption {
+    pub weekly: Vec<Bucket>,
+    pub by_product: Vec<ProductUsage>,
+    pub total: Amount,
+    pub by_category: Vec<GroupUsage>,
+    /// Rollers and cartridges used per needle length.
+    pub needle_used: BTreeMap<i32, Amount>,
+}
+
+pub(super) fn consumption(
+    conn: &mut DbConn,
+    o: &UsageOptions,
+    slots: &ProductSlots<'_>,
+) -> diesel::QueryResult<Consumption> {
+    let (start, end, origin) = (o.start(), o.end(), o.week_origin());
+    // Ledger: consumption per (week, product), summed while streaming into
+    // a dense grid (product ids index a slot table; no hashing per row).
+    let week_count = usize::try_from((o.to - origin).num_days() / 7 + 1).unwrap_or(1);
+    let mut grid = vec![0i64; week_count * slots.len()];
+    for week in 0..week_count {
+        let (from, to) = bucket(origin, 7, week, start, end);
+        if from >= to {
+            continue;
+        }
+        db::reports::for_each_consumption(conn, o.site.id, from, to, &mut |product, delta| {
+            if let Some(cell) = slots
+                .slot(product)
+                .and_then(|slot| grid.get_mut(week * slots.len() + slot))
+            {
+                *cell -= delta;
+            }
+        })?;
+    }
+    let mut per_product: HashMap<i64, i64> = HashMap::new();
+    let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
+    for (i, used) in grid.iter().enumerate().filter(|(_, u)| **u != 0) {
+        let (week, slot) = (i / slots.len(), i % slots.len());
+        let Some(product) = slots.product(slot) else {
+            continue;
+        };
+        *per_product.entry(product.id).or_default() += used;
+        let in_subject = match &o.subject {
+            ChartSubject::All => true,
+            ChartSubject::Product(p) => p.id == product.id,
+            ChartSubject::Category(c) => product.category == c.code(),
+        };
+        if in_subject {
+            per_week
+                .entry(i32::try_from(week).unwrap_or(i32::MAX))
+                .or_default()
+                .add(product, *used);
+        }
+    }
+    let weeks = (o.to - origin).num_days() / 7;
+    let weekly = (0..=weeks)
+        .map(|w| {
+            let start = origin + Duration::days(w * 7);
+            Bucket {
+                start,
+                end: start + Duration::days(6),
+                amount: per_week
+                    .remove(&i32::try_from(w).unwrap_or(i32::MAX))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let mut by_product: Vec<ProductUsage> = per_product
+        .into_iter()
+        .filter(|(_, q)| *q != 0)
+        .filter_map(|(id, q)| {
+            let product = slots.get(id)?.clone();
+            let mut amount = Amount::default();
+            amount.add(&product, q);
+            Some(ProductUsage { product, amount })
+        })
+        .collect();
+    by_product.sort_by(|a, b| {
+        b.amount
+            .cost_cents
+            .cmp(&a.amount.cost_cents)
+            .then_with(|| a.product.sku.cmp(&b.product.sku))
+    });
+    let mut total = Amount::default();
+    let mut categories: BTreeMap<String, Amount> = BTreeMap::new();
+    let mut needle_used: BTreeMap<i32, Amount> = BTreeMap::new();
+    for u in &by_product {
+        total.add(&u.product, u.amount.quantity);
+        categories
+            .entry(u.product.category.clone())
+            .or_default()
+            .add(&u.product, u.amount.quantity);
+        if let Some(n) = u.product.needle_length {
+            needle_used
+                .entry(n)
+                .or_default()
+                .add(&u.product, u.amount.quantity);
+        }
+    }
+    let by_category = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            categories.remove(c.code()).map(|amount| GroupUsage {
+                key: c.code().into(),
+                label: c.label().into(),
+                sessions: 0,
+                amount,
+            })
+        })
+        .collect();
+
+    Ok(Consumption {
+        weekly,
+        by_product,
+        total,
+        by_category,
+        needle_used,
+    })
+}

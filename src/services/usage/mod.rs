@@ -1,0 +1,379 @@
+//! The usage and waste report for a site over a date range: consumption by
+//! product, category, needle length, protocol, indication and practitioner
+//! with its cost; sessions per day; cost per session; consumption per week
+//! of a product or category; waste (expired, damaged, waste write-offs) per
+//! month and product, in units and money.
+//!
+//! Voided sessions are excluded everywhere: the ledger figures net `consume`
+//! against `void` rows (both dated at the session's time), the session
+//! figures skip sessions with `voided_at`. Cost is quantity × the product's
+//! current unit cost (products without one count as 0), rounded to the cent
+//! per figure shown.
+
+mod consumption;
+mod sessions;
+mod waste;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+
+use crate::auth::Actor;
+use crate::db::models::{Product, Site};
+use crate::db::{self, DbConn};
+use crate::domain::vocab::{Category, Role};
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+pub const DEFAULT_DAYS: i64 = 90;
+/// Longest range one report covers.
+pub const MAX_DAYS: i64 = 3 * 366;
+
+/// Filters as typed.
+#[derive(Debug, Clone, Default)]
+pub struct UsageQuery {
+    pub site: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// Product id for the weekly chart.
+    pub product: Option<String>,
+    /// Category code for the weekly chart.
+    pub category: Option<String>,
+}
+
+/// What the weekly chart shows.
+#[derive(Debug, Clone)]
+pub enum ChartSubject {
+    All,
+    Product(Box<Product>),
+    Category(Category),
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageOptions {
+    pub site: Site,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub subject: ChartSubject,
+}
+
+impl UsageOptions {
+    pub fn start(&self) -> NaiveDateTime {
+        self.from.and_hms_opt(0, 0, 0).unwrap_or_default()
+    }
+
+    /// Exclusive end: midnight after `to`.
+    pub fn end(&self) -> NaiveDateTime {
+        (self.to + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+    }
+
+    /// Monday on or before `from`: week buckets count from here.
+    pub fn week_origin(&self) -> NaiveDate {
+        self.from - Duration::days(i64::from(self.from.weekday().num_days_from_monday()))
+    }
+
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+}
+
+/// A quantity and what it cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Amount {
+    /// Thousandths of the unit (only meaningful when one unit is involved).
+    pub quantity: i64,
+    pub cost_cents: i64,
+    /// The unit when every product in the figure shares one, else None.
+    pub unit: Option<String>,
+    /// Products of more than one unit went into it.
+    pub mixed: bool,
+}
+
+impl Amount {
+    fn add(&mut self, product: &Product, quantity: i64) {
+        match (&self.unit, self.mixed) {
+            (None, false) => self.unit = Some(product.unit.clone()),
+            (Some(u), false) if *u != product.unit => {
+                self.unit = None;
+                self.mixed = true;
+            }
+            _ => {}
+        }
+        self.quantity += quantity;
+        self.cost_cents += cost_cents(product, quantity);
+    }
+}
+
+/// `round(quantity × unit cost)`, quantity in thousandths.
+pub fn cost_cents(product: &Product, quantity: i64) -> i64 {
+    let cost = i128::from(product.unit_cost_cents.unwrap_or(0));
+    let v = i128::from(quantity) * cost;
+    let rounded = if v >= 0 {
+        (v + 500) / 1000
+    } else {
+        (v - 500) / 1000
+    };
+    i64::try_from(rounded).unwrap_or(0)
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductUsage {
+    pub product: Product,
+    pub amount: Amount,
+}
+
+/// A labelled group (category, needle length, protocol, indication, practitioner).
+#[derive(Debug, Clone)]
+pub struct GroupUsage {
+    pub key: String,
+    pub label: String,
+    /// Sessions in the group (0 where sessions do not apply, e.g. categories).
+    pub sessions: i64,
+    pub amount: Amount,
+}
+
+impl GroupUsage {
+    pub fn cost_per_session_cents(&self) -> Option<i64> {
+        (self.sessions > 0).then(|| (self.amount.cost_cents + self.sessions / 2) / self.sessions)
+    }
+}
+
+/// One bucket of a time series.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub start: NaiveDate,
+    /// Inclusive.
+    pub end: NaiveDate,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct WasteRow {
+    pub product: Product,
+    /// reason code → written off (positive thousandths)
+    pub by_reason: BTreeMap<String, i64>,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageReport {
+    pub options: UsageOptions,
+    pub sessions: i64,
+    /// From the ledger (consume net of void), by product, most costly first.
+    pub by_product: Vec<ProductUsage>,
+    pub total: Amount,
+    pub by_category: Vec<GroupUsage>,
+    /// Rollers and cartridges used per needle length, and sessions per length.
+    pub by_needle: Vec<GroupUsage>,
+    pub by_protocol: Vec<GroupUsage>,
+    pub by_indication: Vec<GroupUsage>,
+    pub by_practitioner: Vec<GroupUsage>,
+    /// What the sessions' lines cost in total (matches `total` when every
+    /// consumption came from a session).
+    pub session_cost_cents: i64,
+    pub sessions_per_day: Vec<(NaiveDate, i64)>,
+    pub weekly: Vec<Bucket>,
+    pub waste_by_month: Vec<Bucket>,
+    pub waste_by_product: Vec<WasteRow>,
+    pub waste_total: Amount,
+    /// reason code → money written off
+    pub waste_by_reason: BTreeMap<String, Amount>,
+}
+
+impl UsageReport {
+    /// The unit of the weekly series when it counts one unit (a product, or
+    /// a category whose products share a unit), else None.
+    pub fn weekly_unit(&self) -> Option<String> {
+        match &self.options.subject {
+            ChartSubject::Product(p) => Some(p.unit.clone()),
+            ChartSubject::All => None,
+            ChartSubject::Category(_) => {
+                let mut unit: Option<String> = None;
+                for b in &self.weekly {
+                    if b.amount.mixed {
+                        return None;
+                    }
+                    if let Some(u) = &b.amount.unit {
+                        match &unit {
+                            None => unit = Some(u.clone()),
+                            Some(x) if x != u => return None,
+                            _ => {}
+                        }
+                    }
+                }
+                unit
+            }
+        }
+    }
+
+    pub fn cost_per_session_cents(&self) -> Option<i64> {
+        (self.sessions > 0).then(|| (self.session_cost_cents + self.sessions / 2) / self.sessions)
+    }
+}
+
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Parses the filters. Defaults: the last 90 days up to today, all products.
+pub fn options(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &UsageQuery,
+    today: NaiveDate,
+) -> ServiceResult<UsageOptions> {
+    actor.require(Role::Manager)?;
+    let mut p = Problems::new();
+    let to = match text(&q.to) {
+        Some(t) => p.take("to", super::receiving::parse_date(t)),
+        None => Some(today),
+    };
+    let from = match text(&q.from) {
+        Some(t) => p.take("from", super::receiving::parse_date(t)),
+        None => to.map(|t| t - Duration::days(DEFAULT_DAYS - 1)),
+    };
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            p.add("from", "must not be after the end date");
+        } else if (t - f).num_days() + 1 > MAX_DAYS {
+            p.add("from", format!("at most {MAX_DAYS} days at once"));
+        }
+    }
+    let mut subject = ChartSubject::All;
+    if let Some(t) = text(&q.product) {
+        match t.parse::<i64>() {
+            Ok(id) => match db::catalog::product_by_id(conn, id)? {
+                Some(prod) => subject = ChartSubject::Product(Box::new(prod)),
+                None => p.add("product", format!("no product with id {id}")),
+            },
+            Err(_) => p.add("product", "a product id"),
+        }
+    } else if let Some(c) = text(&q.category) {
+        match Category::parse(c) {
+            Some(cat) => subject = ChartSubject::Category(cat),
+            None => p.add("category", format!("one of {}", Category::choices())),
+        }
+    }
+    p.finish()?;
+    let site = super::sites::resolve_site(conn, actor, text(&q.site))?;
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(ServiceError::Internal("validated dates missing".into()));
+    };
+    Ok(UsageOptions {
+        site,
+        from,
+        to,
+        subject,
+    })
+}
+
+/// Parses the filters and builds the report on one read snapshot.
+pub fn run(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &UsageQuery,
+    today: NaiveDate,
+) -> ServiceResult<UsageReport> {
+    let options = options(conn, actor, q, today)?;
+    Ok(db::read_tx(conn, |conn| build(conn, options))?)
+}
+
+fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport> {
+    let filter = db::catalog::ProductFilter {
+        archived: Some(false),
+        ..Default::default()
+    };
+    let products: HashMap<i64, Product> = db::catalog::list_products(conn, &filter, i64::MAX, 0)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let slots = ProductSlots::new(&products);
+    let c = consumption::consumption(conn, &o, &slots)?;
+    let s = sessions::sessions(conn, &o, &slots, &c.needle_used)?;
+    let w = waste::waste(conn, &o, &products)?;
+    Ok(UsageReport {
+        options: o,
+        sessions: s.sessions,
+        by_product: c.by_product,
+        total: c.total,
+        by_category: c.by_category,
+        by_needle: s.by_needle,
+        by_protocol: s.by_protocol,
+        by_indication: s.by_indication,
+        by_practitioner: s.by_practitioner,
+        session_cost_cents: s.session_cost_cents,
+        sessions_per_day: s.sessions_per_day,
+        weekly: c.weekly,
+        waste_by_month: w.by_month,
+        waste_by_product: w.by_product,
+        waste_total: w.total,
+        waste_by_reason: w.by_reason,
+    })
+}
+
+/// Products by a dense slot number, and product id → slot in O(1) (ids are
+/// small integers), for summing window rows without hashing each one.
+struct ProductSlots<'a> {
+    products: Vec<&'a Product>,
+    by_id: Vec<Option<usize>>,
+}
+
+impl<'a> ProductSlots<'a> {
+    fn new(products: &'a HashMap<i64, Product>) -> Self {
+        let mut list: Vec<&Product> = products.values().collect();
+        list.sort_by_key(|p| p.id);
+        let max = list
+            .last()
+            .and_then(|p| usize::try_from(p.id).ok())
+            .unwrap_or(0);
+        let mut by_id = vec![None; max + 1];
+        for (slot, p) in list.iter().enumerate() {
+            if let Some(cell) = usize::try_from(p.id).ok().and_then(|i| by_id.get_mut(i)) {
+                *cell = Some(slot);
+            }
+        }
+        ProductSlots {
+            products: list,
+            by_id,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.products.len().max(1)
+    }
+
+    fn slot(&self, product_id: i64) -> Option<usize> {
+        usize::try_from(product_id)
+            .ok()
+            .and_then(|i| self.by_id.get(i).copied().flatten())
+    }
+
+    fn product(&self, slot: usize) -> Option<&'a Product> {
+        self.products.get(slot).copied()
+    }
+
+    fn get(&self, product_id: i64) -> Option<&'a Product> {
+        self.slot(product_id).and_then(|s| self.product(s))
+    }
+}
+
+/// `[from, to)` of bucket `i` (`days` long, counted from `origin`), clipped to `[start, end)`.
+fn bucket(
+    origin: NaiveDate,
+    days: i64,
+    i: usize,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> (NaiveDateTime, NaiveDateTime) {
+    let i = i64::try_from(i).unwrap_or(0);
+    let at = |d: i64| {
+        (origin + Duration::days(d))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+    };
+    (at(i * days).max(start), at((i + 1) * days).min(end))
+}

@@ -1,0 +1,205 @@
+//! Sessions (not voided) and what their lines used: per day, needle length,
+//! protocol, indication and practitioner, with cost.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Duration;
+
+use super::{Amount, GroupUsage, ProductSlots, UsageOptions, bucket, cost_cents};
+use crate::db::{self, DbConn};
+use crate::domain::vocab::Indication;
+
+/// (protocol, indication, practitioner): what sessions are grouped by.
+type GroupKey = (Option<i64>, Option<String>, i64);
+/// A group and a product.
+type LineKey = (Option<i64>, Option<String>, i64, i64);
+
+pub(super) struct Sessions {
+    pub sessions: i64,
+    pub by_needle: Vec<GroupUsage>,
+    pub by_protocol: Vec<GroupUsage>,
+    pub by_indication: Vec<GroupUsage>,
+    pub by_practitioner: Vec<GroupUsage>,
+    pub session_cost_cents: i64,
+    pub sessions_per_day: Vec<(chrono::NaiveDate, i64)>,
+}
+
+pub(super) fn sessions(
+    conn: &mut DbConn,
+    o: &UsageOptions,
+    slots: &ProductSlots<'_>,
+    needle_used: &BTreeMap<i32, Amount>,
+) -> diesel::QueryResult<Sessions> {
+    let (start, end) = (o.start(), o.end());
+    // Sessions and what their lines used, in one streamed pass. Lines of a
+    // session arrive together, so the session's group is looked up once.
+    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut per_day: HashMap<i32, i64> = HashMap::new();
+    let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
+    // (protocol, indication, practitioner) → (group index, sessions)
+    let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
+    let mut group_keys: Vec<(GroupKey, i64)> = Vec::new();
+    // (group index << 32 | product slot) → quantity
+    let mut group_lines: HashMap<u64, i64> = HashMap::new();
+    let mut current: Option<(i64, usize)> = None;
+    for day in 0..usize::try_from(o.days()).unwrap_or(0) {
+        let (from, to) = bucket(o.from, 1, day, start, end);
+        let day = i32::try_from(day).unwrap_or(i32::MAX);
+        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |r| {
+            let group = match current {
+                Some((id, g)) if id == r.session_id => g,
+                _ => {
+                    let key = (r.protocol_id, r.indication, r.practitioner_id);
+                    let g = match group_index.get(&key) {
+                        Some(g) => *g,
+                        None => {
+                            group_keys.push((key.clone(), 0));
+                            group_index.insert(key, group_keys.len() - 1);
+                            group_keys.len() - 1
+                        }
+                    };
+                    if seen.insert(r.session_id) {
+                        *per_day.entry(day).or_default() += 1;
+                        *needle_sessions.entry(r.needle_length).or_default() += 1;
+                        if let Some(k) = group_keys.get_mut(g) {
+                            k.1 += 1;
+                        }
+                    }
+                    current = Some((r.session_id, g));
+                    g
+                }
+            };
+            if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
+                *group_lines
+                    .entry(((group as u64) << 32) | slot as u64)
+                    .or_default() += q;
+            }
+        })?;
+    }
+    let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
+    let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
+    let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
+    for ((p, i, u), n) in &group_keys {
+        protocol.entry(*p).or_default().0 += n;
+        indication.entry(i.clone()).or_default().0 += n;
+        practitioner.entry(*u).or_default().0 += n;
+    }
+    // (protocol, indication, practitioner, product) → quantity
+    let lines: Vec<(LineKey, i64)> = group_lines
+        .into_iter()
+        .filter_map(|(k, q)| {
+            let ((p, i, u), _) = group_keys.get(usize::try_from(k >> 32).ok()?)?;
+            let product = slots.product(usize::try_from(k & 0xffff_ffff).ok()?)?;
+            Some(((*p, i.clone(), *u, product.id), q))
+        })
+        .collect();
+    let sessions = i64::try_from(seen.len()).unwrap_or(i64::MAX);
+    let mut session_cost_cents = 0;
+    for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
+        let Some(product) = slots.get(product_id) else {
+            continue;
+        };
+        session_cost_cents += cost_cents(product, quantity);
+        protocol
+            .entry(protocol_id)
+            .or_default()
+            .1
+            .add(product, quantity);
+        indication
+            .entry(indication_code)
+            .or_default()
+            .1
+            .add(product, quantity);
+        practitioner
+            .entry(practitioner_id)
+            .or_default()
+            .1
+            .add(product, quantity);
+    }
+    let mut by_needle: Vec<GroupUsage> = needle_sessions
+        .keys()
+        .chain(needle_used.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<i32>>()
+        .into_iter()
+        .map(|n| GroupUsage {
+            key: n.to_string(),
+            label: format!("{} mm", crate::domain::needle::fmt_needle(n)),
+            sessions: needle_sessions.get(&n).copied().unwrap_or(0),
+            amount: needle_used.get(&n).cloned().unwrap_or_default(),
+        })
+        .collect();
+    by_needle.sort_by_key(|g| g.key.parse::<i32>().unwrap_or(0));
+
+    let protocol_names: HashMap<i64, String> =
+        db::reports::protocol_names(conn)?.into_iter().collect();
+    let mut by_protocol: Vec<GroupUsage> = protocol
+        .into_iter()
+        .map(|(id, (sessions, amount))| GroupUsage {
+            key: id.map(|i| i.to_string()).unwrap_or_default(),
+            label: match id {
+                Some(i) => protocol_names
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("protocol {i}")),
+                None => "(no protocol)".into(),
+            },
+            sessions,
+            amount,
+        })
+        .collect();
+    by_protocol.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+    let mut by_indication: Vec<GroupUsage> = indication
+        .into_iter()
+        .map(|(code, (sessions, amount))| GroupUsage {
+            label: match code.as_deref() {
+                Some(c) => Indication::parse(c)
+                    .map(|i| i.label().to_string())
+                    .unwrap_or_else(|| c.to_string()),
+                None => "(not recorded)".into(),
+            },
+            key: code.unwrap_or_default(),
+            sessions,
+            amount,
+        })
+        .collect();
+    by_indication.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+    let user_names: HashMap<i64, String> = db::users::list(conn)?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let mut by_practitioner: Vec<GroupUsage> = practitioner
+        .into_iter()
+        .map(|(id, (sessions, amount))| GroupUsage {
+            key: id.to_string(),
+            label: user_names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("user {id}")),
+            sessions,
+            amount,
+        })
+        .collect();
+    by_practitioner.sort_by(|a, b| b.sessions.cmp(&a.sessions).then(a.label.cmp(&b.label)));
+
+    let sessions_per_day = (0..o.days())
+        .map(|d| {
+            let day = o.from + Duration::days(d);
+            let n = i32::try_from(d)
+                .ok()
+                .and_then(|d| per_day.get(&d).copied())
+                .unwrap_or(0);
+            (day, n)
+        })
+        .collect();
+
+    Ok(Sessions {
+        sessions,
+        by_needle,
+        by_protocol,
+        by_indication,
+        by_practitioner,
+        session_cost_cents,
+        sessions_per_day,
+    })
+}
