@@ -97,7 +97,10 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
     );
     let written = db::write_tx(conn, |conn| {
         bulk::prepare(conn)?;
-        write(conn, users, &practitioners, &products, &history, now)
+        let indexes = bulk::suspend_indexes(conn)?;
+        let written = write(conn, users, &practitioners, &products, &history, now)?;
+        bulk::restore_indexes(conn, &indexes)?;
+        Ok::<_, ServiceError>(written)
     })?;
     bulk::reset_sequences(conn)?;
     bulk::analyze(conn)?;
