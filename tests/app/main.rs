@@ -6,6 +6,10 @@
 mod fixtures;
 mod support;
 
+mod demo;
 mod foundation_auth;
 mod foundation_db;
 mod stock_catalog_api;
+mod stock_dashboard;
+mod stock_pages;
+mod stock_receive;
