@@ -249,7 +249,7 @@ async fn product_list_searches_filters_and_pages() {
     assert_eq!(count(&doc, "#products tbody tr"), 1);
     assert_eq!(
         text(&doc, "#products tr[data-sku=\"SR-HA\"] td.usable"),
-        "12.5"
+        "12.5 ml"
     );
     let (_, doc) = app
         .page(&m, "/products?category=cartridge&needle_length_mm=0.5")
