@@ -110,8 +110,14 @@ fn increment_balance(conn: &mut DbConn, row: &NewLedgerRow, ts: NaiveDateTime) -
 #[derive(Debug, Clone, Default)]
 pub struct LedgerFilter {
     pub site_id: Option<i64>,
+    /// Any of these sites. Listing every site changes nothing in what
+    /// matches, but lets SQLite use the (site, kind, time) and (site, time)
+    /// indexes for kind and date filters.
+    pub site_ids: Option<Vec<i64>>,
     pub product_id: Option<i64>,
     pub lot_id: Option<i64>,
+    /// Any of these lots (a lot and its opened containers).
+    pub lot_ids: Option<Vec<i64>>,
     pub location_id: Option<i64>,
     pub kind: Option<String>,
     pub user_id: Option<i64>,
@@ -138,11 +144,17 @@ fn filtered(f: &LedgerFilter) -> ledger::BoxedQuery<'static, super::MultiBackend
     if let Some(v) = f.site_id {
         q = q.filter(ledger::site_id.eq(v));
     }
+    if let Some(v) = f.site_ids.clone() {
+        q = q.filter(ledger::site_id.eq_any(v));
+    }
     if let Some(v) = f.product_id {
         q = q.filter(ledger::product_id.eq(v));
     }
     if let Some(v) = f.lot_id {
         q = q.filter(ledger::lot_id.eq(v));
+    }
+    if let Some(v) = f.lot_ids.clone() {
+        q = q.filter(ledger::lot_id.eq_any(v));
     }
     if let Some(v) = f.location_id {
         q = q.filter(ledger::location_id.eq(v));
@@ -184,6 +196,32 @@ pub fn page(
         .offset(offset)
         .load(conn)?;
     by_ids(conn, &ids)
+}
+
+/// Up to `limit` matching rows older than `before_id` (all when None),
+/// newest first: keyset pages for exports that must not hold the whole
+/// result in memory. Rows are never updated or deleted, so walking down the
+/// ids gives every row once.
+pub fn page_before(
+    conn: &mut DbConn,
+    f: &LedgerFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<LedgerEntry>> {
+    let mut q = filtered(f).select(ledger::id);
+    if let Some(b) = before_id {
+        q = q.filter(ledger::id.lt(b));
+    }
+    let ids: Vec<i64> = q.order(ledger::id.desc()).limit(limit).load(conn)?;
+    by_ids(conn, &ids)
+}
+
+/// The highest ledger id so far (0 when empty).
+pub fn max_id(conn: &mut DbConn) -> QueryResult<i64> {
+    ledger::table
+        .select(diesel::dsl::max(ledger::id))
+        .first::<Option<i64>>(conn)
+        .map(|m| m.unwrap_or(0))
 }
 
 /// Loads entries by id, newest first.

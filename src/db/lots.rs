@@ -186,3 +186,43 @@ pub fn on_hand_at_location(conn: &mut DbConn, location_id: i64) -> QueryResult<V
         .order((lots::product_id, lots::use_by, lots::id))
         .load(conn)
 }
+
+/// Positive balances at a site whose use-by date is before `today`
+/// (expired, including opened containers past their discard-by date).
+pub fn expired_on_hand(
+    conn: &mut DbConn,
+    site_id: i64,
+    today: NaiveDate,
+) -> QueryResult<Vec<OnHand>> {
+    balances::table
+        .inner_join(lots::table)
+        .inner_join(locations::table)
+        .filter(balances::site_id.eq(site_id))
+        .filter(balances::quantity.gt(0))
+        .filter(lots::use_by.lt(today))
+        .select((
+            Lot::as_select(),
+            locations::id,
+            locations::code,
+            locations::sort_order,
+            balances::quantity,
+        ))
+        .order((lots::use_by, lots::id, locations::sort_order, locations::id))
+        .load(conn)
+}
+
+/// Lots with this lot number, of one product or of any.
+pub fn by_number_of(
+    conn: &mut DbConn,
+    product_id: Option<i64>,
+    lot_number: &str,
+) -> QueryResult<Vec<Lot>> {
+    let mut q = lots::table
+        .filter(lots::lot_number.eq(lot_number.to_string()))
+        .select(Lot::as_select())
+        .into_boxed();
+    if let Some(p) = product_id {
+        q = q.filter(lots::product_id.eq(p));
+    }
+    q.order((lots::product_id, lots::id)).load(conn)
+}

@@ -11,12 +11,16 @@
 pub mod balances;
 pub mod bulk;
 pub mod catalog;
+pub mod counts;
 pub mod ledger;
 pub mod lots;
 pub mod migrations;
 pub mod models;
+pub mod protocols;
+pub mod recall;
 pub mod receiving;
 pub mod schema;
+pub mod sessions;
 pub mod settings;
 pub mod sites;
 pub mod stock_summary;

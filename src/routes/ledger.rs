@@ -1,5 +1,148 @@
-//! The ledger page (filters, pages) and its CSV export.
+//! The ledger page (filters, pages) and its CSV export (managers).
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use futures_util::{StreamExt, stream};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::pages::{PageError, render_status};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::vocab::{LedgerKind, Role};
+use crate::error::ServiceError;
+use crate::services::ledger::{self, LedgerQuery};
+use crate::views::Frame;
+use crate::views::ledger::{FilterValues, LedgerLine, LedgerPage};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ledger", web::get().to(ledger_page))
+        .route("/ledger.csv", web::get().to(ledger_csv));
+}
+
+/// The filters without empty values and without the page, as a query string.
+fn query_string(q: &LedgerQuery) -> String {
+    let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let clean = LedgerQuery {
+        site: keep(&q.site),
+        product_id: keep(&q.product_id),
+        lot_id: keep(&q.lot_id),
+        lot: keep(&q.lot),
+        location_id: keep(&q.location_id),
+        kind: keep(&q.kind),
+        user: keep(&q.user),
+        from: keep(&q.from),
+        to: keep(&q.to),
+        page: None,
+    };
+    serde_html_form::to_string(&clean).unwrap_or_default()
+}
+
+async fn ledger_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<LedgerQuery>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Manager)?;
+    let q = q.into_inner();
+    let actor = user.actor.clone();
+    let query = q.clone();
+    let (choices, result) = state
+        .run(move |conn| {
+            let choices = ledger::choices(conn)?;
+            let page = ledger::page_number(&query);
+            let result =
+                ledger::filter(conn, &query).and_then(|f| ledger::page(conn, &actor, &f, page));
+            Ok((choices, result))
+        })
+        .await?;
+    let (status, rows, total, page, pages, error) = match result {
+        Ok(p) => (
+            StatusCode::OK,
+            p.entries.iter().map(LedgerLine::from_entry).collect(),
+            p.total,
+            p.page,
+            p.pages,
+            None,
+        ),
+        Err(e @ ServiceError::Invalid { .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Vec::new(),
+            0,
+            1,
+            1,
+            Some(e.public_message()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &LedgerPage {
+            frame: Frame::new(&user, "Ledger", "/ledger"),
+            q: FilterValues::from_query(&q),
+            sites: choices.sites,
+            products: choices.products,
+            locations: choices.locations,
+            kinds: LedgerKind::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label().to_string()))
+                .collect(),
+            rows,
+            total,
+            page,
+            pages,
+            query_string: query_string(&q),
+            error,
+        },
+    )
+}
+
+/// Where the export stands between chunks.
+enum Next {
+    Rows(Option<i64>),
+    Done,
+}
+
+/// Streams the filtered ledger as CSV, newest first, one keyset chunk of
+/// rows per database round trip (constant memory for any size).
+async fn ledger_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<LedgerQuery>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Manager)?;
+    let q = q.into_inner();
+    let actor = user.actor.clone();
+    let (filter, header) = state
+        .run(move |conn| Ok((ledger::filter(conn, &q)?, ledger::csv_header()?)))
+        .await?;
+    let state = state.into_inner();
+    let chunks = stream::unfold(Next::Rows(None), move |next| {
+        let state = state.clone();
+        let filter = filter.clone();
+        let actor = actor.clone();
+        async move {
+            let Next::Rows(before) = next else {
+                return None;
+            };
+            let result = state
+                .run(move |conn| ledger::csv_chunk(conn, &actor, &filter, before))
+                .await;
+            match result {
+                Ok((bytes, Some(b))) => Some((Ok(web::Bytes::from(bytes)), Next::Rows(Some(b)))),
+                Ok((bytes, None)) => Some((Ok(web::Bytes::from(bytes)), Next::Done)),
+                Err(e) => {
+                    tracing::error!(error = %e, "ledger export failed");
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        Next::Done,
+                    ))
+                }
+            }
+        }
+    });
+    let body = stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
+        .chain(chunks);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"ledger.csv\""))
+        .streaming(body))
+}

@@ -40,6 +40,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(products::configure)
     .configure(receive::configure)
     .configure(sites_admin::configure)
+    .configure(movements::configure)
+    .configure(counts::configure)
+    .configure(ledger::configure)
+    .configure(lots::configure)
+    .configure(recall::configure)
+    .configure(protocols::configure)
+    .configure(sessions::configure)
+    .configure(reports::configure)
+    .configure(orders::configure)
     .default_service(web::to(not_found));
 }
 

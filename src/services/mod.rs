@@ -3,14 +3,21 @@
 //! and the command line call them with a connection and an `Actor`.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod bootstrap;
 pub mod catalog;
+pub mod counts;
 pub mod dashboard;
 pub mod demo;
+pub mod ledger;
+pub mod lots;
 pub mod maintenance;
 pub mod product_stock;
+pub mod protocols;
 pub mod receive_preview;
 pub mod receiving;
+pub mod sessions;
 pub mod settings;
 pub mod sites;
 pub mod stock;
+pub mod transfers;

@@ -31,6 +31,7 @@ const MENU: &[(&str, &str, Role)] = &[
     ("/receive", "Receive", Role::Manager),
     ("/counts", "Count", Role::Manager),
     ("/ledger", "Ledger", Role::Manager),
+    ("/recall", "Recall", Role::Manager),
     ("/reports/reorder", "Reorder", Role::Manager),
     ("/orders", "Orders", Role::Manager),
     ("/reports/usage", "Usage", Role::Manager),

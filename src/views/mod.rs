@@ -4,10 +4,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod counts;
 pub mod errors;
 pub mod form;
 pub mod frame;
 pub mod home;
+pub mod ledger;
+pub mod lots;
 pub mod pager;
 pub mod products;
 pub mod receive;

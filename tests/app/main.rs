@@ -4,12 +4,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod movements_fixtures;
 mod support;
 
 mod demo;
 mod foundation_auth;
 mod foundation_db;
+mod sessions_api;
+mod sessions_concurrency;
+mod sessions_fixtures;
 mod stock_catalog_api;
+mod stock_counts;
 mod stock_dashboard;
+mod stock_ledger;
+mod stock_lots;
+mod stock_movements;
 mod stock_pages;
 mod stock_receive;

@@ -1,5 +1,385 @@
-//! `/api/v1/sessions` and `/api/v1/protocols`.
+//! `/api/v1/sessions` and `/api/v1/protocols` (API.md).
+//!
+//! `POST /api/v1/sessions` needs an `Idempotency-Key` header: without one
+//! the answer is 400 `idempotency_key_required` (the request is malformed;
+//! nothing in it is judged).
 
-use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::products::json_text;
+use super::{ApiError, ApiJson, ApiResult, PageParams, list};
+use crate::app::AppState;
+use crate::auth::ApiUser;
+use crate::db::sessions::SessionRow;
+use crate::domain::vocab::Role;
+use crate::domain::{NeedleLength, Quantity};
+use crate::error::ServiceError;
+use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
+use crate::services::sessions::query::ListQuery;
+use crate::services::sessions::{self, LineDraft, SessionDraft, SessionView};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sessions", web::post().to(create_session))
+        .route("/sessions", web::get().to(list_sessions))
+        .route("/sessions/{id}", web::get().to(get_session))
+        .route("/sessions/{id}/void", web::post().to(void_session))
+        .route("/protocols", web::get().to(list_protocols))
+        .route("/protocols", web::post().to(create_protocol))
+        .route("/protocols/{id}", web::get().to(get_protocol))
+        .route("/protocols/{id}", web::put().to(update_protocol));
+}
+
+/// RFC 3339 UTC, whole seconds.
+pub fn rfc3339(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn needle_json(h: i32) -> Value {
+    NeedleLength(h).to_json()
+}
+
+/// A session as JSON (the 201 of `POST /sessions` and `GET /sessions/{id}`).
+pub fn session_json(v: &SessionView) -> Value {
+    let s = &v.session;
+    json!({
+        "id": s.id,
+        "site": v.site_code,
+        "client_ref": s.client_ref,
+        "practitioner": v.practitioner,
+        "performed_at": rfc3339(s.performed_at),
+        "indication": s.indication,
+        "needle_length_mm": needle_json(s.needle_length),
+        "protocol_id": s.protocol_id,
+        "protocol": v.protocol_name,
+        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
+        "side_effects": v.side_effects().iter().map(|a| a.code()).collect::<Vec<_>>(),
+        "side_effect_other": s.side_effect_other,
+        "notes": s.notes,
+        "warnings": v.warnings,
+        "voided": v.voided(),
+        "voided_at": s.voided_at.map(rfc3339),
+        "voided_by": v.voided_by,
+        "void_reason": s.void_reason,
+        "lines": v.lines.iter().map(|l| json!({
+            "id": l.line.id,
+            "product_id": l.product.id,
+            "sku": l.product.sku,
+            "name": l.product.name,
+            "unit": l.product.unit,
+            "quantity": Quantity(l.line.quantity).to_json(),
+            "lot_id": l.line.named_lot_id,
+            "allocations": l.allocations.iter().map(|a| json!({
+                "lot_id": a.lot_id,
+                "lot": a.lot,
+                "expiry": a.expiry.to_string(),
+                "location": a.location,
+                "quantity": Quantity(a.quantity).to_json(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A row of the session list as JSON.
+pub fn session_row_json(r: &SessionRow) -> Value {
+    let s = &r.session;
+    json!({
+        "id": s.id,
+        "site": r.site_code,
+        "client_ref": s.client_ref,
+        "practitioner": r.practitioner,
+        "performed_at": rfc3339(s.performed_at),
+        "indication": s.indication,
+        "needle_length_mm": needle_json(s.needle_length),
+        "protocol_id": s.protocol_id,
+        "protocol": r.protocol_name,
+        "voided": s.voided_at.is_some(),
+    })
+}
+
+fn object(v: &Value) -> Result<&Map<String, Value>, ApiError> {
+    v.as_object()
+        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))
+}
+
+fn opt_text(obj: &Map<String, Value>, k: &str) -> Option<String> {
+    obj.get(k).map(json_text).filter(|s| !s.is_empty())
+}
+
+/// A list of codes: a JSON array of strings (or one comma-separated string).
+fn codes(obj: &Map<String, Value>, k: &str) -> Result<Vec<String>, ApiError> {
+    match obj.get(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s.split(',').map(str::to_string).collect()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err(ApiError(ServiceError::invalid(k, "a list of codes"))),
+            })
+            .collect(),
+        Some(_) => Err(ApiError(ServiceError::invalid(k, "a list of codes"))),
+    }
+}
+
+fn line_objects<'a>(
+    obj: &'a Map<String, Value>,
+    k: &str,
+) -> Result<Option<Vec<&'a Map<String, Value>>>, ApiError> {
+    match obj.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                l.as_object().ok_or_else(|| {
+                    ApiError(ServiceError::invalid(&format!("{k}[{i}]"), "a line object"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(ApiError(ServiceError::invalid(k, "a list of lines"))),
+    }
+}
+
+fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
+    let obj = object(body)?;
+    let lines = line_objects(obj, "lines")?.map(|ls| {
+        ls.into_iter()
+            .map(|l| LineDraft {
+                product_id: opt_text(l, "product_id"),
+                quantity: opt_text(l, "quantity"),
+                lot_id: opt_text(l, "lot_id"),
+            })
+            .collect()
+    });
+    Ok(SessionDraft {
+        site: opt_text(obj, "site"),
+        client_ref: opt_text(obj, "client_ref"),
+        needle_length_mm: opt_text(obj, "needle_length_mm"),
+        indication: opt_text(obj, "indication"),
+        protocol_id: opt_text(obj, "protocol_id"),
+        performed_at: opt_text(obj, "performed_at"),
+        lines,
+        addons: codes(obj, "addons")?,
+        side_effects: codes(obj, "side_effects")?,
+        side_effect_other: opt_text(obj, "side_effect_other"),
+        notes: opt_text(obj, "notes"),
+    })
+}
+
+async fn create_session(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    body: ApiJson<Value>,
+) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let Some(key) = req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|k| !k.trim().is_empty())
+    else {
+        return Ok(HttpResponse::BadRequest().json(json!({"error": {
+            "code": "idempotency_key_required",
+            "message": "the Idempotency-Key header is required (e.g. a new UUID per session)",
+            "field": "Idempotency-Key",
+        }})));
+    };
+    let draft = session_draft(&body.0)?;
+    let actor = user.0.clone();
+    let recorded = state
+        .run(move |conn| sessions::record(conn, &actor, &key, &draft))
+        .await?;
+    let mut resp = HttpResponse::Created();
+    if recorded.replayed {
+        resp.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(resp.json(session_json(&recorded.view)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SessionQuery {
+    site: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    client_ref: Option<String>,
+    lot_id: Option<String>,
+    practitioner: Option<String>,
+    indication: Option<String>,
+    voided: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_sessions(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<SessionQuery>,
+) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let q = q.into_inner();
+    let page = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let query = ListQuery {
+        site: q.site,
+        from: q.from,
+        to: q.to,
+        practitioner: q.practitioner,
+        indication: q.indication,
+        client_ref: q.client_ref,
+        lot_id: q.lot_id,
+        voided: q.voided,
+    };
+    let actor = user.0.clone();
+    let (rows, total) = state
+        .run(move |conn| sessions::list(conn, &actor, &query, page.limit(), page.offset()))
+        .await?;
+    Ok(list(rows.iter().map(session_row_json).collect(), total))
+}
+
+async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let actor = user.0.clone();
+    let id = id.into_inner();
+    let v = state
+        .run(move |conn| sessions::get(conn, &actor, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(session_json(&v)))
+}
+
+#[derive(Deserialize)]
+pub struct VoidBody {
+    #[serde(default)]
+    reason: Option<Value>,
+}
+
+async fn void_session(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: ApiJson<VoidBody>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let reason = body.0.reason.as_ref().map(json_text).unwrap_or_default();
+    let actor = user.0.clone();
+    let id = id.into_inner();
+    let v = state
+        .run(move |conn| sessions::void(conn, &actor, id, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(session_json(&v)))
+}
+
+// ---- protocols -----------------------------------------------------------------
+
+pub fn protocol_json(v: &ProtocolView) -> Value {
+    let p = &v.protocol;
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "indication": p.indication,
+        "needle_min_mm": needle_json(p.needle_min),
+        "needle_max_mm": needle_json(p.needle_max),
+        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
+        "notes": p.notes,
+        "active": p.active,
+        "lines": v.lines.iter().map(|(l, prod)| json!({
+            "product_id": l.product_id,
+            "sku": prod.sku,
+            "name": prod.name,
+            "unit": prod.unit,
+            "needle_length_mm": prod.needle_length.map(needle_json),
+            "quantity": Quantity(l.quantity).to_json(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn protocol_draft(body: &Value) -> Result<ProtocolDraft, ApiError> {
+    let obj = object(body)?;
+    let active = match obj.get("active") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(ApiError(ServiceError::invalid("active", "true or false"))),
+    };
+    let lines = line_objects(obj, "lines")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| ProtocolLineDraft {
+            product_id: opt_text(l, "product_id"),
+            quantity: opt_text(l, "quantity"),
+        })
+        .collect();
+    Ok(ProtocolDraft {
+        name: opt_text(obj, "name"),
+        indication: opt_text(obj, "indication"),
+        needle_min_mm: opt_text(obj, "needle_min_mm"),
+        needle_max_mm: opt_text(obj, "needle_max_mm"),
+        addons: codes(obj, "addons")?,
+        notes: opt_text(obj, "notes"),
+        active,
+        lines,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProtocolQuery {
+    /// `true` includes archived protocols.
+    all: Option<bool>,
+}
+
+async fn list_protocols(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<ProtocolQuery>,
+) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let active_only = !q.all.unwrap_or(false);
+    let items = state
+        .run(move |conn| protocols::list(conn, active_only))
+        .await?;
+    let total = items.len() as i64;
+    Ok(list(items.iter().map(protocol_json).collect(), total))
+}
+
+async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let id = id.into_inner();
+    let v = state.run(move |conn| protocols::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+}
+
+async fn create_protocol(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: ApiJson<Value>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let draft = protocol_draft(&body.0)?;
+    let actor = user.0.clone();
+    let v = state
+        .run(move |conn| protocols::create(conn, &actor, &draft))
+        .await?;
+    Ok(HttpResponse::Created().json(protocol_json(&v)))
+}
+
+async fn update_protocol(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: ApiJson<Value>,
+) -> ApiResult {
+    user.require(Role::Manager)?;
+    let draft = protocol_draft(&body.0)?;
+    let actor = user.0.clone();
+    let id = id.into_inner();
+    let v = state
+        .run(move |conn| protocols::update(conn, &actor, id, &draft))
+        .await?;
+    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+}

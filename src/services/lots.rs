@@ -1,0 +1,311 @@
+//! One lot seen whole: the sealed lot and its opened containers (the lot
+//! family), balances per location, its ledger history, quarantine, and the
+//! recall view (the treatment sessions that took stock from it, voided ones
+//! included and marked, so a recall never misses a client).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use crate::auth::Actor;
+use crate::db::{
+    self, DbConn,
+    ledger::{LedgerEntry, LedgerFilter},
+    lots::OnHand,
+    models::{Lot, Product},
+    recall::SessionUse,
+};
+use crate::domain::Quantity;
+use crate::domain::vocab::Role;
+use crate::error::{ServiceError, ServiceResult};
+
+/// Rows of lot history per page.
+pub const HISTORY_PAGE: i64 = 25;
+
+/// A session that took stock from a lot family.
+#[derive(Debug, Clone)]
+pub struct SessionUsage {
+    pub session_id: i64,
+    pub performed_at: NaiveDateTime,
+    pub client_ref: String,
+    pub practitioner: String,
+    /// What the session took from the family (thousandths, positive).
+    pub quantity: i64,
+    pub voided: bool,
+    pub void_reason: Option<String>,
+}
+
+/// Sums consume rows per session (keeping the newest-first order).
+pub fn usages(rows: Vec<SessionUse>) -> Vec<SessionUsage> {
+    let mut out: Vec<SessionUsage> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for r in rows {
+        match index.get(&r.session_id) {
+            Some(&i) => out[i].quantity += -r.delta,
+            None => {
+                index.insert(r.session_id, out.len());
+                out.push(SessionUsage {
+                    session_id: r.session_id,
+                    performed_at: r.performed_at,
+                    client_ref: r.client_ref,
+                    practitioner: r.practitioner,
+                    quantity: -r.delta,
+                    voided: r.voided_at.is_some(),
+                    void_reason: r.void_reason,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A lot family and what is known about it.
+#[derive(Debug, Clone)]
+pub struct LotDetail {
+    /// The sealed lot (container 0), the family's root.
+    pub lot: Lot,
+    pub product: Product,
+    /// Opened containers, oldest first.
+    pub containers: Vec<Lot>,
+    /// Positive balances of the family, per (lot row, location).
+    pub balances: Vec<(OnHand, String)>,
+    pub history: Vec<LedgerEntry>,
+    pub history_total: i64,
+    pub history_page: i64,
+    pub sessions: Vec<SessionUsage>,
+}
+
+impl LotDetail {
+    pub fn family_ids(&self) -> Vec<i64> {
+        std::iter::once(self.lot.id)
+            .chain(self.containers.iter().map(|c| c.id))
+            .collect()
+    }
+
+    pub fn on_hand(&self) -> i64 {
+        self.balances.iter().map(|(h, _)| h.quantity).sum()
+    }
+}
+
+/// The root of a lot's family (itself when sealed).
+pub fn root_of(conn: &mut DbConn, lot_id: i64) -> ServiceResult<Lot> {
+    let lot = db::lots::by_id(conn, lot_id)?
+        .ok_or_else(|| ServiceError::not_found(format!("no lot with id {lot_id}")))?;
+    match lot.parent_lot_id {
+        Some(parent) => db::lots::by_id(conn, parent)?
+            .ok_or_else(|| ServiceError::Internal("opened container without its lot".into())),
+        None => Ok(lot),
+    }
+}
+
+/// What the lot page shows. `full` adds history and sessions (managers).
+pub fn detail(
+    conn: &mut DbConn,
+    lot_id: i64,
+    full: bool,
+    history_page: i64,
+) -> ServiceResult<LotDetail> {
+    use diesel::Connection;
+    // One snapshot for everything on the page.
+    conn.transaction(|conn| {
+        let root = root_of(conn, lot_id)?;
+        detail_of(conn, root, full, history_page)
+    })
+}
+
+fn detail_of(
+    conn: &mut DbConn,
+    lot: Lot,
+    full: bool,
+    history_page: i64,
+) -> ServiceResult<LotDetail> {
+    let product = db::catalog::product_by_id(conn, lot.product_id)?
+        .ok_or_else(|| ServiceError::Internal("lot without product".into()))?;
+    let family = db::lots::family(conn, lot.id)?;
+    let containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    let ids: Vec<i64> = std::iter::once(lot.id)
+        .chain(containers.iter().map(|c| c.id))
+        .collect();
+    let sites: HashMap<i64, String> = db::sites::list(conn)?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    let locations: HashMap<i64, i64> = db::sites::locations(conn, None)?
+        .into_iter()
+        .map(|l| (l.id, l.site_id))
+        .collect();
+    let balances = db::lots::on_hand_of_lots(conn, &ids)?
+        .into_iter()
+        .map(|h| {
+            let site = locations
+                .get(&h.location_id)
+                .and_then(|s| sites.get(s))
+                .cloned()
+                .unwrap_or_default();
+            (h, site)
+        })
+        .collect();
+    let history_page = history_page.max(1);
+    let (history, history_total, sessions) = if full {
+        let f = LedgerFilter {
+            lot_ids: Some(ids.clone()),
+            ..LedgerFilter::default()
+        };
+        let total = db::ledger::count(conn, &f)?;
+        let rows = db::ledger::page(conn, &f, HISTORY_PAGE, (history_page - 1) * HISTORY_PAGE)?;
+        let sessions = usages(db::recall::consumption_of_lots(conn, &ids)?);
+        (rows, total, sessions)
+    } else {
+        (Vec::new(), 0, Vec::new())
+    };
+    Ok(LotDetail {
+        lot,
+        product,
+        containers,
+        balances,
+        history,
+        history_total,
+        history_page,
+        sessions,
+    })
+}
+
+/// Puts a lot family (the lot and its opened containers) in quarantine or
+/// releases it. Quarantined stock is not usable for sessions.
+pub fn set_quarantine(
+    conn: &mut DbConn,
+    actor: &Actor,
+    lot_id: i64,
+    quarantined: bool,
+) -> ServiceResult<Lot> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let root = root_of(conn, lot_id)?;
+        db::lots::set_quarantined(conn, root.id, quarantined)?;
+        db::lots::by_id(conn, root.id)?.ok_or_else(|| ServiceError::Internal("lot vanished".into()))
+    })
+}
+
+/// The sessions that used a lot family (managers).
+pub fn recall(conn: &mut DbConn, actor: &Actor, lot_id: i64) -> ServiceResult<LotDetail> {
+    actor.require(Role::Manager)?;
+    detail(conn, lot_id, true, 1)
+}
+
+/// One lot family found by a recall search.
+#[derive(Debug, Clone)]
+pub struct RecallHit {
+    pub lot: Lot,
+    pub product: Product,
+    pub sessions: Vec<SessionUsage>,
+}
+
+/// "Which clients got lot X (of product Y)": every lot family with that lot
+/// number, with the sessions that used it.
+pub fn search(
+    conn: &mut DbConn,
+    actor: &Actor,
+    product_id: Option<i64>,
+    lot_number: &str,
+) -> ServiceResult<Vec<RecallHit>> {
+    actor.require(Role::Manager)?;
+    let lot_number = lot_number.trim();
+    if lot_number.is_empty() {
+        return Err(ServiceError::invalid("lot", "enter a lot number"));
+    }
+    Ok(db::read_tx(conn, |conn| {
+        let lots = db::lots::by_number_of(conn, product_id, lot_number)?;
+        let mut hits = Vec::new();
+        for root in lots.iter().filter(|l| l.parent_lot_id.is_none()) {
+            let ids: Vec<i64> = lots
+                .iter()
+                .filter(|l| l.id == root.id || l.parent_lot_id == Some(root.id))
+                .map(|l| l.id)
+                .collect();
+            let Some(product) = db::catalog::product_by_id(conn, root.product_id)? else {
+                continue;
+            };
+            hits.push(RecallHit {
+                lot: root.clone(),
+                product,
+                sessions: usages(db::recall::consumption_of_lots(conn, &ids)?),
+            });
+        }
+        Ok(hits)
+    })?)
+}
+
+/// The recall CSV of a lot family: one line per session.
+pub fn recall_csv(
+    conn: &mut DbConn,
+    actor: &Actor,
+    lot_id: i64,
+) -> ServiceResult<(String, Vec<u8>)> {
+    let d = recall(conn, actor, lot_id)?;
+    let err = |e: csv::Error| ServiceError::Internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "session_id",
+        "performed_at",
+        "client_ref",
+        "practitioner",
+        "sku",
+        "product",
+        "lot",
+        "expiry",
+        "quantity",
+        "unit",
+        "voided",
+        "void_reason",
+    ])
+    .map_err(err)?;
+    for s in &d.sessions {
+        w.write_record([
+            s.session_id.to_string(),
+            s.performed_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            s.client_ref.clone(),
+            s.practitioner.clone(),
+            d.product.sku.clone(),
+            d.product.name.clone(),
+            d.lot.lot_number.clone(),
+            d.lot.expiry.to_string(),
+            Quantity(s.quantity).to_string(),
+            d.product.unit.clone(),
+            s.voided.to_string(),
+            s.void_reason.clone().unwrap_or_default(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ServiceError::Internal(format!("csv: {e}")))?;
+    let name = format!(
+        "recall-{}-{}.csv",
+        d.product
+            .sku
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
+        d.lot
+            .lot_number
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+    );
+    Ok((name, bytes))
+}
+
+/// Active locations as (id, "site / code (name)"), for movement forms.
+pub fn location_choices(conn: &mut DbConn) -> ServiceResult<Vec<(String, String)>> {
+    let sites: HashMap<i64, String> = db::sites::list(conn)?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    Ok(db::sites::locations(conn, None)?
+        .into_iter()
+        .filter(|l| l.active)
+        .map(|l| {
+            let site = sites.get(&l.site_id).cloned().unwrap_or_default();
+            (
+                l.id.to_string(),
+                format!("{site} / {} ({})", l.code, l.name),
+            )
+        })
+        .collect())
+}

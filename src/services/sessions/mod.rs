@@ -1,0 +1,24 @@
+//! Treatment sessions (DOMAIN.md "Treatment sessions"): recording one with
+//! FEFO allocation and idempotency (`record`), voiding it (`void`), reading
+//! them back (`query`: one session, the filtered list, a client's history),
+//! and the live preview the session form shows before saving (`hints`).
+//!
+//! - `request`: the request as typed → a normalised request and its hash
+//!   (the idempotency fingerprint), without touching the database;
+//! - `allocate`: the stock at a site loaded as FEFO candidates, and the
+//!   checks every line must pass (product, unit, needle length, named lot),
+//!   shared by `record` and `hints`;
+//! - `view`: a stored session with its lines, lots and warnings.
+
+pub mod allocate;
+pub mod query;
+pub mod record;
+pub mod request;
+pub mod view;
+pub mod void;
+
+pub use query::{client_history, get, list};
+pub use record::{Recorded, record};
+pub use request::{LineDraft, SessionDraft};
+pub use view::{AllocationView, LineView, SessionView, Warning};
+pub use void::void;

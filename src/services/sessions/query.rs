@@ -1,0 +1,135 @@
+//! Reading sessions back: one session, the filtered and paginated list, and
+//! a client's history (a CIT course is several sessions weeks apart).
+
+use chrono::{NaiveDateTime, NaiveTime};
+use diesel::Connection;
+
+use super::request::{parse_client_ref, text};
+use super::view::{self, SessionView};
+use crate::auth::Actor;
+use crate::db::{
+    self, DbConn,
+    sessions::{SessionFilter, SessionRow},
+};
+use crate::domain::vocab::{Indication, Role};
+use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::receiving::{parse_date, parse_time};
+
+/// One session with its lines and lots.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SessionView> {
+    actor.require(Role::Practitioner)?;
+    conn.transaction(|conn| view::load_existing(conn, id))
+}
+
+/// The list's filters as typed (query string), every field text.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub site: Option<String>,
+    /// `YYYY-MM-DD` (from the start of that day) or an RFC 3339 time.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD` (to the end of that day) or an RFC 3339 time (exclusive).
+    pub to: Option<String>,
+    /// User id or user name.
+    pub practitioner: Option<String>,
+    pub indication: Option<String>,
+    pub client_ref: Option<String>,
+    pub lot_id: Option<String>,
+    /// `yes`/`true` (only void), `no`/`false` (only not void), empty: all.
+    pub voided: Option<String>,
+}
+
+fn bound(p: &mut Problems, field: &str, v: &Option<String>, end: bool) -> Option<NaiveDateTime> {
+    let t = text(v)?;
+    if let Ok(d) = parse_date(t) {
+        let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+        return Some(d.and_time(NaiveTime::MIN));
+    }
+    p.take(field, parse_time(t).map_err(|_| "a date as YYYY-MM-DD"))
+}
+
+/// Turns the typed filters into a query filter (422 for bad values).
+pub fn parse_filter(conn: &mut DbConn, q: &ListQuery) -> ServiceResult<SessionFilter> {
+    let mut p = Problems::new();
+    let mut f = SessionFilter {
+        from: bound(&mut p, "from", &q.from, false),
+        to: bound(&mut p, "to", &q.to, true),
+        ..SessionFilter::default()
+    };
+    if let Some(code) = text(&q.site) {
+        match db::sites::by_code(conn, code)? {
+            Some(s) => f.site_id = Some(s.id),
+            None => p.add("site", format!("no site with code {code}")),
+        }
+    }
+    if let Some(who) = text(&q.practitioner) {
+        let user = match who.parse::<i64>() {
+            Ok(id) => db::users::by_id(conn, id)?,
+            Err(_) => db::users::by_username(conn, who)?,
+        };
+        match user {
+            Some(u) => f.practitioner_id = Some(u.id),
+            None => p.add("practitioner", format!("no user {who}")),
+        }
+    }
+    if let Some(i) = text(&q.indication) {
+        match Indication::parse(i) {
+            Some(i) => f.indication = Some(i.code().to_string()),
+            None => p.add("indication", "unknown indication"),
+        }
+    }
+    if let Some(c) = text(&q.client_ref) {
+        f.client_ref = p.take("client_ref", parse_client_ref(c));
+    }
+    if let Some(l) = text(&q.lot_id) {
+        match l.parse::<i64>() {
+            Ok(id) => f.lot_id = Some(id),
+            Err(_) => p.add("lot_id", "not a lot id"),
+        }
+    }
+    match text(&q.voided) {
+        None | Some("all") | Some("any") => {}
+        Some("yes" | "true" | "1") => f.voided = Some(true),
+        Some("no" | "false" | "0") => f.voided = Some(false),
+        Some(_) => p.add("voided", "yes, no or empty"),
+    }
+    p.finish()?;
+    Ok(f)
+}
+
+/// A page of sessions (newest first) and the number matching.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &ListQuery,
+    limit: i64,
+    offset: i64,
+) -> ServiceResult<(Vec<SessionRow>, i64)> {
+    actor.require(Role::Practitioner)?;
+    let filter = parse_filter(conn, q)?;
+    Ok(db::read_tx(conn, |conn| {
+        let total = db::sessions::count(conn, &filter)?;
+        let rows = db::sessions::page(conn, &filter, limit, offset)?;
+        Ok((rows, total))
+    })?)
+}
+
+/// Most sessions a client history shows.
+pub const HISTORY_LIMIT: i64 = 500;
+
+/// Every session of one client, newest first (void ones included, marked).
+pub fn client_history(
+    conn: &mut DbConn,
+    actor: &Actor,
+    client_ref: &str,
+) -> ServiceResult<(String, Vec<SessionRow>)> {
+    actor.require(Role::Practitioner)?;
+    let code = parse_client_ref(client_ref).map_err(|e| ServiceError::invalid("client_ref", e))?;
+    let filter = SessionFilter {
+        client_ref: Some(code.clone()),
+        ..SessionFilter::default()
+    };
+    let rows = db::read_tx(conn, |conn| {
+        db::sessions::page(conn, &filter, HISTORY_LIMIT, 0)
+    })?;
+    Ok((code, rows))
+}

@@ -1,0 +1,289 @@
+//! Recording a session: one write transaction that validates, allocates
+//! every line FEFO (or from the named lot), appends one `consume` ledger row
+//! per (lot, location) taken, and stores the session with its warnings.
+//! Either every line is decremented or nothing is.
+//!
+//! Idempotency: the request's fingerprint (`request::fingerprint`) is stored
+//! with its key. The same key with the same request answers with the stored
+//! session and moves nothing; with another request it is refused
+//! (`idempotency_key_reused`). On SQLite the key is checked under the write
+//! lock; on PostgreSQL two concurrent requests with one key both get past the
+//! check, and the loser's INSERT hits the UNIQUE index: its transaction rolls
+//! back and it answers with the winner's session.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::allocate::{
+    CheckedLine, SiteStock, check_lines, issues_error, named_lot_state, refusal, warnings,
+};
+use super::request::{self, NormalLine, NormalRequest, SessionDraft, join_codes};
+use super::view::{self, SessionView, encode_warnings};
+use crate::auth::Actor;
+use crate::db::{
+    self, DbConn,
+    ledger::AppendError,
+    models::{NewLedgerRow, TreatmentSession},
+    sessions::NewSession,
+};
+use crate::domain::fefo::AllocError;
+use crate::domain::vocab::{Indication, LedgerKind, Role};
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::sites;
+
+/// How often one line re-reads the stock after a concurrent session took
+/// what it had allocated (PostgreSQL only; each retry means another
+/// transaction made progress, so this bound is never reached in practice).
+const MAX_REALLOCATIONS: u32 = 32;
+
+/// The outcome: the session, and whether it was recorded before (replay).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub view: SessionView,
+    pub replayed: bool,
+}
+
+/// Records a session for `actor` under an idempotency key.
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    key: &str,
+    draft: &SessionDraft,
+) -> ServiceResult<Recorded> {
+    actor.require(Role::Practitioner)?;
+    let key = request::parse_key(key)?;
+    let now = db::now();
+    let req = request::normalise(draft, now)?;
+    let hash = request::fingerprint(&req, actor.user_id);
+    let result = db::write_tx(conn, |conn| {
+        record_in_tx(conn, actor, &key, &hash, &req, now)
+    });
+    match result {
+        Err(ServiceError::Db(e)) if db::is_unique_violation(&e) => {
+            // A concurrent request with the same key committed first.
+            let existing = db::read_tx(conn, |conn| db::sessions::by_key(conn, &key))?
+                .ok_or(ServiceError::Db(e))?;
+            replay(conn, existing, &hash)
+        }
+        other => other,
+    }
+}
+
+fn replay(conn: &mut DbConn, existing: TreatmentSession, hash: &str) -> ServiceResult<Recorded> {
+    if existing.request_hash != hash {
+        return Err(ServiceError::invalid_code(
+            "idempotency_key_reused",
+            "idempotency_key",
+            "this Idempotency-Key was already used for a different session; use a new key for a new session",
+        ));
+    }
+    Ok(Recorded {
+        view: view::load_existing(conn, existing.id)?,
+        replayed: true,
+    })
+}
+
+fn record_in_tx(
+    conn: &mut DbConn,
+    actor: &Actor,
+    key: &str,
+    hash: &str,
+    req: &NormalRequest,
+    now: NaiveDateTime,
+) -> ServiceResult<Recorded> {
+    if let Some(existing) = db::sessions::by_key(conn, key)? {
+        return replay(conn, existing, hash);
+    }
+    let site = sites::resolve_site(conn, actor, req.site.as_deref())?;
+    if actor.role == Role::Practitioner && actor.site_id.is_some_and(|s| s != site.id) {
+        return Err(ServiceError::Forbidden(format!(
+            "you log sessions at your own site, not at {}",
+            site.code
+        )));
+    }
+    let protocol = match req.protocol_id {
+        Some(id) => match db::protocols::by_id(conn, id)? {
+            Some(p) if p.active => Some(p),
+            Some(p) => {
+                return Err(ServiceError::invalid(
+                    "protocol_id",
+                    format!("protocol {} is archived", p.name),
+                ));
+            }
+            None => {
+                return Err(ServiceError::invalid(
+                    "protocol_id",
+                    format!("no protocol with id {id}"),
+                ));
+            }
+        },
+        None => None,
+    };
+    let lines: Vec<NormalLine> = match (&req.lines, &protocol) {
+        (Some(lines), _) => lines.clone(),
+        (None, Some(p)) => {
+            let lines: Vec<NormalLine> = db::protocols::lines_of(conn, &[p.id])?
+                .into_iter()
+                .map(|l| NormalLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    lot_id: None,
+                })
+                .collect();
+            if lines.is_empty() {
+                return Err(ServiceError::invalid(
+                    "lines",
+                    format!("protocol {} has no default lines; give the lines", p.name),
+                ));
+            }
+            lines
+        }
+        (None, None) => {
+            return Err(ServiceError::invalid(
+                "lines",
+                "give the lines used, or a protocol whose lines apply",
+            ));
+        }
+    };
+    let (checked, issues) = check_lines(conn, &lines, req.needle)?;
+    if !issues.is_empty() {
+        return Err(issues_error(issues));
+    }
+    let indication = req.indication.or_else(|| {
+        protocol
+            .as_ref()
+            .and_then(|p| Indication::parse(&p.indication))
+    });
+    let performed_at = req.performed_at.unwrap_or(now);
+    let day = performed_at.date();
+    let warned = warnings(protocol.as_ref(), req.needle, &checked);
+    // The session row first: on PostgreSQL a concurrent duplicate key waits
+    // here on the UNIQUE index instead of taking stock first.
+    let session_id = db::sessions::insert(
+        conn,
+        &NewSession {
+            site_id: site.id,
+            practitioner_id: actor.user_id,
+            client_ref: req.client_ref.clone(),
+            performed_at,
+            indication: indication.map(|i| i.code().to_string()),
+            needle_length: req.needle,
+            protocol_id: protocol.as_ref().map(|p| p.id),
+            addons: join_codes(&req.addons, |a| a.code()),
+            side_effects: join_codes(&req.side_effects, |s| s.code()),
+            side_effect_other: req.side_effect_other.clone(),
+            notes: req.notes.clone(),
+            warnings: encode_warnings(&warned),
+            idempotency_key: key.to_string(),
+            request_hash: hash.to_string(),
+        },
+    )?;
+    let product_ids: Vec<i64> = checked.iter().map(|l| l.product.id).collect();
+    let mut stock = SiteStock::load(conn, site.id, &product_ids, day)?;
+    let ctx = Ctx {
+        actor,
+        site_id: site.id,
+        session_id,
+        performed_at,
+        now,
+        day,
+    };
+    for (position, line) in checked.iter().enumerate() {
+        let line_id = db::sessions::insert_line(
+            conn,
+            session_id,
+            line.product.id,
+            line.quantity,
+            line.named_lot.as_ref().map(|l| l.id),
+            position as i32,
+        )?;
+        let total: i64 = checked
+            .iter()
+            .filter(|l| l.product.id == line.product.id)
+            .map(|l| l.quantity)
+            .sum();
+        if let Some(e) = named_lot_state(line, day) {
+            return Err(refusal(e, line, total, &stock, day));
+        }
+        consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
+    }
+    Ok(Recorded {
+        view: view::load_existing(conn, session_id)?,
+        replayed: false,
+    })
+}
+
+struct Ctx<'a> {
+    actor: &'a Actor,
+    site_id: i64,
+    session_id: i64,
+    performed_at: NaiveDateTime,
+    now: NaiveDateTime,
+    day: NaiveDate,
+}
+
+/// Allocates one line and appends its `consume` rows. When a conditional
+/// decrement finds the stock gone (a concurrent session on PostgreSQL took
+/// it), the product's balances are read again and the rest re-allocated.
+fn consume_line(
+    conn: &mut DbConn,
+    ctx: &Ctx<'_>,
+    stock: &mut SiteStock,
+    line: &CheckedLine,
+    line_id: i64,
+    total: i64,
+) -> ServiceResult<()> {
+    let product_id = line.product.id;
+    let named = line.named_lot.as_ref().map(|l| l.id);
+    let mut remaining = line.quantity;
+    let mut rounds = 0;
+    while remaining > 0 {
+        let allocations = stock
+            .take(product_id, remaining, named)
+            .map_err(|e| refusal(e, line, total, stock, ctx.day))?;
+        let mut moved = false;
+        for a in &allocations {
+            let row = NewLedgerRow {
+                lot_id: a.lot_id,
+                location_id: a.location_id,
+                product_id,
+                site_id: ctx.site_id,
+                delta: -a.quantity,
+                kind: LedgerKind::Consume.code().into(),
+                reason: None,
+                note: None,
+                user_id: ctx.actor.user_id,
+                occurred_at: ctx.performed_at,
+                created_at: ctx.now,
+                session_id: Some(ctx.session_id),
+                session_line_id: Some(line_id),
+                receipt_id: None,
+                purchase_order_id: None,
+                purchase_order_line_id: None,
+                stock_count_id: None,
+            };
+            match db::ledger::append(conn, &row) {
+                Ok(_) => {
+                    remaining -= a.quantity;
+                    stock.confirm(product_id, a.quantity);
+                }
+                Err(AppendError::Insufficient { .. }) => {
+                    moved = true;
+                    break;
+                }
+                Err(AppendError::Db(e)) => return Err(e.into()),
+            }
+        }
+        if moved {
+            rounds += 1;
+            stock.reload(conn, product_id)?;
+            if rounds > MAX_REALLOCATIONS {
+                let e = AllocError::Insufficient {
+                    requested: remaining,
+                    available: stock.usable(product_id),
+                };
+                return Err(refusal(e, line, total, stock, ctx.day));
+            }
+        }
+    }
+    Ok(())
+}

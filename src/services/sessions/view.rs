@@ -1,0 +1,194 @@
+//! A stored session as people and API clients read it: its lines, the lots
+//! and locations each line took stock from, warnings and void state.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::db::{
+    self, DbConn,
+    models::{Product, SessionLine, TreatmentSession},
+};
+use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
+use crate::error::{ServiceError, ServiceResult};
+
+/// A warning saved with the session (saving went ahead).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Warning {
+    pub code: String,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(code: &str, message: impl Into<String>) -> Warning {
+        Warning {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Warnings as stored in `treatment_sessions.warnings` (a JSON array).
+pub fn encode_warnings(w: &[Warning]) -> String {
+    if w.is_empty() {
+        return String::new();
+    }
+    serde_json::to_string(w).unwrap_or_default()
+}
+
+pub fn decode_warnings(text: &str) -> Vec<Warning> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    serde_json::from_str(text).unwrap_or_else(|_| vec![Warning::new("warning", text)])
+}
+
+/// Stock one line took from one (lot, location).
+#[derive(Debug, Clone)]
+pub struct AllocationView {
+    pub lot_id: i64,
+    pub lot: String,
+    pub expiry: NaiveDate,
+    pub use_by: NaiveDate,
+    pub location_id: i64,
+    pub location: String,
+    /// Taken (thousandths, positive).
+    pub quantity: i64,
+    /// Given back by a void (thousandths, positive).
+    pub returned: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineView {
+    pub line: SessionLine,
+    pub product: Product,
+    pub allocations: Vec<AllocationView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub session: TreatmentSession,
+    pub site_code: String,
+    pub practitioner: String,
+    pub protocol_name: Option<String>,
+    pub voided_by: Option<String>,
+    pub warnings: Vec<Warning>,
+    pub lines: Vec<LineView>,
+}
+
+impl SessionView {
+    pub fn voided(&self) -> bool {
+        self.session.voided_at.is_some()
+    }
+
+    pub fn performed_at(&self) -> NaiveDateTime {
+        self.session.performed_at
+    }
+
+    pub fn indication(&self) -> Option<Indication> {
+        self.session
+            .indication
+            .as_deref()
+            .and_then(Indication::parse)
+    }
+
+    pub fn addons(&self) -> Vec<Addon> {
+        codes(&self.session.addons, Addon::parse)
+    }
+
+    pub fn side_effects(&self) -> Vec<SideEffect> {
+        codes(&self.session.side_effects, SideEffect::parse)
+    }
+
+    /// The SPF products used (for the after-care sheet).
+    pub fn spf_products(&self) -> Vec<&Product> {
+        let mut out: Vec<&Product> = Vec::new();
+        for l in &self.lines {
+            if l.product.category == "spf" && !out.iter().any(|p| p.id == l.product.id) {
+                out.push(&l.product);
+            }
+        }
+        out
+    }
+}
+
+/// Parses stored comma-separated codes, skipping unknown ones.
+pub fn codes<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .filter_map(parse)
+        .collect()
+}
+
+/// Loads one session with everything it shows; `None` when there is none.
+pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
+    let Some(row) = db::sessions::rows_by_ids(conn, &[id])?.into_iter().next() else {
+        return Ok(None);
+    };
+    let lines = db::sessions::lines_of(conn, &[id])?;
+    let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
+    let products: HashMap<i64, Product> = db::catalog::products_by_ids(conn, &product_ids)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let moves = db::sessions::movements_of(conn, &[id])?;
+    let voided_by = match row.session.voided_by {
+        Some(uid) => db::users::by_id(conn, uid)?.map(|u| u.username),
+        None => None,
+    };
+    let mut out_lines = Vec::with_capacity(lines.len());
+    for line in lines {
+        let product = products
+            .get(&line.product_id)
+            .cloned()
+            .ok_or_else(|| ServiceError::Internal("session line without product".into()))?;
+        let mut allocations: Vec<AllocationView> = Vec::new();
+        for m in moves.iter().filter(|m| m.session_line_id == Some(line.id)) {
+            let pos = allocations
+                .iter()
+                .position(|a| a.lot_id == m.lot_id && a.location_id == m.location_id);
+            let a = match pos {
+                Some(i) => &mut allocations[i],
+                None => {
+                    allocations.push(AllocationView {
+                        lot_id: m.lot_id,
+                        lot: m.lot_number.clone(),
+                        expiry: m.expiry,
+                        use_by: m.use_by,
+                        location_id: m.location_id,
+                        location: m.location_code.clone(),
+                        quantity: 0,
+                        returned: 0,
+                    });
+                    let last = allocations.len() - 1;
+                    &mut allocations[last]
+                }
+            };
+            if m.kind == LedgerKind::Consume.code() {
+                a.quantity += -m.delta;
+            } else if m.kind == LedgerKind::Void.code() {
+                a.returned += m.delta;
+            }
+        }
+        out_lines.push(LineView {
+            line,
+            product,
+            allocations,
+        });
+    }
+    Ok(Some(SessionView {
+        warnings: decode_warnings(&row.session.warnings),
+        session: row.session,
+        site_code: row.site_code,
+        practitioner: row.practitioner,
+        protocol_name: row.protocol_name,
+        voided_by,
+        lines: out_lines,
+    }))
+}
+
+/// Like [`load`], but a missing session is 404.
+pub fn load_existing(conn: &mut DbConn, id: i64) -> ServiceResult<SessionView> {
+    load(conn, id)?.ok_or_else(|| ServiceError::not_found(format!("no session {id}")))
+}

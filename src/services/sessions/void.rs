@@ -1,0 +1,77 @@
+//! Voiding a session (manager, reason required): the session stays, marked
+//! void, and compensating `void` ledger rows give every quantity back to the
+//! exact (lot, location) it came from. The rows are dated at the session's
+//! time (`occurred_at`), so "consumed − voided" over any window nets the
+//! session out of usage figures; `created_at` says when the void happened.
+
+use super::view::{self, SessionView};
+use crate::auth::Actor;
+use crate::db::{self, DbConn, models::NewLedgerRow};
+use crate::domain::vocab::{LedgerKind, Role};
+use crate::error::{ServiceError, ServiceResult};
+
+pub const MAX_REASON: usize = 500;
+
+pub fn void(
+    conn: &mut DbConn,
+    actor: &Actor,
+    session_id: i64,
+    reason: &str,
+) -> ServiceResult<SessionView> {
+    actor.require(Role::Manager)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ServiceError::invalid(
+            "reason",
+            "say why the session is voided",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(ServiceError::invalid(
+            "reason",
+            format!("at most {MAX_REASON} characters"),
+        ));
+    }
+    db::write_tx(conn, |conn| {
+        let session = db::sessions::by_id(conn, session_id)?
+            .ok_or_else(|| ServiceError::not_found(format!("no session {session_id}")))?;
+        let now = db::now();
+        // Conditional: of two concurrent voids only one changes the row.
+        if session.voided_at.is_some()
+            || db::sessions::set_voided(conn, session_id, actor.user_id, reason, now)? != 1
+        {
+            return Err(ServiceError::conflict(
+                "already_voided",
+                format!("session {session_id} is already void"),
+            ));
+        }
+        for m in db::sessions::movements_of(conn, &[session_id])? {
+            if m.kind != LedgerKind::Consume.code() || m.delta >= 0 {
+                continue;
+            }
+            db::ledger::append(
+                conn,
+                &NewLedgerRow {
+                    lot_id: m.lot_id,
+                    location_id: m.location_id,
+                    product_id: m.product_id,
+                    site_id: session.site_id,
+                    delta: -m.delta,
+                    kind: LedgerKind::Void.code().into(),
+                    reason: None,
+                    note: Some(reason.to_string()),
+                    user_id: actor.user_id,
+                    occurred_at: session.performed_at,
+                    created_at: now,
+                    session_id: Some(session_id),
+                    session_line_id: m.session_line_id,
+                    receipt_id: None,
+                    purchase_order_id: None,
+                    purchase_order_line_id: None,
+                    stock_count_id: None,
+                },
+            )?;
+        }
+        view::load_existing(conn, session_id)
+    })
+}

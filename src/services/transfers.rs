@@ -1,0 +1,244 @@
+//! Moving stock between locations of a site, and opening a container (tube,
+//! vial): both are pairs of `transfer` ledger rows in one transaction, so the
+//! stock of a lot family never changes, only where (and in which row) it is.
+
+use chrono::{Duration, NaiveDate};
+
+use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
+use crate::auth::Actor;
+use crate::db::{self, DbConn, models::Lot};
+use crate::domain::Quantity;
+use crate::domain::vocab::{LedgerKind, Role};
+use crate::error::{Problems, ServiceError, ServiceResult};
+
+/// The reason on both rows of an opening.
+pub const OPENED: &str = "opened";
+
+/// A transfer as entered, every field as text (location ids).
+#[derive(Debug, Clone, Default)]
+pub struct TransferDraft {
+    pub lot_id: Option<String>,
+    pub from_location_id: Option<String>,
+    pub to_location_id: Option<String>,
+    pub quantity: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transferred {
+    pub lot: Lot,
+    pub quantity: i64,
+    pub unit: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Moves a quantity of one lot between two locations of the same site:
+/// −q at the source, +q at the destination, or nothing when the source has
+/// less than q (409 `insufficient_stock`).
+pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceResult<Transferred> {
+    actor.require(Role::Manager)?;
+    db::write_tx(conn, |conn| {
+        let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
+        let mut p = Problems::new();
+        let from = resolve_location(
+            conn,
+            actor,
+            &mut p,
+            "from_location",
+            text(&d.from_location_id),
+            None,
+            None,
+        )?;
+        let to = resolve_location(
+            conn,
+            actor,
+            &mut p,
+            "to_location",
+            text(&d.to_location_id),
+            None,
+            None,
+        )?;
+        if let (Some(f), Some(t)) = (&from, &to) {
+            if f.id == t.id {
+                p.add("to_location", "choose a different location than the source");
+            } else if f.site_id != t.site_id {
+                p.add("to_location", "transfers stay within one site");
+            } else if !t.active {
+                p.add("to_location", format!("location {} is not in use", t.code));
+            }
+        }
+        let quantity = match text(&d.quantity) {
+            Some(t) => p
+                .take("quantity", Quantity::parse_positive(t, unit_of(&product)))
+                .map(|q| q.0),
+            None => {
+                p.add("quantity", "enter how much to move");
+                None
+            }
+        };
+        let note = parse_note(&mut p, &d.note);
+        p.finish()?;
+        let (Some(from), Some(to), Some(quantity)) = (from, to, quantity) else {
+            return Err(ServiceError::Internal("validated values missing".into()));
+        };
+        let out = movement(
+            actor,
+            &lot,
+            (from.id, from.site_id),
+            -quantity,
+            LedgerKind::Transfer,
+            None,
+            note.clone(),
+        );
+        db::ledger::append(conn, &out)?;
+        let into = movement(
+            actor,
+            &lot,
+            (to.id, to.site_id),
+            quantity,
+            LedgerKind::Transfer,
+            None,
+            note,
+        );
+        db::ledger::append(conn, &into)?;
+        Ok(Transferred {
+            lot,
+            quantity,
+            unit: product.unit,
+            from: from.code,
+            to: to.code,
+        })
+    })
+}
+
+/// Opening a container at a location.
+#[derive(Debug, Clone, Default)]
+pub struct OpenDraft {
+    pub lot_id: Option<String>,
+    pub location_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The new lot row of the opened container.
+    pub lot_id: i64,
+    pub container: i32,
+    pub lot_number: String,
+    pub discard_by: NaiveDate,
+    pub use_by: NaiveDate,
+    pub quantity: i64,
+    pub unit: String,
+}
+
+/// Records opening one container of a sealed lot (container 0) at a
+/// location: one pack (or what is left, if less) moves into a new lot row
+/// whose discard-by date is `today` + the product's "use within N days of
+/// opening"; its use-by date is the earlier of that and the expiry, after
+/// which stock views count it as expired. Products without that setting,
+/// expired or quarantined lots, and already-opened containers are refused.
+pub fn open_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &OpenDraft,
+    today: NaiveDate,
+) -> ServiceResult<Opened> {
+    actor.require(Role::Practitioner)?;
+    db::write_tx(conn, |conn| {
+        let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
+        let mut p = Problems::new();
+        let location = resolve_location(
+            conn,
+            actor,
+            &mut p,
+            "location",
+            text(&d.location_id),
+            None,
+            None,
+        )?;
+        p.finish()?;
+        let Some(location) = location else {
+            return Err(ServiceError::Internal("validated values missing".into()));
+        };
+        let Some(days) = product.use_within_days else {
+            return Err(ServiceError::invalid_code(
+                "not_openable",
+                "lot_id",
+                format!(
+                    "{} has no \"use within N days of opening\" setting; set it on the product first",
+                    product.name
+                ),
+            ));
+        };
+        if lot.container != 0 {
+            return Err(ServiceError::invalid_code(
+                "already_open",
+                "lot_id",
+                "this is an opened container already; open one from the sealed lot",
+            ));
+        }
+        if lot.quarantined {
+            return Err(ServiceError::conflict(
+                "lot_unusable",
+                format!("lot {} is quarantined", lot.lot_number),
+            ));
+        }
+        if lot.use_by < today {
+            return Err(ServiceError::conflict(
+                "lot_expired",
+                format!("lot {} expired on {}", lot.lot_number, lot.use_by),
+            ));
+        }
+        let on_hand = db::balances::quantity_at(conn, lot.id, location.id)?;
+        if on_hand <= 0 {
+            return Err(ServiceError::conflict(
+                "insufficient_stock",
+                format!(
+                    "no sealed stock of lot {} at {}",
+                    lot.lot_number, location.code
+                ),
+            ));
+        }
+        let quantity = product.pack_size.min(on_hand);
+        let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
+        let discard_by = today + Duration::days(i64::from(days));
+        let opened_id = db::lots::insert_opened(conn, &lot, container, db::now(), discard_by)?;
+        let opened = db::lots::by_id(conn, opened_id)?
+            .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
+        let at = (location.id, location.site_id);
+        let note = Some(format!("container {container} opened"));
+        db::ledger::append(
+            conn,
+            &movement(
+                actor,
+                &lot,
+                at,
+                -quantity,
+                LedgerKind::Transfer,
+                Some(OPENED),
+                note.clone(),
+            ),
+        )?;
+        db::ledger::append(
+            conn,
+            &movement(
+                actor,
+                &opened,
+                at,
+                quantity,
+                LedgerKind::Transfer,
+                Some(OPENED),
+                note,
+            ),
+        )?;
+        Ok(Opened {
+            lot_id: opened.id,
+            container,
+            lot_number: opened.lot_number,
+            discard_by,
+            use_by: opened.use_by,
+            quantity,
+            unit: product.unit,
+        })
+    })
+}

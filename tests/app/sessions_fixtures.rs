@@ -1,0 +1,123 @@
+//! Helpers for the session tests: posting sessions through the API with an
+//! idempotency key, stock that is already expired or quarantined (which the
+//! receiving rules refuse to create), and row counts.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::fixtures::fixture_actor;
+use crate::support::TestApp;
+use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
+
+/// A fresh idempotency key.
+pub fn new_key() -> String {
+    clinic_stock::auth::random_token()
+}
+
+/// A session body with one line per (product, quantity).
+pub fn body(client: &str, needle_mm: f64, lines: &[(&Product, f64)]) -> Value {
+    json!({
+        "site": "main",
+        "client_ref": client,
+        "needle_length_mm": needle_mm,
+        "lines": lines.iter().map(|(p, q)| json!({"product_id": p.id, "quantity": q})).collect::<Vec<_>>(),
+    })
+}
+
+impl TestApp {
+    /// `POST /api/v1/sessions` with an Idempotency-Key.
+    pub async fn post_session(&self, token: &str, key: &str, body: &Value) -> (u16, Value) {
+        self.api_send(
+            reqwest::Method::POST,
+            token,
+            "/api/v1/sessions",
+            body,
+            Some(key),
+        )
+        .await
+    }
+
+    /// Puts `qty` of a lot that expired (or expires) on `expiry` into
+    /// `main/store`, bypassing the receiving rules (which refuse expired stock).
+    pub async fn stock_lot(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: i64) -> i64 {
+        let (pid, lot) = (p.id, lot.to_string());
+        self.with_conn(move |c| {
+            let actor = fixture_actor(c);
+            db::write_tx(c, |c| -> Result<i64, diesel::result::Error> {
+                let site = db::sites::by_code(c, "main")?.unwrap();
+                let loc = db::sites::location_by_code(c, site.id, "store")?.unwrap();
+                let lot_id = db::lots::insert(c, pid, &lot, expiry)?;
+                db::ledger::append(
+                    c,
+                    &NewLedgerRow {
+                        lot_id,
+                        location_id: loc.id,
+                        product_id: pid,
+                        site_id: site.id,
+                        delta: qty * 1000,
+                        kind: "receive".into(),
+                        reason: None,
+                        note: None,
+                        user_id: actor.user_id,
+                        occurred_at: db::now(),
+                        created_at: db::now(),
+                        session_id: None,
+                        session_line_id: None,
+                        receipt_id: None,
+                        purchase_order_id: None,
+                        purchase_order_line_id: None,
+                        stock_count_id: None,
+                    },
+                )
+                .map_err(|e| match e {
+                    db::ledger::AppendError::Db(e) => e,
+                    other => panic!("{other:?}"),
+                })?;
+                Ok(lot_id)
+            })
+            .unwrap()
+        })
+        .await
+    }
+
+    pub async fn quarantine(&self, lot_id: i64) {
+        self.with_conn(move |c| db::lots::set_quarantined(c, lot_id, true).unwrap())
+            .await;
+    }
+
+    /// Number of treatment sessions and session lines.
+    pub async fn session_rows(&self) -> (i64, i64) {
+        self.with_conn(|c| {
+            use db::schema::{session_lines, treatment_sessions};
+            (
+                treatment_sessions::table.count().get_result(c).unwrap(),
+                session_lines::table.count().get_result(c).unwrap(),
+            )
+        })
+        .await
+    }
+
+    /// (kind, delta, occurred_at) of every ledger row of a session, oldest first.
+    pub async fn session_ledger(
+        &self,
+        session_id: i64,
+    ) -> Vec<(String, i64, i64, chrono::NaiveDateTime)> {
+        self.with_conn(move |c| {
+            use db::schema::ledger;
+            ledger::table
+                .filter(ledger::session_id.eq(session_id))
+                .select((
+                    ledger::kind,
+                    ledger::lot_id,
+                    ledger::delta,
+                    ledger::occurred_at,
+                ))
+                .order(ledger::id)
+                .load(c)
+                .unwrap()
+        })
+        .await
+    }
+}
