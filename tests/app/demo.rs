@@ -108,6 +108,26 @@ async fn large_demo_writes_consistent_history_of_the_asked_size() {
     assert!(voided > 0 && void > 0);
     app.assert_ledger_consistent().await;
 
+    // The dashboard's sums (over positions, in Rust) agree with the SQL
+    // aggregate the product list uses.
+    app.with_conn(|c| {
+        use clinic_stock::db::stock_summary;
+        use clinic_stock::services::dashboard;
+        let today = clinic_stock::services::stock::today();
+        let soon = today + chrono::Duration::days(60);
+        let mut sql = stock_summary::product_totals(c, Some(1), None, today, soon).unwrap();
+        let positions = stock_summary::positions(c, 1).unwrap();
+        let mut rust: Vec<_> = dashboard::totals(&positions, today, soon)
+            .into_values()
+            .collect();
+        sql.sort_by_key(|t| t.product_id);
+        rust.sort_by_key(|t| t.product_id);
+        assert!(sql.len() > 400, "{} products with stock", sql.len());
+        assert_eq!(sql, rust);
+        assert!(sql.iter().any(|t| t.expiring > 0));
+    })
+    .await;
+
     // The app keeps working on top of it: new rows get fresh ids.
     let p = app.product("NEW-1").roller(150).create().await;
     assert!(p.id > 500);
