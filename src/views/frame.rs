@@ -28,6 +28,7 @@ const MENU: &[(&str, &str, Role)] = &[
     ("/sessions", "Sessions", Role::Practitioner),
     ("/stock", "Stock", Role::Practitioner),
     ("/products", "Products", Role::Manager),
+    ("/protocols", "Protocols", Role::Manager),
     ("/receive", "Receive", Role::Manager),
     ("/counts", "Count", Role::Manager),
     ("/ledger", "Ledger", Role::Manager),

@@ -13,7 +13,9 @@ pub mod ledger;
 pub mod lots;
 pub mod pager;
 pub mod products;
+pub mod protocols;
 pub mod receive;
+pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
 

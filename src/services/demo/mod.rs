@@ -8,6 +8,7 @@ mod large;
 mod large_history;
 mod large_plan;
 mod rng;
+pub mod sessions_history;
 
 pub use clinic::Clinic;
 
@@ -58,11 +59,8 @@ pub fn run(conn: &mut DbConn, opts: &DemoOptions) -> ServiceResult<String> {
         large::load(conn, &users, opts.ledger_rows)?
     } else {
         let clinic = clinic::load(conn, &users)?;
-        // Sessions history goes here: protocols and 90 days of treatment
-        // sessions on top of this stock (a separate file in this folder,
-        // e.g. `sessions_history::load(conn, &clinic)?`, whose summary line
-        // is appended to the one below).
-        clinic.summary()
+        let history = sessions_history::load(conn, &clinic)?;
+        format!("{}\n{}", clinic.summary(), history.summary())
     };
     Ok(format!(
         "{summary}\nLog in as {} with password {DEMO_PASSWORD}.",

@@ -11,6 +11,7 @@
 //! - `view`: a stored session with its lines, lots and warnings.
 
 pub mod allocate;
+pub mod hints;
 pub mod query;
 pub mod record;
 pub mod request;

@@ -133,3 +133,8 @@ pub fn client_history(
     })?;
     Ok((code, rows))
 }
+
+/// Users who may appear as practitioners in the list filter: (id, name).
+pub fn practitioners(conn: &mut DbConn) -> ServiceResult<Vec<(i64, String)>> {
+    Ok(db::sessions::practitioners(conn)?)
+}

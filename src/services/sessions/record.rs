@@ -12,6 +12,7 @@
 //! back and it answers with the winner's session.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::Connection;
 
 use super::allocate::{
     CheckedLine, SiteStock, check_lines, issues_error, named_lot_state, refusal, warnings,
@@ -57,18 +58,22 @@ pub fn record(
     let result = db::write_tx(conn, |conn| {
         record_in_tx(conn, actor, &key, &hash, &req, now)
     });
-    match result {
+    let (id, replayed) = match result {
         Err(ServiceError::Db(e)) if db::is_unique_violation(&e) => {
             // A concurrent request with the same key committed first.
             let existing = db::read_tx(conn, |conn| db::sessions::by_key(conn, &key))?
                 .ok_or(ServiceError::Db(e))?;
-            replay(conn, existing, &hash)
+            (replay(&existing, &hash)?, true)
         }
-        other => other,
-    }
+        other => other?,
+    };
+    // Read back after COMMIT: the write lock is held only for the writes.
+    let view = conn.transaction(|conn| view::load_existing(conn, id))?;
+    Ok(Recorded { view, replayed })
 }
 
-fn replay(conn: &mut DbConn, existing: TreatmentSession, hash: &str) -> ServiceResult<Recorded> {
+/// The stored session's id when the request is the same, else the refusal.
+fn replay(existing: &TreatmentSession, hash: &str) -> ServiceResult<i64> {
     if existing.request_hash != hash {
         return Err(ServiceError::invalid_code(
             "idempotency_key_reused",
@@ -76,10 +81,7 @@ fn replay(conn: &mut DbConn, existing: TreatmentSession, hash: &str) -> ServiceR
             "this Idempotency-Key was already used for a different session; use a new key for a new session",
         ));
     }
-    Ok(Recorded {
-        view: view::load_existing(conn, existing.id)?,
-        replayed: true,
-    })
+    Ok(existing.id)
 }
 
 fn record_in_tx(
@@ -89,9 +91,9 @@ fn record_in_tx(
     hash: &str,
     req: &NormalRequest,
     now: NaiveDateTime,
-) -> ServiceResult<Recorded> {
+) -> ServiceResult<(i64, bool)> {
     if let Some(existing) = db::sessions::by_key(conn, key)? {
-        return replay(conn, existing, hash);
+        return Ok((replay(&existing, hash)?, true));
     }
     let site = sites::resolve_site(conn, actor, req.site.as_deref())?;
     if actor.role == Role::Practitioner && actor.site_id.is_some_and(|s| s != site.id) {
@@ -206,10 +208,7 @@ fn record_in_tx(
         }
         consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
     }
-    Ok(Recorded {
-        view: view::load_existing(conn, session_id)?,
-        replayed: false,
-    })
+    Ok((session_id, false))
 }
 
 struct Ctx<'a> {

@@ -78,7 +78,8 @@ pub fn line_field(index: usize, field: &str) -> String {
 }
 
 /// A client reference is a pseudonymous code (e.g. `C-1042`), never a name:
-/// 2–32 letters, digits or `-_./#`, at least one digit, no spaces.
+/// 2–32 letters, digits or `-_.`, at least one digit, no spaces (it goes
+/// into URLs such as `/clients/C-1042` as it is).
 pub fn parse_client_ref(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -92,9 +93,9 @@ pub fn parse_client_ref(s: &str) -> Result<String, String> {
     }
     if !t
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./#".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
-        return Err("a client code uses letters, digits and - _ . / # only".into());
+        return Err("a client code uses letters, digits and - _ . only".into());
     }
     if !t.chars().any(|c| c.is_ascii_digit()) {
         return Err("a client code contains digits (e.g. C-1042); never type a name".into());

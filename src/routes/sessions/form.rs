@@ -1,0 +1,475 @@
+//! The session form: `GET /sessions/new`, `POST /sessions/new` (save, or
+//! without JavaScript: use the protocol, add or remove a row), and the htmx
+//! partials `POST /sessions/new/lines` (the lines block) and
+//! `POST /sessions/hints` (live previews and warnings).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::domain::NeedleLength;
+use crate::domain::vocab::Role;
+use crate::error::{FieldError, ServiceError};
+use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
+use crate::services::sessions::hints::{self, FormData, Hints};
+use crate::services::sessions::{self, LineDraft, SessionDraft};
+use crate::views::Frame;
+use crate::views::sessions::{
+    FormLines, HintsPartial, LineRow, LinesPartial, Opt, SessionFormPage, addon_checks,
+    indication_opts, product_groups, side_effect_checks,
+};
+
+/// Rows the form shows at least (without JavaScript there is no "add").
+const MIN_ROWS: usize = 3;
+
+/// The form as posted: every field text; line fields repeat once per row.
+#[derive(Deserialize, Default, Clone, Debug)]
+pub struct SessionForm {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    client_ref: String,
+    #[serde(default)]
+    indication: String,
+    #[serde(default)]
+    protocol_id: String,
+    #[serde(default)]
+    needle_length_mm: String,
+    #[serde(default)]
+    performed_at: String,
+    #[serde(default)]
+    product_id: Vec<String>,
+    #[serde(default)]
+    quantity: Vec<String>,
+    #[serde(default)]
+    lot_id: Vec<String>,
+    #[serde(default)]
+    addons: Vec<String>,
+    #[serde(default)]
+    side_effects: Vec<String>,
+    #[serde(default)]
+    side_effect_other: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    action: Vec<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl SessionForm {
+    /// The rows as posted, blanks included.
+    fn rows(&self) -> Vec<LineDraft> {
+        let n = self
+            .product_id
+            .len()
+            .max(self.quantity.len())
+            .max(self.lot_id.len());
+        (0..n)
+            .map(|i| LineDraft {
+                product_id: self.product_id.get(i).and_then(|s| opt(s)),
+                quantity: self.quantity.get(i).and_then(|s| opt(s)),
+                lot_id: self.lot_id.get(i).and_then(|s| opt(s)),
+            })
+            .collect()
+    }
+
+    /// What the buttons asked for (the last non-empty `action`).
+    fn action(&self) -> String {
+        self.action
+            .iter()
+            .rev()
+            .find(|a| !a.trim().is_empty())
+            .map(|a| a.trim().to_string())
+            .unwrap_or_else(|| "save".into())
+    }
+
+    fn draft(&self, lines: Vec<LineDraft>) -> SessionDraft {
+        SessionDraft {
+            site: opt(&self.site),
+            client_ref: opt(&self.client_ref),
+            needle_length_mm: opt(&self.needle_length_mm),
+            indication: opt(&self.indication),
+            protocol_id: opt(&self.protocol_id),
+            performed_at: opt(&self.performed_at),
+            lines: Some(lines),
+            addons: self.addons.clone(),
+            side_effects: self.side_effects.clone(),
+            side_effect_other: opt(&self.side_effect_other),
+            notes: opt(&self.notes),
+        }
+    }
+}
+
+fn is_blank(r: &LineDraft) -> bool {
+    r.product_id.is_none() && r.quantity.is_none()
+}
+
+/// Typed rows first (in order), then blank rows up to the minimum and one spare.
+fn padded(rows: Vec<LineDraft>, extra: usize) -> Vec<LineDraft> {
+    let mut out: Vec<LineDraft> = rows.into_iter().filter(|r| !is_blank(r)).collect();
+    let want = MIN_ROWS.max(out.len() + extra);
+    out.resize(want, LineDraft::default());
+    out
+}
+
+/// Applies a non-saving action (protocol, add, remove, refresh) to the form.
+async fn apply_action(
+    state: &AppState,
+    form: &mut SessionForm,
+    action: &str,
+) -> Result<Vec<LineDraft>, PageError> {
+    let mut rows = form.rows();
+    let mut extra = 1;
+    if action == "add_line" {
+        extra = 2;
+    } else if let Some(i) = action
+        .strip_prefix("remove:")
+        .and_then(|i| i.parse::<usize>().ok())
+        && i < rows.len()
+    {
+        rows.remove(i);
+    } else if action == "use_protocol"
+        && let Some(pid) = form.protocol_id.trim().parse::<i64>().ok()
+    {
+        let needle = NeedleLength::parse(&form.needle_length_mm)
+            .ok()
+            .map(|n| n.0);
+        let fill = state
+            .run(move |conn| hints::fill_from_protocol(conn, pid, needle))
+            .await?;
+        if let Some(fill) = fill {
+            rows = fill.lines;
+            if form.needle_length_mm.trim().is_empty()
+                && let Some(n) = fill.needle_mm
+            {
+                form.needle_length_mm = n;
+            }
+            if form.indication.trim().is_empty() {
+                form.indication = fill.protocol.indication.clone();
+            }
+            if form.addons.is_empty() {
+                form.addons = fill.addons;
+            }
+        }
+    }
+    Ok(padded(rows, extra))
+}
+
+fn now_local_input() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// The field errors of one row (`lines[i].…`), first message.
+fn row_error(errors: &[FieldError], index: usize) -> Option<String> {
+    let prefix = format!("lines[{index}].");
+    errors
+        .iter()
+        .find(|e| e.field.starts_with(&prefix))
+        .map(|e| e.message.clone())
+}
+
+fn form_lines(rows: &[LineDraft], data: &FormData, errors: &[FieldError]) -> FormLines {
+    let Hints { lines, warnings } = data.hints.clone();
+    FormLines {
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(index, r)| LineRow {
+                index,
+                product_id: r.product_id.clone().unwrap_or_default(),
+                quantity: r.quantity.clone().unwrap_or_default(),
+                lot_id: r.lot_id.clone().unwrap_or_default(),
+                hint: lines.get(index).cloned().unwrap_or_default(),
+                error: row_error(errors, index),
+            })
+            .collect(),
+        error: errors
+            .iter()
+            .find(|e| e.field == "lines")
+            .map(|e| e.message.clone()),
+        products: product_groups(&data.products),
+        warnings,
+    }
+}
+
+async fn load_data(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &SessionForm,
+    rows: &[LineDraft],
+) -> Result<FormData, PageError> {
+    let actor = user.actor.clone();
+    let draft = form.draft(Vec::new());
+    let rows = rows.to_vec();
+    Ok(state
+        .run(move |conn| hints::form_data(conn, &actor, &draft, &rows))
+        .await?)
+}
+
+/// Renders the whole form with what was typed.
+#[allow(clippy::too_many_arguments)]
+async fn render_form(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    mut form: SessionForm,
+    rows: Vec<LineDraft>,
+    errors: Vec<FieldError>,
+    message: Option<String>,
+    saved_session: Option<i64>,
+) -> Result<HttpResponse, PageError> {
+    if form.key.trim().is_empty() {
+        form.key = auth::random_token();
+    }
+    let data = load_data(state, user, &form, &rows).await?;
+    let site = opt(&form.site).unwrap_or_else(|| data.site_code.clone());
+    let mut protocols = vec![Opt::new("", "— no protocol —", &form.protocol_id)];
+    protocols.extend(data.protocols.iter().map(|p| {
+        Opt::new(
+            p.protocol.id.to_string(),
+            format!("{} · {}", p.protocol.name, p.range_label()),
+            form.protocol_id.trim(),
+        )
+    }));
+    let page = SessionFormPage {
+        frame: Frame::new(user, "Log a session", "/sessions/new"),
+        key: form.key.clone(),
+        sites: data
+            .sites
+            .iter()
+            .map(|s| Opt::new(s.code.clone(), s.name.clone(), &site))
+            .collect(),
+        site,
+        client_ref: form.client_ref.clone(),
+        indications: indication_opts(form.indication.trim(), "— choose —"),
+        protocols,
+        needle_length_mm: form.needle_length_mm.clone(),
+        performed_at: form.performed_at.clone(),
+        addons: addon_checks(&form.addons),
+        side_effects: side_effect_checks(&form.side_effects),
+        side_effect_other: form.side_effect_other.clone(),
+        notes: form.notes.clone(),
+        lines: form_lines(&rows, &data, &errors),
+        errors,
+        message,
+        saved_session,
+    };
+    render_status(status, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    client_ref: Option<String>,
+}
+
+/// `GET /sessions/new[?protocol=ID&client_ref=CODE]`
+pub async fn new_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Practitioner)?;
+    let mut form = SessionForm {
+        performed_at: now_local_input(),
+        client_ref: q.client_ref.clone().unwrap_or_default(),
+        ..SessionForm::default()
+    };
+    let rows = match q
+        .protocol
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => {
+            form.protocol_id = p.to_string();
+            apply_action(&state, &mut form, "use_protocol").await?
+        }
+        None => padded(Vec::new(), 1),
+    };
+    render_form(
+        &state,
+        &user,
+        StatusCode::OK,
+        form,
+        rows,
+        Vec::new(),
+        None,
+        None,
+    )
+    .await
+}
+
+/// `POST /sessions/new`: save, or (without JavaScript) rework the form.
+pub async fn post_form(
+    state: web::Data<AppState>,
+    posted: Posted<SessionForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, mut form } = posted;
+    user.require(Role::Practitioner)?;
+    let action = form.action();
+    if action != "save" {
+        let rows = apply_action(&state, &mut form, &action).await?;
+        return render_form(
+            &state,
+            &user,
+            StatusCode::OK,
+            form,
+            rows,
+            Vec::new(),
+            None,
+            None,
+        )
+        .await;
+    }
+    save(&state, user, form).await
+}
+
+async fn save(
+    state: &AppState,
+    user: CurrentUser,
+    form: SessionForm,
+) -> Result<HttpResponse, PageError> {
+    let typed: Vec<LineDraft> = form.rows().into_iter().filter(|r| !is_blank(r)).collect();
+    let draft = form.draft(typed.clone());
+    let actor = user.actor.clone();
+    let key = form.key.clone();
+    let result = state
+        .run(move |conn| sessions::record(conn, &actor, &key, &draft))
+        .await;
+    let rows = padded(typed, 1);
+    match result {
+        Ok(rec) => {
+            let v = &rec.view;
+            let mut msg = format!(
+                "Session saved for client {} ({} line{}).",
+                v.session.client_ref,
+                v.lines.len(),
+                if v.lines.len() == 1 { "" } else { "s" }
+            );
+            if !v.warnings.is_empty() {
+                msg.push_str(" Check the warnings below.");
+            }
+            let path = format!("/sessions/{}", v.session.id);
+            flash_redirect(state, &user, &path, msg).await
+        }
+        Err(ServiceError::Invalid {
+            code: "idempotency_key_reused",
+            errors,
+        }) => {
+            let actor = user.actor.clone();
+            let key = form.key.clone();
+            let saved = state
+                .run(move |conn| hints::session_for_key(conn, &actor, &key))
+                .await?;
+            let message = "This form was already saved as a session; changing it afterwards does not change that session.".to_string();
+            render_form(
+                state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                rows,
+                errors,
+                Some(message),
+                saved,
+            )
+            .await
+        }
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let message = Some(e.public_message());
+            let errors = e.field_errors().to_vec();
+            render_form(
+                state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                rows,
+                errors,
+                message,
+                None,
+            )
+            .await
+        }
+        Err(ServiceError::Conflict {
+            message, details, ..
+        }) => {
+            let field = details
+                .get("field")
+                .and_then(|f| f.as_str())
+                .unwrap_or("lines")
+                .to_string();
+            let errors = vec![FieldError {
+                field,
+                message: message.clone(),
+            }];
+            render_form(
+                state,
+                &user,
+                StatusCode::CONFLICT,
+                form,
+                rows,
+                errors,
+                Some(message),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /sessions/new/lines` (htmx): the lines block after choosing a
+/// protocol or a product, adding or removing a row.
+pub async fn lines_partial(
+    state: web::Data<AppState>,
+    posted: Posted<SessionForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, mut form } = posted;
+    user.require(Role::Practitioner)?;
+    let action = form.action();
+    let rows = apply_action(&state, &mut form, &action).await?;
+    let data = load_data(&state, &user, &form, &rows).await?;
+    let mut resp = render(&LinesPartial {
+        lines: form_lines(&rows, &data, &[]),
+    })?;
+    // A protocol may also set the needle length, indication and add-ons:
+    // tell the page so it can update those fields (see static/sessions.js).
+    if action == "use_protocol" {
+        let set = serde_json::json!({"session-fill": {
+            "needle_length_mm": form.needle_length_mm,
+            "indication": form.indication,
+            "addons": form.addons,
+        }});
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&set.to_string()) {
+            resp.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("hx-trigger"),
+                v,
+            );
+        }
+    }
+    Ok(resp)
+}
+
+/// `POST /sessions/hints` (htmx): per-line previews and the warnings.
+pub async fn hints_partial(
+    state: web::Data<AppState>,
+    posted: Posted<SessionForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Practitioner)?;
+    let rows = form.rows();
+    let data = load_data(&state, &user, &form, &rows).await?;
+    render(&HintsPartial {
+        lines: form_lines(&rows, &data, &[]),
+    })
+}

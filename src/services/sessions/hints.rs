@@ -1,0 +1,355 @@
+//! What the session form shows before saving: for each line the lot(s) it
+//! will come from with their expiry, the usable stock left after this
+//! session, the lots a practitioner may name instead of FEFO, and problems
+//! and warnings (not enough stock, expired lot, needle length). Read-only;
+//! it uses the same checks and allocation as `record`. Also: filling the
+//! lines from a protocol.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::allocate::{CheckedLine, SiteStock, named_lot_state, warnings};
+use super::request::{LineDraft, SessionDraft, text};
+use super::view::Warning;
+use crate::auth::Actor;
+use crate::db::{
+    self, DbConn,
+    catalog::ProductFilter,
+    models::{Product, Protocol},
+};
+use crate::domain::fefo::AllocError;
+use crate::domain::needle::fmt_needle;
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::{Category, Unit};
+use crate::domain::{NeedleLength, Quantity};
+use crate::error::ServiceResult;
+use crate::services::receiving::parse_time;
+use crate::services::sites;
+
+/// A lot a line may be taken from instead of FEFO.
+#[derive(Debug, Clone)]
+pub struct LotChoice {
+    pub lot_id: i64,
+    pub label: String,
+}
+
+/// Stock one line would take from one (lot, location).
+#[derive(Debug, Clone)]
+pub struct TakeHint {
+    pub lot: String,
+    pub expiry: NaiveDate,
+    pub location: String,
+    pub quantity: i64,
+}
+
+/// The preview of one form row (empty for a blank row).
+#[derive(Debug, Clone, Default)]
+pub struct LineHint {
+    pub product: Option<Product>,
+    pub takes: Vec<TakeHint>,
+    /// Usable stock of the product left after the whole session.
+    pub left_after: Option<i64>,
+    pub problem: Option<String>,
+    pub lot_choices: Vec<LotChoice>,
+}
+
+impl LineHint {
+    pub fn unit(&self) -> &str {
+        self.product.as_ref().map(|p| p.unit.as_str()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub lines: Vec<LineHint>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The day the form's time falls on (today when empty or not readable).
+fn day_of(d: &SessionDraft) -> NaiveDate {
+    text(&d.performed_at)
+        .and_then(|t| parse_time(t).ok())
+        .map(|t| t.date())
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// Previews `rows` (the form's line rows, blanks included) for the session in `d`.
+pub fn hints(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &SessionDraft,
+    rows: &[LineDraft],
+) -> ServiceResult<Hints> {
+    let site = sites::resolve_site(conn, actor, text(&d.site))
+        .or_else(|_| sites::resolve_site(conn, actor, None))?;
+    let needle = text(&d.needle_length_mm)
+        .and_then(|t| NeedleLength::parse(t).ok())
+        .map(|n| n.0);
+    let protocol: Option<Protocol> = match text(&d.protocol_id).and_then(|t| t.parse().ok()) {
+        Some(id) => db::protocols::by_id(conn, id)?,
+        None => None,
+    };
+    let day = day_of(d);
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| text(&r.product_id).and_then(|t| t.parse().ok()))
+        .collect();
+    let products: HashMap<i64, Product> = db::catalog::products_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut stock = SiteStock::load(conn, site.id, &ids, day)?;
+    let choices: HashMap<i64, Vec<LotChoice>> = ids
+        .iter()
+        .map(|id| {
+            let unit = products.get(id).map(|p| p.unit.clone()).unwrap_or_default();
+            let list = stock
+                .usable_positions(*id)
+                .into_iter()
+                .filter_map(|(c, info)| {
+                    info.map(|i| LotChoice {
+                        lot_id: c.lot_id,
+                        label: format!(
+                            "{} · exp {} · {} · {} {unit}",
+                            i.lot_number,
+                            i.use_by,
+                            i.location_code,
+                            fmt_qty(c.available)
+                        ),
+                    })
+                })
+                .collect();
+            (*id, list)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut checked: Vec<CheckedLine> = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let Some(product) = text(&row.product_id)
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(|id| products.get(&id))
+        else {
+            out.push(LineHint::default());
+            continue;
+        };
+        let mut hint = LineHint {
+            product: Some(product.clone()),
+            lot_choices: choices.get(&product.id).cloned().unwrap_or_default(),
+            ..LineHint::default()
+        };
+        let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+        let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+        if let Some(n) = needle
+            && has_needle
+            && product.needle_length != Some(n)
+        {
+            hint.problem = Some(format!(
+                "{} mm needle, but the session is {} mm",
+                product.needle_length.map(fmt_needle).unwrap_or_default(),
+                fmt_needle(n)
+            ));
+        }
+        let quantity = match text(&row.quantity).map(|q| Quantity::parse_positive(q, unit)) {
+            Some(Ok(q)) => Some(q.0),
+            Some(Err(e)) => {
+                hint.problem.get_or_insert_with(|| e.to_string());
+                None
+            }
+            None => None,
+        };
+        let named_lot = match text(&row.lot_id).and_then(|t| t.parse::<i64>().ok()) {
+            Some(id) => db::lots::by_id(conn, id)?.filter(|l| l.product_id == product.id),
+            None => None,
+        };
+        if let Some(quantity) = quantity {
+            let line = CheckedLine {
+                index,
+                product: product.clone(),
+                quantity,
+                named_lot,
+            };
+            let result = match named_lot_state(&line, day) {
+                Some(e) => Err(e),
+                None => stock.take(product.id, quantity, line.named_lot.as_ref().map(|l| l.id)),
+            };
+            match result {
+                Ok(allocations) => {
+                    hint.takes = allocations
+                        .iter()
+                        .filter_map(|a| {
+                            stock.info(a.lot_id, a.location_id).map(|i| TakeHint {
+                                lot: i.lot_number.clone(),
+                                expiry: i.use_by,
+                                location: i.location_code.clone(),
+                                quantity: a.quantity,
+                            })
+                        })
+                        .collect();
+                }
+                Err(e) => {
+                    hint.problem
+                        .get_or_insert_with(|| problem_text(&e, &line, &stock));
+                }
+            }
+            checked.push(line);
+        }
+        out.push(hint);
+    }
+    for h in &mut out {
+        if let Some(p) = &h.product {
+            h.left_after = Some(stock.usable(p.id));
+        }
+    }
+    let warned = match needle {
+        Some(n) => warnings(protocol.as_ref(), n, &checked),
+        None => warnings(None, 0, &checked),
+    };
+    Ok(Hints {
+        lines: out,
+        warnings: warned,
+    })
+}
+
+fn problem_text(e: &AllocError, line: &CheckedLine, stock: &SiteStock) -> String {
+    let unit = &line.product.unit;
+    let lot = line
+        .named_lot
+        .as_ref()
+        .map(|l| l.lot_number.clone())
+        .unwrap_or_default();
+    match e {
+        AllocError::Insufficient { available, .. } if line.named_lot.is_some() => format!(
+            "not enough in lot {lot}: asked {} {unit}, {} {unit} there",
+            fmt_qty(line.quantity),
+            fmt_qty(*available)
+        ),
+        AllocError::Insufficient { .. } => format!(
+            "not enough usable stock: asked {} {unit}, {} {unit} available",
+            fmt_qty(line.quantity),
+            fmt_qty(stock.usable(line.product.id))
+        ),
+        AllocError::LotNotFound { .. } => format!("lot {lot} has no stock at this site"),
+        AllocError::LotExpired { expiry, .. } => format!("lot {lot} expired on {expiry}"),
+        AllocError::LotUnusable { .. } => format!("lot {lot} is quarantined"),
+        AllocError::InvalidQuantity => "must be more than zero".into(),
+    }
+}
+
+/// What choosing a protocol puts into the form.
+#[derive(Debug, Clone)]
+pub struct ProtocolFill {
+    pub protocol: Protocol,
+    pub lines: Vec<LineDraft>,
+    /// The needle length of the protocol's roller or cartridge, if any.
+    pub needle_mm: Option<String>,
+    pub addons: Vec<String>,
+}
+
+/// The protocol's default lines. When the session's needle length is known
+/// and differs from the protocol's roller or cartridge, the line takes the
+/// active product of the same category with the session's needle length
+/// (if there is one), so the practitioner only adjusts quantities.
+pub fn fill_from_protocol(
+    conn: &mut DbConn,
+    protocol_id: i64,
+    needle: Option<i32>,
+) -> ServiceResult<Option<ProtocolFill>> {
+    let Some(protocol) = db::protocols::by_id(conn, protocol_id)? else {
+        return Ok(None);
+    };
+    let lines = db::protocols::lines_of(conn, &[protocol.id])?;
+    let ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
+    let products: HashMap<i64, Product> = db::catalog::products_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut needle_mm = None;
+    let mut out = Vec::new();
+    for l in &lines {
+        let mut product_id = l.product_id;
+        if let Some(p) = products.get(&l.product_id)
+            && Category::parse(&p.category).is_some_and(Category::has_needle)
+        {
+            match needle {
+                Some(n) if p.needle_length != Some(n) => {
+                    let same = db::catalog::list_products(
+                        conn,
+                        &ProductFilter {
+                            category: Some(p.category.clone()),
+                            needle_length: Some(n),
+                            ..ProductFilter::default()
+                        },
+                        1,
+                        0,
+                    )?;
+                    if let Some(s) = same.first() {
+                        product_id = s.id;
+                    }
+                }
+                Some(_) => {}
+                None => needle_mm = p.needle_length.map(fmt_needle),
+            }
+        }
+        out.push(LineDraft {
+            product_id: Some(product_id.to_string()),
+            quantity: Some(Quantity(l.quantity).to_string()),
+            lot_id: None,
+        });
+    }
+    let addons = super::view::codes(&protocol.addons, crate::domain::vocab::Addon::parse)
+        .iter()
+        .map(|a| a.code().to_string())
+        .collect();
+    Ok(Some(ProtocolFill {
+        protocol,
+        lines: out,
+        needle_mm,
+        addons,
+    }))
+}
+
+/// Everything the session form offers, with the preview of its rows.
+#[derive(Debug, Clone)]
+pub struct FormData {
+    /// The site the session is logged at when none is chosen.
+    pub site_code: String,
+    pub sites: Vec<crate::db::models::Site>,
+    /// Active products, by category, needle length, name.
+    pub products: Vec<Product>,
+    pub protocols: Vec<crate::services::protocols::ProtocolView>,
+    pub hints: Hints,
+}
+
+/// Loads the form's choices and previews `rows`.
+pub fn form_data(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &SessionDraft,
+    rows: &[LineDraft],
+) -> ServiceResult<FormData> {
+    let site = sites::resolve_site(conn, actor, text(&d.site))
+        .or_else(|_| sites::resolve_site(conn, actor, None))?;
+    let sites = match actor.site_id {
+        Some(_) if actor.role == crate::domain::vocab::Role::Practitioner => vec![site.clone()],
+        _ => sites::list(conn)?,
+    };
+    let (products, _) =
+        crate::services::catalog::list_products(conn, &ProductFilter::default(), 1000, 0)?;
+    let protocols = crate::services::protocols::list(conn, true)?;
+    let hints = hints(conn, actor, d, rows)?;
+    Ok(FormData {
+        site_code: site.code,
+        sites,
+        products,
+        protocols,
+        hints,
+    })
+}
+
+/// The session a key recorded, if it was this user's (the form links to it).
+pub fn session_for_key(conn: &mut DbConn, actor: &Actor, key: &str) -> ServiceResult<Option<i64>> {
+    Ok(db::sessions::by_key(conn, key.trim())?
+        .filter(|s| s.practitioner_id == actor.user_id)
+        .map(|s| s.id))
+}

@@ -1,0 +1,77 @@
+//! Protocol pages (managers): the list and the create/edit form.
+
+use askama::Template;
+
+use super::Frame;
+use super::sessions::{Check, Opt, ProductGroup};
+use crate::error::FieldError;
+
+/// A protocol in the list.
+#[derive(Debug, Clone)]
+pub struct ProtocolRow {
+    pub id: i64,
+    pub name: String,
+    pub indication: String,
+    pub range: String,
+    pub lines: String,
+    pub addons: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "protocols/list.html")]
+pub struct ProtocolListPage {
+    pub frame: Frame,
+    pub rows: Vec<ProtocolRow>,
+    pub can_edit: bool,
+}
+
+/// A default line as typed.
+#[derive(Debug, Clone)]
+pub struct ProtocolLineRow {
+    pub index: usize,
+    pub product_id: String,
+    pub quantity: String,
+    pub error: Option<String>,
+}
+
+impl ProtocolLineRow {
+    pub fn is_product(&self, id: &i64) -> bool {
+        self.product_id == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "protocols/form.html")]
+pub struct ProtocolFormPage {
+    pub frame: Frame,
+    /// None: a new protocol.
+    pub id: Option<i64>,
+    pub name: String,
+    pub indications: Vec<Opt>,
+    pub needle_min_mm: String,
+    pub needle_max_mm: String,
+    pub addons: Vec<Check>,
+    pub notes: String,
+    pub active: bool,
+    pub lines: Vec<ProtocolLineRow>,
+    pub products: Vec<ProductGroup>,
+    pub errors: Vec<FieldError>,
+    pub message: Option<String>,
+}
+
+impl ProtocolFormPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/protocols/{id}"),
+            None => "/protocols/new".into(),
+        }
+    }
+}

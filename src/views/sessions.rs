@@ -1,0 +1,422 @@
+//! Session pages: the logging form (and its htmx partials: the lines block
+//! and the live hints), the session page, the after-care sheet, the session
+//! list and a client's history.
+
+use askama::Template;
+
+use super::Frame;
+use crate::db::models::Product;
+use crate::db::sessions::SessionRow;
+use crate::domain::needle::fmt_needle;
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::{Addon, Indication, SideEffect};
+use crate::error::FieldError;
+use crate::services::sessions::hints::LineHint;
+use crate::services::sessions::{SessionView, Warning};
+
+/// `<option>` of a select.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+        let value = value.into();
+        Opt {
+            selected: value == current,
+            label: label.into(),
+            value,
+        }
+    }
+}
+
+/// A checkbox of a code list (add-ons, side effects).
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+pub fn addon_checks(selected: &[String]) -> Vec<Check> {
+    Addon::ALL
+        .iter()
+        .map(|a| Check {
+            value: a.code(),
+            label: a.label(),
+            checked: selected.iter().any(|s| s == a.code()),
+        })
+        .collect()
+}
+
+pub fn side_effect_checks(selected: &[String]) -> Vec<Check> {
+    SideEffect::ALL
+        .iter()
+        .map(|a| Check {
+            value: a.code(),
+            label: a.label(),
+            checked: selected.iter().any(|s| s == a.code()),
+        })
+        .collect()
+}
+
+pub fn indication_opts(current: &str, blank: &str) -> Vec<Opt> {
+    let mut v = vec![Opt::new("", blank, current)];
+    v.extend(
+        Indication::ALL
+            .iter()
+            .map(|i| Opt::new(i.code(), i.label(), current)),
+    );
+    v
+}
+
+/// A product's label in selects: "Roller 1.5 mm (RL-150) · each".
+pub fn product_label(p: &Product) -> String {
+    format!("{} ({}) · {}", p.name, p.sku, p.unit)
+}
+
+/// Products grouped by category for `<optgroup>`s.
+#[derive(Debug, Clone)]
+pub struct ProductGroup {
+    pub label: String,
+    pub products: Vec<(i64, String)>,
+}
+
+pub fn product_groups(products: &[Product]) -> Vec<ProductGroup> {
+    let mut groups: Vec<ProductGroup> = Vec::new();
+    for p in products {
+        let label = crate::domain::vocab::Category::parse(&p.category)
+            .map(|c| c.label().to_string())
+            .unwrap_or_else(|| p.category.clone());
+        match groups.iter_mut().find(|g| g.label == label) {
+            Some(g) => g.products.push((p.id, product_label(p))),
+            None => groups.push(ProductGroup {
+                label,
+                products: vec![(p.id, product_label(p))],
+            }),
+        }
+    }
+    groups
+}
+
+/// One line row of the form, as typed, with its preview and error.
+#[derive(Debug, Clone)]
+pub struct LineRow {
+    pub index: usize,
+    pub product_id: String,
+    pub quantity: String,
+    pub lot_id: String,
+    pub hint: LineHint,
+    pub error: Option<String>,
+}
+
+impl LineRow {
+    pub fn is_product(&self, id: &i64) -> bool {
+        self.product_id == id.to_string()
+    }
+
+    pub fn is_lot(&self, id: &i64) -> bool {
+        self.lot_id == id.to_string()
+    }
+
+    /// A lot was chosen that is not among the usable choices (kept as typed).
+    pub fn lot_missing(&self) -> bool {
+        !self.lot_id.is_empty()
+            && !self
+                .hint
+                .lot_choices
+                .iter()
+                .any(|c| c.lot_id.to_string() == self.lot_id)
+    }
+
+    pub fn fmt(&self, q: &i64) -> String {
+        fmt_qty(*q)
+    }
+}
+
+/// The lines block: rows, product choices and the session's warnings.
+#[derive(Debug, Clone)]
+pub struct FormLines {
+    pub rows: Vec<LineRow>,
+    /// A problem with the lines as a whole ("add at least one line").
+    pub error: Option<String>,
+    pub products: Vec<ProductGroup>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Template)]
+#[template(path = "sessions/form.html")]
+pub struct SessionFormPage {
+    pub frame: Frame,
+    pub key: String,
+    pub site: String,
+    pub sites: Vec<Opt>,
+    pub client_ref: String,
+    pub indications: Vec<Opt>,
+    pub protocols: Vec<Opt>,
+    pub needle_length_mm: String,
+    pub performed_at: String,
+    pub addons: Vec<Check>,
+    pub side_effects: Vec<Check>,
+    pub side_effect_other: String,
+    pub notes: String,
+    pub lines: FormLines,
+    pub errors: Vec<FieldError>,
+    /// A refusal not tied to a field (or repeated at the top).
+    pub message: Option<String>,
+    /// When the key was already used: the session it recorded.
+    pub saved_session: Option<i64>,
+}
+
+impl SessionFormPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// The lines block alone (htmx: protocol chosen, product changed, row added).
+#[derive(Template)]
+#[template(path = "sessions/lines_partial.html")]
+pub struct LinesPartial {
+    pub lines: FormLines,
+}
+
+/// The live hints (htmx): per-line previews swapped out of band, and the warnings.
+#[derive(Template)]
+#[template(path = "sessions/hints_partial.html")]
+pub struct HintsPartial {
+    pub lines: FormLines,
+}
+
+// ---- the session page --------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct ShownAllocation {
+    pub lot_id: i64,
+    pub lot: String,
+    pub expiry: String,
+    pub location: String,
+    pub quantity: String,
+    pub returned: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShownLine {
+    pub product: String,
+    pub sku: String,
+    pub quantity: String,
+    pub unit: String,
+    pub named_lot: bool,
+    pub allocations: Vec<ShownAllocation>,
+}
+
+/// The facts of a session as shown on its page and the after-care sheet.
+#[derive(Debug, Clone)]
+pub struct ShownSession {
+    pub id: i64,
+    pub client_ref: String,
+    pub performed_at: String,
+    pub date: String,
+    pub site: String,
+    pub practitioner: String,
+    pub indication: String,
+    pub needle: String,
+    pub protocol: Option<String>,
+    pub addons: String,
+    pub side_effects: String,
+    pub notes: String,
+    pub warnings: Vec<Warning>,
+    pub voided: bool,
+    pub voided_at: String,
+    pub voided_by: String,
+    pub void_reason: String,
+    pub lines: Vec<ShownLine>,
+    /// SPF products used (after-care sheet).
+    pub spf: Vec<String>,
+}
+
+/// The client history page of a client code (codes are URL-safe by construction).
+pub fn client_href(code: &str) -> String {
+    let safe: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    format!("/clients/{safe}")
+}
+
+pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+impl ShownSession {
+    pub fn from_view(v: &SessionView) -> ShownSession {
+        let s = &v.session;
+        let mut side_effects: Vec<String> = v
+            .side_effects()
+            .iter()
+            .filter(|e| **e != SideEffect::Other)
+            .map(|e| e.label().to_string())
+            .collect();
+        if let Some(o) = &s.side_effect_other {
+            side_effects.push(format!("other: {o}"));
+        } else if v.side_effects().contains(&SideEffect::Other) {
+            side_effects.push("other".into());
+        }
+        ShownSession {
+            id: s.id,
+            client_ref: s.client_ref.clone(),
+            performed_at: fmt_time(s.performed_at),
+            date: s.performed_at.format("%Y-%m-%d").to_string(),
+            site: v.site_code.clone(),
+            practitioner: v.practitioner.clone(),
+            indication: v
+                .indication()
+                .map(|i| i.label().to_string())
+                .unwrap_or_else(|| "—".into()),
+            needle: format!("{} mm", fmt_needle(s.needle_length)),
+            protocol: v.protocol_name.clone(),
+            addons: join_or_dash(v.addons().iter().map(|a| a.label().to_string())),
+            side_effects: join_or_dash(side_effects.into_iter()),
+            notes: s.notes.clone().unwrap_or_default(),
+            warnings: v.warnings.clone(),
+            voided: v.voided(),
+            voided_at: s.voided_at.map(fmt_time).unwrap_or_default(),
+            voided_by: v.voided_by.clone().unwrap_or_default(),
+            void_reason: s.void_reason.clone().unwrap_or_default(),
+            lines: v
+                .lines
+                .iter()
+                .map(|l| ShownLine {
+                    product: l.product.name.clone(),
+                    sku: l.product.sku.clone(),
+                    quantity: fmt_qty(l.line.quantity),
+                    unit: l.product.unit.clone(),
+                    named_lot: l.line.named_lot_id.is_some(),
+                    allocations: l
+                        .allocations
+                        .iter()
+                        .map(|a| ShownAllocation {
+                            lot_id: a.lot_id,
+                            lot: a.lot.clone(),
+                            expiry: a.expiry.to_string(),
+                            location: a.location.clone(),
+                            quantity: fmt_qty(a.quantity),
+                            returned: if a.returned > 0 {
+                                fmt_qty(a.returned)
+                            } else {
+                                String::new()
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+            spf: v.spf_products().iter().map(|p| p.name.clone()).collect(),
+        }
+    }
+}
+
+fn join_or_dash(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.is_empty() {
+        "—".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sessions/show.html")]
+pub struct SessionPage {
+    pub frame: Frame,
+    pub s: ShownSession,
+    pub can_void: bool,
+    pub void_error: Option<String>,
+    pub reason: String,
+    pub client_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "sessions/aftercare.html")]
+pub struct AftercarePage {
+    pub frame: Frame,
+    pub s: ShownSession,
+    pub clinic_name: String,
+}
+
+// ---- lists ---------------------------------------------------------------------
+
+/// A session in a list.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub id: i64,
+    pub performed_at: String,
+    pub client_ref: String,
+    pub client_href: String,
+    pub practitioner: String,
+    pub indication: String,
+    pub needle: String,
+    pub protocol: String,
+    pub site: String,
+    pub voided: bool,
+}
+
+impl ListRow {
+    pub fn from_row(r: &SessionRow) -> ListRow {
+        let s = &r.session;
+        ListRow {
+            id: s.id,
+            performed_at: fmt_time(s.performed_at),
+            client_href: format!(
+                "/clients/{}",
+                crate::routes::pages::urlencode(&s.client_ref)
+            ),
+            client_ref: s.client_ref.clone(),
+            practitioner: r.practitioner.clone(),
+            indication: s
+                .indication
+                .as_deref()
+                .and_then(Indication::parse)
+                .map(|i| i.label().to_string())
+                .unwrap_or_else(|| "—".into()),
+            needle: format!("{} mm", fmt_needle(s.needle_length)),
+            protocol: r.protocol_name.clone().unwrap_or_else(|| "—".into()),
+            site: r.site_code.clone(),
+            voided: s.voided_at.is_some(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sessions/list.html")]
+pub struct SessionListPage {
+    pub frame: Frame,
+    pub rows: Vec<ListRow>,
+    pub total: i64,
+    pub from: String,
+    pub to: String,
+    pub client_ref: String,
+    pub practitioners: Vec<Opt>,
+    pub indications: Vec<Opt>,
+    pub voided: Vec<Opt>,
+    pub errors: Vec<FieldError>,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    pub showing: String,
+}
+
+#[derive(Template)]
+#[template(path = "sessions/client.html")]
+pub struct ClientPage {
+    pub frame: Frame,
+    pub client_ref: String,
+    pub rows: Vec<ListRow>,
+    pub active: usize,
+    pub first: String,
+    pub last: String,
+}
