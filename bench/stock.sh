@@ -46,3 +46,19 @@ bench_run "$OUT" "${ROUNDS:-3}" \
   "app_stock_page|$base/stock|-H 'Cookie: $cookie'" \
   "app_stock_api|$base/api/v1/stock|-H 'Authorization: Bearer $token'" \
   | tee "$OUT/summary.txt"
+python3 - "$OUT" <<'PY' | tee -a "$OUT/summary.txt"
+# Ratios to perfref's /dashboard: of the medians, and the median of the
+# per-round ratios (each app run against the reference run next to it).
+import json, re, statistics, sys, pathlib
+out = pathlib.Path(sys.argv[1])
+s = json.loads((out / "summary.json").read_text())
+ref = s["ref_dashboard"]["rps_median"]
+def rps(name, r):
+    t = (out / f"{name}.r{r}.txt").read_text()
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+rounds = s["ref_dashboard"]["runs"]
+for k in ("app_dashboard", "app_products", "app_stock_page", "app_stock_api"):
+    paired = statistics.median(rps(k, r) / rps("ref_dashboard", r) for r in range(1, rounds + 1))
+    print(f"{k}: {s[k]['rps_median']:.0f} req/s = {s[k]['rps_median']/ref:.2f} x perfref /dashboard "
+          f"({ref:.0f}/s); median of per-round ratios {paired:.2f}")
+PY
