@@ -305,3 +305,27 @@ async fn stock_list_filters_and_shows_usable_expired_per_product() {
     assert_eq!(count(&doc, "#stock tbody tr"), 1);
     assert_eq!(row(&doc, "AN-LIDO", "usable"), "90 g");
 }
+
+#[tokio::test]
+async fn the_write_off_button_clears_the_expired_list() {
+    let app = TestApp::new().await;
+    clinic(&app).await;
+    let m = app.logged_in("manager").await;
+    let r = app
+        .post_form(&m, "/", "/stock/write-off-expired", &[("site", "main")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, doc) = app.page(&m, "/").await;
+    assert_eq!(count(&doc, "#expired"), 0);
+    assert_eq!(count(&doc, "#expired-none"), 1);
+    assert_eq!(
+        text(&doc, "#categories tr[data-category=\"roller\"] td.expired"),
+        "0"
+    );
+    assert_eq!(
+        text(&doc, "#categories tr[data-category=\"roller\"] td.usable"),
+        "19 each",
+        "usable stock untouched"
+    );
+    app.assert_ledger_consistent().await;
+}
