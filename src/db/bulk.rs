@@ -338,3 +338,49 @@ pub fn prepare(conn: &mut DbConn) -> QueryResult<()> {
 pub fn analyze(conn: &mut DbConn) -> QueryResult<()> {
     conn.batch_execute("ANALYZE")
 }
+
+#[derive(QueryableByName)]
+struct IndexDef {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    definition: String,
+}
+
+/// Tables whose secondary indexes are dropped during the load and rebuilt
+/// after it (building an index over sorted rows once is much cheaper than
+/// keeping it up to date row by row).
+const REINDEXED: &str = "'ledger', 'treatment_sessions', 'session_lines'";
+
+/// Drops the plain secondary indexes of the bulk-loaded tables (not those
+/// behind primary keys or UNIQUE constraints) and returns their
+/// definitions for [`restore_indexes`]. Runs inside the load's transaction,
+/// so a failed load rolls the drop back too.
+pub fn suspend_indexes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    let defs: Vec<IndexDef> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT name, sql AS definition FROM sqlite_master \
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({REINDEXED})"
+        ))
+        .load(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => diesel::sql_query(format!(
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename IN ({REINDEXED}) \
+             AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        ))
+        .load(c)?,
+    };
+    for d in &defs {
+        conn.batch_execute(&format!("DROP INDEX {}", d.name))?;
+    }
+    Ok(defs.into_iter().map(|d| d.definition).collect())
+}
+
+/// Recreates the indexes [`suspend_indexes`] dropped.
+pub fn restore_indexes(conn: &mut DbConn, definitions: &[String]) -> QueryResult<()> {
+    for d in definitions {
+        conn.batch_execute(d)?;
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable};
 
 use super::DbConn;
-use super::schema::{balances, locations, lots, products};
+use super::schema::{balances, locations, lots};
 
 /// What one product has on hand (at one site, or everywhere).
 #[derive(Debug, Clone, Default, Queryable, PartialEq, Eq)]
@@ -89,62 +89,47 @@ pub fn product_totals(
     q.load(conn)
 }
 
-/// One (lot, location) position with the product's names.
-#[derive(Debug, Clone, Queryable)]
-pub struct ShelfPosition {
-    pub lot_id: i64,
-    pub lot_number: String,
-    pub expiry: NaiveDate,
-    pub use_by: NaiveDate,
-    pub opened: bool,
+/// One positive (lot, location) balance at a site with what decides its
+/// status: the raw material of the dashboard.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct Position {
     pub product_id: i64,
-    pub sku: String,
-    pub product_name: String,
-    pub unit: String,
-    pub location_code: String,
+    pub lot_id: i64,
+    pub location_id: i64,
     pub quantity: i64,
+    pub use_by: NaiveDate,
+    pub quarantined: bool,
+    pub opened: bool,
 }
 
-/// Expired (use-by before `today`), not quarantined, positive positions at a
-/// site: the first `limit` by use-by, and how many there are in all.
-pub fn expired_on_shelf(
-    conn: &mut DbConn,
-    site_id: i64,
-    today: NaiveDate,
-    limit: i64,
-) -> QueryResult<(Vec<ShelfPosition>, i64)> {
-    let base = balances::table
+/// Every positive balance at a site (one indexed pass over balances ⨝ lots;
+/// a few thousand rows for a large clinic, whatever the ledger's length).
+pub fn positions(conn: &mut DbConn, site_id: i64) -> QueryResult<Vec<Position>> {
+    balances::table
         .inner_join(lots::table)
-        .inner_join(products::table)
-        .inner_join(locations::table)
         .filter(balances::site_id.eq(site_id))
         .filter(balances::quantity.gt(0))
-        .filter(lots::quarantined.eq(false))
-        .filter(lots::use_by.lt(today));
-    let total: i64 = base.count().get_result(conn)?;
-    let rows = base
         .select((
-            lots::id,
-            lots::lot_number,
-            lots::expiry,
-            lots::use_by,
-            lots::container.gt(0),
-            products::id,
-            products::sku,
-            products::name,
-            products::unit,
-            locations::code,
+            balances::product_id,
+            balances::lot_id,
+            balances::location_id,
             balances::quantity,
-        ))
-        .order((
             lots::use_by,
-            products::name,
-            lots::id,
-            locations::sort_order,
+            lots::quarantined,
+            lots::container.gt(0),
         ))
-        .limit(limit)
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
+}
+
+/// Lot numbers and expiries of some lots.
+pub fn lot_labels(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, NaiveDate)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    lots::table
+        .filter(lots::id.eq_any(ids.to_vec()))
+        .select((lots::id, lots::lot_number, lots::expiry))
+        .load(conn)
 }
 
 /// A lot's balance at one location, with the location's names (product page).
@@ -212,4 +197,40 @@ pub fn product_history(
     let mut rows = super::ledger::by_ids(conn, &ids)?;
     rows.sort_by_key(|e| std::cmp::Reverse((e.row.occurred_at, e.row.id)));
     Ok((rows, total))
+}
+
+/// What the dashboard needs of a product.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProductBrief {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: String,
+    pub needle_length: Option<i32>,
+    pub min_level: Option<i64>,
+    pub active: bool,
+}
+
+/// Every product (archived too), briefly, by category, needle length, name.
+pub fn product_briefs(conn: &mut DbConn) -> QueryResult<Vec<ProductBrief>> {
+    use super::schema::products;
+    products::table
+        .select((
+            products::id,
+            products::sku,
+            products::name,
+            products::category,
+            products::unit,
+            products::needle_length,
+            products::min_level,
+            products::active,
+        ))
+        .order((
+            products::category,
+            products::needle_length,
+            products::name,
+            products::id,
+        ))
+        .load(conn)
 }

@@ -186,6 +186,7 @@ fn view(
         check,
         currency: lists.currency,
         focus,
+        attempted: false,
     }
 }
 
@@ -345,7 +346,8 @@ async fn save(
                     errors.0.push(extra.clone());
                 }
             }
-            let r = view(lists(&state).await?, values, Some(&p), errors);
+            let mut r = view(lists(&state).await?, values, Some(&p), errors);
+            r.attempted = true;
             render_status(
                 status,
                 &ReceivePage {

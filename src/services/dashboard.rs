@@ -1,8 +1,9 @@
 //! The stock dashboard (managers' and admins' home) and the practitioners'
 //! "what is in my site": per category usable / expiring soon / expired, the
 //! needle-length grid for rollers and cartridges, the low-stock list and the
-//! expired positions still on the shelf. Built from per-product totals that
-//! the database aggregates over balances ⨝ lots; the ledger is never read.
+//! expired positions still on the shelf. Built from one indexed pass over the
+//! site's positive balances ⨝ lots (a few thousand rows for a large clinic),
+//! summed here; the ledger is never read.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -12,9 +13,8 @@ use chrono::{Duration, NaiveDate};
 use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
-    catalog::ProductFilter,
-    models::{Product, Site},
-    stock_summary::{ProductTotals, ShelfPosition},
+    models::Site,
+    stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
@@ -26,7 +26,7 @@ use crate::error::ServiceResult;
 pub const STANDARD_NEEDLES: [i32; 7] = [25, 50, 75, 100, 150, 200, 250];
 
 /// How many expired positions the dashboard lists (the total is shown too).
-pub const EXPIRED_LIST_LIMIT: i64 = 50;
+pub const EXPIRED_LIST_LIMIT: usize = 50;
 
 /// Quantities summed per unit: adding grams to millilitres means nothing,
 /// so a category with tubes (g) and sachets (each) shows both.
@@ -135,8 +135,56 @@ pub struct Dashboard {
     pub categories: Vec<CategoryFigures>,
     pub grid: Vec<GridRow>,
     pub low_stock: Vec<LowStock>,
-    pub expired: Vec<ShelfPosition>,
+    pub expired: Vec<ExpiredPosition>,
     pub expired_total: i64,
+}
+
+/// Expired stock still on the shelf at one location.
+#[derive(Debug, Clone)]
+pub struct ExpiredPosition {
+    pub lot_id: i64,
+    pub lot_number: String,
+    pub use_by: NaiveDate,
+    pub opened: bool,
+    pub product_id: i64,
+    pub sku: String,
+    pub product_name: String,
+    pub unit: String,
+    pub location_code: String,
+    pub quantity: i64,
+}
+
+/// Per-product totals from positions, with the status rules of the stock
+/// list: quarantined first, then expired (use-by before `today`), else
+/// usable — "expiring soon" when the use-by is at most `soon`.
+pub fn totals(
+    positions: &[Position],
+    today: NaiveDate,
+    soon: NaiveDate,
+) -> HashMap<i64, ProductTotals> {
+    let mut out: HashMap<i64, ProductTotals> = HashMap::new();
+    let mut usable_lots: BTreeSet<(i64, i64)> = BTreeSet::new();
+    for p in positions {
+        let t = out.entry(p.product_id).or_insert_with(|| ProductTotals {
+            product_id: p.product_id,
+            ..ProductTotals::default()
+        });
+        if p.quarantined {
+            t.quarantined += p.quantity;
+        } else if p.use_by < today {
+            t.expired += p.quantity;
+        } else {
+            t.usable += p.quantity;
+            if p.use_by <= soon {
+                t.expiring += p.quantity;
+            }
+            if usable_lots.insert((p.product_id, p.lot_id)) {
+                t.usable_lots += 1;
+            }
+            t.next_use_by = Some(t.next_use_by.map_or(p.use_by, |d| d.min(p.use_by)));
+        }
+    }
+    out
 }
 
 /// Active, has a min level, and usable stock at or below it.
@@ -174,19 +222,13 @@ pub fn dashboard(
     let site = site_for(conn, actor, site_code)?;
     let sites = db::sites::list(conn)?;
     let soon = today + Duration::days(settings.expiring_window_days);
-    let (products, totals, expired, expired_total) = db::read_tx(conn, |conn| {
-        let all = ProductFilter {
-            archived: Some(false),
-            ..ProductFilter::default()
-        };
-        let products = db::catalog::list_products(conn, &all, i64::MAX, 0)?;
-        let totals = db::stock_summary::product_totals(conn, Some(site.id), None, today, soon)?;
-        let (expired, expired_total) =
-            db::stock_summary::expired_on_shelf(conn, site.id, today, EXPIRED_LIST_LIMIT)?;
-        Ok((products, totals, expired, expired_total))
+    let (products, positions, expired, expired_total) = db::read_tx(conn, |conn| {
+        let products = db::stock_summary::product_briefs(conn)?;
+        let positions = db::stock_summary::positions(conn, site.id)?;
+        let (expired, total) = expired_on_shelf(conn, site.id, &products, &positions, today)?;
+        Ok((products, positions, expired, total))
     })?;
-    let by_product: HashMap<i64, ProductTotals> =
-        totals.into_iter().map(|t| (t.product_id, t)).collect();
+    let by_product = totals(&positions, today, soon);
     Ok(Dashboard {
         categories: categories(&products, &by_product),
         grid: grid(&products, &by_product),
@@ -197,8 +239,68 @@ pub fn dashboard(
         window_days: settings.expiring_window_days,
         soon,
         expired,
-        expired_total,
+        expired_total: expired_total as i64,
     })
+}
+
+/// The expired, not quarantined positions: the first
+/// `EXPIRED_LIST_LIMIT` by use-by, named, and how many there are.
+fn expired_on_shelf(
+    conn: &mut DbConn,
+    site_id: i64,
+    products: &[Product],
+    positions: &[Position],
+    today: NaiveDate,
+) -> diesel::QueryResult<(Vec<ExpiredPosition>, usize)> {
+    let by_id: HashMap<i64, &Product> = products.iter().map(|p| (p.id, p)).collect();
+    let mut expired: Vec<&Position> = positions
+        .iter()
+        .filter(|p| !p.quarantined && p.use_by < today)
+        .collect();
+    let total = expired.len();
+    let name = |p: &Position| {
+        by_id
+            .get(&p.product_id)
+            .map(|pr| pr.name.as_str())
+            .unwrap_or("")
+    };
+    expired.sort_by(|a, b| {
+        (a.use_by, name(a), a.lot_id, a.location_id).cmp(&(
+            b.use_by,
+            name(b),
+            b.lot_id,
+            b.location_id,
+        ))
+    });
+    expired.truncate(EXPIRED_LIST_LIMIT);
+    let ids: Vec<i64> = expired.iter().map(|p| p.lot_id).collect();
+    let labels: HashMap<i64, String> = db::stock_summary::lot_labels(conn, &ids)?
+        .into_iter()
+        .map(|(id, number, _)| (id, number))
+        .collect();
+    let locations: HashMap<i64, String> = db::sites::locations(conn, Some(site_id))?
+        .into_iter()
+        .map(|l| (l.id, l.code))
+        .collect();
+    let rows = expired
+        .into_iter()
+        .map(|p| {
+            let pr = by_id.get(&p.product_id);
+            ExpiredPosition {
+                lot_id: p.lot_id,
+                lot_number: labels.get(&p.lot_id).cloned().unwrap_or_default(),
+                use_by: p.use_by,
+                opened: p.opened,
+                product_id: p.product_id,
+                sku: pr.map(|x| x.sku.clone()).unwrap_or_default(),
+                product_name: pr.map(|x| x.name.clone()).unwrap_or_default(),
+                unit: pr.map(|x| x.unit.clone()).unwrap_or_default(),
+                location_code: locations.get(&p.location_id).cloned().unwrap_or_default(),
+                quantity: p.quantity,
+            }
+        })
+        .collect();
+    Ok((rows, total))
 }
 
 fn categories(products: &[Product], totals: &HashMap<i64, ProductTotals>) -> Vec<CategoryFigures> {

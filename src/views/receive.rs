@@ -63,6 +63,8 @@ pub struct ReceiveView {
     pub currency: String,
     /// The field to put the cursor in: "gs1" (ready for the next scan) or "quantity".
     pub focus: &'static str,
+    /// A save was tried (and refused): say that nothing was received.
+    pub attempted: bool,
 }
 
 impl ReceiveView {

@@ -8,6 +8,7 @@ mod movements_fixtures;
 mod support;
 
 mod browser;
+mod demo;
 mod foundation_auth;
 mod foundation_db;
 mod reports_fixtures;
@@ -21,7 +22,10 @@ mod sessions_fixtures;
 mod sessions_pages;
 mod stock_catalog_api;
 mod stock_counts;
+mod stock_dashboard;
 mod stock_ledger;
 mod stock_lots;
 mod stock_movements;
+mod stock_pages;
+mod stock_receive;
 mod webdriver;

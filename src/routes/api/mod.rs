@@ -137,9 +137,15 @@ impl PageParams {
     }
 }
 
-/// `{"items":[…],"total":N}`.
+/// `{"items":[…],"total":N}`, serialised straight from the items (no
+/// intermediate `serde_json::Value` tree).
 pub fn list<T: serde::Serialize>(items: Vec<T>, total: i64) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "items": items, "total": total }))
+    #[derive(serde::Serialize)]
+    struct Page<T> {
+        items: Vec<T>,
+        total: i64,
+    }
+    HttpResponse::Ok().json(Page { items, total })
 }
 
 /// Query-string errors as JSON 400 instead of actix's text.

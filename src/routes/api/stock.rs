@@ -102,30 +102,72 @@ async fn stock_list(
             )
         })
         .await?;
-    let items = items
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "product_id": s.product.id,
-                "sku": s.product.sku,
-                "name": s.product.name,
-                "category": s.product.category,
-                "unit": s.product.unit,
-                "usable": Quantity(s.usable).to_json(),
-                "expired": Quantity(s.expired).to_json(),
-                "quarantined": Quantity(s.quarantined).to_json(),
-                "lots": s.lots.iter().map(|l| serde_json::json!({
-                    "lot_id": l.lot_id,
-                    "lot": l.lot,
-                    "expiry": l.expiry.to_string(),
-                    "use_by": l.use_by.to_string(),
-                    "location": l.location,
-                    "quantity": Quantity(l.quantity).to_json(),
-                    "expired": l.expired,
-                    "quarantined": l.quarantined,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    Ok(list::<serde_json::Value>(items, total))
+    let items: Vec<StockOut> = items.iter().map(StockOut::new).collect();
+    Ok(list(items, total))
+}
+
+/// A quantity as a JSON number: whole values as integers, others with their
+/// (at most 3) decimals, exactly as `Quantity::to_json` writes them.
+struct Qty(i64);
+
+impl serde::Serialize for Qty {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Quantity(self.0).to_json().serialize(s)
+    }
+}
+
+/// One product of `GET /api/v1/stock` (typed rather than built as a
+/// `serde_json::Value`: this list is the API's hottest response).
+#[derive(serde::Serialize)]
+struct StockOut<'a> {
+    product_id: i64,
+    sku: &'a str,
+    name: &'a str,
+    category: &'a str,
+    unit: &'a str,
+    usable: Qty,
+    expired: Qty,
+    quarantined: Qty,
+    lots: Vec<LotOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct LotOut<'a> {
+    lot_id: i64,
+    lot: &'a str,
+    expiry: chrono::NaiveDate,
+    use_by: chrono::NaiveDate,
+    location: &'a str,
+    quantity: Qty,
+    expired: bool,
+    quarantined: bool,
+}
+
+impl<'a> StockOut<'a> {
+    fn new(s: &'a stock::ProductStock) -> StockOut<'a> {
+        StockOut {
+            product_id: s.product.id,
+            sku: &s.product.sku,
+            name: &s.product.name,
+            category: &s.product.category,
+            unit: &s.product.unit,
+            usable: Qty(s.usable),
+            expired: Qty(s.expired),
+            quarantined: Qty(s.quarantined),
+            lots: s
+                .lots
+                .iter()
+                .map(|l| LotOut {
+                    lot_id: l.lot_id,
+                    lot: &l.lot,
+                    expiry: l.expiry,
+                    use_by: l.use_by,
+                    location: &l.location,
+                    quantity: Qty(l.quantity),
+                    expired: l.expired,
+                    quarantined: l.quarantined,
+                })
+                .collect(),
+        }
+    }
 }

@@ -3,7 +3,9 @@
 //! Both refuse a database that already has stock.
 
 mod clinic;
+mod clinic_catalog;
 mod large;
+mod large_history;
 mod large_plan;
 mod rng;
 pub mod sessions_history;
