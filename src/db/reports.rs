@@ -182,54 +182,73 @@ pub fn waste_by_day(
     load_by_name(conn, &q, site_id, from, to)
 }
 
-/// A line of a session (not voided) of the window, with what the reports
-/// group sessions by. A session without lines comes once with no product.
+/// A session (not voided) of the window with what the reports group
+/// sessions by.
 #[derive(Debug, Clone, Queryable)]
-pub struct SessionLineRow {
-    pub session_id: i64,
+pub struct SessionRow {
+    pub id: i64,
     pub protocol_id: Option<i64>,
     pub indication: Option<String>,
     pub practitioner_id: i64,
     pub needle_length: i32,
-    pub product_id: Option<i64>,
-    pub quantity: Option<i64>,
 }
 
-/// Streams every line of the sessions (not voided) of a site in
-/// `[from, to)` to `f`, in one pass: sessions by
-/// `treatment_sessions_report (site_id, performed_at, voided_at, …)`, their
-/// lines by `session_lines_report (session_id, product_id, quantity)`, both
-/// covering, so neither table is read (SQLite is told which indexes to use:
-/// without statistics for them it would pick `session_lines_session` and
-/// read the table).
-pub fn for_each_session_line(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    f: &mut dyn FnMut(SessionLineRow),
-) -> QueryResult<()> {
-    let (s_hint, l_hint) = match conn {
+fn session_hints(conn: &DbConn) -> (&'static str, &'static str) {
+    match conn {
+        // Without statistics for the new indexes SQLite would pick
+        // `session_lines_session` and read the table.
         DbConn::Sqlite(_) => (
             " INDEXED BY treatment_sessions_report",
             " INDEXED BY session_lines_report",
         ),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => ("", ""),
-    };
-    type Row = (
-        BigInt,
-        Nullable<BigInt>,
-        Nullable<Text>,
-        BigInt,
-        Integer,
-        Nullable<BigInt>,
-        Nullable<BigInt>,
-    );
-    let query = sql::<Row>(&format!(
-        "SELECT s.id, s.protocol_id, s.indication, s.practitioner_id, \
-         s.needle_length, l.product_id, l.quantity \
-         FROM treatment_sessions s{s_hint} LEFT JOIN session_lines l{l_hint} ON l.session_id = s.id \
+    }
+}
+
+/// Streams the sessions (not voided) of a site in `[from, to)` to `f`, from
+/// the covering index `treatment_sessions_report (site_id, performed_at,
+/// voided_at, protocol_id, practitioner_id, needle_length, indication)`.
+pub fn for_each_session(
+    conn: &mut DbConn,
+    site_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    f: &mut dyn FnMut(SessionRow),
+) -> QueryResult<()> {
+    let (s_hint, _) = session_hints(conn);
+    let query = sql::<(BigInt, Nullable<BigInt>, Nullable<Text>, BigInt, Integer)>(&format!(
+        "SELECT s.id, s.protocol_id, s.indication, s.practitioner_id, s.needle_length \
+         FROM treatment_sessions s{s_hint} WHERE s.site_id = "
+    ))
+    .bind::<BigInt, _>(site_id)
+    .sql(" AND s.performed_at >= ")
+    .bind::<Timestamp, _>(from)
+    .sql(" AND s.performed_at < ")
+    .bind::<Timestamp, _>(to)
+    .sql(" AND s.voided_at IS NULL");
+    for row in query.load_iter::<SessionRow, DefaultLoadingMode>(conn)? {
+        f(row?);
+    }
+    Ok(())
+}
+
+/// Streams the lines of the sessions (not voided) of a site in `[from, to)`
+/// to `f` as (session, product, quantity): sessions from
+/// `treatment_sessions_report`, their lines from the covering index
+/// `session_lines_report (session_id, product_id, quantity)`; neither table
+/// is read.
+pub fn for_each_session_line(
+    conn: &mut DbConn,
+    site_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    f: &mut dyn FnMut(i64, i64, i64),
+) -> QueryResult<()> {
+    let (s_hint, l_hint) = session_hints(conn);
+    let query = sql::<(BigInt, BigInt, BigInt)>(&format!(
+        "SELECT l.session_id, l.product_id, l.quantity \
+         FROM treatment_sessions s{s_hint} JOIN session_lines l{l_hint} ON l.session_id = s.id \
          WHERE s.site_id = "
     ))
     .bind::<BigInt, _>(site_id)
@@ -238,8 +257,9 @@ pub fn for_each_session_line(
     .sql(" AND s.performed_at < ")
     .bind::<Timestamp, _>(to)
     .sql(" AND s.voided_at IS NULL");
-    for row in query.load_iter::<SessionLineRow, DefaultLoadingMode>(conn)? {
-        f(row?);
+    for row in query.load_iter::<(i64, i64, i64), DefaultLoadingMode>(conn)? {
+        let (session, product, quantity) = row?;
+        f(session, product, quantity);
     }
     Ok(())
 }

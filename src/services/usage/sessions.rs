@@ -31,48 +31,45 @@ pub(super) fn sessions(
     needle_used: &BTreeMap<i32, Amount>,
 ) -> diesel::QueryResult<Sessions> {
     let (start, end) = (o.start(), o.end());
-    // Sessions and what their lines used, in one streamed pass. Lines of a
-    // session arrive together, so the session's group is looked up once.
-    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    // Day by day: the sessions (their group looked up once each), then
+    // their lines summed per (group, product) in a dense table.
+    let mut sessions: i64 = 0;
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
-    // (protocol, indication, practitioner) → (group index, sessions)
+    // (protocol, indication, practitioner) → index into `group_keys`
     let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
     let mut group_keys: Vec<(GroupKey, i64)> = Vec::new();
-    // (group index << 32 | product slot) → quantity
-    let mut group_lines: HashMap<u64, i64> = HashMap::new();
-    let mut current: Option<(i64, usize)> = None;
+    // group × product slot → quantity
+    let mut group_lines: Vec<i64> = Vec::new();
+    let mut session_group: HashMap<i64, usize> = HashMap::new();
     for day in 0..usize::try_from(o.days()).unwrap_or(0) {
         let (from, to) = bucket(o.from, 1, day, start, end);
         let day = i32::try_from(day).unwrap_or(i32::MAX);
-        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |r| {
-            let group = match current {
-                Some((id, g)) if id == r.session_id => g,
-                _ => {
-                    let key = (r.protocol_id, r.indication, r.practitioner_id);
-                    let g = match group_index.get(&key) {
-                        Some(g) => *g,
-                        None => {
-                            group_keys.push((key.clone(), 0));
-                            group_index.insert(key, group_keys.len() - 1);
-                            group_keys.len() - 1
-                        }
-                    };
-                    if seen.insert(r.session_id) {
-                        *per_day.entry(day).or_default() += 1;
-                        *needle_sessions.entry(r.needle_length).or_default() += 1;
-                        if let Some(k) = group_keys.get_mut(g) {
-                            k.1 += 1;
-                        }
-                    }
-                    current = Some((r.session_id, g));
-                    g
+        session_group.clear();
+        db::reports::for_each_session(conn, o.site.id, from, to, &mut |r| {
+            let key = (r.protocol_id, r.indication, r.practitioner_id);
+            let g = match group_index.get(&key) {
+                Some(g) => *g,
+                None => {
+                    group_keys.push((key.clone(), 0));
+                    group_index.insert(key, group_keys.len() - 1);
+                    group_keys.len() - 1
                 }
             };
-            if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
-                *group_lines
-                    .entry(((group as u64) << 32) | slot as u64)
-                    .or_default() += q;
+            if let Some(k) = group_keys.get_mut(g) {
+                k.1 += 1;
+            }
+            sessions += 1;
+            *per_day.entry(day).or_default() += 1;
+            *needle_sessions.entry(r.needle_length).or_default() += 1;
+            session_group.insert(r.id, g);
+        })?;
+        group_lines.resize(group_keys.len() * slots.len(), 0);
+        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |session, product, q| {
+            if let (Some(g), Some(slot)) = (session_group.get(&session), slots.slot(product))
+                && let Some(cell) = group_lines.get_mut(g * slots.len() + slot)
+            {
+                *cell += q;
             }
         })?;
     }
@@ -86,14 +83,15 @@ pub(super) fn sessions(
     }
     // (protocol, indication, practitioner, product) → quantity
     let lines: Vec<(LineKey, i64)> = group_lines
-        .into_iter()
-        .filter_map(|(k, q)| {
-            let ((p, i, u), _) = group_keys.get(usize::try_from(k >> 32).ok()?)?;
-            let product = slots.product(usize::try_from(k & 0xffff_ffff).ok()?)?;
-            Some(((*p, i.clone(), *u, product.id), q))
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| **q != 0)
+        .filter_map(|(i, q)| {
+            let ((p, ind, u), _) = group_keys.get(i / slots.len())?;
+            let product = slots.product(i % slots.len())?;
+            Some(((*p, ind.clone(), *u, product.id), *q))
         })
         .collect();
-    let sessions = i64::try_from(seen.len()).unwrap_or(i64::MAX);
     let mut session_cost_cents = 0;
     for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
         let Some(product) = slots.get(product_id) else {
