@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
 
-use super::{Amount, GroupUsage, ProductSlots, UsageOptions, bucket, cost_cents};
+use super::{Amount, GroupUsage, UsageOptions, cost_cents};
+use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::vocab::Indication;
 
-/// (protocol, indication, practitioner): what sessions are grouped by.
-type GroupKey = (Option<i64>, Option<String>, i64);
 /// A group and a product.
 type LineKey = (Option<i64>, Option<String>, i64, i64);
 
@@ -27,74 +26,37 @@ pub(super) struct Sessions {
 pub(super) fn sessions(
     conn: &mut DbConn,
     o: &UsageOptions,
-    slots: &ProductSlots<'_>,
+    products: &HashMap<i64, Product>,
     needle_used: &BTreeMap<i32, Amount>,
 ) -> diesel::QueryResult<Sessions> {
     let (start, end) = (o.start(), o.end());
-    // Day by day: the sessions (their group looked up once each), then
-    // their lines summed per (group, product) in a dense table.
+    let (counts, line_sums) = db::usage::session_sums(conn, o.site.id, start, end)?;
     let mut sessions: i64 = 0;
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
-    // (protocol, indication, practitioner) → index into `group_keys`
-    let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
-    let mut group_keys: Vec<(GroupKey, i64)> = Vec::new();
-    // group × product slot → quantity
-    let mut group_lines: Vec<i64> = Vec::new();
-    let mut session_group: HashMap<i64, usize> = HashMap::new();
-    for day in 0..usize::try_from(o.days()).unwrap_or(0) {
-        let (from, to) = bucket(o.from, 1, day, start, end);
-        let day = i32::try_from(day).unwrap_or(i32::MAX);
-        session_group.clear();
-        db::reports::for_each_session(conn, o.site.id, from, to, &mut |r| {
-            let key = (r.protocol_id, r.indication, r.practitioner_id);
-            let g = match group_index.get(&key) {
-                Some(g) => *g,
-                None => {
-                    group_keys.push((key.clone(), 0));
-                    group_index.insert(key, group_keys.len() - 1);
-                    group_keys.len() - 1
-                }
-            };
-            if let Some(k) = group_keys.get_mut(g) {
-                k.1 += 1;
-            }
-            sessions += 1;
-            *per_day.entry(day).or_default() += 1;
-            *needle_sessions.entry(r.needle_length).or_default() += 1;
-            session_group.insert(r.id, g);
-        })?;
-        group_lines.resize(group_keys.len() * slots.len(), 0);
-        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |session, product, q| {
-            if let (Some(g), Some(slot)) = (session_group.get(&session), slots.slot(product))
-                && let Some(cell) = group_lines.get_mut(g * slots.len() + slot)
-            {
-                *cell += q;
-            }
-        })?;
-    }
     let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
     let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
     let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
-    for ((p, i, u), n) in &group_keys {
-        protocol.entry(*p).or_default().0 += n;
-        indication.entry(i.clone()).or_default().0 += n;
-        practitioner.entry(*u).or_default().0 += n;
+    for c in counts {
+        sessions += c.sessions;
+        *per_day.entry(c.day).or_default() += c.sessions;
+        *needle_sessions.entry(c.needle_length).or_default() += c.sessions;
+        protocol.entry(c.protocol_id).or_default().0 += c.sessions;
+        indication.entry(c.indication).or_default().0 += c.sessions;
+        practitioner.entry(c.practitioner_id).or_default().0 += c.sessions;
     }
-    // (protocol, indication, practitioner, product) → quantity
-    let lines: Vec<(LineKey, i64)> = group_lines
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| **q != 0)
-        .filter_map(|(i, q)| {
-            let ((p, ind, u), _) = group_keys.get(i / slots.len())?;
-            let product = slots.product(i % slots.len())?;
-            Some(((*p, ind.clone(), *u, product.id), *q))
+    let lines: Vec<(LineKey, i64)> = line_sums
+        .into_iter()
+        .map(|l| {
+            (
+                (l.protocol_id, l.indication, l.practitioner_id, l.product_id),
+                l.quantity,
+            )
         })
         .collect();
     let mut session_cost_cents = 0;
     for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
-        let Some(product) = slots.get(product_id) else {
+        let Some(product) = products.get(&product_id) else {
             continue;
         };
         session_cost_cents += cost_cents(product, quantity);
