@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sites;
 pub mod stock_summary;
+pub mod usage;
 pub mod users;
 
 use std::time::Duration;

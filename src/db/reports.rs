@@ -2,28 +2,15 @@
 //! query is bounded by a site and a time range so that its cost grows with
 //! what falls inside the range, not with years of history:
 //!
-//! - consumption comes from the covering index
-//!   `ledger_site_kind_time (site_id, kind, occurred_at, product_id, delta)`:
-//!   `consume` and `void` rows of one site in `[from, to)` are read from the
-//!   index alone (no table lookups); a voided session's `void` rows carry the
-//!   session's `performed_at`, so they cancel its `consume` rows;
-//! - sessions and their lines come from the covering indexes
-//!   `treatment_sessions_report` and `session_lines_report` (migration
-//!   `2026-11-26-140000_report_indexes`);
-//! - waste comes from the same ledger index with `kind = 'adjust'`;
+//! - consumption in the window: `db::usage` (covering index
+//!   `ledger_site_kind_time`);
+//! - waste: the same ledger index with `kind = 'adjust'` (few rows);
+//! - on hand: `balances` of the site (bounded by lots, not history); open
+//!   orders: `purchase_orders_site_status`.
 //!
-//! Window rows are streamed and summed in Rust (hash maps) instead of SQL
-//! `GROUP BY`: SQLite implements that GROUP BY by sorting every row of the
-//! window, which costs several times the index scan.
-//! - on hand comes from `balances_site_product`, open orders from
-//!   `purchase_orders_site_status`.
-//!
-//! Grouping by day or week is backend-specific SQL (date arithmetic differs),
-//! kept in [`day_offset_sql`].
+//! Date arithmetic differs between the backends: [`day_offset_sql`].
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::connection::DefaultLoadingMode;
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
@@ -31,55 +18,21 @@ use super::DbConn;
 use super::schema::{balances, lots, purchase_order_lines, purchase_orders};
 
 /// `SUM(delta)` of `consume` + `void` rows per product at a site in
-/// `[from, to)`: negative = net consumption (consumed − voided).
+/// `[from, to)`: negative = net consumption (consumed − voided). Read from
+/// the covering index `ledger_site_kind_time` (see `db::usage` for how each
+/// backend sums the window).
 pub fn net_consumption_by_product(
     conn: &mut DbConn,
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    let mut sums: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-    for_each_consumption(conn, site_id, from, to, &mut |product, delta| {
-        *sums.entry(product).or_default() += delta;
-    })?;
-    Ok(sums.into_iter().collect())
-}
-
-/// Streams the `consume` and `void` rows of a site in `[from, to)` to `f`
-/// as (product, delta). Callers that need days or weeks ask once per bucket
-/// (cheaper than a date computation on every row).
-///
-/// The rows come from the covering index `ledger_site_kind_time` alone
-/// (SQLite is told so with `INDEXED BY`: left to itself its planner prefers
-/// `ledger_product_time` to save the GROUP BY sort, and then reads the table
-/// row by row). They are summed here rather than with `GROUP BY`, which on
-/// SQLite sorts every row of the window in a temporary b-tree and costs
-/// several times the index scan itself.
-pub fn for_each_consumption(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    f: &mut dyn FnMut(i64, i64),
-) -> QueryResult<()> {
-    let hint = match conn {
-        DbConn::Sqlite(_) => " INDEXED BY ledger_site_kind_time",
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(_) => "",
-    };
-    let query = sql::<(BigInt, BigInt)>(&format!(
-        "SELECT product_id, delta FROM ledger{hint} WHERE site_id = "
-    ))
-    .bind::<BigInt, _>(site_id)
-    .sql(" AND kind IN ('consume', 'void') AND occurred_at >= ")
-    .bind::<Timestamp, _>(from)
-    .sql(" AND occurred_at < ")
-    .bind::<Timestamp, _>(to);
-    for row in query.load_iter::<(i64, i64), DefaultLoadingMode>(conn)? {
-        let (product, delta) = row?;
-        f(product, delta);
-    }
-    Ok(())
+    Ok(
+        super::usage::consumption_by_bucket(conn, site_id, from, to, None)?
+            .into_iter()
+            .map(|(_, product, sum)| (product, sum))
+            .collect(),
+    )
 }
 
 /// Usable stock at a site as (product, use-by date, quantity): positive
@@ -136,7 +89,7 @@ pub fn protocol_names(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
 
 /// SQL for "whole days from `origin` (midnight) to `column`" on this backend.
 /// `origin` is a date we format ourselves, never user text.
-fn day_offset_sql(conn: &DbConn, column: &str, origin: NaiveDate) -> String {
+pub(super) fn day_offset_sql(conn: &DbConn, column: &str, origin: NaiveDate) -> String {
     let origin = origin.format("%Y-%m-%d");
     match conn {
         DbConn::Sqlite(_) => {
@@ -182,71 +135,9 @@ pub fn waste_by_day(
     load_by_name(conn, &q, site_id, from, to)
 }
 
-/// A line of a session (not voided) of the window, with what the reports
-/// group sessions by. A session without lines comes once with no product.
-#[derive(Debug, Clone, Queryable)]
-pub struct SessionLineRow {
-    pub session_id: i64,
-    pub protocol_id: Option<i64>,
-    pub indication: Option<String>,
-    pub practitioner_id: i64,
-    pub needle_length: i32,
-    pub product_id: Option<i64>,
-    pub quantity: Option<i64>,
-}
-
-/// Streams every line of the sessions (not voided) of a site in
-/// `[from, to)` to `f`, in one pass: sessions by
-/// `treatment_sessions_report (site_id, performed_at, voided_at, …)`, their
-/// lines by `session_lines_report (session_id, product_id, quantity)`, both
-/// covering, so neither table is read (SQLite is told which indexes to use:
-/// without statistics for them it would pick `session_lines_session` and
-/// read the table).
-pub fn for_each_session_line(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    f: &mut dyn FnMut(SessionLineRow),
-) -> QueryResult<()> {
-    let (s_hint, l_hint) = match conn {
-        DbConn::Sqlite(_) => (
-            " INDEXED BY treatment_sessions_report",
-            " INDEXED BY session_lines_report",
-        ),
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(_) => ("", ""),
-    };
-    type Row = (
-        BigInt,
-        Nullable<BigInt>,
-        Nullable<Text>,
-        BigInt,
-        Integer,
-        Nullable<BigInt>,
-        Nullable<BigInt>,
-    );
-    let query = sql::<Row>(&format!(
-        "SELECT s.id, s.protocol_id, s.indication, s.practitioner_id, \
-         s.needle_length, l.product_id, l.quantity \
-         FROM treatment_sessions s{s_hint} LEFT JOIN session_lines l{l_hint} ON l.session_id = s.id \
-         WHERE s.site_id = "
-    ))
-    .bind::<BigInt, _>(site_id)
-    .sql(" AND s.performed_at >= ")
-    .bind::<Timestamp, _>(from)
-    .sql(" AND s.performed_at < ")
-    .bind::<Timestamp, _>(to)
-    .sql(" AND s.voided_at IS NULL");
-    for row in query.load_iter::<SessionLineRow, DefaultLoadingMode>(conn)? {
-        f(row?);
-    }
-    Ok(())
-}
-
 /// Runs a `(site_id, from, to)` query on either backend. SQLite accepts the
 /// `$n` placeholders PostgreSQL uses.
-fn load_by_name<T>(
+pub(super) fn load_by_name<T>(
     conn: &mut DbConn,
     q: &str,
     site_id: i64,

@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
 
-use super::{
-    Amount, Bucket, ChartSubject, GroupUsage, ProductSlots, ProductUsage, UsageOptions, bucket,
-};
+use super::{Amount, Bucket, ChartSubject, GroupUsage, ProductUsage, UsageOptions};
+use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::vocab::Category;
 
@@ -23,32 +22,16 @@ pub(super) struct Consumption {
 pub(super) fn consumption(
     conn: &mut DbConn,
     o: &UsageOptions,
-    slots: &ProductSlots<'_>,
+    products: &HashMap<i64, Product>,
 ) -> diesel::QueryResult<Consumption> {
     let (start, end, origin) = (o.start(), o.end(), o.week_origin());
-    // Ledger: consumption per (week, product), summed while streaming into
-    // a dense grid (product ids index a slot table; no hashing per row).
-    let week_count = usize::try_from((o.to - origin).num_days() / 7 + 1).unwrap_or(1);
-    let mut grid = vec![0i64; week_count * slots.len()];
-    for week in 0..week_count {
-        let (from, to) = bucket(origin, 7, week, start, end);
-        if from >= to {
-            continue;
-        }
-        db::reports::for_each_consumption(conn, o.site.id, from, to, &mut |product, delta| {
-            if let Some(cell) = slots
-                .slot(product)
-                .and_then(|slot| grid.get_mut(week * slots.len() + slot))
-            {
-                *cell -= delta;
-            }
-        })?;
-    }
     let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
-    for (i, used) in grid.iter().enumerate().filter(|(_, u)| **u != 0) {
-        let (week, slot) = (i / slots.len(), i % slots.len());
-        let Some(product) = slots.product(slot) else {
+    for (week, product_id, sum) in
+        db::usage::consumption_by_bucket(conn, o.site.id, start, end, Some(origin))?
+    {
+        let used = -sum;
+        let Some(product) = products.get(&product_id) else {
             continue;
         };
         *per_product.entry(product.id).or_default() += used;
@@ -58,10 +41,7 @@ pub(super) fn consumption(
             ChartSubject::Category(c) => product.category == c.code(),
         };
         if in_subject {
-            per_week
-                .entry(i32::try_from(week).unwrap_or(i32::MAX))
-                .or_default()
-                .add(product, *used);
+            per_week.entry(week).or_default().add(product, used);
         }
     }
     let weeks = (o.to - origin).num_days() / 7;
@@ -82,7 +62,7 @@ pub(super) fn consumption(
         .into_iter()
         .filter(|(_, q)| *q != 0)
         .filter_map(|(id, q)| {
-            let product = slots.get(id)?.clone();
+            let product = products.get(&id)?.clone();
             let mut amount = Amount::default();
             amount.add(&product, q);
             Some(ProductUsage { product, amount })

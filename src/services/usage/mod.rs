@@ -291,9 +291,8 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let slots = ProductSlots::new(&products);
-    let c = consumption::consumption(conn, &o, &slots)?;
-    let s = sessions::sessions(conn, &o, &slots, &c.needle_used)?;
+    let c = consumption::consumption(conn, &o, &products)?;
+    let s = sessions::sessions(conn, &o, &products, &c.needle_used)?;
     let w = waste::waste(conn, &o, &products)?;
     Ok(UsageReport {
         options: o,
@@ -313,67 +312,4 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         waste_total: w.total,
         waste_by_reason: w.by_reason,
     })
-}
-
-/// Products by a dense slot number, and product id → slot in O(1) (ids are
-/// small integers), for summing window rows without hashing each one.
-struct ProductSlots<'a> {
-    products: Vec<&'a Product>,
-    by_id: Vec<Option<usize>>,
-}
-
-impl<'a> ProductSlots<'a> {
-    fn new(products: &'a HashMap<i64, Product>) -> Self {
-        let mut list: Vec<&Product> = products.values().collect();
-        list.sort_by_key(|p| p.id);
-        let max = list
-            .last()
-            .and_then(|p| usize::try_from(p.id).ok())
-            .unwrap_or(0);
-        let mut by_id = vec![None; max + 1];
-        for (slot, p) in list.iter().enumerate() {
-            if let Some(cell) = usize::try_from(p.id).ok().and_then(|i| by_id.get_mut(i)) {
-                *cell = Some(slot);
-            }
-        }
-        ProductSlots {
-            products: list,
-            by_id,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.products.len().max(1)
-    }
-
-    fn slot(&self, product_id: i64) -> Option<usize> {
-        usize::try_from(product_id)
-            .ok()
-            .and_then(|i| self.by_id.get(i).copied().flatten())
-    }
-
-    fn product(&self, slot: usize) -> Option<&'a Product> {
-        self.products.get(slot).copied()
-    }
-
-    fn get(&self, product_id: i64) -> Option<&'a Product> {
-        self.slot(product_id).and_then(|s| self.product(s))
-    }
-}
-
-/// `[from, to)` of bucket `i` (`days` long, counted from `origin`), clipped to `[start, end)`.
-fn bucket(
-    origin: NaiveDate,
-    days: i64,
-    i: usize,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> (NaiveDateTime, NaiveDateTime) {
-    let i = i64::try_from(i).unwrap_or(0);
-    let at = |d: i64| {
-        (origin + Duration::days(d))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-    };
-    (at(i * days).max(start), at((i + 1) * days).min(end))
 }

@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Duration;
 
-use super::{Amount, GroupUsage, ProductSlots, UsageOptions, bucket, cost_cents};
+use super::{Amount, GroupUsage, UsageOptions, cost_cents};
+use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::vocab::Indication;
 
-/// (protocol, indication, practitioner): what sessions are grouped by.
-type GroupKey = (Option<i64>, Option<String>, i64);
 /// A group and a product.
 type LineKey = (Option<i64>, Option<String>, i64, i64);
 
@@ -27,76 +26,37 @@ pub(super) struct Sessions {
 pub(super) fn sessions(
     conn: &mut DbConn,
     o: &UsageOptions,
-    slots: &ProductSlots<'_>,
+    products: &HashMap<i64, Product>,
     needle_used: &BTreeMap<i32, Amount>,
 ) -> diesel::QueryResult<Sessions> {
     let (start, end) = (o.start(), o.end());
-    // Sessions and what their lines used, in one streamed pass. Lines of a
-    // session arrive together, so the session's group is looked up once.
-    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let (counts, line_sums) = db::usage::session_sums(conn, o.site.id, start, end)?;
+    let mut sessions: i64 = 0;
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
-    // (protocol, indication, practitioner) → (group index, sessions)
-    let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
-    let mut group_keys: Vec<(GroupKey, i64)> = Vec::new();
-    // (group index << 32 | product slot) → quantity
-    let mut group_lines: HashMap<u64, i64> = HashMap::new();
-    let mut current: Option<(i64, usize)> = None;
-    for day in 0..usize::try_from(o.days()).unwrap_or(0) {
-        let (from, to) = bucket(o.from, 1, day, start, end);
-        let day = i32::try_from(day).unwrap_or(i32::MAX);
-        db::reports::for_each_session_line(conn, o.site.id, from, to, &mut |r| {
-            let group = match current {
-                Some((id, g)) if id == r.session_id => g,
-                _ => {
-                    let key = (r.protocol_id, r.indication, r.practitioner_id);
-                    let g = match group_index.get(&key) {
-                        Some(g) => *g,
-                        None => {
-                            group_keys.push((key.clone(), 0));
-                            group_index.insert(key, group_keys.len() - 1);
-                            group_keys.len() - 1
-                        }
-                    };
-                    if seen.insert(r.session_id) {
-                        *per_day.entry(day).or_default() += 1;
-                        *needle_sessions.entry(r.needle_length).or_default() += 1;
-                        if let Some(k) = group_keys.get_mut(g) {
-                            k.1 += 1;
-                        }
-                    }
-                    current = Some((r.session_id, g));
-                    g
-                }
-            };
-            if let (Some(slot), Some(q)) = (r.product_id.and_then(|p| slots.slot(p)), r.quantity) {
-                *group_lines
-                    .entry(((group as u64) << 32) | slot as u64)
-                    .or_default() += q;
-            }
-        })?;
-    }
     let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
     let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
     let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
-    for ((p, i, u), n) in &group_keys {
-        protocol.entry(*p).or_default().0 += n;
-        indication.entry(i.clone()).or_default().0 += n;
-        practitioner.entry(*u).or_default().0 += n;
+    for c in counts {
+        sessions += c.sessions;
+        *per_day.entry(c.day).or_default() += c.sessions;
+        *needle_sessions.entry(c.needle_length).or_default() += c.sessions;
+        protocol.entry(c.protocol_id).or_default().0 += c.sessions;
+        indication.entry(c.indication).or_default().0 += c.sessions;
+        practitioner.entry(c.practitioner_id).or_default().0 += c.sessions;
     }
-    // (protocol, indication, practitioner, product) → quantity
-    let lines: Vec<(LineKey, i64)> = group_lines
+    let lines: Vec<(LineKey, i64)> = line_sums
         .into_iter()
-        .filter_map(|(k, q)| {
-            let ((p, i, u), _) = group_keys.get(usize::try_from(k >> 32).ok()?)?;
-            let product = slots.product(usize::try_from(k & 0xffff_ffff).ok()?)?;
-            Some(((*p, i.clone(), *u, product.id), q))
+        .map(|l| {
+            (
+                (l.protocol_id, l.indication, l.practitioner_id, l.product_id),
+                l.quantity,
+            )
         })
         .collect();
-    let sessions = i64::try_from(seen.len()).unwrap_or(i64::MAX);
     let mut session_cost_cents = 0;
     for ((protocol_id, indication_code, practitioner_id, product_id), quantity) in lines {
-        let Some(product) = slots.get(product_id) else {
+        let Some(product) = products.get(&product_id) else {
             continue;
         };
         session_cost_cents += cost_cents(product, quantity);
