@@ -59,18 +59,20 @@ plans_sqlite() {
   local db=$1 from today
   today=$(date -u +%F); from=$(date -u -d '90 days ago' +%F)
   sqlite3 "$db" <<SQL
-.print '-- reorder: consumption in the window (db::reports::for_each_consumption, no origin)'
-EXPLAIN QUERY PLAN SELECT CAST(0 AS INTEGER) AS day, product_id, delta FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00';
+.print '-- reorder and usage: consume/void rows streamed from the window (db::usage::stream_consumption; usage runs it once per week)'
+EXPLAIN QUERY PLAN SELECT product_id, delta FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00';
 .print '-- without INDEXED BY, the planner would choose:'
-EXPLAIN QUERY PLAN SELECT product_id, SUM(delta) FROM ledger WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00' GROUP BY product_id;
+EXPLAIN QUERY PLAN SELECT product_id, delta FROM ledger WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00';
+.print '-- and a GROUP BY in SQL would add a temporary b-tree over every window row:'
+EXPLAIN QUERY PLAN SELECT product_id, SUM(delta) FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00' GROUP BY product_id;
 .print '-- reorder: usable lots (db::reports::usable_lots)'
 EXPLAIN QUERY PLAN SELECT balances.product_id, lots.use_by, balances.quantity FROM balances INNER JOIN lots ON lots.id = balances.lot_id WHERE balances.site_id = 1 AND balances.quantity > 0 AND lots.quarantined = 0 AND lots.use_by >= '$today';
 .print '-- reorder: open order lines (db::reports::open_order_lines)'
 EXPLAIN QUERY PLAN SELECT l.product_id, o.status, l.packs, l.pack_size, l.received_quantity FROM purchase_order_lines l INNER JOIN purchase_orders o ON o.id = l.purchase_order_id WHERE o.site_id = 1 AND o.status IN ('draft', 'sent', 'partial');
-.print '-- usage: consumption per day and product (db::reports::for_each_consumption)'
-EXPLAIN QUERY PLAN SELECT CAST(CAST(julianday(occurred_at) - julianday('$from') AS INTEGER) AS INTEGER) AS day, product_id, delta FROM ledger INDEXED BY ledger_site_kind_time WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00';
-.print '-- usage: sessions and their lines (db::reports::for_each_session_line)'
-EXPLAIN QUERY PLAN SELECT s.id, CAST(julianday(s.performed_at) - julianday('$from') AS INTEGER), s.protocol_id, s.indication, s.practitioner_id, s.needle_length, l.product_id, l.quantity FROM treatment_sessions s LEFT JOIN session_lines l ON l.session_id = s.id WHERE s.site_id = 1 AND s.performed_at >= '$from 00:00:00' AND s.performed_at < '$today 00:00:00' AND s.voided_at IS NULL;
+.print '-- usage: sessions of a day (db::usage::stream_sessions)'
+EXPLAIN QUERY PLAN SELECT s.id, s.protocol_id, s.indication, s.practitioner_id, s.needle_length FROM treatment_sessions s INDEXED BY treatment_sessions_report WHERE s.site_id = 1 AND s.performed_at >= '$from 00:00:00' AND s.performed_at < '$today 00:00:00' AND s.voided_at IS NULL;
+.print '-- usage: the lines of those sessions (db::usage::stream_session_lines)'
+EXPLAIN QUERY PLAN SELECT l.session_id, l.product_id, l.quantity FROM treatment_sessions s INDEXED BY treatment_sessions_report JOIN session_lines l INDEXED BY session_lines_report ON l.session_id = s.id WHERE s.site_id = 1 AND s.performed_at >= '$from 00:00:00' AND s.performed_at < '$today 00:00:00' AND s.voided_at IS NULL;
 .print '-- usage: waste (db::reports::waste_by_day)'
 EXPLAIN QUERY PLAN SELECT CAST(CAST(julianday(occurred_at) - julianday('$from') AS INTEGER) AS INTEGER) AS day, product_id, reason, SUM(delta) FROM ledger WHERE site_id = 1 AND kind = 'adjust' AND occurred_at >= '$from 00:00:00' AND occurred_at < '$today 00:00:00' AND reason IN ('expired', 'damaged', 'waste') GROUP BY 1, product_id, reason;
 .print '-- consume/void rows in the 90-day window, in a 9-day window, in the whole ledger; sessions in the 90 days'
@@ -86,10 +88,14 @@ plans_pg() {
   today=$(date -u +%F); from=$(date -u -d '90 days ago' +%F)
   psql -q "$url" <<SQL
 VACUUM ANALYZE;
-\echo '-- reorder / usage: consumption in the window'
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT (CAST(occurred_at AS DATE) - DATE '$from') AS day, product_id, delta FROM ledger WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from' AND occurred_at < '$today';
-\echo '-- usage: sessions and their lines'
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT s.id, (CAST(s.performed_at AS DATE) - DATE '$from'), s.protocol_id, s.indication, s.practitioner_id, s.needle_length, l.product_id, l.quantity FROM treatment_sessions s LEFT JOIN session_lines l ON l.session_id = s.id WHERE s.site_id = 1 AND s.performed_at >= '$from' AND s.performed_at < '$today' AND s.voided_at IS NULL;
+\echo '-- reorder: consumption in the window (db::usage::consumption_by_bucket, one bucket)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT CAST(0 AS INTEGER), product_id, CAST(SUM(delta) AS BIGINT) FROM ledger WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from' AND occurred_at < '$today' GROUP BY 1, 2;
+\echo '-- usage: consumption per week and product (db::usage::consumption_by_bucket)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT CAST((CAST(occurred_at AS DATE) - DATE '$from') / 7 AS INTEGER), product_id, CAST(SUM(delta) AS BIGINT) FROM ledger WHERE site_id = 1 AND kind IN ('consume', 'void') AND occurred_at >= '$from' AND occurred_at < '$today' GROUP BY 1, 2;
+\echo '-- usage: sessions per day and group (db::usage::session_sums)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT CAST((CAST(performed_at AS DATE) - DATE '$from') AS INTEGER), protocol_id, indication, practitioner_id, needle_length, COUNT(*) FROM treatment_sessions WHERE site_id = 1 AND performed_at >= '$from' AND performed_at < '$today' AND voided_at IS NULL GROUP BY 1, 2, 3, 4, 5;
+\echo '-- usage: what their lines used (db::usage::session_sums, LATERAL by session)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT s.protocol_id, s.indication, s.practitioner_id, l.product_id, CAST(SUM(l.quantity) AS BIGINT) FROM treatment_sessions s CROSS JOIN LATERAL (SELECT sl.product_id, sl.quantity FROM session_lines sl WHERE sl.session_id = s.id OFFSET 0) l WHERE s.site_id = 1 AND s.performed_at >= '$from' AND s.performed_at < '$today' AND s.voided_at IS NULL GROUP BY 1, 2, 3, 4;
 \echo '-- reorder: usable lots'
 EXPLAIN (ANALYZE, COSTS OFF) SELECT balances.product_id, lots.use_by, balances.quantity FROM balances INNER JOIN lots ON lots.id = balances.lot_id WHERE balances.site_id = 1 AND balances.quantity > 0 AND NOT lots.quarantined AND lots.use_by >= '$today';
 SELECT count(*) AS ledger_rows FROM ledger;
