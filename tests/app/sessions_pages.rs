@@ -426,7 +426,9 @@ async fn session_list_and_client_history() {
         .enumerate()
     {
         let mut b = crate::sessions_fixtures::body("C-500", needle, &[(product, 1.0)]);
-        b["performed_at"] = json!(format!("{}T09:00:00Z", days(when)));
+        // Midnight UTC: today's session is never in the future, whatever the
+        // time of day the suite runs.
+        b["performed_at"] = json!(format!("{}T00:00:00Z", days(when)));
         b["indication"] = json!("acne_scars");
         let (s, r) = app.post_session(&t, &format!("key-history-{i}"), &b).await;
         assert_eq!(s, 201, "{r}");
