@@ -421,6 +421,11 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
     assert_eq!(text(&doc, &format!("{row} td.consumed")), "0 0/day");
     assert_eq!(text(&doc, &format!("{row} .order-qty")), "= 9");
     assert_eq!(text(&doc, &format!("{row} td.cost")), "18.00");
+    // A watch row has nothing to order: it says so rather than "= 0".
+    assert_eq!(
+        text(&doc, "tr[data-sku='AL-WATCH'] .order-qty"),
+        "none suggested"
+    );
     // Order rows are ticked for "Create purchase orders", others not.
     assert_eq!(
         count(&doc, "tr[data-sku='AL-ORDER'] input[name=pick][checked]"),

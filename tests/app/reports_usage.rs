@@ -134,6 +134,11 @@ async fn usage_and_waste_figures_match_the_fixtures() {
     assert_eq!(text(&doc, "#consumption-cost"), "27.90");
     assert_eq!(text(&doc, "#cost-per-session"), "6.98"); // 27.90 / 4 = 6.975, half up
     assert_eq!(text(&doc, "#waste-cost"), "11.00");
+    // Each cost card names the site's currency beside its figure.
+    assert_eq!(
+        texts(&doc, "#usage-summary article .big small"),
+        ["EUR", "EUR", "EUR"]
+    );
     // By product.
     let cells = |sku: &str| texts(&doc, &format!("#by-product tr[data-sku='{sku}'] td"));
     assert_eq!(cells("R15")[3..], ["2", "each", "12.00"]);
