@@ -4,6 +4,7 @@
 
 pub mod fefo;
 pub mod gs1;
+pub mod import;
 pub mod needle;
 pub mod quantity;
 pub mod reorder;
