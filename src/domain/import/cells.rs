@@ -79,7 +79,11 @@ pub fn date_order_of<'a>(
 }
 
 fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1)?.pred_opt()
 }
 
@@ -93,7 +97,10 @@ pub fn date(s: &str, order: Option<DateOrder>) -> Result<NaiveDate, String> {
         return Ok(d);
     }
     let parts: Vec<&str> = t.split(['/', '.', '-']).map(str::trim).collect();
-    if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(format!(
             "{t} is not a date (use YYYY-MM-DD, DD/MM/YYYY or MM/YYYY)"
         ));
@@ -197,7 +204,12 @@ pub fn vocab<T: Copy>(
     all.iter()
         .find(|v| norm(code(**v)) == n || norm(label(**v)) == n)
         .map(|v| code(*v).to_string())
-        .or_else(|| extra.iter().find(|(k, _)| *k == n).map(|(_, c)| (*c).to_string()))
+        .or_else(|| {
+            extra
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, c)| (*c).to_string())
+        })
         .unwrap_or_else(|| t.to_string())
 }
 
@@ -266,10 +278,23 @@ mod tests {
         assert_eq!(date("02/2028", None), Ok(d(2028, 2, 29)));
         assert_eq!(date("2027-02", None), Ok(d(2027, 2, 28)));
         assert_eq!(date("12/2027", None), Ok(d(2027, 12, 31)));
-        assert_eq!(date("03/04/2027", Some(DateOrder::DayFirst)), Ok(d(2027, 4, 3)));
-        assert_eq!(date("03/04/2027", Some(DateOrder::MonthFirst)), Ok(d(2027, 3, 4)));
-        assert!(date("03/04/2027", None).unwrap_err().contains("choose the date format"));
-        assert_eq!(date("2026-02-30", None), Err("2026-02-30 is not a date".into()));
+        assert_eq!(
+            date("03/04/2027", Some(DateOrder::DayFirst)),
+            Ok(d(2027, 4, 3))
+        );
+        assert_eq!(
+            date("03/04/2027", Some(DateOrder::MonthFirst)),
+            Ok(d(2027, 3, 4))
+        );
+        assert!(
+            date("03/04/2027", None)
+                .unwrap_err()
+                .contains("choose the date format")
+        );
+        assert_eq!(
+            date("2026-02-30", None),
+            Err("2026-02-30 is not a date".into())
+        );
         assert!(date("soon", None).is_err());
         assert!(date("13/2027", None).is_err());
     }
@@ -282,7 +307,10 @@ mod tests {
         assert_eq!(date_order_of(month), Ok(Some(DateOrder::MonthFirst)));
         let unclear = [(2, "2027-01-01"), (3, "03/04/2027")];
         assert!(date_order_of(unclear).unwrap_err().contains("line 3"));
-        assert_eq!(date_order_of([(2, "01/01/2027"), (3, "2027-05-05")]), Ok(None));
+        assert_eq!(
+            date_order_of([(2, "01/01/2027"), (3, "2027-05-05")]),
+            Ok(None)
+        );
         assert!(date_order_of([(2, "25/12/2027"), (3, "12/25/2027")]).is_err());
     }
 
@@ -316,7 +344,10 @@ mod tests {
         assert!(not_formula("-2+3").is_err());
         assert_eq!(not_formula("'=not a formula"), Ok("=not a formula".into()));
         assert_eq!(not_formula("-20% off kit"), Ok("-20% off kit".into()));
-        assert_eq!(not_formula("+44 20 7946 0000"), Ok("+44 20 7946 0000".into()));
+        assert_eq!(
+            not_formula("+44 20 7946 0000"),
+            Ok("+44 20 7946 0000".into())
+        );
         assert_eq!(not_formula("Roller 1.5"), Ok("Roller 1.5".into()));
         assert!(not_formula("a\u{7}b").is_err());
     }

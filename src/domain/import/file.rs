@@ -16,19 +16,36 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
     Empty,
-    TooLarge { bytes: usize },
-    NotUtf8 { line: usize, detail: String },
+    TooLarge {
+        bytes: usize,
+    },
+    NotUtf8 {
+        line: usize,
+        detail: String,
+    },
     NoRows,
-    MissingColumns { missing: Vec<&'static str>, found: Vec<String> },
-    DuplicateColumn { column: &'static str, first: usize, second: usize },
-    Csv { line: u64, detail: String },
+    MissingColumns {
+        missing: Vec<&'static str>,
+        found: Vec<String>,
+    },
+    DuplicateColumn {
+        column: &'static str,
+        first: usize,
+        second: usize,
+    },
+    Csv {
+        line: u64,
+        detail: String,
+    },
 }
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SAVE_AS: &str = "save it from your spreadsheet as \"CSV UTF-8\" and try again";
         match self {
-            FileError::Empty => f.write_str("the file is empty: it needs a header row and at least one row"),
+            FileError::Empty => {
+                f.write_str("the file is empty: it needs a header row and at least one row")
+            }
             FileError::TooLarge { bytes } => write!(
                 f,
                 "the file is {:.1} MB; the largest accepted is {} MB — split it into smaller files",
@@ -36,7 +53,10 @@ impl fmt::Display for FileError {
                 MAX_BYTES / (1024 * 1024)
             ),
             FileError::NotUtf8 { line, detail } => {
-                write!(f, "line {line}: the file is not UTF-8 text ({detail}); {SAVE_AS}")
+                write!(
+                    f,
+                    "line {line}: the file is not UTF-8 text ({detail}); {SAVE_AS}"
+                )
             }
             FileError::NoRows => f.write_str("the file has a header row but no rows to import"),
             FileError::MissingColumns { missing, found } => write!(
@@ -44,9 +64,17 @@ impl fmt::Display for FileError {
                 "missing column{}: {} (the header row has: {})",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
-                if found.is_empty() { "nothing".to_string() } else { found.join(", ") }
+                if found.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    found.join(", ")
+                }
             ),
-            FileError::DuplicateColumn { column, first, second } => write!(
+            FileError::DuplicateColumn {
+                column,
+                first,
+                second,
+            } => write!(
                 f,
                 "line 1: columns {first} and {second} are both read as {column}; keep one"
             ),
@@ -152,7 +180,9 @@ fn map_header(
     for (i, h) in header.iter().enumerate() {
         let c = column_for(kind, h);
         if let Some(col) = c
-            && let Some(first) = mapped.iter().position(|m| m.is_some_and(|m| m.name == col.name))
+            && let Some(first) = mapped
+                .iter()
+                .position(|m| m.is_some_and(|m| m.name == col.name))
         {
             return Err(FileError::DuplicateColumn {
                 column: col.name,
@@ -278,20 +308,41 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_read_with_a_reason() {
         assert_eq!(read_table(ImportKind::Stock, b""), Err(FileError::Empty));
-        assert_eq!(read_table(ImportKind::Stock, b" \n\n"), Err(FileError::Empty));
+        assert_eq!(
+            read_table(ImportKind::Stock, b" \n\n"),
+            Err(FileError::Empty)
+        );
         assert_eq!(
             read_table(ImportKind::Stock, b"sku,lot,expiry,quantity\n"),
             Err(FileError::NoRows)
         );
         let e = read_table(ImportKind::Stock, b"sku,lot,quantity\nA,1,2\n").unwrap_err();
-        assert!(e.to_string().starts_with("missing column: expiry (the header row has: sku, lot, quantity)"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("missing column: expiry (the header row has: sku, lot, quantity)"),
+            "{e}"
+        );
         let e = read_table(ImportKind::Suppliers, b"name\nCaf\xe9 Supplies\n").unwrap_err();
-        assert!(e.to_string().starts_with("line 2: the file is not UTF-8 text (byte 0xE9"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("line 2: the file is not UTF-8 text (byte 0xE9"),
+            "{e}"
+        );
         let e = read_table(ImportKind::Suppliers, &[0xFF, 0xFE, b'n', 0]).unwrap_err();
         assert!(e.to_string().contains("UTF-16"), "{e}");
         let e = read_table(ImportKind::Stock, b"sku,SKU,lot,expiry,quantity\n").unwrap_err();
-        assert_eq!(e, FileError::DuplicateColumn { column: "sku", first: 1, second: 2 });
+        assert_eq!(
+            e,
+            FileError::DuplicateColumn {
+                column: "sku",
+                first: 1,
+                second: 2
+            }
+        );
         let big = vec![b'a'; MAX_BYTES + 1];
-        assert!(matches!(read_table(ImportKind::Stock, &big), Err(FileError::TooLarge { .. })));
+        assert!(matches!(
+            read_table(ImportKind::Stock, &big),
+            Err(FileError::TooLarge { .. })
+        ));
     }
 }

@@ -14,11 +14,7 @@ pub struct Column {
     pub synonyms: &'static [&'static str],
 }
 
-const fn col(
-    name: &'static str,
-    required: bool,
-    synonyms: &'static [&'static str],
-) -> Column {
+const fn col(name: &'static str, required: bool, synonyms: &'static [&'static str]) -> Column {
     Column {
         name,
         required,
@@ -40,39 +36,78 @@ const SKU: &[&str] = &[
 ];
 
 const SUPPLIERS: &[Column] = &[
-    col("name", true, &["supplier", "supplier_name", "vendor", "company"]),
+    col(
+        "name",
+        true,
+        &["supplier", "supplier_name", "vendor", "company"],
+    ),
     col("email", false, &["e_mail", "mail", "email_address"]),
     col(
         "lead_time_days",
         false,
-        &["lead_time", "lead_days", "lead_time_(days)", "delivery_days"],
+        &[
+            "lead_time",
+            "lead_days",
+            "lead_time_(days)",
+            "delivery_days",
+        ],
     ),
 ];
 
 const PRODUCTS: &[Column] = &[
     col("sku", true, SKU),
-    col("name", true, &["product", "product_name", "description", "item_name"]),
+    col(
+        "name",
+        true,
+        &["product", "product_name", "description", "item_name"],
+    ),
     col("category", true, &["type", "product_type", "group"]),
     col("unit", true, &["uom", "unit_of_measure", "units"]),
     col(
         "pack_size",
         true,
-        &["pack", "pack_qty", "units_per_pack", "per_pack", "pack_quantity"],
+        &[
+            "pack",
+            "pack_qty",
+            "units_per_pack",
+            "per_pack",
+            "pack_quantity",
+        ],
     ),
     col(
         "needle_length_mm",
         false,
-        &["needle_length", "needle", "needle_mm", "needle_length_(mm)", "length_mm"],
+        &[
+            "needle_length",
+            "needle",
+            "needle_mm",
+            "needle_length_(mm)",
+            "length_mm",
+        ],
     ),
     col("gtin", false, &["barcode", "ean", "upc", "ean13", "gtin14"]),
     col("supplier", false, &["supplier_name", "vendor"]),
     col(
         "unit_cost",
         false,
-        &["cost", "price", "unit_price", "cost_per_unit", "unit_cost_price"],
+        &[
+            "cost",
+            "price",
+            "unit_price",
+            "cost_per_unit",
+            "unit_cost_price",
+        ],
     ),
-    col("min_level", false, &["min", "minimum", "reorder_level", "min_stock"]),
-    col("max_level", false, &["max", "maximum", "max_stock", "par_level"]),
+    col(
+        "min_level",
+        false,
+        &["min", "minimum", "reorder_level", "min_stock"],
+    ),
+    col(
+        "max_level",
+        false,
+        &["max", "maximum", "max_stock", "par_level"],
+    ),
     col("lead_time_days", false, &["lead_time", "lead_days"]),
     col("max_per_session", false, &["max_session"]),
     col(
@@ -88,7 +123,14 @@ const STOCK: &[Column] = &[
     col(
         "lot",
         true,
-        &["lot_number", "lot_no", "batch", "batch_number", "batch_no", "lot_code"],
+        &[
+            "lot_number",
+            "lot_no",
+            "batch",
+            "batch_number",
+            "batch_no",
+            "lot_code",
+        ],
     ),
     col(
         "expiry",
@@ -108,17 +150,36 @@ const STOCK: &[Column] = &[
     col(
         "quantity",
         true,
-        &["qty", "on_hand", "stock", "amount", "count", "quantity_on_hand"],
+        &[
+            "qty",
+            "on_hand",
+            "stock",
+            "amount",
+            "count",
+            "quantity_on_hand",
+        ],
     ),
-    col("location", false, &["store", "room", "place", "location_code"]),
+    col(
+        "location",
+        false,
+        &["store", "room", "place", "location_code"],
+    ),
     col("site", false, &["clinic", "site_code"]),
 ];
 
 const PROTOCOLS: &[Column] = &[
     col("name", true, &["protocol", "protocol_name"]),
     col("indication", true, &["treats", "condition"]),
-    col("needle_min_mm", true, &["needle_min", "min_needle", "min_needle_mm", "needle_from"]),
-    col("needle_max_mm", true, &["needle_max", "max_needle", "max_needle_mm", "needle_to"]),
+    col(
+        "needle_min_mm",
+        true,
+        &["needle_min", "min_needle", "min_needle_mm", "needle_from"],
+    ),
+    col(
+        "needle_max_mm",
+        true,
+        &["needle_max", "max_needle", "max_needle_mm", "needle_to"],
+    ),
     col("sku", true, SKU),
     col("quantity", true, &["qty", "amount"]),
     col("addons", false, &["add_ons", "add_on"]),
