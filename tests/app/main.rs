@@ -11,6 +11,7 @@ mod browser;
 mod demo;
 mod foundation_auth;
 mod foundation_db;
+mod import_cli;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;

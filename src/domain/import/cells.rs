@@ -248,7 +248,10 @@ pub fn not_formula(s: &str) -> Result<String, String> {
         _ => false,
     };
     if looks_like {
-        let shown: String = s.chars().take(30).collect();
+        let mut shown: String = s.chars().take(30).collect();
+        if s.chars().count() > 30 {
+            shown.push('…');
+        }
         return Err(format!(
             "{shown} looks like a spreadsheet formula; enter the value itself (or start it with ')"
         ));

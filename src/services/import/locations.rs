@@ -21,14 +21,16 @@ pub fn apply(
         let row = unescaped(raw);
         let site = row.get("site").unwrap_or("").to_string();
         let code = row.get("code").unwrap_or("").to_string();
-        let (mut report, ok) = start_row(&row, format!("{site}/{code}"), formulas);
-        if let Some(l) = seen.earlier(&format!("{site}\u{1f}{code}"), row.line) {
+        let mut report = start_row(&row, format!("{site}/{code}"), formulas);
+        let earlier = seen.earlier(&format!("{site}\u{1f}{code}"), row.line);
+        let duplicate = earlier.is_some();
+        if let Some(l) = earlier {
             report.error(
                 "code",
                 format!("location {code} of site {site} appears twice (also line {l})"),
             );
         }
-        if ok && !report.is_error() {
+        if !duplicate {
             apply_row(conn, &row, &mut report)?;
         }
         out.push(report);
@@ -40,6 +42,12 @@ fn apply_row(conn: &mut DbConn, row: &Row, report: &mut RowReport) -> ServiceRes
     let site_code = row.get("site").unwrap_or("");
     let code = row.get("code").unwrap_or("");
     let name = row.get("name").unwrap_or("");
+    if let Err(e) = sites::validate_location(code, name) {
+        return report.refused(e, str::to_string);
+    }
+    if report.is_error() {
+        return Ok(());
+    }
     let site = match db::sites::by_code(conn, site_code)? {
         Some(s) => s,
         None => {
@@ -58,9 +66,6 @@ fn apply_row(conn: &mut DbConn, row: &Row, report: &mut RowReport) -> ServiceRes
             sites::insert_site(conn, c, n)?
         }
     };
-    if let Err(e) = sites::validate_location(code, name) {
-        return report.refused(e, str::to_string);
-    }
     report.link = Some("/admin/sites".into());
     match db::sites::location_by_code(conn, site.id, code)? {
         Some(l) if l.name == name => {}

@@ -178,21 +178,21 @@ pub fn unescaped(row: &crate::domain::import::Row) -> crate::domain::import::Row
     r
 }
 
-/// Starts a row's report, with its refused cells already recorded; the
-/// second value is false when the row must not go further.
+/// Starts a row's report with its refused cells already recorded. The row
+/// is still validated (every problem is listed), but a row with an error
+/// writes nothing.
 pub fn start_row(
     row: &crate::domain::import::Row,
     key: impl Into<String>,
     formulas: &CellProblems,
-) -> (RowReport, bool) {
+) -> RowReport {
     let mut report = RowReport::new(row.line, key);
     for (line, col, msg) in formulas {
         if *line == row.line {
             report.error(col, msg.clone());
         }
     }
-    let ok = !report.is_error();
-    (report, ok)
+    report
 }
 
 /// Remembers the first line of each key, to name a row that repeats one.

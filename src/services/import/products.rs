@@ -65,13 +65,15 @@ pub fn apply(
     for raw in &table.rows {
         let row = unescaped(raw);
         let sku = row.get("sku").unwrap_or("").to_string();
-        let (mut report, ok) = start_row(&row, sku.clone(), formulas);
-        if !sku.is_empty()
-            && let Some(l) = seen.earlier(&sku, row.line)
-        {
+        let mut report = start_row(&row, sku.clone(), formulas);
+        let earlier = (!sku.is_empty())
+            .then(|| seen.earlier(&sku, row.line))
+            .flatten();
+        let duplicate = earlier.is_some();
+        if let Some(l) = earlier {
             report.error("sku", format!("{sku} appears twice (also line {l})"));
         }
-        if ok && !report.is_error() {
+        if !duplicate {
             apply_row(conn, &row, &suppliers, &mut report)?;
         }
         out.push(report);

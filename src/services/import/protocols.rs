@@ -85,7 +85,7 @@ fn apply_group(
                 Some(sku) => format!("{name}: {sku}"),
                 None => name.clone(),
             };
-            start_row(r, key, formulas).0
+            start_row(r, key, formulas)
         })
         .collect();
     let mut head: HashMap<&str, Option<String>> = HashMap::new();
@@ -147,9 +147,6 @@ fn apply_group(
         active,
         lines: lines.iter().map(|(_, l)| l.clone()).collect(),
     };
-    if reports.iter().any(RowReport::is_error) {
-        return Ok(reports);
-    }
     write_group(conn, &draft, &lines, &mut reports)?;
     Ok(reports)
 }
@@ -178,6 +175,9 @@ fn write_group(
         }
         Err(e) => return reports[0].refused(e, str::to_string),
     };
+    if reports.iter().any(RowReport::is_error) {
+        return Ok(());
+    }
     let existing = db::protocols::by_name(conn, &fields.name)?;
     let (status, id) = match existing {
         Some(p) => {

@@ -52,15 +52,17 @@ pub fn apply(
         } else {
             format!(" at {location}")
         };
-        let (mut report, ok) = start_row(&row, format!("{sku} lot {lot}{at}"), formulas);
+        let mut report = start_row(&row, format!("{sku} lot {lot}{at}"), formulas);
         let key = format!("{site}\u{1f}{location}\u{1f}{sku}\u{1f}{lot}");
-        if let Some(l) = seen.earlier(&key, row.line) {
+        let earlier = seen.earlier(&key, row.line);
+        let duplicate = earlier.is_some();
+        if let Some(l) = earlier {
             report.error(
                 "lot",
                 format!("lot {lot} of {sku}{at} appears twice (also line {l})"),
             );
         }
-        if ok && !report.is_error() {
+        if !duplicate {
             let product = match products.get(&sku) {
                 Some(p) => p.clone(),
                 None => {
@@ -120,6 +122,9 @@ fn apply_row(
     };
     if let Err(e) = plan.find_lot(conn) {
         return report.refused(e, column);
+    }
+    if report.is_error() {
+        return Ok(());
     }
     report.key = format!(
         "{} lot {} at {}",

@@ -27,14 +27,16 @@ pub fn apply(
     for raw in &table.rows {
         let row = unescaped(raw);
         let name = row.get("name").unwrap_or("").to_string();
-        let (mut report, ok) = start_row(&row, name.clone(), formulas);
-        if let Some(l) = seen.earlier(&name.to_lowercase(), row.line) {
+        let mut report = start_row(&row, name.clone(), formulas);
+        let earlier = seen.earlier(&name.to_lowercase(), row.line);
+        let duplicate = earlier.is_some();
+        if let Some(l) = earlier {
             report.error(
                 "name",
                 format!("supplier {name} appears twice (also line {l})"),
             );
         }
-        if ok && !report.is_error() {
+        if !duplicate {
             apply_row(conn, &row, &mut existing, &mut report)?;
         }
         out.push(report);
@@ -66,6 +68,9 @@ fn apply_row(
         Ok(v) => v,
         Err(e) => return report.refused(e, str::to_string),
     };
+    if report.is_error() {
+        return Ok(());
+    }
     match current {
         Some(c) => {
             let mut changes = Vec::new();
