@@ -3,12 +3,12 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     models::{Location, NewLedgerRow, Product, Site},
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::gs1;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Role, Unit};

@@ -22,8 +22,8 @@ pub mod suppliers;
 
 use diesel::result::Error as DieselError;
 
-use crate::auth::Actor;
 use crate::db::{self, DbConn, RetryHint};
+use crate::domain::access::Actor;
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{ImportKind, Table, read_table};
 use crate::domain::vocab::Role;

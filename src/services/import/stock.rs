@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 
 use super::{CellProblems, FirstSeen, ImportOptions, RowReport, RowStatus, start_row, unescaped};
-use crate::auth::Actor;
 use crate::db::{self, DbConn, ledger::OPENING, models::NewLedgerRow, models::Product};
+use crate::domain::access::Actor;
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{Row, Table};
 use crate::domain::quantity::fmt_qty;
