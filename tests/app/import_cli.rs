@@ -76,18 +76,21 @@ async fn catalogue(app: &TestApp) {
     );
 }
 
+/// sku, category, needle length, unit cost, min level, supplier name
+type ProductRow = (
+    String,
+    String,
+    Option<i32>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
 #[tokio::test]
 async fn suppliers_and_products_import_forgivingly_and_twice_is_harmless() {
     let app = TestApp::new().await;
     catalogue(&app).await;
-    let rows: Vec<(
-        String,
-        String,
-        Option<i32>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-    )> = app
+    let rows: Vec<ProductRow> = app
         .with_conn(|c| {
             products::table
                 .left_join(suppliers::table)
