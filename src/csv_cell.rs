@@ -118,6 +118,7 @@ impl<W: Write> CsvOut<W> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
