@@ -19,6 +19,7 @@ mod reports_usage;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;
+mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_pages;
 mod stock_catalog_api;
