@@ -4,13 +4,13 @@
 
 use chrono::NaiveDate;
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::{AppendError, LedgerEntry},
     models::{Location, Lot, NewLedgerRow, Product},
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::vocab::{AdjustReason, LedgerKind, Role, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
 

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use crate::auth::Actor;
 use crate::csv_cell::{Cell, CsvOut};
 use crate::db::{
     self, DbConn,
@@ -17,6 +16,7 @@ use crate::db::{
     recall::SessionUse,
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};
 

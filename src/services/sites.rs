@@ -1,10 +1,10 @@
 //! Sites (clinics) and locations: listing and creating them.
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     models::{Location, Site},
 };
+use crate::domain::access::Actor;
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 

@@ -15,6 +15,7 @@ mod foundation_db;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
+mod reports_reorder_exact;
 mod reports_usage;
 mod sessions_api;
 mod sessions_concurrency;
