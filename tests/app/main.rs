@@ -9,6 +9,7 @@ mod support;
 
 mod browser;
 mod demo;
+mod edges_csv;
 mod foundation_auth;
 mod foundation_db;
 mod reports_fixtures;
