@@ -32,4 +32,5 @@ mod stock_lots;
 mod stock_movements;
 mod stock_pages;
 mod stock_receive;
+mod stock_receive_labels;
 mod webdriver;
