@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long)]
         date_format: Option<String>,
     },
+    /// Write every table the clinic owns as CSV files into DIR (the import
+    /// formats where one exists, plus ledger, sessions, orders, …).
+    Export { dir: String },
 }
 
 #[derive(Debug, Clone, clap::Args)]

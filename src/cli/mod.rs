@@ -81,6 +81,7 @@ pub fn run(cli: Cli) -> i32 {
                 },
             );
         }
+        Command::Export { dir } => return transfer::export(&mut conn, &dir),
     };
     match result {
         Ok(()) => 0,

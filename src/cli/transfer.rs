@@ -6,7 +6,7 @@
 use crate::db::DbConn;
 use crate::domain::import::cells::DateOrder;
 use crate::domain::import::{ImportKind, file::MAX_BYTES};
-use crate::services::{accounts, import};
+use crate::services::{accounts, export as export_service, import};
 
 pub struct ImportArgs {
     pub kind: String,
@@ -123,4 +123,26 @@ fn print_report(report: &import::ImportReport) -> i32 {
         println!("dry run: nothing was written");
     }
     0
+}
+
+/// Writes the export into `dir`; returns the exit code.
+pub fn export(conn: &mut DbConn, dir: &str) -> i32 {
+    let result = accounts::command_line_actor(conn).and_then(|actor| {
+        let mut sink = export_service::DirSink::new(dir)?;
+        export_service::export(conn, &actor, &mut sink)
+    });
+    match result {
+        Ok(names) => {
+            println!(
+                "exported {} files to {dir}: {}",
+                names.len(),
+                names.join(", ")
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }

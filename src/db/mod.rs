@@ -12,6 +12,7 @@ pub mod balances;
 pub mod bulk;
 pub mod catalog;
 pub mod counts;
+pub mod export;
 pub mod ledger;
 pub mod lots;
 pub mod migrations;

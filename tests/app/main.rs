@@ -13,6 +13,7 @@ mod edges_csv;
 mod foundation_auth;
 mod foundation_db;
 mod import_cli;
+mod import_roundtrip;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
