@@ -81,7 +81,10 @@ pub fn stock(conn: &mut DbConn) -> QueryResult<Vec<StockRow>> {
     Ok(out)
 }
 
-pub fn protocols(conn: &mut DbConn) -> QueryResult<Vec<(Protocol, Vec<(ProtocolLine, String)>)>> {
+/// A protocol with its default lines and their SKUs.
+pub type ProtocolWithLines = (Protocol, Vec<(ProtocolLine, String)>);
+
+pub fn protocols(conn: &mut DbConn) -> QueryResult<Vec<ProtocolWithLines>> {
     let all: Vec<Protocol> = protocols::table
         .select(Protocol::as_select())
         .order((protocols::name, protocols::id))
@@ -118,9 +121,9 @@ pub fn lots(conn: &mut DbConn) -> QueryResult<Vec<(Lot, String)>> {
 }
 
 /// (username, role, site code, active, created at): never password hashes.
-pub fn users(
-    conn: &mut DbConn,
-) -> QueryResult<Vec<(String, String, Option<String>, bool, NaiveDateTime)>> {
+pub type UserRow = (String, String, Option<String>, bool, NaiveDateTime);
+
+pub fn users(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
     users::table
         .left_join(sites::table)
         .select((
