@@ -10,6 +10,7 @@ mod support;
 mod browser;
 mod demo;
 mod edges_csv;
+mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
 mod reports_fixtures;
