@@ -42,7 +42,11 @@ fn login_page(
     let page = LoginPage {
         frame: Frame::anonymous("Log in", &csrf),
         username: username.to_string(),
-        next: next.to_string(),
+        next: if pages::is_safe_local(next) {
+            next.to_string()
+        } else {
+            String::new()
+        },
         error,
     };
     Ok(with_pre_csrf_cookie(

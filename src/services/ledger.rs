@@ -12,6 +12,7 @@ use crate::db::{
 };
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
+use crate::domain::input;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -60,12 +61,17 @@ fn parse_bound(
     end: bool,
 ) -> Option<NaiveDateTime> {
     let t = text(v)?;
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+    if NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() {
+        let d = p.take(field, super::receiving::parse_date(t))?;
         let d = if end { d + Duration::days(1) } else { d };
         return d.and_hms_opt(0, 0, 0);
     }
     match super::receiving::parse_time(t) {
         Ok(ts) => Some(ts),
+        Err(e) if e == input::DATE_RANGE_MESSAGE => {
+            p.add(field, e);
+            None
+        }
         Err(_) => {
             p.add(field, "a date as YYYY-MM-DD or an RFC 3339 time");
             None

@@ -7,6 +7,7 @@ use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
 use crate::domain::gs1;
+use crate::domain::input;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Role, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
@@ -49,9 +50,11 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD` (1900–2200, `domain::input`).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "a date as YYYY-MM-DD".to_string())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "a date as YYYY-MM-DD".to_string())
+        .and_then(input::check_day)
 }
 
 /// Parses RFC 3339 (`2026-11-26T09:30:00Z`) or a local form value
@@ -59,7 +62,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
     let s = s.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.naive_utc());
+        return input::check_time(t.naive_utc());
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S",
@@ -68,7 +71,7 @@ pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t);
+            return input::check_time(t);
         }
     }
     Err("a time as YYYY-MM-DDTHH:MM (UTC) or RFC 3339".into())

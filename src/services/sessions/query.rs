@@ -40,11 +40,27 @@ pub struct ListQuery {
 
 fn bound(p: &mut Problems, field: &str, v: &Option<String>, end: bool) -> Option<NaiveDateTime> {
     let t = text(v)?;
-    if let Ok(d) = parse_date(t) {
-        let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-        return Some(d.and_time(NaiveTime::MIN));
+    match parse_date(t) {
+        Ok(d) => {
+            let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+            return Some(d.and_time(NaiveTime::MIN));
+        }
+        Err(e) if e == crate::domain::input::DATE_RANGE_MESSAGE => {
+            p.add(field, e);
+            return None;
+        }
+        Err(_) => {}
     }
-    p.take(field, parse_time(t).map_err(|_| "a date as YYYY-MM-DD"))
+    p.take(
+        field,
+        parse_time(t).map_err(|e| {
+            if e == crate::domain::input::DATE_RANGE_MESSAGE {
+                e
+            } else {
+                "a date as YYYY-MM-DD".to_string()
+            }
+        }),
+    )
 }
 
 /// Turns the typed filters into a query filter (422 for bad values).
