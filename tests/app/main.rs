@@ -10,6 +10,8 @@ mod support;
 mod browser;
 mod demo;
 mod edges_csv;
+mod edges_hostile;
+mod edges_hostile_table;
 mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
