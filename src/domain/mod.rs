@@ -5,6 +5,7 @@
 pub mod access;
 pub mod fefo;
 pub mod gs1;
+pub mod import;
 pub mod input;
 pub mod needle;
 pub mod quantity;

@@ -31,7 +31,8 @@ pub fn create_site(
     db::write_tx(conn, |conn| insert_site(conn, code, name))
 }
 
-fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
+/// The rules for a site's code and name (pure).
+pub fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
     let (code, name) = (code.trim(), name.trim());
     let mut p = Problems::new();
     if !valid_code(code) {
@@ -44,7 +45,8 @@ fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'
     Ok((code, name))
 }
 
-fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<Site> {
+/// Creates a site inside the caller's transaction (409 `duplicate_site` when the code is taken).
+pub fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<Site> {
     if db::sites::by_code(conn, code)?.is_some() {
         return Err(ServiceError::Conflict {
             code: "duplicate_site",
@@ -102,14 +104,8 @@ pub fn locations(conn: &mut DbConn, site: Option<&str>) -> ServiceResult<Vec<(Lo
         .collect())
 }
 
-pub fn create_location(
-    conn: &mut DbConn,
-    actor: &Actor,
-    site: &str,
-    code: &str,
-    name: &str,
-) -> ServiceResult<(Location, String)> {
-    actor.require(Role::Admin)?;
+/// The rules for a location's code and name (pure).
+pub fn validate_location<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
     let (code, name) = (code.trim(), name.trim());
     let mut p = Problems::new();
     if !valid_code(code) {
@@ -119,6 +115,18 @@ pub fn create_location(
         p.add("name", "enter a name (up to 100 characters)");
     }
     p.finish()?;
+    Ok((code, name))
+}
+
+pub fn create_location(
+    conn: &mut DbConn,
+    actor: &Actor,
+    site: &str,
+    code: &str,
+    name: &str,
+) -> ServiceResult<(Location, String)> {
+    actor.require(Role::Admin)?;
+    let (code, name) = validate_location(code, name)?;
     db::write_tx(conn, |conn| {
         let s = db::sites::by_code(conn, site.trim())?
             .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {site}")))?;
