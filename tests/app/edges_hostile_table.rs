@@ -497,8 +497,12 @@ pub fn form_pages(c: &Clinic) -> Vec<String> {
     ]
 }
 
-/// Form posts that htmx makes from the session and receive pages (not `<form action>`).
-pub fn htmx_posts(c: &Clinic) -> Vec<(&'static str, &'static str, Vec<(String, String)>)> {
+/// Form fields as posted.
+pub type Fields = Vec<(String, String)>;
+
+/// Form posts that htmx makes from the session and receive pages (not
+/// `<form action>`): (page, action, fields).
+pub fn htmx_posts(c: &Clinic) -> Vec<(&'static str, &'static str, Fields)> {
     let session = vec![
         ("site".to_string(), "main".to_string()),
         ("client_ref".into(), "C-3".into()),
