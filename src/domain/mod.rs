@@ -2,6 +2,8 @@
 //! fixed vocabularies (categories, units, roles, indications, …), GS1 scans,
 //! FEFO allocation and the reorder rule. Services call these.
 
+pub mod clock;
+pub mod contact;
 pub mod fefo;
 pub mod gs1;
 pub mod needle;

@@ -1,7 +1,7 @@
 //! Receiving stock: a delivery of one lot of one product into a location,
 //! typed or scanned (GS1). One receipt, one `receive` ledger row.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 
 use crate::auth::Actor;
 use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
@@ -54,26 +54,6 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "a date as YYYY-MM-DD".to_string())
 }
 
-/// Parses RFC 3339 (`2026-11-26T09:30:00Z`) or a local form value
-/// (`2026-11-26T09:30`, taken as UTC) into a UTC timestamp.
-pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
-    let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.naive_utc());
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t);
-        }
-    }
-    Err("a time as YYYY-MM-DDTHH:MM (UTC) or RFC 3339".into())
-}
-
 /// Checks a lot number: 1–20 printable characters (GS1 AI 10 allows 20).
 pub fn parse_lot_number(s: &str) -> Result<String, String> {
     let t = s.trim();
@@ -108,7 +88,6 @@ pub fn receive_in_tx(
     order: Option<(i64, i64)>,
 ) -> ServiceResult<Received> {
     let mut p = Problems::new();
-    let today = chrono::Utc::now().date_naive();
     let mut gtin = text(&d.gtin).map(str::to_string);
     let mut lot = text(&d.lot).map(str::to_string);
     let mut expiry_text = text(&d.expiry).map(str::to_string);
@@ -231,7 +210,7 @@ pub fn receive_in_tx(
     };
     let now = db::now();
     let received_at = match text(&d.received_at) {
-        Some(t) => match parse_time(t) {
+        Some(t) => match site.clock().parse_time(t) {
             Ok(ts) if ts > now + chrono::Duration::minutes(5) => {
                 p.add("received_at", "cannot be in the future");
                 None
@@ -251,8 +230,9 @@ pub fn receive_in_tx(
         return Err(ServiceError::Internal("validated values missing".into()));
     };
     // An expired delivery is refused: the expiry must not be before the
-    // receiving day (or today, whichever is later).
-    if expiry < today.max(received_at.date()) {
+    // receiving day (or today, whichever is later), days at the site.
+    let clock = site.clock();
+    if expiry < clock.today(now).max(clock.local_date(received_at)) {
         return Err(ServiceError::invalid_code(
             "expired_on_receipt",
             "expiry",

@@ -8,6 +8,7 @@ mod movements_fixtures;
 mod support;
 
 mod browser;
+mod clock_days;
 mod demo;
 mod foundation_auth;
 mod foundation_db;
