@@ -188,7 +188,7 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
     let system = actix_web::rt::System::new();
     let workers = args.workers;
     let result = system.block_on(async move {
-        match crate::app::serve(state, listener, workers) {
+        match crate::server::serve(state, listener, workers) {
             Ok(server) => server.await,
             Err(e) => Err(e),
         }

@@ -173,6 +173,12 @@ impl From<DieselError> for ServiceError {
     }
 }
 
+impl From<crate::domain::access::Denied> for ServiceError {
+    fn from(e: crate::domain::access::Denied) -> Self {
+        ServiceError::Forbidden(e.0)
+    }
+}
+
 impl From<AppendError> for ServiceError {
     fn from(e: AppendError) -> Self {
         match e {

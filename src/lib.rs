@@ -11,5 +11,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod routes;
+pub mod server;
 pub mod services;
 pub mod views;

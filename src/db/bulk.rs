@@ -62,6 +62,7 @@ pub struct LotRow {
     pub use_by: NaiveDate,
     pub quarantined: bool,
     pub created_at: NaiveDateTime,
+    pub first_received_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]

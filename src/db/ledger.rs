@@ -56,7 +56,24 @@ pub fn append(conn: &mut DbConn, row: &NewLedgerRow) -> Result<i64, AppendError>
         .values(row)
         .returning(ledger::id)
         .get_result::<i64>(conn)?;
+    if row.kind == "receive" {
+        note_receipt_time(conn, row.lot_id, row.occurred_at)?;
+    }
     Ok(id)
+}
+
+/// Keeps `lots.first_received_at` the earliest receipt time of the lot (FEFO
+/// ties go to the lot received first, which may have been entered later).
+fn note_receipt_time(conn: &mut DbConn, lot_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        lots::table.filter(lots::id.eq(lot_id)).filter(
+            lots::first_received_at
+                .is_null()
+                .or(lots::first_received_at.gt(at)),
+        ),
+    )
+    .set(lots::first_received_at.eq(at))
+    .execute(conn)
 }
 
 fn increment_balance(conn: &mut DbConn, row: &NewLedgerRow, ts: NaiveDateTime) -> QueryResult<()> {

@@ -66,6 +66,7 @@ pub fn insert_opened(
             lots::use_by.eq(parent.expiry.min(discard_by)),
             lots::quarantined.eq(parent.quarantined),
             lots::created_at.eq(now()),
+            lots::first_received_at.eq(parent.received_at()),
         ))
         .returning(lots::id)
         .get_result(conn)

@@ -154,6 +154,17 @@ pub struct Lot {
     pub use_by: NaiveDate,
     pub quarantined: bool,
     pub created_at: NaiveDateTime,
+    /// The earliest `receive` ledger row of the lot (of its parent for an
+    /// opened container); `None` only for a lot never received.
+    pub first_received_at: Option<NaiveDateTime>,
+}
+
+impl Lot {
+    /// When the lot came in, for FEFO ties: its first receipt, else when it
+    /// was entered.
+    pub fn received_at(&self) -> NaiveDateTime {
+        self.first_received_at.unwrap_or(self.created_at)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -120,6 +120,7 @@ diesel::table! {
         use_by -> Date,
         quarantined -> Bool,
         created_at -> Timestamp,
+        first_received_at -> Nullable<Timestamp>,
     }
 }
 

@@ -2,6 +2,7 @@
 //! fixed vocabularies (categories, units, roles, indications, …), GS1 scans,
 //! FEFO allocation and the reorder rule. Services call these.
 
+pub mod access;
 pub mod clock;
 pub mod contact;
 pub mod fefo;

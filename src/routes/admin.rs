@@ -6,9 +6,9 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::services::{accounts, sites};
 use crate::views::Frame;
 use crate::views::admin::{UserRow, UsersPage};

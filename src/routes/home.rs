@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
+use crate::routes::extract::CurrentUser;
 use crate::services::dashboard;
 use crate::views::Frame;
 use crate::views::home::{DashboardPage, HomeFigures, MySitePage};

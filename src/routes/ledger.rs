@@ -6,9 +6,9 @@ use futures_util::{StreamExt, stream};
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::services::ledger::{self, LedgerQuery};
 use crate::views::Frame;
 use crate::views::ledger::{FilterValues, LedgerLine, LedgerPage};

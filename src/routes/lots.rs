@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
+use crate::routes::extract::CurrentUser;
 use crate::services::lots;
 use crate::views::Frame;
 use crate::views::lots::{LotForms, LotPage};

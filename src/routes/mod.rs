@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod counts;
+pub mod extract;
 pub mod guard;
 pub mod home;
 pub mod ledger;

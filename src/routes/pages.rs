@@ -12,11 +12,13 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
-use crate::auth::{self, CurrentUser};
+use crate::auth;
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::services::accounts;
 use crate::views::Frame;
 use crate::views::errors::ErrorPage;
+pub use crate::views::pager::urlencode;
 
 /// Largest form body accepted (a stock count of a big store room fits).
 pub const FORM_LIMIT: usize = 1024 * 1024;
@@ -149,19 +151,6 @@ pub async fn flash_redirect(
         .run(move |conn| accounts::set_flash(conn, sid, &msg))
         .await?;
     Ok(see_other(path))
-}
-
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The CSRF field every form carries.

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::models::Product;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Indication, Role};
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft};
 use crate::services::sessions::hints;
 use crate::views::Frame;

@@ -6,9 +6,9 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::services::{ledger, lots};
 use crate::views::Frame;
 use crate::views::lots::{RecallHitView, RecallPage, SessionRow};

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status, urlencode};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::models::Product;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Role};
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
 use crate::services::receiving::{self, ReceiveDraft};
 use crate::services::{catalog, settings, sites};

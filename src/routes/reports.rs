@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status, urlencode};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::services::orders::{self, Pick};
 use crate::services::reorder::{self, ReorderQuery, ReorderReport, RowStatus};
 use crate::services::settings::{self, Settings};

@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::services::settings::{self, SettingsDraft};
 use crate::services::sites::{self, SiteDraft};
 use crate::views::Frame;

@@ -6,12 +6,12 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Role};
+use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
 use crate::views::Frame;
 use crate::views::home::SiteChoice;

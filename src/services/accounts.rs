@@ -3,8 +3,9 @@
 
 use chrono::Duration;
 
-use crate::auth::{self, Actor, CurrentUser};
+use crate::auth;
 use crate::db::{self, DbConn, models::User};
+use crate::domain::access::{Actor, CurrentUser};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 

@@ -2,13 +2,13 @@
 //! off every expired (lot, location) of a site in one transaction. Each is an
 //! `adjust` ledger row; nothing is ever edited.
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::{AppendError, LedgerEntry},
     models::{Location, Lot, NewLedgerRow, Product},
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::vocab::{AdjustReason, LedgerKind, Role, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
 

@@ -1,12 +1,12 @@
 //! The catalogue: products (validated as a whole, whether they come from the
 //! product form or the JSON API) and suppliers.
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     catalog::ProductFilter,
     models::{Product, ProductFields, Supplier},
 };
+use crate::domain::access::Actor;
 use crate::domain::quantity::{Quantity, parse_money};
 use crate::domain::vocab::{Category, Role, Unit};
 use crate::domain::{NeedleLength, gs1};

@@ -13,13 +13,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 
 use super::adjustments::{movement, parse_note, unit_of};
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
     models::{Location, Lot, Product, Site},
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::vocab::{AdjustReason, LedgerKind, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
 

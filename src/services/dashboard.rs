@@ -10,12 +10,12 @@ use std::fmt;
 
 use chrono::{Duration, NaiveDate};
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     models::Site,
     stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
+use crate::domain::access::Actor;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Role, Unit};

@@ -5,12 +5,12 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::text;
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::{LedgerEntry, LedgerFilter},
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};

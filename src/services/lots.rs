@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::{LedgerEntry, LedgerFilter},
@@ -16,6 +15,7 @@ use crate::db::{
     recall::SessionUse,
 };
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};

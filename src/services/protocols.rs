@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     models::{Product, Protocol, ProtocolLine},
     protocols::ProtocolFields,
 };
+use crate::domain::access::Actor;
 use crate::domain::needle::fmt_needle;
 use crate::domain::vocab::{Addon, Category, Indication, Role, Unit};
 use crate::domain::{NeedleLength, Quantity};

@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 
-use crate::auth::Actor;
 use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::gs1;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Role, Unit};

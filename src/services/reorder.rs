@@ -22,8 +22,8 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use crate::auth::Actor;
 use crate::db::{self, DbConn, models::Product, models::Site, models::Supplier};
+use crate::domain::access::Actor;
 use crate::domain::reorder::{self, ReorderInput, ReorderLine, ReorderParams};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};

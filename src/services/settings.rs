@@ -2,8 +2,8 @@
 //! "expiring soon" window, reorder safety and cover days, the substitute
 //! GS1 separator some scanners send instead of FNC1.
 
-use crate::auth::Actor;
 use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceResult};
 

@@ -2,12 +2,12 @@
 //! site carries its clock (IANA time zone), its identity (name, address,
 //! phone, e-mail) and the local time its daily digest goes out.
 
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     models::{Location, Site},
     sites::SiteDetails,
 };
+use crate::domain::access::Actor;
 use crate::domain::clock::{SiteClock, parse_hhmm};
 use crate::domain::contact;
 use crate::domain::vocab::Role;

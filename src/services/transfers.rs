@@ -5,9 +5,9 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
-use crate::auth::Actor;
 use crate::db::{self, DbConn, models::Lot};
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
 

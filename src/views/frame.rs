@@ -1,7 +1,7 @@
 //! The page frame shared by every page: title, navigation by role, the
 //! CSRF token forms embed, and the one-time flash message.
 
-use crate::auth::CurrentUser;
+use crate::domain::access::CurrentUser;
 use crate::domain::vocab::Role;
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,5 @@
 //! Pagination links for list pages: "page 2 of 7" with previous/next links
-//! that keep the page's filters.
-
-use crate::routes::pages::urlencode;
+//! that keep the page's filters, and the query-string encoding they use.
 
 #[derive(Debug, Clone)]
 pub struct Pager {
@@ -66,4 +64,18 @@ pub fn page_number(v: Option<&str>) -> i64 {
     v.and_then(|s| s.trim().parse::<i64>().ok())
         .filter(|n| *n >= 1 && *n < 1_000_000)
         .unwrap_or(1)
+}
+
+/// Percent-encodes a query-string value (unreserved characters and `/` kept).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

@@ -375,10 +375,7 @@ impl ListRow {
         ListRow {
             id: s.id,
             performed_at: fmt_time(s.performed_at),
-            client_href: format!(
-                "/clients/{}",
-                crate::routes::pages::urlencode(&s.client_ref)
-            ),
+            client_href: format!("/clients/{}", crate::views::pager::urlencode(&s.client_ref)),
             client_ref: s.client_ref.clone(),
             practitioner: r.practitioner.clone(),
             indication: s

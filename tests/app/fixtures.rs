@@ -6,8 +6,8 @@
 use chrono::{Duration, NaiveDate};
 
 use crate::support::TestApp;
-use clinic_stock::auth::Actor;
 use clinic_stock::db::{self, models::Product};
+use clinic_stock::domain::access::Actor;
 use clinic_stock::domain::vocab::Role;
 use clinic_stock::services::catalog::{self, ProductDraft, SupplierDraft};
 use clinic_stock::services::receiving::{self, ReceiveDraft};

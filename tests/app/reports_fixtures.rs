@@ -10,9 +10,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::fixtures::fixture_actor;
 use crate::support::TestApp;
-use clinic_stock::auth::Actor;
 use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
 use clinic_stock::domain::Quantity;
+use clinic_stock::domain::access::Actor;
 use clinic_stock::domain::vocab::Role;
 use clinic_stock::services::sessions::{self, LineDraft, SessionDraft};
 

@@ -4,9 +4,10 @@
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use clinic_stock::app::{self, AppState};
+use clinic_stock::app::AppState;
 use clinic_stock::config::{AppConfig, ServeArgs};
 use clinic_stock::db::{DbConn, PooledConn};
+use clinic_stock::server;
 use clinic_stock::services::{accounts, bootstrap};
 pub use scraper::{Html, Selector};
 
@@ -137,7 +138,7 @@ impl TestApp {
         std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
-                let server = app::serve(server_state, listener, Some(2)).unwrap();
+                let server = server::serve(server_state, listener, Some(2)).unwrap();
                 tx.send(server.handle()).unwrap();
                 let _ = server.await;
             });

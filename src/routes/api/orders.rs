@@ -7,10 +7,10 @@ use serde::Deserialize;
 use super::products::json_text;
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::ApiUser;
 use crate::services::orders::receive::{
     self as order_receipts, OrderReceiptDraft, ReceiveLineDraft,
 };

@@ -5,12 +5,12 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::db::catalog::ProductFilter;
 use crate::db::models::{Product, Supplier};
 use crate::domain::vocab::Role;
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceError;
+use crate::routes::extract::ApiUser;
 use crate::services::catalog::{self, ProductDraft, SupplierDraft};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

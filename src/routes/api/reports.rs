@@ -6,9 +6,9 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiResult};
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::ApiUser;
 use crate::services::reorder::{self, ReorderQuery};
 use crate::services::usage::{self, UsageQuery};
 use crate::views::{reports as reorder_view, usage_export};

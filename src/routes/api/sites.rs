@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::db::models::{Location, Site};
 use crate::domain::vocab::Role;
+use crate::routes::extract::ApiUser;
 use crate::services::sites::{self, SiteDraft};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

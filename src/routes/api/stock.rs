@@ -6,10 +6,10 @@ use serde::Deserialize;
 use super::products::{json_text, product_filter};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
-use crate::auth::ApiUser;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::ApiUser;
 use crate::services::receiving::{self, ReceiveDraft};
 use crate::services::{sites, stock};
 

@@ -8,10 +8,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{OrderStatus, Role};
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::services::orders::{self, LineDraft, OrderDraft, OrderListQuery, SendDraft};
 use crate::services::{catalog, settings};

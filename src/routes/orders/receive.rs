@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, web};
 
 use super::value;
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::services::orders::receive::{
     self as order_receipts, OrderReceiptDraft, ReceiveLineDraft,

@@ -7,13 +7,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::models::Product;
 use crate::domain::gs1;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::vocab::{Role, Unit};
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::routes::stock::{category_choices, needle_choices};
 use crate::services::catalog::{self, ProductDraft};

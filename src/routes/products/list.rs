@@ -7,12 +7,12 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::vocab::{Category, LedgerKind, Role};
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render};
 use crate::routes::stock::{category_choices, needle_choices};
 use crate::services::{catalog, product_stock, stock};

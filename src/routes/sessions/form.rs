@@ -8,10 +8,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::{self, CurrentUser};
+use crate::auth;
 use crate::domain::NeedleLength;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::services::sessions::hints::{self, FormData, Hints};
 use crate::services::sessions::{self, LineDraft, SessionDraft};

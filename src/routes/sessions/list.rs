@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render, render_status, urlencode};
 use crate::services::sessions::{self, query::ListQuery};
 use crate::views::Frame;

@@ -7,9 +7,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::services::{sessions, settings};
 use crate::views::Frame;

@@ -179,6 +179,7 @@ fn write(
             use_by: l.expiry,
             quarantined: false,
             created_at: l.received_at,
+            first_received_at: Some(l.received_at),
         })
         .collect();
     insert_lots(conn, &lot_rows)?;

@@ -18,9 +18,9 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use super::clinic::Clinic;
 use super::rng::Rng;
-use crate::auth::Actor;
 use crate::db::{self, DbConn, models::Product};
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::needle::fmt_needle;
 use crate::domain::vocab::{Addon, Indication, Role};
 use crate::error::{ServiceError, ServiceResult};

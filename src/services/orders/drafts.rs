@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::{MAX_PACKS, OrderView, load, text};
-use crate::auth::Actor;
 use crate::db::models::Product;
 use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};

@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 
 use super::drafts::not_draft;
 use super::{OrderView, load, text};
-use crate::auth::Actor;
 use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};

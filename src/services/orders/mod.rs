@@ -17,9 +17,9 @@ pub mod receive;
 
 use std::collections::HashMap;
 
-use crate::auth::Actor;
 use crate::db::models::{Product, PurchaseOrder, PurchaseOrderLine, Site, Supplier};
 use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
 use crate::domain::vocab::{OrderStatus, Role};
 use crate::error::{ServiceError, ServiceResult};
 

@@ -11,9 +11,9 @@
 //! against the order); drafts, cancelled and received orders refuse
 //! receipts (409 `order_not_open`); a scanned GTIN must be the line's product.
 
-use crate::auth::Actor;
 use crate::db::{self, DbConn};
 use crate::domain::Quantity;
+use crate::domain::access::Actor;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError, ServiceResult};

@@ -232,8 +232,10 @@ fn candidate(h: &OnHand) -> Candidate {
         location_id: h.location_id,
         location_order: i64::from(h.location_order),
         expiry: h.lot.use_by,
-        // Older lot first: an opened container ranks with the lot it came from.
-        received_order: h.lot.parent_lot_id.unwrap_or(h.lot.id),
+        // An opened container ranks with the lot it came from (it carries
+        // that lot's receipt time).
+        received_at: h.lot.received_at(),
+        lot_order: h.lot.parent_lot_id.unwrap_or(h.lot.id),
         available: h.quantity,
         quarantined: h.lot.quarantined,
     }
@@ -329,7 +331,7 @@ impl SiteStock {
             .get(&product_id)
             .map(|c| c.iter().filter(|c| fefo::is_usable(c, self.day)).collect())
             .unwrap_or_default();
-        v.sort_by_key(|c| (c.expiry, c.received_order, c.location_order, c.location_id));
+        v.sort_by_key(|c| fefo::fefo_key(c));
         v.into_iter()
             .map(|c| (c, self.info(c.lot_id, c.location_id)))
             .collect()

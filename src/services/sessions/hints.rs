@@ -12,12 +12,12 @@ use chrono::NaiveDate;
 use super::allocate::{CheckedLine, SiteStock, named_lot_state, warnings};
 use super::request::{LineDraft, SessionDraft, text};
 use super::view::Warning;
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     catalog::ProductFilter,
     models::{Product, Protocol},
 };
+use crate::domain::access::Actor;
 use crate::domain::clock::SiteClock;
 use crate::domain::fefo::AllocError;
 use crate::domain::needle::fmt_needle;

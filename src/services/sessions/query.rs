@@ -6,11 +6,11 @@ use diesel::Connection;
 
 use super::request::{parse_client_ref, text};
 use super::view::{self, SessionView};
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     sessions::{SessionFilter, SessionRow},
 };
+use crate::domain::access::Actor;
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Indication, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};

@@ -19,13 +19,13 @@ use super::allocate::{
 };
 use super::request::{self, NormalLine, NormalRequest, SessionDraft, join_codes};
 use super::view::{self, SessionView, encode_warnings};
-use crate::auth::Actor;
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
     models::{NewLedgerRow, TreatmentSession},
     sessions::NewSession,
 };
+use crate::domain::access::Actor;
 use crate::domain::fefo::AllocError;
 use crate::domain::vocab::{Indication, LedgerKind, Role};
 use crate::error::{ServiceError, ServiceResult};

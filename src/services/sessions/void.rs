@@ -5,8 +5,8 @@
 //! session out of usage figures; `created_at` says when the void happened.
 
 use super::view::{self, SessionView};
-use crate::auth::Actor;
 use crate::db::{self, DbConn, models::NewLedgerRow};
+use crate::domain::access::Actor;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::{ServiceError, ServiceResult};
 

@@ -18,9 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
-use crate::auth::Actor;
 use crate::db::models::{Product, Site};
 use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
 use crate::domain::vocab::{Category, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
 

@@ -1,0 +1,117 @@
+//! Who is asking, as the web layer sees it: the `CurrentUser` extractor for
+//! pages (database login session behind the cookie) and the `ApiUser`
+//! extractor for bearer tokens, with the role guards that answer a refusal
+//! as an error page or a JSON error.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::app::AppState;
+use crate::auth::{SESSION_COOKIE, hash_token};
+use crate::domain::access::Actor;
+pub use crate::domain::access::CurrentUser;
+use crate::domain::vocab::Role;
+use crate::error::ServiceError;
+use crate::routes::api::ApiError;
+use crate::routes::pages::PageError;
+use crate::services::accounts;
+
+impl CurrentUser {
+    /// The role guard for pages: 403 page when the role is not enough.
+    pub fn require(&self, role: Role) -> Result<(), PageError> {
+        self.actor
+            .require(role)
+            .map_err(|d| PageError::from(ServiceError::from(d)))
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = PageError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(u) = req.extensions().get::<CurrentUser>() {
+                return Ok(u.clone());
+            }
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+                return Err(PageError::LoginRequired { next });
+            };
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| PageError::from(ServiceError::Internal("no state".into())))?;
+            let token_hash = hash_token(cookie.value());
+            let found = state
+                .run(move |conn| accounts::resolve_session(conn, &token_hash))
+                .await
+                .map_err(PageError::from)?;
+            match found {
+                Some(user) => {
+                    req.extensions_mut().insert(user.clone());
+                    Ok(user)
+                }
+                None => Err(PageError::LoginRequired { next }),
+            }
+        })
+    }
+}
+
+/// The caller behind an API request (`Authorization: Bearer TOKEN`).
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub Actor);
+
+impl ApiUser {
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        self.0
+            .require(role)
+            .map_err(|d| ApiError(ServiceError::from(d)))
+    }
+}
+
+impl FromRequest for ApiUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let header = req
+                .headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let token = header
+                .strip_prefix("Bearer ")
+                .or_else(|| header.strip_prefix("bearer "))
+                .map(str::trim)
+                .unwrap_or("");
+            if token.is_empty() {
+                return Err(ApiError(ServiceError::Unauthorized(
+                    "missing bearer token (Authorization: Bearer TOKEN)".into(),
+                )));
+            }
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError(ServiceError::Internal("no state".into())))?;
+            let token_hash = hash_token(token);
+            let actor = state
+                .run(move |conn| accounts::resolve_token(conn, &token_hash))
+                .await
+                .map_err(ApiError)?;
+            actor.map(ApiUser).ok_or_else(|| {
+                ApiError(ServiceError::Unauthorized(
+                    "invalid or revoked token".into(),
+                ))
+            })
+        })
+    }
+}
