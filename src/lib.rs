@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod csv_cell;
 pub mod db;
 pub mod domain;
 pub mod error;

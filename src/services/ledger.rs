@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::text;
+use crate::csv_cell::{Cell, CsvOut};
 use crate::db::{
     self, DbConn,
     ledger::{LedgerEntry, LedgerFilter},
@@ -219,27 +220,26 @@ pub const CSV_HEADER: [&str; 17] = [
     "receipt_id",
 ];
 
-/// The CSV fields of one entry (same order as [`CSV_HEADER`]).
-fn csv_record(e: &LedgerEntry) -> [String; 17] {
-    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+/// The CSV cells of one entry (same order as [`CSV_HEADER`]).
+fn csv_record(e: &LedgerEntry) -> [Cell<'_>; 17] {
     [
-        e.row.id.to_string(),
-        e.row.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        e.row.kind.clone(),
-        e.row.reason.clone().unwrap_or_default(),
-        e.row.site_id.to_string(),
-        e.location_code.clone(),
-        e.row.product_id.to_string(),
-        e.sku.clone(),
-        e.product_name.clone(),
-        e.row.lot_id.to_string(),
-        e.lot_number.clone(),
-        e.expiry.to_string(),
-        Quantity(e.row.delta).to_string(),
-        e.unit.clone(),
-        e.username.clone(),
-        opt(e.row.session_id),
-        opt(e.row.receipt_id),
+        Cell::int(e.row.id),
+        Cell::text(e.row.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        Cell::text(e.row.kind.as_str()),
+        Cell::text(e.row.reason.as_deref().unwrap_or_default()),
+        Cell::int(e.row.site_id),
+        Cell::text(e.location_code.as_str()),
+        Cell::int(e.row.product_id),
+        Cell::text(e.sku.as_str()),
+        Cell::text(e.product_name.as_str()),
+        Cell::int(e.row.lot_id),
+        Cell::text(e.lot_number.as_str()),
+        Cell::text(e.expiry.to_string()),
+        Cell::num(Quantity(e.row.delta).to_string()),
+        Cell::text(e.unit.as_str()),
+        Cell::text(e.username.as_str()),
+        Cell::opt_int(e.row.session_id),
+        Cell::opt_int(e.row.receipt_id),
     ]
 }
 
@@ -249,8 +249,8 @@ fn csv_err(e: impl std::fmt::Display) -> ServiceError {
 
 /// The header line as CSV bytes.
 pub fn csv_header() -> ServiceResult<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER).map_err(csv_err)?;
+    let mut w = CsvOut::in_memory(256);
+    w.header(&CSV_HEADER).map_err(csv_err)?;
     w.into_inner().map_err(csv_err)
 }
 
@@ -264,9 +264,9 @@ pub fn csv_chunk(
 ) -> ServiceResult<(Vec<u8>, Option<i64>)> {
     actor.require(Role::Manager)?;
     let entries = db::ledger::page_before(conn, f, before_id, CSV_CHUNK)?;
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(entries.len() * 160));
+    let mut w = CsvOut::in_memory(entries.len() * 160);
     for e in &entries {
-        w.write_record(csv_record(e)).map_err(csv_err)?;
+        w.row(csv_record(e)).map_err(csv_err)?;
     }
     let next = if (entries.len() as i64) < CSV_CHUNK {
         None

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::csv_cell::{Cell, CsvOut};
 use crate::db::{
     self, DbConn,
     ledger::{LedgerEntry, LedgerFilter},
@@ -270,8 +271,8 @@ pub fn recall_csv(
 ) -> ServiceResult<(String, Vec<u8>)> {
     let d = recall(conn, actor, lot_id)?;
     let err = |e: csv::Error| ServiceError::Internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = CsvOut::in_memory(4096);
+    w.header(&[
         "session_id",
         "performed_at",
         "client_ref",
@@ -287,25 +288,23 @@ pub fn recall_csv(
     ])
     .map_err(err)?;
     for s in &d.sessions {
-        w.write_record([
-            s.session_id.to_string(),
-            s.performed_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            s.client_ref.clone(),
-            s.practitioner.clone(),
-            d.product.sku.clone(),
-            d.product.name.clone(),
-            d.lot.lot_number.clone(),
-            d.lot.expiry.to_string(),
-            Quantity(s.quantity).to_string(),
-            d.product.unit.clone(),
-            s.voided.to_string(),
-            s.void_reason.clone().unwrap_or_default(),
+        w.row([
+            Cell::int(s.session_id),
+            Cell::text(s.performed_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            Cell::text(s.client_ref.as_str()),
+            Cell::text(s.practitioner.as_str()),
+            Cell::text(d.product.sku.as_str()),
+            Cell::text(d.product.name.as_str()),
+            Cell::text(d.lot.lot_number.as_str()),
+            Cell::text(d.lot.expiry.to_string()),
+            Cell::num(Quantity(s.quantity).to_string()),
+            Cell::text(d.product.unit.as_str()),
+            Cell::text(s.voided.to_string()),
+            Cell::text(s.void_reason.as_deref().unwrap_or_default()),
         ])
         .map_err(err)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ServiceError::Internal(format!("csv: {e}")))?;
+    let bytes = w.into_inner().map_err(err)?;
     let name = format!(
         "recall-{}-{}.csv",
         d.product

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use askama::Template;
 
 use super::Frame;
+use crate::csv_cell::{Cell, CsvOut};
 use crate::domain::Quantity;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::error::FieldError;
@@ -213,8 +214,8 @@ pub struct ReorderPrint {
 /// spreadsheet programs read accents right), one header row with units and
 /// plain decimals (point as decimal separator, no thousands separators).
 pub fn reorder_csv(report: &ReorderReport) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record([
+    let mut w = CsvOut::with_bom();
+    w.header(&[
         "Supplier",
         "SKU",
         "Product",
@@ -244,43 +245,46 @@ pub fn reorder_csv(report: &ReorderReport) -> Result<Vec<u8>, csv::Error> {
     ])?;
     let o = &report.options;
     for r in &report.rows {
-        let manual = |m: bool| if m { "by hand" } else { "computed" };
-        w.write_record([
-            r.supplier
-                .as_ref()
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            r.product.sku.clone(),
-            r.product.name.clone(),
-            r.product.unit.clone(),
-            r.status.label().to_string(),
-            fmt_qty(r.usable),
-            fmt_qty(r.on_order),
-            fmt_qty(r.in_draft),
-            fmt_qty(r.consumed),
-            o.window_days.to_string(),
-            fmt_qty(r.line.use_per_day),
-            r.line.lead_days.to_string(),
-            o.safety_days.to_string(),
-            o.cover_days.to_string(),
-            fmt_qty(r.line.min_level),
-            manual(r.line.min_is_manual).to_string(),
-            fmt_qty(r.line.max_level),
-            manual(r.line.max_is_manual).to_string(),
-            fmt_qty(r.line.position),
-            r.line.order_packs.to_string(),
-            fmt_qty(r.product.pack_size),
-            fmt_qty(r.line.order_quantity),
-            fmt_money(r.pack_cost_cents),
-            fmt_money(r.order_cost_cents),
-            match r.line.days_of_cover_tenths {
+        let manual = |m: bool| Cell::text(if m { "by hand" } else { "computed" });
+        let q = |v: i64| Cell::num(fmt_qty(v));
+        w.row([
+            Cell::text(
+                r.supplier
+                    .as_ref()
+                    .map(|s| s.name.as_str())
+                    .unwrap_or_default(),
+            ),
+            Cell::text(r.product.sku.as_str()),
+            Cell::text(r.product.name.as_str()),
+            Cell::text(r.product.unit.as_str()),
+            Cell::text(r.status.label()),
+            q(r.usable),
+            q(r.on_order),
+            q(r.in_draft),
+            q(r.consumed),
+            Cell::int(o.window_days),
+            q(r.line.use_per_day),
+            Cell::int(r.line.lead_days),
+            Cell::int(o.safety_days),
+            Cell::int(o.cover_days),
+            q(r.line.min_level),
+            manual(r.line.min_is_manual),
+            q(r.line.max_level),
+            manual(r.line.max_is_manual),
+            q(r.line.position),
+            Cell::int(r.line.order_packs),
+            q(r.product.pack_size),
+            q(r.line.order_quantity),
+            Cell::num(fmt_money(r.pack_cost_cents)),
+            Cell::num(fmt_money(r.order_cost_cents)),
+            Cell::num(match r.line.days_of_cover_tenths {
                 Some(t) => fmt_cover(Some(t)),
                 None => String::new(),
-            },
-            fmt_qty(r.line.expiring_before_use),
+            }),
+            q(r.line.expiring_before_use),
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.into_inner()
 }
 
 /// One row as JSON (API.md field names, plus the rest of the figures).

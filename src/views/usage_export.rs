@@ -1,6 +1,7 @@
 //! The usage and waste report as CSV (one file per table, for spreadsheets)
 //! and as JSON (the API).
 
+use crate::csv_cell::{Cell, CsvOut};
 use crate::domain::Quantity;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::services::usage::{Amount, GroupUsage, UsageReport};
@@ -22,27 +23,23 @@ pub const CSV_REPORTS: &[(&str, &str)] = &[
     ("waste-months", "Waste per month"),
 ];
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec())
-}
-
-fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
-fn qty_or_blank(a: &Amount) -> (String, String) {
+fn qty_or_blank(a: &Amount) -> (Cell<'static>, Cell<'static>) {
     match (&a.unit, a.mixed) {
-        (Some(u), false) => (fmt_qty(a.quantity), u.clone()),
-        _ => (String::new(), "mixed".into()),
+        (Some(u), false) => (Cell::num(fmt_qty(a.quantity)), Cell::text(u.clone())),
+        _ => (Cell::num(""), Cell::text("mixed")),
     }
 }
 
+fn money(cents: i64) -> Cell<'static> {
+    Cell::num(fmt_money(cents))
+}
+
 fn groups_csv(
-    w: &mut csv::Writer<Vec<u8>>,
+    w: &mut CsvOut<Vec<u8>>,
     first: &str,
     groups: &[GroupUsage],
 ) -> Result<(), csv::Error> {
-    w.write_record([
+    w.header(&[
         first,
         "Sessions",
         "Quantity",
@@ -52,15 +49,17 @@ fn groups_csv(
     ])?;
     for g in groups {
         let (q, u) = qty_or_blank(&g.amount);
-        w.write_record([
-            g.label.clone(),
-            g.sessions.to_string(),
+        w.row([
+            Cell::text(g.label.as_str()),
+            Cell::int(g.sessions),
             q,
             u,
-            fmt_money(g.amount.cost_cents),
-            g.cost_per_session_cents()
-                .map(fmt_money)
-                .unwrap_or_default(),
+            money(g.amount.cost_cents),
+            Cell::num(
+                g.cost_per_session_cents()
+                    .map(fmt_money)
+                    .unwrap_or_default(),
+            ),
         ])?;
     }
     Ok(())
@@ -71,103 +70,112 @@ pub fn usage_csv(r: &UsageReport, which: &str) -> Option<Result<Vec<u8>, csv::Er
     if !CSV_REPORTS.iter().any(|(k, _)| *k == which) {
         return None;
     }
-    let mut w = writer();
-    let result = (|| -> Result<(), csv::Error> {
-        match which {
-            "products" => {
-                w.write_record(["SKU", "Product", "Category", "Quantity", "Unit", "Cost"])?;
-                for u in &r.by_product {
-                    w.write_record([
-                        u.product.sku.clone(),
-                        u.product.name.clone(),
-                        u.product.category.clone(),
-                        fmt_qty(u.amount.quantity),
-                        u.product.unit.clone(),
-                        fmt_money(u.amount.cost_cents),
-                    ])?;
-                }
-            }
-            "categories" => {
-                w.write_record(["Category", "Quantity", "Unit", "Cost"])?;
-                for g in &r.by_category {
-                    let (q, u) = qty_or_blank(&g.amount);
-                    w.write_record([g.label.clone(), q, u, fmt_money(g.amount.cost_cents)])?;
-                }
-            }
-            "needles" => {
-                w.write_record([
-                    "Needle length (mm)",
-                    "Sessions",
-                    "Rollers and cartridges used",
-                    "Their cost",
+    let mut w = CsvOut::with_bom();
+    let result = write_table(&mut w, r, which);
+    Some(result.and_then(|()| w.into_inner()))
+}
+
+fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<(), csv::Error> {
+    match which {
+        "products" => {
+            w.header(&["SKU", "Product", "Category", "Quantity", "Unit", "Cost"])?;
+            for u in &r.by_product {
+                w.row([
+                    Cell::text(u.product.sku.as_str()),
+                    Cell::text(u.product.name.as_str()),
+                    Cell::text(u.product.category.as_str()),
+                    Cell::num(fmt_qty(u.amount.quantity)),
+                    Cell::text(u.product.unit.as_str()),
+                    money(u.amount.cost_cents),
                 ])?;
-                for g in &r.by_needle {
-                    w.write_record([
-                        g.label.trim_end_matches(" mm").to_string(),
-                        g.sessions.to_string(),
-                        fmt_qty(g.amount.quantity),
-                        fmt_money(g.amount.cost_cents),
-                    ])?;
-                }
             }
-            "protocols" => groups_csv(&mut w, "Protocol", &r.by_protocol)?,
-            "indications" => groups_csv(&mut w, "Indication", &r.by_indication)?,
-            "practitioners" => groups_csv(&mut w, "Practitioner", &r.by_practitioner)?,
-            "daily" => {
-                w.write_record(["Date", "Sessions"])?;
-                for (d, n) in &r.sessions_per_day {
-                    w.write_record([d.to_string(), n.to_string()])?;
-                }
+        }
+        "categories" => {
+            w.header(&["Category", "Quantity", "Unit", "Cost"])?;
+            for g in &r.by_category {
+                let (q, u) = qty_or_blank(&g.amount);
+                w.row([
+                    Cell::text(g.label.as_str()),
+                    q,
+                    u,
+                    money(g.amount.cost_cents),
+                ])?;
             }
-            "weekly" => {
-                w.write_record(["Week from", "Week to", "Quantity", "Unit", "Cost"])?;
-                let unit = r.weekly_unit();
-                for b in &r.weekly {
-                    w.write_record([
-                        b.start.to_string(),
-                        b.end.to_string(),
+        }
+        "needles" => {
+            w.header(&[
+                "Needle length (mm)",
+                "Sessions",
+                "Rollers and cartridges used",
+                "Their cost",
+            ])?;
+            for g in &r.by_needle {
+                w.row([
+                    Cell::num(g.label.trim_end_matches(" mm")),
+                    Cell::int(g.sessions),
+                    Cell::num(fmt_qty(g.amount.quantity)),
+                    money(g.amount.cost_cents),
+                ])?;
+            }
+        }
+        "protocols" => groups_csv(w, "Protocol", &r.by_protocol)?,
+        "indications" => groups_csv(w, "Indication", &r.by_indication)?,
+        "practitioners" => groups_csv(w, "Practitioner", &r.by_practitioner)?,
+        "daily" => {
+            w.header(&["Date", "Sessions"])?;
+            for (d, n) in &r.sessions_per_day {
+                w.row([Cell::text(d.to_string()), Cell::int(*n)])?;
+            }
+        }
+        "weekly" => {
+            w.header(&["Week from", "Week to", "Quantity", "Unit", "Cost"])?;
+            let unit = r.weekly_unit();
+            for b in &r.weekly {
+                w.row([
+                    Cell::text(b.start.to_string()),
+                    Cell::text(b.end.to_string()),
+                    Cell::num(
                         unit.as_ref()
                             .map(|_| fmt_qty(b.amount.quantity))
                             .unwrap_or_default(),
-                        unit.clone().unwrap_or_else(|| "mixed".into()),
-                        fmt_money(b.amount.cost_cents),
-                    ])?;
-                }
-            }
-            "waste" => {
-                w.write_record([
-                    "SKU", "Product", "Unit", "Expired", "Damaged", "Waste", "Total", "Cost",
+                    ),
+                    Cell::text(unit.clone().unwrap_or_else(|| "mixed".into())),
+                    money(b.amount.cost_cents),
                 ])?;
-                for x in &r.waste_by_product {
-                    let of = |k: &str| fmt_qty(x.by_reason.get(k).copied().unwrap_or(0));
-                    w.write_record([
-                        x.product.sku.clone(),
-                        x.product.name.clone(),
-                        x.product.unit.clone(),
-                        of("expired"),
-                        of("damaged"),
-                        of("waste"),
-                        fmt_qty(x.amount.quantity),
-                        fmt_money(x.amount.cost_cents),
-                    ])?;
-                }
             }
-            "waste-months" => {
-                w.write_record(["Month", "From", "To", "Cost"])?;
-                for b in &r.waste_by_month {
-                    w.write_record([
-                        b.start.format("%Y-%m").to_string(),
-                        b.start.to_string(),
-                        b.end.to_string(),
-                        fmt_money(b.amount.cost_cents),
-                    ])?;
-                }
-            }
-            _ => return Err(csv::Error::from(std::io::Error::other("unknown report"))),
         }
-        Ok(())
-    })();
-    Some(result.and_then(|()| finish(w)))
+        "waste" => {
+            w.header(&[
+                "SKU", "Product", "Unit", "Expired", "Damaged", "Waste", "Total", "Cost",
+            ])?;
+            for x in &r.waste_by_product {
+                let of = |k: &str| Cell::num(fmt_qty(x.by_reason.get(k).copied().unwrap_or(0)));
+                w.row([
+                    Cell::text(x.product.sku.as_str()),
+                    Cell::text(x.product.name.as_str()),
+                    Cell::text(x.product.unit.as_str()),
+                    of("expired"),
+                    of("damaged"),
+                    of("waste"),
+                    Cell::num(fmt_qty(x.amount.quantity)),
+                    money(x.amount.cost_cents),
+                ])?;
+            }
+        }
+        "waste-months" => {
+            w.header(&["Month", "From", "To", "Cost"])?;
+            for b in &r.waste_by_month {
+                w.row([
+                    Cell::text(b.start.format("%Y-%m").to_string()),
+                    Cell::text(b.start.to_string()),
+                    Cell::text(b.end.to_string()),
+                    money(b.amount.cost_cents),
+                ])?;
+            }
+        }
+        _ => return Err(csv::Error::from(std::io::Error::other("unknown report"))),
+    }
+    Ok(())
 }
 
 fn amount_json(a: &Amount) -> serde_json::Value {

@@ -117,11 +117,13 @@ async fn browser_practitioner_logs_a_session_from_a_protocol() {
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;
     fill_form(&b, protocol_id, roller.id).await;
-    let hint = b.text(&b.find("#hint-0").await).await;
-    assert!(
-        hint.contains("R-2401"),
-        "FEFO shows the earliest lot: {hint}"
-    );
+    // The hint is re-rendered by htmx while the form settles: read it in the
+    // page rather than through an element handle that a swap can make stale.
+    b.wait_until(
+        "FEFO shows the earliest lot (R-2401) in the hint",
+        "const h = document.querySelector('#hint-0'); return h !== null && h.textContent.includes('R-2401')",
+    )
+    .await;
 
     // Look at it on a tablet.
     let png = b.full_screenshot().await;

@@ -10,6 +10,7 @@ mod support;
 mod browser;
 mod clock_days;
 mod demo;
+mod edges_csv;
 mod foundation_auth;
 mod foundation_db;
 mod reports_fixtures;
