@@ -45,6 +45,24 @@ pub enum Command {
     Check,
     /// Consistent online copy of the database.
     Backup { file: String },
+    /// Import a CSV file: suppliers, products, stock (opening stock),
+    /// protocols, or locations (sites and their locations).
+    Import {
+        /// suppliers, products, stock, protocols or locations
+        kind: String,
+        /// The CSV file (UTF-8, comma or semicolon, a header row).
+        file: String,
+        /// Site for opening stock (default: main).
+        #[arg(long)]
+        site: Option<String>,
+        /// Check the file and print what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// How to read dates like 03/04/2027 when the file leaves it open:
+        /// DD/MM/YYYY or MM/DD/YYYY.
+        #[arg(long)]
+        date_format: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -19,7 +19,7 @@ use diesel::result::Error as DieselError;
 use crate::db::{self, RetryHint, ledger::AppendError};
 
 /// One field's validation message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -233,6 +233,31 @@ pub fn page_before(
     by_ids(conn, &ids)
 }
 
+/// What the ledger holds for one (lot, location): the sum of its opening
+/// stock rows (`receive` with reason `opening`, None when there are none)
+/// and how many rows of any kind it has.
+pub fn opening_at(
+    conn: &mut DbConn,
+    lot_id: i64,
+    location_id: i64,
+) -> QueryResult<(Option<i64>, i64)> {
+    let rows: Vec<(i64, String, Option<String>)> = ledger::table
+        .filter(ledger::lot_id.eq(lot_id))
+        .filter(ledger::location_id.eq(location_id))
+        .select((ledger::delta, ledger::kind, ledger::reason))
+        .load(conn)?;
+    let opening: Vec<i64> = rows
+        .iter()
+        .filter(|(_, k, r)| k == "receive" && r.as_deref() == Some(OPENING))
+        .map(|(d, _, _)| *d)
+        .collect();
+    let sum = (!opening.is_empty()).then(|| opening.iter().sum());
+    Ok((sum, rows.len() as i64))
+}
+
+/// The reason of the `receive` rows that bring opening stock in (import).
+pub const OPENING: &str = "opening";
+
 /// The highest ledger id so far (0 when empty).
 pub fn max_id(conn: &mut DbConn) -> QueryResult<i64> {
     ledger::table

@@ -18,6 +18,14 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// Users other than the one named (the command-line account).
+pub fn count_except(conn: &mut DbConn, username: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::username.ne(username))
+        .count()
+        .get_result(conn)
+}
+
 pub fn count_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq("admin"))

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod contact;
 pub mod fefo;
 pub mod gs1;
+pub mod import;
 pub mod needle;
 pub mod quantity;
 pub mod reorder;

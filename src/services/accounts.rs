@@ -25,6 +25,29 @@ fn actor_of(user: &User) -> ServiceResult<Actor> {
     })
 }
 
+/// The name the command line acts under in the ledger and the audit log.
+/// Not a valid user name (no one can create or log in as it); the account
+/// is made on first use, disabled, with no usable password.
+pub const COMMAND_LINE_USER: &str = "(command line)";
+
+/// The actor for commands run on the server itself (imports): an admin
+/// account that cannot log in.
+pub fn command_line_actor(conn: &mut DbConn) -> ServiceResult<Actor> {
+    let user = match db::users::by_username(conn, COMMAND_LINE_USER)? {
+        Some(u) => u,
+        None => {
+            let id = db::write_tx(conn, |conn| {
+                let id = db::users::insert(conn, COMMAND_LINE_USER, "!", Role::Admin.code(), None)?;
+                db::users::set_active(conn, id, false)?;
+                Ok::<i64, ServiceError>(id)
+            })?;
+            db::users::by_id(conn, id)?
+                .ok_or_else(|| ServiceError::Internal("command-line user vanished".into()))?
+        }
+    };
+    actor_of(&user)
+}
+
 /// A cheap query proving the database answers.
 pub fn ping(conn: &mut DbConn) -> ServiceResult<()> {
     db::sites::count(conn)?;
@@ -192,7 +215,8 @@ pub fn create_token(conn: &mut DbConn, username: &str, label: &str) -> ServiceRe
 /// earlier one) and returns it; None once users exist.
 pub fn issue_setup_token(conn: &mut DbConn) -> ServiceResult<Option<String>> {
     db::write_tx(conn, |conn| {
-        if db::users::count(conn)? > 0 {
+        // The command-line account (made by an import) is nobody's login.
+        if db::users::count_except(conn, COMMAND_LINE_USER)? > 0 {
             db::settings::delete(conn, SETUP_KEY)?;
             return Ok(None);
         }
@@ -206,7 +230,10 @@ pub fn issue_setup_token(conn: &mut DbConn) -> ServiceResult<Option<String>> {
 pub fn setup_token_valid(conn: &mut DbConn, token: &str) -> ServiceResult<bool> {
     let stored = db::settings::get(conn, SETUP_KEY)?;
     Ok(match stored {
-        Some(h) => auth::same_token(&h, &auth::hash_token(token)) && db::users::count(conn)? == 0,
+        Some(h) => {
+            auth::same_token(&h, &auth::hash_token(token))
+                && db::users::count_except(conn, COMMAND_LINE_USER)? == 0
+        }
         None => false,
     })
 }

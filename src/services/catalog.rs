@@ -281,6 +281,105 @@ fn check_unique(
     Ok(())
 }
 
+/// Every rule for a new product (fields, supplier, unique SKU and GTIN);
+/// writes nothing. The form, the API and the import share it.
+pub fn validate_new_product(
+    conn: &mut DbConn,
+    draft: &ProductDraft,
+) -> ServiceResult<ProductFields> {
+    let fields = validate(conn, draft)?;
+    check_unique(conn, &fields, None)?;
+    Ok(fields)
+}
+
+/// Every rule for changing a product: `patch` laid over the stored product,
+/// validated as a whole, and no change of unit or needle length once it has
+/// stock history; writes nothing.
+pub fn validate_product_change(
+    conn: &mut DbConn,
+    current: &Product,
+    patch: ProductDraft,
+) -> ServiceResult<ProductFields> {
+    let draft = ProductDraft::from_product(current).overlay(patch);
+    let fields = validate(conn, &draft)?;
+    if fields.unit != current.unit && has_stock_history(conn, current.id)? {
+        return Err(ServiceError::invalid(
+            "unit",
+            "the unit cannot change once the product has stock history",
+        ));
+    }
+    if fields.needle_length != current.needle_length && has_stock_history(conn, current.id)? {
+        return Err(ServiceError::invalid(
+            "needle_length_mm",
+            "the needle length cannot change once the product has stock history; create a new product",
+        ));
+    }
+    check_unique(conn, &fields, Some(current.id))?;
+    Ok(fields)
+}
+
+/// The stored fields that `fields` would change: (field, old, new) as text.
+pub fn product_changes(
+    current: &Product,
+    f: &ProductFields,
+) -> Vec<(&'static str, String, String)> {
+    fn opt<T: ToString>(v: &Option<T>) -> String {
+        v.as_ref().map(|x| x.to_string()).unwrap_or_default()
+    }
+    let qty = |v: Option<i64>| v.map(|q| Quantity(q).to_string()).unwrap_or_default();
+    let needle = |v: Option<i32>| v.map(|n| NeedleLength(n).to_string()).unwrap_or_default();
+    let money = |v: Option<i64>| {
+        v.map(crate::domain::quantity::fmt_money)
+            .unwrap_or_default()
+    };
+    let pairs = [
+        ("sku", current.sku.clone(), f.sku.clone()),
+        ("name", current.name.clone(), f.name.clone()),
+        ("category", current.category.clone(), f.category.clone()),
+        ("unit", current.unit.clone(), f.unit.clone()),
+        (
+            "pack_size",
+            qty(Some(current.pack_size)),
+            qty(Some(f.pack_size)),
+        ),
+        (
+            "needle_length_mm",
+            needle(current.needle_length),
+            needle(f.needle_length),
+        ),
+        ("gtin", opt(&current.gtin), opt(&f.gtin)),
+        (
+            "supplier_id",
+            opt(&current.supplier_id),
+            opt(&f.supplier_id),
+        ),
+        (
+            "unit_cost",
+            money(current.unit_cost_cents),
+            money(f.unit_cost_cents),
+        ),
+        (
+            "lead_time_days",
+            opt(&current.lead_time_days),
+            opt(&f.lead_time_days),
+        ),
+        ("min_level", qty(current.min_level), qty(f.min_level)),
+        ("max_level", qty(current.max_level), qty(f.max_level)),
+        (
+            "max_per_session",
+            qty(current.max_per_session),
+            qty(f.max_per_session),
+        ),
+        (
+            "use_within_days_of_opening",
+            opt(&current.use_within_days),
+            opt(&f.use_within_days),
+        ),
+        ("active", current.active.to_string(), f.active.to_string()),
+    ];
+    pairs.into_iter().filter(|(_, a, b)| a != b).collect()
+}
+
 pub fn create_product(
     conn: &mut DbConn,
     actor: &Actor,
@@ -288,8 +387,7 @@ pub fn create_product(
 ) -> ServiceResult<Product> {
     actor.require(Role::Manager)?;
     db::write_tx(conn, |conn| {
-        let fields = validate(conn, draft)?;
-        check_unique(conn, &fields, None)?;
+        let fields = validate_new_product(conn, draft)?;
         let id = db::catalog::insert_product(conn, &fields)?;
         db::catalog::product_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("product vanished".into()))
@@ -307,21 +405,7 @@ pub fn update_product(
     db::write_tx(conn, |conn| {
         let current = db::catalog::product_by_id(conn, id)?
             .ok_or_else(|| ServiceError::not_found("no such product"))?;
-        let draft = ProductDraft::from_product(&current).overlay(patch.clone());
-        let fields = validate(conn, &draft)?;
-        if fields.unit != current.unit && has_stock_history(conn, id)? {
-            return Err(ServiceError::invalid(
-                "unit",
-                "the unit cannot change once the product has stock history",
-            ));
-        }
-        if fields.needle_length != current.needle_length && has_stock_history(conn, id)? {
-            return Err(ServiceError::invalid(
-                "needle_length_mm",
-                "the needle length cannot change once the product has stock history; create a new product",
-            ));
-        }
-        check_unique(conn, &fields, Some(id))?;
+        let fields = validate_product_change(conn, &current, patch.clone())?;
         db::catalog::update_product(conn, id, &fields)?;
         db::catalog::product_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("product vanished".into()))
@@ -357,7 +441,10 @@ pub struct SupplierDraft {
     pub lead_time_days: Option<String>,
 }
 
-fn validate_supplier(d: &SupplierDraft) -> ServiceResult<(String, Option<String>, Option<i32>)> {
+/// The rules for a supplier's fields (pure): name, e-mail, lead time.
+pub fn validate_supplier(
+    d: &SupplierDraft,
+) -> ServiceResult<(String, Option<String>, Option<i32>)> {
     let mut p = Problems::new();
     let name = d.name.trim().to_string();
     if name.is_empty() || name.len() > 120 {
@@ -374,6 +461,24 @@ fn validate_supplier(d: &SupplierDraft) -> ServiceResult<(String, Option<String>
     Ok((name, email, lead))
 }
 
+/// Refuses a supplier name another supplier has (409 `duplicate_supplier`).
+pub fn check_supplier_name(
+    conn: &mut DbConn,
+    name: &str,
+    except: Option<i64>,
+) -> ServiceResult<()> {
+    if let Some(other) = db::catalog::supplier_by_name(conn, name)?
+        && Some(other.id) != except
+    {
+        return Err(ServiceError::Conflict {
+            code: "duplicate_supplier",
+            message: format!("a supplier named {name} exists"),
+            details: [("field".to_string(), "name".into())].into_iter().collect(),
+        });
+    }
+    Ok(())
+}
+
 pub fn create_supplier(
     conn: &mut DbConn,
     actor: &Actor,
@@ -382,12 +487,7 @@ pub fn create_supplier(
     actor.require(Role::Manager)?;
     let (name, email, lead) = validate_supplier(d)?;
     db::write_tx(conn, |conn| {
-        if db::catalog::supplier_by_name(conn, &name)?.is_some() {
-            return Err(ServiceError::conflict(
-                "duplicate_supplier",
-                format!("a supplier named {name} exists"),
-            ));
-        }
+        check_supplier_name(conn, &name, None)?;
         let id = db::catalog::insert_supplier(conn, &name, email.as_deref(), lead)?;
         db::catalog::supplier_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))
@@ -403,14 +503,7 @@ pub fn update_supplier(
     actor.require(Role::Manager)?;
     let (name, email, lead) = validate_supplier(d)?;
     db::write_tx(conn, |conn| {
-        if let Some(other) = db::catalog::supplier_by_name(conn, &name)?
-            && other.id != id
-        {
-            return Err(ServiceError::conflict(
-                "duplicate_supplier",
-                format!("a supplier named {name} exists"),
-            ));
-        }
+        check_supplier_name(conn, &name, Some(id))?;
         if db::catalog::update_supplier(conn, id, &name, email.as_deref(), lead)? == 0 {
             return Err(ServiceError::not_found("no such supplier"));
         }

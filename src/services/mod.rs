@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod counts;
 pub mod dashboard;
 pub mod demo;
+pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod maintenance;

@@ -133,8 +133,9 @@ fn needle(p: &mut Problems, field: &str, v: &Option<String>) -> Option<i32> {
     }
 }
 
-/// Validates a draft into stored fields and lines (product id, thousandths).
-fn validate(
+/// Validates a draft into stored fields and lines (product id, thousandths);
+/// writes nothing. The form, the API and the import share it.
+pub fn validate(
     conn: &mut DbConn,
     d: &ProtocolDraft,
 ) -> ServiceResult<(ProtocolFields, Vec<(i64, i64)>)> {
@@ -271,6 +272,14 @@ fn validate(
     ))
 }
 
+/// Refuses a name another protocol has (409 `duplicate_protocol`).
+pub fn check_name(conn: &mut DbConn, name: &str, except: Option<i64>) -> ServiceResult<()> {
+    match db::protocols::by_name(conn, name)? {
+        Some(other) if Some(other.id) != except => Err(duplicate(name)),
+        _ => Ok(()),
+    }
+}
+
 fn duplicate(name: &str) -> ServiceError {
     let mut details = serde_json::Map::new();
     details.insert("field".into(), "name".into());
@@ -286,9 +295,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &ProtocolDraft) -> ServiceRes
     actor.require(Role::Manager)?;
     db::write_tx(conn, |conn| {
         let (fields, lines) = validate(conn, d)?;
-        if db::protocols::by_name(conn, &fields.name)?.is_some() {
-            return Err(duplicate(&fields.name));
-        }
+        check_name(conn, &fields.name, None)?;
         let id = db::protocols::insert(conn, &fields)?;
         db::protocols::replace_lines(conn, id, &lines)?;
         get(conn, id)
@@ -309,11 +316,7 @@ pub fn update(
             return Err(ServiceError::not_found(format!("no protocol {id}")));
         }
         let (fields, lines) = validate(conn, d)?;
-        if let Some(other) = db::protocols::by_name(conn, &fields.name)?
-            && other.id != id
-        {
-            return Err(duplicate(&fields.name));
-        }
+        check_name(conn, &fields.name, Some(id))?;
         db::protocols::update(conn, id, &fields)?;
         db::protocols::replace_lines(conn, id, &lines)?;
         get(conn, id)

@@ -1,11 +1,15 @@
 //! Receiving stock: a delivery of one lot of one product into a location,
 //! typed or scanned (GS1). One receipt, one `receive` ledger row.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
+use crate::db::{
+    self, DbConn,
+    models::{Location, NewLedgerRow, Product, Site},
+};
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
 use crate::domain::gs1;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Role, Unit};
@@ -87,6 +91,46 @@ pub fn receive_in_tx(
     d: &ReceiveDraft,
     order: Option<(i64, i64)>,
 ) -> ServiceResult<Received> {
+    let mut plan = validate_receipt(conn, actor, d)?;
+    check_not_expired(&plan)?;
+    plan.find_lot(conn)?;
+    write_receipt(conn, actor, &plan, order)
+}
+
+/// A delivery that passed validation: what `write_receipt` records.
+#[derive(Debug, Clone)]
+pub struct ReceiptPlan {
+    pub site: Site,
+    pub location: Location,
+    pub product: Product,
+    pub lot_number: String,
+    pub expiry: NaiveDate,
+    pub quantity: i64,
+    pub unit_cost: Option<i64>,
+    pub received_at: NaiveDateTime,
+    pub note: Option<String>,
+    /// The sealed lot row when this lot number is already known (same
+    /// expiry); set by [`ReceiptPlan::find_lot`].
+    pub existing_lot: Option<i64>,
+}
+
+impl ReceiptPlan {
+    /// Looks up the lot number: a known lot with another expiry is refused
+    /// (409 `lot_expiry_mismatch`: check the label).
+    pub fn find_lot(&mut self, conn: &mut DbConn) -> ServiceResult<Option<i64>> {
+        self.existing_lot = known_lot(conn, &self.product, &self.lot_number, self.expiry)?;
+        Ok(self.existing_lot)
+    }
+}
+
+/// The receiving rules for the fields, the site and location and the
+/// product; reads, writes nothing. Shared by the
+/// receive form, the API, purchase-order receipts and the opening-stock import.
+pub fn validate_receipt(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &ReceiveDraft,
+) -> ServiceResult<ReceiptPlan> {
     let mut p = Problems::new();
     let mut gtin = text(&d.gtin).map(str::to_string);
     let mut lot = text(&d.lot).map(str::to_string);
@@ -123,39 +167,7 @@ pub fn receive_in_tx(
                 None
             }),
     };
-    let product = match (text(&d.product_id), gtin.as_deref()) {
-        (Some(id), _) => match id.parse::<i64>() {
-            Ok(id) => db::catalog::product_by_id(conn, id)?,
-            Err(_) => None,
-        },
-        (None, Some(g)) => match gs1::normalize_gtin(g) {
-            Ok(g) => db::catalog::product_by_gtin(conn, &g)?,
-            Err(e) => {
-                return Err(ServiceError::invalid("gtin", e.message));
-            }
-        },
-        (None, None) => {
-            return Err(ServiceError::invalid_code(
-                "unknown_product",
-                "product_id",
-                "choose a product (or scan its barcode)",
-            ));
-        }
-    };
-    let Some(product) = product else {
-        return Err(match (text(&d.product_id), gtin) {
-            (Some(id), _) => ServiceError::invalid_code(
-                "unknown_product",
-                "product_id",
-                format!("no product with id {id}"),
-            ),
-            (None, g) => ServiceError::invalid_code(
-                "unknown_product",
-                "gtin",
-                format!("no product has GTIN {}", g.unwrap_or_default()),
-            ),
-        });
-    };
+    let product = find_product(conn, text(&d.product_id), gtin.as_deref())?;
     if !product.active {
         p.add(
             "product_id",
@@ -208,9 +220,67 @@ pub fn receive_in_tx(
         (None, Some(m)) => p.take("unit_cost", parse_money(m)),
         _ => None,
     };
+    let received_at = received_at(&mut p, text(&d.received_at), &site.clock());
+    p.finish()?;
+    let (Some(location), Some(lot_number), Some(expiry), Some(quantity), Some(received_at)) =
+        (location, lot_number, expiry, quantity, received_at)
+    else {
+        return Err(ServiceError::Internal("validated values missing".into()));
+    };
+    Ok(ReceiptPlan {
+        site,
+        location,
+        product,
+        lot_number,
+        expiry,
+        quantity,
+        unit_cost,
+        received_at,
+        note: text(&d.note).map(str::to_string),
+        existing_lot: None,
+    })
+}
+
+/// The product by id, or else by GTIN.
+fn find_product(conn: &mut DbConn, id: Option<&str>, gtin: Option<&str>) -> ServiceResult<Product> {
+    let product = match (id, gtin) {
+        (Some(id), _) => match id.parse::<i64>() {
+            Ok(id) => db::catalog::product_by_id(conn, id)?,
+            Err(_) => None,
+        },
+        (None, Some(g)) => match gs1::normalize_gtin(g) {
+            Ok(g) => db::catalog::product_by_gtin(conn, &g)?,
+            Err(e) => {
+                return Err(ServiceError::invalid("gtin", e.message));
+            }
+        },
+        (None, None) => {
+            return Err(ServiceError::invalid_code(
+                "unknown_product",
+                "product_id",
+                "choose a product (or scan its barcode)",
+            ));
+        }
+    };
+    product.ok_or_else(|| match (id, gtin) {
+        (Some(id), _) => ServiceError::invalid_code(
+            "unknown_product",
+            "product_id",
+            format!("no product with id {id}"),
+        ),
+        (None, g) => ServiceError::invalid_code(
+            "unknown_product",
+            "gtin",
+            format!("no product has GTIN {}", g.unwrap_or_default()),
+        ),
+    })
+}
+
+/// When the delivery came: a time without an offset is the site's local time.
+fn received_at(p: &mut Problems, t: Option<&str>, clock: &SiteClock) -> Option<NaiveDateTime> {
     let now = db::now();
-    let received_at = match text(&d.received_at) {
-        Some(t) => match site.clock().parse_time(t) {
+    match t {
+        Some(t) => match clock.parse_time(t) {
             Ok(ts) if ts > now + chrono::Duration::minutes(5) => {
                 p.add("received_at", "cannot be in the future");
                 None
@@ -222,65 +292,89 @@ pub fn receive_in_tx(
             }
         },
         None => Some(now),
-    };
-    p.finish()?;
-    let (Some(location), Some(lot_number), Some(expiry), Some(quantity), Some(received_at)) =
-        (location, lot_number, expiry, quantity, received_at)
-    else {
-        return Err(ServiceError::Internal("validated values missing".into()));
-    };
-    // An expired delivery is refused: the expiry must not be before the
-    // receiving day (or today, whichever is later), days at the site.
-    let clock = site.clock();
-    if expiry < clock.today(now).max(clock.local_date(received_at)) {
+    }
+}
+
+/// The sealed lot row of a lot number already recorded for the product; a
+/// different expiry for the same lot number is refused (check the label).
+fn known_lot(
+    conn: &mut DbConn,
+    product: &Product,
+    lot_number: &str,
+    expiry: NaiveDate,
+) -> ServiceResult<Option<i64>> {
+    match db::lots::find(conn, product.id, lot_number)? {
+        Some(existing) if existing.expiry != expiry => Err(ServiceError::Conflict {
+            code: "lot_expiry_mismatch",
+            message: format!(
+                "lot {lot_number} of {} is already recorded with expiry {}, not {expiry}; check the label",
+                product.name, existing.expiry
+            ),
+            details: [("field".to_string(), "expiry".into())]
+                .into_iter()
+                .collect(),
+        }),
+        Some(existing) => Ok(Some(existing.id)),
+        None => Ok(None),
+    }
+}
+
+/// An expired delivery is refused: the expiry must not be before the
+/// receiving day (or today, whichever is later), days at the site.
+pub fn check_not_expired(plan: &ReceiptPlan) -> ServiceResult<()> {
+    let clock = plan.site.clock();
+    let today = clock.today(db::now());
+    if plan.expiry < today.max(clock.local_date(plan.received_at)) {
         return Err(ServiceError::invalid_code(
             "expired_on_receipt",
             "expiry",
-            format!("lot {lot_number} expired on {expiry}; expired stock cannot be received"),
+            format!(
+                "lot {} expired on {}; expired stock cannot be received",
+                plan.lot_number, plan.expiry
+            ),
         ));
     }
-    let lot_id = match db::lots::find(conn, product.id, &lot_number)? {
-        Some(existing) if existing.expiry != expiry => {
-            return Err(ServiceError::Conflict {
-                code: "lot_expiry_mismatch",
-                message: format!(
-                    "lot {lot_number} of {} is already recorded with expiry {}, not {expiry}; check the label",
-                    product.name, existing.expiry
-                ),
-                details: [("field".to_string(), "expiry".into())]
-                    .into_iter()
-                    .collect(),
-            });
-        }
-        Some(existing) => existing.id,
-        None => db::lots::insert(conn, product.id, &lot_number, expiry)?,
+    Ok(())
+}
+
+/// Records a validated delivery: the lot (when new), the receipt and its
+/// `receive` ledger row.
+pub fn write_receipt(
+    conn: &mut DbConn,
+    actor: &Actor,
+    plan: &ReceiptPlan,
+    order: Option<(i64, i64)>,
+) -> ServiceResult<Received> {
+    let lot_id = match plan.existing_lot {
+        Some(id) => id,
+        None => db::lots::insert(conn, plan.product.id, &plan.lot_number, plan.expiry)?,
     };
     let receipt_id = db::receiving::insert_receipt(
         conn,
         &db::receiving::NewReceipt {
-            site_id: site.id,
-            location_id: location.id,
+            site_id: plan.site.id,
+            location_id: plan.location.id,
             user_id: actor.user_id,
             purchase_order_id: order.map(|o| o.0),
-            unit_cost_cents: unit_cost,
-            note: text(&d.note).map(str::to_string),
-            received_at,
+            unit_cost_cents: plan.unit_cost,
+            note: plan.note.clone(),
+            received_at: plan.received_at,
         },
     )?;
     db::ledger::append(
         conn,
         &NewLedgerRow {
             lot_id,
-            location_id: location.id,
-            product_id: product.id,
-            site_id: site.id,
-            delta: quantity,
+            location_id: plan.location.id,
+            product_id: plan.product.id,
+            site_id: plan.site.id,
+            delta: plan.quantity,
             kind: LedgerKind::Receive.code().into(),
             reason: None,
-            note: text(&d.note).map(str::to_string),
+            note: plan.note.clone(),
             user_id: actor.user_id,
-            occurred_at: received_at,
-            created_at: now,
+            occurred_at: plan.received_at,
+            created_at: db::now(),
             session_id: None,
             session_line_id: None,
             receipt_id: Some(receipt_id),
@@ -292,10 +386,10 @@ pub fn receive_in_tx(
     Ok(Received {
         receipt_id,
         lot_id,
-        product,
-        lot: lot_number,
-        expiry,
-        quantity,
-        location_code: location.code,
+        product: plan.product.clone(),
+        lot: plan.lot_number.clone(),
+        expiry: plan.expiry,
+        quantity: plan.quantity,
+        location_code: plan.location.code.clone(),
     })
 }

@@ -64,7 +64,21 @@ pub fn create(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> Se
     actor.require(Role::Admin)?;
     let code = code.trim();
     let details = validate_new(conn, code, d)?;
-    db::write_tx(conn, |conn| insert_site(conn, code, &details))
+    db::write_tx(conn, |conn| insert_with(conn, code, &details))
+}
+
+/// The rules for a site's code and name (pure).
+pub fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
+    let (code, name) = (code.trim(), name.trim());
+    let mut p = Problems::new();
+    if !valid_code(code) {
+        p.add("code", "1–32 letters, digits, - or _");
+    }
+    if name.is_empty() || name.len() > 100 {
+        p.add("name", "enter a name (up to 100 characters)");
+    }
+    p.finish()?;
+    Ok((code, name))
 }
 
 fn validate_new(conn: &mut DbConn, code: &str, d: &SiteDraft) -> ServiceResult<SiteDetails> {
@@ -75,7 +89,15 @@ fn validate_new(conn: &mut DbConn, code: &str, d: &SiteDraft) -> ServiceResult<S
     if d.name.as_deref().map(str::trim).unwrap_or("").is_empty() {
         p.add("name", "enter a name (up to 100 characters)");
     }
-    let base = match by_code_or_default(conn, None) {
+    let details = merge(&mut p, new_site_base(conn), d);
+    p.finish()?;
+    Ok(details)
+}
+
+/// What a new site starts from: the default site's zone and digest time,
+/// no contact details.
+fn new_site_base(conn: &mut DbConn) -> SiteDetails {
+    match by_code_or_default(conn, None) {
         Ok(s) => SiteDetails {
             name: String::new(),
             address: None,
@@ -84,10 +106,7 @@ fn validate_new(conn: &mut DbConn, code: &str, d: &SiteDraft) -> ServiceResult<S
             ..SiteDetails::of(&s)
         },
         Err(_) => super::bootstrap::default_details(""),
-    };
-    let details = merge(&mut p, base, d);
-    p.finish()?;
-    Ok(details)
+    }
 }
 
 /// Applies the typed details over `base`, recording every problem at its
@@ -145,7 +164,18 @@ fn merge(p: &mut Problems, mut base: SiteDetails, d: &SiteDraft) -> SiteDetails 
     base
 }
 
-fn insert_site(conn: &mut DbConn, code: &str, d: &SiteDetails) -> ServiceResult<Site> {
+/// Creates a site called `name` inside the caller's transaction, its other
+/// details the defaults (the default site's zone); 409 `duplicate_site`
+/// when the code is taken.
+pub fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<Site> {
+    let details = SiteDetails {
+        name: name.to_string(),
+        ..new_site_base(conn)
+    };
+    insert_with(conn, code, &details)
+}
+
+fn insert_with(conn: &mut DbConn, code: &str, d: &SiteDetails) -> ServiceResult<Site> {
     if db::sites::by_code(conn, code)?.is_some() {
         return Err(ServiceError::Conflict {
             code: "duplicate_site",
@@ -233,14 +263,8 @@ pub fn locations(conn: &mut DbConn, site: Option<&str>) -> ServiceResult<Vec<(Lo
         .collect())
 }
 
-pub fn create_location(
-    conn: &mut DbConn,
-    actor: &Actor,
-    site: &str,
-    code: &str,
-    name: &str,
-) -> ServiceResult<(Location, String)> {
-    actor.require(Role::Admin)?;
+/// The rules for a location's code and name (pure).
+pub fn validate_location<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str, &'a str)> {
     let (code, name) = (code.trim(), name.trim());
     let mut p = Problems::new();
     if !valid_code(code) {
@@ -250,6 +274,18 @@ pub fn create_location(
         p.add("name", "enter a name (up to 100 characters)");
     }
     p.finish()?;
+    Ok((code, name))
+}
+
+pub fn create_location(
+    conn: &mut DbConn,
+    actor: &Actor,
+    site: &str,
+    code: &str,
+    name: &str,
+) -> ServiceResult<(Location, String)> {
+    actor.require(Role::Admin)?;
+    let (code, name) = validate_location(code, name)?;
     db::write_tx(conn, |conn| {
         let s = db::sites::by_code(conn, site.trim())?
             .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {site}")))?;
@@ -318,7 +354,7 @@ pub fn create_site_with_store(
     let code = code.trim();
     let details = validate_new(conn, code, d)?;
     db::write_tx(conn, |conn| {
-        let site = insert_site(conn, code, &details)?;
+        let site = insert_with(conn, code, &details)?;
         db::sites::insert_location(
             conn,
             site.id,

@@ -10,6 +10,8 @@ use crate::db::DbConn;
 use crate::error::ServiceError;
 use crate::services::{accounts, bootstrap, demo, maintenance};
 
+mod transfer;
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
@@ -61,6 +63,24 @@ pub fn run(cli: Cli) -> i32 {
         Command::Backup { file } => maintenance::backup(&mut conn, &file).map(|()| {
             println!("backup written to {file}");
         }),
+        Command::Import {
+            kind,
+            file,
+            site,
+            dry_run,
+            date_format,
+        } => {
+            return transfer::import(
+                &mut conn,
+                &transfer::ImportArgs {
+                    kind,
+                    file,
+                    site,
+                    dry_run,
+                    date_format,
+                },
+            );
+        }
     };
     match result {
         Ok(()) => 0,

@@ -1,0 +1,218 @@
+//! Importing opening stock (`sku,lot,expiry,quantity,location`, optionally
+//! `site`): each row is checked with the receiving rules
+//! (`receiving::validate_receipt`) and becomes one `receive` ledger row with
+//! reason `opening` (no receipt: nothing was delivered), so balances move
+//! only with ledger rows and `clinic-stock check` holds. A lot already at
+//! that location is skipped: unchanged when the opening quantity matches,
+//! reported and not applied when it differs. Lots past their expiry are
+//! brought in as they are on the shelf (expired, to be written off) with a
+//! note, instead of being refused as an expired delivery would be.
+
+use std::collections::HashMap;
+
+use super::{CellProblems, FirstSeen, ImportOptions, RowReport, RowStatus, start_row, unescaped};
+use crate::db::{self, DbConn, ledger::OPENING, models::NewLedgerRow, models::Product};
+use crate::domain::access::Actor;
+use crate::domain::import::cells::{self, DateOrder};
+use crate::domain::import::{Row, Table};
+use crate::domain::quantity::fmt_qty;
+use crate::domain::vocab::LedgerKind;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::receiving::{self, ReceiptPlan, ReceiveDraft};
+
+/// The receiving form's field names as the import's columns.
+fn column(field: &str) -> String {
+    match field {
+        "product_id" | "gtin" => "sku",
+        other => other,
+    }
+    .to_string()
+}
+
+pub fn apply(
+    conn: &mut DbConn,
+    actor: &Actor,
+    table: &Table,
+    opts: &ImportOptions,
+    order: Option<DateOrder>,
+    formulas: &CellProblems,
+) -> ServiceResult<Vec<RowReport>> {
+    let default_site = crate::services::sites::resolve_site(conn, actor, opts.site.as_deref())?;
+    let mut products: HashMap<String, Option<Product>> = HashMap::new();
+    let mut seen = FirstSeen::default();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for raw in &table.rows {
+        let row = unescaped(raw);
+        let sku = row.get("sku").unwrap_or("").to_string();
+        let lot = row.get("lot").unwrap_or("").to_string();
+        let site = row.get("site").unwrap_or(&default_site.code).to_string();
+        let location = row.get("location").unwrap_or("").to_string();
+        let at = if location.is_empty() {
+            String::new()
+        } else {
+            format!(" at {location}")
+        };
+        let mut report = start_row(&row, format!("{sku} lot {lot}{at}"), formulas);
+        let key = format!("{site}\u{1f}{location}\u{1f}{sku}\u{1f}{lot}");
+        let earlier = seen.earlier(&key, row.line);
+        let duplicate = earlier.is_some();
+        if let Some(l) = earlier {
+            report.error(
+                "lot",
+                format!("lot {lot} of {sku}{at} appears twice (also line {l})"),
+            );
+        }
+        if !duplicate {
+            let product = match products.get(&sku) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = db::catalog::product_by_sku(conn, &sku)?;
+                    products.insert(sku.clone(), p.clone());
+                    p
+                }
+            };
+            match product {
+                Some(p) => apply_row(conn, actor, &row, &p, &site, order, &mut report)?,
+                None if sku.is_empty() => report.error("sku", "enter the SKU"),
+                None => report.error(
+                    "sku",
+                    format!("no product with SKU {sku}; import the products first"),
+                ),
+            }
+        }
+        out.push(report);
+    }
+    Ok(out)
+}
+
+fn apply_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: &Row,
+    product: &Product,
+    site: &str,
+    order: Option<DateOrder>,
+    report: &mut RowReport,
+) -> ServiceResult<()> {
+    let expiry = row.get("expiry").map(|t| cells::date(t, order));
+    let draft = ReceiveDraft {
+        site: Some(site.to_string()),
+        location: row.given("location"),
+        product_id: Some(product.id.to_string()),
+        lot: row.given("lot"),
+        expiry: match &expiry {
+            Some(Ok(d)) => Some(cells::iso(*d)),
+            _ => None,
+        },
+        quantity: row.given("quantity").map(|q| cells::decimal(&q)),
+        note: Some("opening stock".into()),
+        ..ReceiveDraft::default()
+    };
+    let mut plan = match receiving::validate_receipt(conn, actor, &draft) {
+        Ok(plan) => plan,
+        Err(e) => {
+            report.refused(e, column)?;
+            // The date's own message replaces the form's "enter the expiry date".
+            if let Some(Err(msg)) = expiry {
+                report.errors.retain(|f| f.field != "expiry");
+                report.error("expiry", msg);
+            }
+            return Ok(());
+        }
+    };
+    if let Err(e) = plan.find_lot(conn) {
+        return report.refused(e, column);
+    }
+    if report.is_error() {
+        return Ok(());
+    }
+    report.key = format!(
+        "{} lot {} at {}",
+        product.sku, plan.lot_number, plan.location.code
+    );
+    let note = match receiving::check_not_expired(&plan) {
+        Ok(()) => String::new(),
+        Err(ServiceError::Invalid { .. }) => format!(
+            "expired on {}: it comes in as expired stock, to be written off",
+            plan.expiry
+        ),
+        Err(e) => return Err(e),
+    };
+    if let Some(lot_id) = plan.existing_lot {
+        report.link = Some(format!("/lots/{lot_id}"));
+        let (opening, rows) = db::ledger::opening_at(conn, lot_id, plan.location.id)?;
+        match opening {
+            Some(q) if q == plan.quantity => return Ok(()),
+            Some(q) => {
+                report.status = RowStatus::NotApplied;
+                report.detail = format!(
+                    "already imported with {} {}; the file says {} — not applied (stock changes only through receipts, counts and adjustments)",
+                    fmt_qty(q),
+                    product.unit,
+                    fmt_qty(plan.quantity)
+                );
+                return Ok(());
+            }
+            None if rows > 0 => {
+                report.status = RowStatus::NotApplied;
+                report.detail = format!(
+                    "lot {} is already recorded at {} — not applied",
+                    plan.lot_number, plan.location.code
+                );
+                return Ok(());
+            }
+            None => {}
+        }
+    }
+    let lot_id = write_opening(conn, actor, &mut plan)?;
+    report.status = RowStatus::New;
+    report.link = Some(format!("/lots/{lot_id}"));
+    report.detail = if note.is_empty() {
+        format!(
+            "{} {} of {}, expiry {}",
+            fmt_qty(plan.quantity),
+            product.unit,
+            product.name,
+            plan.expiry
+        )
+    } else {
+        note
+    };
+    Ok(())
+}
+
+/// The lot (when new) and its opening `receive` row.
+fn write_opening(conn: &mut DbConn, actor: &Actor, plan: &mut ReceiptPlan) -> ServiceResult<i64> {
+    let lot_id = match plan.existing_lot {
+        Some(id) => id,
+        None => {
+            let id = db::lots::insert(conn, plan.product.id, &plan.lot_number, plan.expiry)?;
+            plan.existing_lot = Some(id);
+            id
+        }
+    };
+    let now = db::now();
+    db::ledger::append(
+        conn,
+        &NewLedgerRow {
+            lot_id,
+            location_id: plan.location.id,
+            product_id: plan.product.id,
+            site_id: plan.site.id,
+            delta: plan.quantity,
+            kind: LedgerKind::Receive.code().into(),
+            reason: Some(OPENING.into()),
+            note: plan.note.clone(),
+            user_id: actor.user_id,
+            occurred_at: now,
+            created_at: now,
+            session_id: None,
+            session_line_id: None,
+            receipt_id: None,
+            purchase_order_id: None,
+            purchase_order_line_id: None,
+            stock_count_id: None,
+        },
+    )?;
+    Ok(lot_id)
+}
