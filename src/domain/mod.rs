@@ -3,6 +3,8 @@
 //! FEFO allocation and the reorder rule. Services call these.
 
 pub mod access;
+pub mod clock;
+pub mod contact;
 pub mod fefo;
 pub mod gs1;
 pub mod import;

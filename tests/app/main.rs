@@ -8,6 +8,7 @@ mod movements_fixtures;
 mod support;
 
 mod browser;
+mod clock_days;
 mod demo;
 mod edges_csv;
 mod edges_hostile;

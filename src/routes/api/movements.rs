@@ -84,7 +84,7 @@ async fn lot(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> A
     let d = state
         .run(move |conn| lots::recall(conn, &actor, id))
         .await?;
-    let today = stock::today();
+    let today = d.today;
     let lot_json = |l: &crate::db::models::Lot| {
         serde_json::json!({
             "lot_id": l.id,

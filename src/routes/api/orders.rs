@@ -19,7 +19,6 @@ use crate::services::orders::{
     api_line_field, order_number,
 };
 use crate::services::reorder::ReorderQuery;
-use crate::services::stock;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/purchase-orders", web::get().to(list_orders))
@@ -197,7 +196,7 @@ async fn from_reorder(
     let created = state
         .run(move |conn| {
             let picks = if all_due {
-                let report = crate::services::reorder::run(conn, &actor, &q, stock::today())?;
+                let report = crate::services::reorder::run(conn, &actor, &q)?;
                 report
                     .rows
                     .iter()
@@ -210,7 +209,7 @@ async fn from_reorder(
             } else {
                 picks
             };
-            orders::drafts_from_reorder(conn, &actor, &q, &picks, stock::today())
+            orders::drafts_from_reorder(conn, &actor, &q, &picks)
         })
         .await?;
     let items: Vec<serde_json::Value> = created.iter().map(order_json).collect();

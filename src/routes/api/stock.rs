@@ -87,14 +87,7 @@ async fn stock_list(
     let (items, total) = state
         .run(move |conn| {
             let site = sites::resolve_site(conn, &actor, site_code.as_deref())?;
-            stock::stock(
-                conn,
-                site.id,
-                &filter,
-                page.limit(),
-                page.offset(),
-                stock::today(),
-            )
+            stock::stock(conn, &site, &filter, page.limit(), page.offset())
         })
         .await?;
     let items: Vec<StockOut> = items.iter().map(StockOut::new).collect();

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use super::{MAX_PACKS, OrderView, load, text};
 use crate::db::models::Product;
 use crate::db::{self, DbConn};
@@ -227,10 +225,9 @@ pub fn drafts_from_reorder(
     actor: &Actor,
     q: &ReorderQuery,
     picks: &[Pick],
-    today: NaiveDate,
 ) -> ServiceResult<Vec<OrderView>> {
     actor.require(Role::Manager)?;
-    let options = reorder::options(conn, actor, q, today)?;
+    let options = reorder::options(conn, actor, q)?;
     let site_code = options.site.code.clone();
     let report = reorder::report(conn, options)?;
     let mut p = Problems::new();
