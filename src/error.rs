@@ -35,6 +35,8 @@ pub enum ServiceError {
     },
     /// Malformed request (400).
     BadRequest(String),
+    /// A body larger than the server accepts (413).
+    PayloadTooLarge(String),
     Unauthorized(String),
     Forbidden(String),
     NotFound(String),
@@ -94,6 +96,7 @@ impl ServiceError {
         match self {
             ServiceError::Invalid { code, .. } => code,
             ServiceError::BadRequest(_) => "bad_request",
+            ServiceError::PayloadTooLarge(_) => "payload_too_large",
             ServiceError::Unauthorized(_) => "unauthorized",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
@@ -107,6 +110,7 @@ impl ServiceError {
         match self {
             ServiceError::Invalid { .. } => 422,
             ServiceError::BadRequest(_) => 400,
+            ServiceError::PayloadTooLarge(_) => 413,
             ServiceError::Unauthorized(_) => 401,
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
@@ -130,6 +134,7 @@ impl ServiceError {
                 ),
             },
             ServiceError::BadRequest(m)
+            | ServiceError::PayloadTooLarge(m)
             | ServiceError::Unauthorized(m)
             | ServiceError::Forbidden(m)
             | ServiceError::NotFound(m) => m.clone(),

@@ -42,6 +42,7 @@ pub fn serve(
             .app_data(data.clone())
             .configure(routes::configure)
             .wrap(routes::guard::CrossSiteGuard)
+            .wrap(routes::input::InputGuard)
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(Compress::default())
             .wrap(security_headers())

@@ -8,4 +8,13 @@ document.addEventListener("DOMContentLoaded", function () {
       }, 0);
     });
   });
+  // A time zone picker marked data-guess-zone starts at the browser's own zone.
+  document.querySelectorAll("select[data-guess-zone]").forEach(function (sel) {
+    try {
+      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      for (var i = 0; i < sel.options.length; i++) {
+        if (sel.options[i].value === zone) { sel.value = zone; break; }
+      }
+    } catch (e) { /* keep the server's choice */ }
+  });
 });

@@ -5,14 +5,35 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::clock::SiteClock;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sites)]
 pub struct Site {
     pub id: i64,
     pub code: String,
+    /// The clinic's display name (after-care sheets, orders, the digest).
     pub name: String,
     pub created_at: NaiveDateTime,
+    /// IANA zone name; see [`Site::clock`].
+    pub time_zone: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// `HH:MM`, local: when the daily digest goes out.
+    pub digest_time: String,
+}
+
+impl Site {
+    /// The site's clock: its local calendar for every date rule.
+    pub fn clock(&self) -> SiteClock {
+        SiteClock::from_stored(&self.time_zone)
+    }
+
+    /// Today on the site's calendar.
+    pub fn today(&self) -> NaiveDate {
+        self.clock().today(super::now())
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -37,6 +58,19 @@ pub struct User {
     pub site_id: Option<i64>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub digest_enabled: bool,
+}
+
+impl User {
+    /// The name people read ("Pia Novak"), else the login.
+    pub fn shown_name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.username)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -8,11 +8,12 @@
 //! - on hand: `balances` of the site (bounded by lots, not history); open
 //!   orders: `purchase_orders_site_status`.
 //!
-//! Date arithmetic differs between the backends: [`day_offset_sql`].
+//! Days are the site's local days: bucketing by day happens in `db::usage`
+//! (boundaries computed by `domain::clock`) or in the services.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::DbConn;
 use super::schema::{balances, lots, purchase_order_lines, purchase_orders};
@@ -87,52 +88,34 @@ pub fn protocol_names(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
         .load(conn)
 }
 
-/// SQL for "whole days from `origin` (midnight) to `column`" on this backend.
-/// `origin` is a date we format ourselves, never user text.
-pub(super) fn day_offset_sql(conn: &DbConn, column: &str, origin: NaiveDate) -> String {
-    let origin = origin.format("%Y-%m-%d");
-    match conn {
-        DbConn::Sqlite(_) => {
-            format!("CAST(julianday({column}) - julianday('{origin}') AS INTEGER)")
-        }
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(_) => format!("(CAST({column} AS DATE) - DATE '{origin}')"),
-    }
-}
-
-/// A sum of waste deltas per (day, product, reason).
+/// One waste write-off: an `adjust` row with reason expired, damaged or waste.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct WasteSum {
-    #[diesel(sql_type = Integer)]
-    pub day: i32,
+pub struct WasteEntry {
+    #[diesel(sql_type = Timestamp)]
+    pub occurred_at: NaiveDateTime,
     #[diesel(sql_type = BigInt)]
     pub product_id: i64,
     #[diesel(sql_type = Nullable<Text>)]
     pub reason: Option<String>,
+    /// Negative: stock written off.
     #[diesel(sql_type = BigInt)]
-    pub total: i64,
+    pub delta: i64,
 }
 
-/// `adjust` rows with a waste reason (expired, damaged, waste) at a site in
-/// `[from, to)`, summed per (day since `origin`, product, reason). Negative
-/// totals are stock written off.
-pub fn waste_by_day(
+/// The waste rows of a site in `[from, to)`, one per ledger row (write-offs
+/// are few): the report puts each on the site's local calendar itself, which
+/// SQL on SQLite cannot do.
+pub fn waste_rows(
     conn: &mut DbConn,
     site_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
-    origin: NaiveDate,
-) -> QueryResult<Vec<WasteSum>> {
-    let offset = day_offset_sql(conn, "occurred_at", origin);
-    let q = format!(
-        "SELECT CAST({offset} AS INTEGER) AS day, product_id, reason, \
-         CAST(COALESCE(SUM(delta), 0) AS BIGINT) AS total \
+) -> QueryResult<Vec<WasteEntry>> {
+    let q = "SELECT occurred_at, product_id, reason, delta \
          FROM ledger WHERE site_id = $1 AND kind = 'adjust' \
          AND occurred_at >= $2 AND occurred_at < $3 \
-         AND reason IN ('expired', 'damaged', 'waste') \
-         GROUP BY 1, product_id, reason"
-    );
-    load_by_name(conn, &q, site_id, from, to)
+         AND reason IN ('expired', 'damaged', 'waste')";
+    load_by_name(conn, q, site_id, from, to)
 }
 
 /// Runs a `(site_id, from, to)` query on either backend. SQLite accepts the

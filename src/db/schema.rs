@@ -15,6 +15,11 @@ diesel::table! {
         code -> Text,
         name -> Text,
         created_at -> Timestamp,
+        time_zone -> Text,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        digest_time -> Text,
     }
 }
 
@@ -39,6 +44,9 @@ diesel::table! {
         site_id -> Nullable<BigInt>,
         active -> Bool,
         created_at -> Timestamp,
+        display_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        digest_enabled -> Bool,
     }
 }
 

@@ -243,6 +243,29 @@ pub struct SessionRow {
     pub site_code: String,
     pub practitioner: String,
     pub protocol_name: Option<String>,
+    /// The site's IANA zone: the session's local day and time.
+    pub site_time_zone: String,
+    /// The practitioner's display name, when set.
+    pub practitioner_name: Option<String>,
+}
+
+impl SessionRow {
+    pub fn clock(&self) -> crate::domain::clock::SiteClock {
+        crate::domain::clock::SiteClock::from_stored(&self.site_time_zone)
+    }
+
+    /// The session's day at its site.
+    pub fn local_date(&self) -> NaiveDate {
+        self.clock().local_date(self.session.performed_at)
+    }
+
+    /// "Pia Novak", else the login.
+    pub fn practitioner_shown(&self) -> &str {
+        self.practitioner_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.practitioner)
+    }
 }
 
 /// One page of matching sessions, newest first.
@@ -279,6 +302,8 @@ pub fn rows_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SessionRow
             sites::code,
             users::username,
             protocols::name.nullable(),
+            sites::time_zone,
+            users::display_name,
         ))
         .order((
             treatment_sessions::performed_at.desc(),

@@ -33,15 +33,58 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Site>> {
         .optional()
 }
 
-pub fn insert(conn: &mut DbConn, code: &str, name: &str) -> QueryResult<i64> {
+/// What a site says about itself: its name, clock and contact details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteDetails {
+    pub name: String,
+    pub time_zone: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub digest_time: String,
+}
+
+impl SiteDetails {
+    pub fn of(s: &Site) -> SiteDetails {
+        SiteDetails {
+            name: s.name.clone(),
+            time_zone: s.time_zone.clone(),
+            address: s.address.clone(),
+            phone: s.phone.clone(),
+            email: s.email.clone(),
+            digest_time: s.digest_time.clone(),
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConn, code: &str, d: &SiteDetails) -> QueryResult<i64> {
     diesel::insert_into(sites::table)
         .values((
             sites::code.eq(code),
-            sites::name.eq(name),
+            sites::name.eq(&d.name),
             sites::created_at.eq(now()),
+            sites::time_zone.eq(&d.time_zone),
+            sites::address.eq(&d.address),
+            sites::phone.eq(&d.phone),
+            sites::email.eq(&d.email),
+            sites::digest_time.eq(&d.digest_time),
         ))
         .returning(sites::id)
         .get_result(conn)
+}
+
+/// Writes every detail of a site (its code never changes).
+pub fn update(conn: &mut DbConn, id: i64, d: &SiteDetails) -> QueryResult<usize> {
+    diesel::update(sites::table.find(id))
+        .set((
+            sites::name.eq(&d.name),
+            sites::time_zone.eq(&d.time_zone),
+            sites::address.eq(&d.address),
+            sites::phone.eq(&d.phone),
+            sites::email.eq(&d.email),
+            sites::digest_time.eq(&d.digest_time),
+        ))
+        .execute(conn)
 }
 
 pub fn locations(conn: &mut DbConn, site_id: Option<i64>) -> QueryResult<Vec<Location>> {
@@ -92,12 +135,6 @@ pub fn insert_location(
         ))
         .returning(locations::id)
         .get_result(conn)
-}
-
-pub fn rename(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {
-    diesel::update(sites::table.find(id))
-        .set(sites::name.eq(name))
-        .execute(conn)
 }
 
 pub fn rename_location(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {

@@ -19,31 +19,29 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::DbConn;
-#[cfg(feature = "postgres")]
-use super::reports::day_offset_sql;
 
 /// Net consumption (`SUM(delta)` of `consume` + `void`; negative = used) per
-/// (bucket, product) at a site in `[start, end)`. With `weeks = Some(origin)`
-/// buckets are whole weeks from `origin` (≤ the date of `start`), else there
-/// is one bucket, 0.
+/// (bucket, product) at a site in `[start, end)`. With `bounds = Some(b)`
+/// bucket `i` is `[b[i], b[i+1])` (the UTC starts of the site's local weeks,
+/// `b[0]` ≤ `start`), else there is one bucket, 0.
 pub fn consumption_by_bucket(
     conn: &mut DbConn,
     site_id: i64,
     start: NaiveDateTime,
     end: NaiveDateTime,
-    weeks: Option<NaiveDate>,
+    bounds: Option<&[NaiveDateTime]>,
 ) -> QueryResult<Vec<(i32, i64, i64)>> {
     match conn {
         DbConn::Sqlite(_) => {
-            let buckets: Vec<(i32, NaiveDateTime, NaiveDateTime)> = match weeks {
-                Some(origin) => buckets(origin, 7, start, end),
+            let buckets: Vec<(i32, NaiveDateTime, NaiveDateTime)> = match bounds {
+                Some(b) => buckets(b, start, end),
                 None => vec![(0, start, end)],
             };
             let mut out = Vec::new();
@@ -58,8 +56,8 @@ pub fn consumption_by_bucket(
         }
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => {
-            let bucket = match weeks {
-                Some(origin) => format!("({}) / 7", day_offset_sql(conn, "occurred_at", origin)),
+            let bucket = match bounds {
+                Some(b) => bucket_sql("occurred_at", b),
                 None => "0".to_string(),
             };
             sql::<(Integer, BigInt, BigInt)>(&format!(
@@ -77,8 +75,8 @@ pub fn consumption_by_bucket(
     }
 }
 
-/// Sessions (not voided) counted per (day since the date of `start`,
-/// protocol, indication, practitioner, needle length).
+/// Sessions (not voided) counted per (local day of the window, protocol,
+/// indication, practitioner, needle length).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct SessionCount {
     pub day: i32,
@@ -100,19 +98,22 @@ pub struct LineSum {
     pub quantity: i64,
 }
 
-/// Sessions of a site in `[start, end)` (`start` at midnight) and what their
-/// lines used.
+/// Sessions of a site in the local days whose UTC starts are `days` (day
+/// `i` is `[days[i], days[i+1])`, the window `[days[0], days[last])`) and
+/// what their lines used.
 pub fn session_sums(
     conn: &mut DbConn,
     site_id: i64,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
+    days: &[NaiveDateTime],
 ) -> QueryResult<(Vec<SessionCount>, Vec<LineSum>)> {
+    let (Some(start), Some(end)) = (days.first().copied(), days.last().copied()) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
     match conn {
-        DbConn::Sqlite(_) => sqlite_session_sums(conn, site_id, start, end),
+        DbConn::Sqlite(_) => sqlite_session_sums(conn, site_id, days, start, end),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => {
-            let day = day_offset_sql(conn, "performed_at", start.date());
+            let day = bucket_sql("performed_at", days);
             let counts = sql::<(
                 Integer,
                 Nullable<BigInt>,
@@ -162,6 +163,7 @@ type GroupKey = (Option<i64>, Option<String>, i64, i32);
 fn sqlite_session_sums(
     conn: &mut DbConn,
     site_id: i64,
+    days: &[NaiveDateTime],
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> QueryResult<(Vec<SessionCount>, Vec<LineSum>)> {
@@ -170,7 +172,7 @@ fn sqlite_session_sums(
     let mut counts: HashMap<(i32, usize), i64> = HashMap::new();
     let mut lines = DenseSums::default();
     let mut session_group: HashMap<i64, usize> = HashMap::new();
-    for (day, from, to) in buckets(start.date(), 1, start, end) {
+    for (day, from, to) in buckets(days, start, end) {
         session_group.clear();
         stream_sessions(conn, site_id, from, to, &mut |r| {
             let key = (
@@ -290,31 +292,37 @@ impl DenseSums {
     }
 }
 
-/// `(bucket index, from, to)` for buckets of `days` from `origin`, clipped to `[start, end)`.
+/// `(bucket index, from, to)` for the buckets `[b[i], b[i+1])`, clipped to
+/// `[start, end)`.
 fn buckets(
-    origin: NaiveDate,
-    days: i64,
+    bounds: &[NaiveDateTime],
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> Vec<(i32, NaiveDateTime, NaiveDateTime)> {
-    let at = |d: i64| {
-        (origin + Duration::days(d))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    let mut i: i64 = 0;
-    loop {
-        let (from, to) = (at(i * days).max(start), at((i + 1) * days).min(end));
-        if from >= end || i > 100_000 {
-            break;
-        }
-        if from < to {
-            out.push((i32::try_from(i).unwrap_or(i32::MAX), from, to));
-        }
-        i += 1;
-    }
-    out
+    bounds
+        .windows(2)
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let (from, to) = (w[0].max(start), w[1].min(end));
+            (from < to).then(|| (i32::try_from(i).unwrap_or(i32::MAX), from, to))
+        })
+        .collect()
+}
+
+/// PostgreSQL: the 0-based bucket of `column` among the boundaries `b`
+/// (`width_bucket` over an array of UTC instants we format ourselves, never
+/// user text): the site's local days or weeks, whatever their length in
+/// hours.
+#[cfg(feature = "postgres")]
+fn bucket_sql(column: &str, b: &[NaiveDateTime]) -> String {
+    let list: Vec<String> = b
+        .iter()
+        .map(|t| format!("'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")))
+        .collect();
+    format!(
+        "(width_bucket({column}, ARRAY[{}]::timestamp[]) - 1)",
+        list.join(", ")
+    )
 }
 
 /// SQLite: streams the `consume` and `void` rows of a site in `[from, to)`

@@ -3,9 +3,12 @@
 //! FEFO allocation and the reorder rule. Services call these.
 
 pub mod access;
+pub mod clock;
+pub mod contact;
 pub mod fefo;
 pub mod gs1;
 pub mod import;
+pub mod input;
 pub mod needle;
 pub mod quantity;
 pub mod reorder;

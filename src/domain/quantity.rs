@@ -177,7 +177,14 @@ pub fn fmt_money(cents: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-/// Parses money text ("12.5", "12.50") into cents; at most 2 decimals.
+/// The largest amount of money accepted from input, in cents (100 million
+/// in the currency): a unit or pack cost. Order totals (at most
+/// `MAX_PACKS` packs a line) stay far inside `i64` and are summed with
+/// saturating arithmetic anyway.
+pub const MAX_MONEY_CENTS: i64 = 10_000_000_000;
+
+/// Parses money text ("12.5", "12.50") into cents; at most 2 decimals, at
+/// most [`MAX_MONEY_CENTS`].
 pub fn parse_money(text: &str) -> Result<i64, &'static str> {
     let t = text.trim();
     let (int_part, frac) = t.split_once('.').unwrap_or((t, ""));
@@ -203,7 +210,12 @@ pub fn parse_money(text: &str) -> Result<i64, &'static str> {
         1 => frac.parse::<i64>().map_err(|_| "not an amount")? * 10,
         _ => frac.parse::<i64>().map_err(|_| "not an amount")?,
     };
-    Ok(whole * 100 + cents)
+    let total = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .filter(|c| *c <= MAX_MONEY_CENTS)
+        .ok_or("too large")?;
+    Ok(total)
 }
 
 #[cfg(test)]

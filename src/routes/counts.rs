@@ -13,7 +13,6 @@ use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::counts::{self, CountDraft};
-use crate::services::stock;
 use crate::views::Frame;
 use crate::views::counts::{
     CountLocationRow, CountResultPage, CountSheetPage, CountsPage, ResultRow, SheetRow,
@@ -82,7 +81,7 @@ async fn sheet_page(
         errors,
     } = returned;
     let s = state
-        .run(move |conn| counts::sheet(conn, location_id, stock::today()))
+        .run(move |conn| counts::sheet(conn, location_id))
         .await?;
     let mut line_errors: HashMap<String, String> = HashMap::new();
     let mut other = Vec::new();

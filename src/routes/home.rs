@@ -8,7 +8,7 @@ use super::pages::{PageError, render};
 use crate::app::AppState;
 use crate::domain::vocab::Role;
 use crate::routes::extract::CurrentUser;
-use crate::services::{dashboard, stock};
+use crate::services::dashboard;
 use crate::views::Frame;
 use crate::views::home::{DashboardPage, HomeFigures, MySitePage};
 
@@ -31,12 +31,7 @@ async fn home(
     let code = q.into_inner().site;
     let d = state
         .run(move |conn| {
-            dashboard::dashboard(
-                conn,
-                &actor,
-                Some(code.as_str()).filter(|c| !c.is_empty()),
-                stock::today(),
-            )
+            dashboard::dashboard(conn, &actor, Some(code.as_str()).filter(|c| !c.is_empty()))
         })
         .await?;
     let f = HomeFigures::new(&d);

@@ -42,7 +42,11 @@ fn login_page(
     let page = LoginPage {
         frame: Frame::anonymous("Log in", &csrf),
         username: username.to_string(),
-        next: next.to_string(),
+        next: if pages::is_safe_local(next) {
+            next.to_string()
+        } else {
+            String::new()
+        },
         error,
     };
     Ok(with_pre_csrf_cookie(
@@ -152,7 +156,7 @@ async fn setup_form(
         &state,
         StatusCode::OK,
         token,
-        String::new(),
+        (String::new(), String::new()),
         Vec::new(),
     )
 }
@@ -162,14 +166,21 @@ fn setup_page(
     state: &AppState,
     status: StatusCode,
     token: String,
-    username: String,
+    (username, time_zone): (String, String),
     errors: Vec<crate::error::FieldError>,
 ) -> Result<HttpResponse, PageError> {
     let (csrf, is_new) = pre_login_csrf(req);
+    let zones = crate::views::sites_admin::zone_choices(if time_zone.is_empty() {
+        "UTC"
+    } else {
+        &time_zone
+    });
     let page = SetupPage {
         frame: Frame::anonymous("Set up clinic-stock", &csrf),
         token,
         username,
+        time_zone,
+        zones,
         errors,
     };
     Ok(with_pre_csrf_cookie(
@@ -188,6 +199,8 @@ pub struct SetupForm {
     password: String,
     #[serde(default)]
     password2: String,
+    #[serde(default)]
+    time_zone: String,
 }
 
 async fn setup(
@@ -204,16 +217,21 @@ async fn setup(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             token,
-            f.username,
+            (f.username, f.time_zone),
             vec![crate::error::FieldError {
                 field: "password2".into(),
                 message: "the two passwords differ".into(),
             }],
         );
     }
-    let (t, u, p) = (token.clone(), f.username.clone(), f.password.clone());
+    let (t, u, p, z) = (
+        token.clone(),
+        f.username.clone(),
+        f.password.clone(),
+        f.time_zone.clone(),
+    );
     match state
-        .run(move |conn| accounts::complete_setup(conn, &t, &u, &p))
+        .run(move |conn| accounts::complete_setup(conn, &t, &u, &p, &z))
         .await
     {
         Ok(_) => Ok(see_other("/login")),
@@ -222,7 +240,7 @@ async fn setup(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             token,
-            f.username,
+            (f.username, f.time_zone),
             errors,
         ),
         Err(e) => Err(e.into()),

@@ -12,7 +12,7 @@ use super::pages::{PageError, render_status};
 use crate::app::AppState;
 use crate::domain::vocab::Role;
 use crate::routes::extract::CurrentUser;
-use crate::services::{lots, stock};
+use crate::services::lots;
 use crate::views::Frame;
 use crate::views::lots::{LotForms, LotPage};
 
@@ -71,7 +71,6 @@ pub async fn lot_page(
         manager,
         &detail,
         locations,
-        stock::today(),
         forms,
     );
     render_status(status, &page)

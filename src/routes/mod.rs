@@ -9,6 +9,7 @@ pub mod counts;
 pub mod extract;
 pub mod guard;
 pub mod home;
+pub mod input;
 pub mod ledger;
 pub mod login;
 pub mod lots;
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(
         pages::FORM_LIMIT.max(api::JSON_LIMIT),
     ))
+    .app_data(input::path_config())
+    .app_data(input::query_config())
     .route("/health", web::get().to(api::health::health))
     .configure(assets::configure)
     .configure(api::configure)

@@ -15,8 +15,8 @@ use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::adjustments::{self, AdjustDraft};
+use crate::services::lots;
 use crate::services::transfers::{self, OpenDraft, TransferDraft};
-use crate::services::{lots, stock};
 use crate::views::ledger::{qty_unit, signed_qty_unit};
 use crate::views::lots::LotForms;
 
@@ -209,7 +209,7 @@ async fn open(
     };
     let actor = user.actor.clone();
     match state
-        .run(move |conn| transfers::open_container(conn, &actor, &draft, stock::today()))
+        .run(move |conn| transfers::open_container(conn, &actor, &draft))
         .await
     {
         Ok(o) => {
@@ -291,9 +291,7 @@ async fn write_off_expired(
     let actor = user.actor.clone();
     let site = opt(&form.site);
     let done = state
-        .run(move |conn| {
-            adjustments::write_off_expired(conn, &actor, site.as_deref(), stock::today())
-        })
+        .run(move |conn| adjustments::write_off_expired(conn, &actor, site.as_deref()))
         .await?;
     flash_redirect(&state, &user, "/", done.summary()).await
 }

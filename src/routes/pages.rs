@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
+use crate::routes::input;
 use crate::services::accounts;
 use crate::views::Frame;
 use crate::views::errors::ErrorPage;
@@ -129,9 +130,21 @@ pub fn see_other(path: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only same-site paths may be redirect targets (no open redirects).
+/// True for a path on this site that a browser cannot read as another
+/// origin: it starts with one `/` (not `//` or `/\\`), holds no backslash, no
+/// whitespace and no control character (browsers drop tabs and line breaks
+/// from URLs, so `/\t/evil.example` would become `//evil.example`).
+pub fn is_safe_local(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Only same-site paths may be redirect targets (no open redirects): any
+/// other target becomes `/`.
 pub fn safe_local(path: &str) -> String {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
+    if is_safe_local(path) {
         path.to_string()
     } else {
         "/".to_string()
@@ -160,7 +173,10 @@ struct CsrfField {
     csrf: String,
 }
 
+/// Reads a form: every field passes the text rule (`routes::input`, 422
+/// naming the field), then the form's own struct.
 fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
+    input::check_form(body)?;
     serde_html_form::from_bytes::<T>(body).map_err(|e| {
         PageError::Service(ServiceError::BadRequest(format!(
             "the form could not be read: {e}"
@@ -169,20 +185,11 @@ fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
 }
 
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, PageError> {
-    let bytes = web::Bytes::from_request(req, payload).await.map_err(|e| {
-        let too_big = e.to_string().contains("overflow") || e.to_string().contains("larger");
-        if too_big {
-            PageError::Service(ServiceError::BadRequest("the form is too large".into()))
-        } else {
-            PageError::Service(ServiceError::BadRequest(format!(
-                "the form could not be read: {e}"
-            )))
-        }
-    })?;
+    let bytes = web::Bytes::from_request(req, payload)
+        .await
+        .map_err(|e| input::body_error(&e, "form"))?;
     if bytes.len() > FORM_LIMIT {
-        return Err(PageError::Service(ServiceError::BadRequest(
-            "the form is too large".into(),
-        )));
+        return Err(ServiceError::PayloadTooLarge("the form is too large".into()).into());
     }
     Ok(bytes)
 }
@@ -276,4 +283,30 @@ pub fn with_pre_csrf_cookie(
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_targets_stay_on_this_site() {
+        for ok in ["/", "/sessions?site=main", "/%09/x", "/a/b?next=http://x"] {
+            assert_eq!(safe_local(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\u{85}/x",
+        ] {
+            assert_eq!(safe_local(bad), "/", "{bad:?}");
+        }
+    }
 }

@@ -16,7 +16,7 @@ use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
 use crate::services::receiving::{self, ReceiveDraft};
-use crate::services::{catalog, settings, sites, stock};
+use crate::services::{catalog, settings, sites};
 use crate::views::Frame;
 use crate::views::form::FieldErrors;
 use crate::views::receive::{
@@ -212,7 +212,7 @@ async fn form(
     };
     let draft = draft_of(&v);
     let p = state
-        .run(move |conn| receive_preview::preview(conn, &draft, stock::today()))
+        .run(move |conn| receive_preview::preview(conn, &draft))
         .await?;
     let lists = lists(&state).await?;
     let r = view(lists, v, Some(&p), FieldErrors::none());
@@ -231,7 +231,7 @@ async fn run_preview(
 ) -> Result<(Preview, ReceiveFormValues), PageError> {
     let draft = draft_of(v);
     let p = state
-        .run(move |conn| receive_preview::preview(conn, &draft, stock::today()))
+        .run(move |conn| receive_preview::preview(conn, &draft))
         .await?;
     let values = values_of(&p.draft, &v.place);
     Ok((p, values))

@@ -13,7 +13,7 @@ use crate::routes::extract::CurrentUser;
 use crate::services::orders::{self, Pick};
 use crate::services::reorder::{self, ReorderQuery, ReorderReport, RowStatus};
 use crate::services::settings::{self, Settings};
-use crate::services::{sites, stock};
+use crate::services::sites;
 use crate::views::Frame;
 use crate::views::reports::{self as view, PickForm, ReorderPage, ReorderPrint};
 
@@ -68,14 +68,14 @@ async fn report_or_defaults(
     Ok(state
         .run(move |conn| {
             let settings = settings::load(conn)?;
-            match reorder::run(conn, &actor, &q, stock::today()) {
+            match reorder::run(conn, &actor, &q) {
                 Ok(r) => Ok((r, settings, Vec::new())),
                 Err(ServiceError::Invalid { errors, .. }) => {
                     let fallback = ReorderQuery {
                         site: q.site.clone(),
                         ..ReorderQuery::default()
                     };
-                    let r = reorder::run(conn, &actor, &fallback, stock::today())?;
+                    let r = reorder::run(conn, &actor, &fallback)?;
                     Ok((r, settings, errors))
                 }
                 Err(e) => Err(e),
@@ -175,7 +175,7 @@ async fn csv(
     let actor = user.actor.clone();
     let q = params.into_inner().query();
     let report = state
-        .run(move |conn| reorder::run(conn, &actor, &q, stock::today()))
+        .run(move |conn| reorder::run(conn, &actor, &q))
         .await?;
     let body =
         view::reorder_csv(&report).map_err(|e| ServiceError::Internal(format!("csv: {e}")))?;
@@ -199,7 +199,7 @@ async fn print(
     let (report, settings) = state
         .run(move |conn| {
             let settings = settings::load(conn)?;
-            Ok((reorder::run(conn, &actor, &q, stock::today())?, settings))
+            Ok((reorder::run(conn, &actor, &q)?, settings))
         })
         .await?;
     let o = &report.options;
@@ -260,7 +260,7 @@ async fn create_orders(
     let actor = user.actor.clone();
     let q = params.query();
     match state
-        .run(move |conn| orders::drafts_from_reorder(conn, &actor, &q, &picks, stock::today()))
+        .run(move |conn| orders::drafts_from_reorder(conn, &actor, &q, &picks))
         .await
     {
         Ok(created) => {

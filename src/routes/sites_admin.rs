@@ -11,17 +11,20 @@ use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::settings::{self, SettingsDraft};
-use crate::services::sites;
+use crate::services::sites::{self, SiteDraft};
 use crate::views::Frame;
 use crate::views::form::FieldErrors;
 use crate::views::sites_admin::{
-    CodeNameValues, LocationLine, SettingsPage, SettingsValues, SiteBlock, SitesPage,
+    CodeNameValues, LocationLine, NewSiteValues, SettingsPage, SettingsValues, SiteBlock, SitePage,
+    SiteValues, SitesPage, zone_choices,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/sites", web::get().to(sites_page))
         .route("/admin/sites", web::post().to(add_site))
         .route("/admin/sites/{id}/rename", web::post().to(rename_site))
+        .route("/admin/sites/{code}", web::get().to(site_page))
+        .route("/admin/sites/{code}", web::post().to(save_site))
         .route(
             "/admin/sites/{code}/locations",
             web::post().to(add_location),
@@ -37,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Which add form came back, with its values and errors.
 enum Returned {
     Nothing,
-    Site(CodeNameValues, FieldErrors),
+    Site(NewSiteValues, FieldErrors),
     Location(String, CodeNameValues, FieldErrors),
 }
 
@@ -50,12 +53,31 @@ async fn render_sites(
     let (list, locations) = state
         .run(|conn| Ok((sites::list(conn)?, sites::locations(conn, None)?)))
         .await?;
+    let now = crate::db::now();
+    let default_zone = list
+        .iter()
+        .find(|s| s.code == crate::services::bootstrap::DEFAULT_SITE)
+        .or(list.first())
+        .map(|s| s.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into());
     let blocks = list
         .iter()
         .map(|s| SiteBlock {
             id: s.id,
             code: s.code.clone(),
             name: s.name.clone(),
+            time_zone: s.time_zone.clone(),
+            local_now: s.clock().format(now),
+            digest_time: s.digest_time.clone(),
+            contact: [
+                s.address.as_deref().map(|a| a.replace('\n', ", ")),
+                s.phone.clone(),
+                s.email.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
             locations: locations
                 .iter()
                 .filter(|(l, _)| l.site_id == s.id)
@@ -70,7 +92,8 @@ async fn render_sites(
     let mut page = SitesPage {
         frame: Frame::new(user, "Sites and locations", "/admin/sites"),
         sites: blocks,
-        site_form: CodeNameValues::default(),
+        site_form: NewSiteValues::default(),
+        zones: zone_choices(&default_zone),
         site_errors: FieldErrors::none(),
         location_site: String::new(),
         location_form: CodeNameValues::default(),
@@ -79,6 +102,7 @@ async fn render_sites(
     match returned {
         Returned::Nothing => {}
         Returned::Site(v, e) => {
+            page.zones = zone_choices(&v.time_zone);
             page.site_form = v;
             page.site_errors = e;
         }
@@ -115,14 +139,20 @@ async fn sites_page(
 
 async fn add_site(
     state: web::Data<AppState>,
-    posted: Posted<CodeNameValues>,
+    posted: Posted<NewSiteValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
     user.require(Role::Admin)?;
     let actor = user.actor.clone();
-    let (code, name) = (form.code.clone(), form.name.clone());
+    let code = form.code.clone();
+    let draft = SiteDraft {
+        name: Some(form.name.clone()),
+        // Left out: the default site's zone.
+        time_zone: Some(form.time_zone.clone()).filter(|z| !z.trim().is_empty()),
+        ..SiteDraft::default()
+    };
     match state
-        .run(move |conn| sites::create_site_with_store(conn, &actor, &code, &name))
+        .run(move |conn| sites::create_site_with_store(conn, &actor, &code, &draft))
         .await
     {
         Ok(s) => {
@@ -221,6 +251,87 @@ async fn rename_location(
         Err(e) => return Err(e.into()),
     };
     flash_redirect(&state, &user, "/admin/sites", msg).await
+}
+
+fn site_form_page(
+    user: &CurrentUser,
+    code: String,
+    v: SiteValues,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let zones = zone_choices(&v.time_zone);
+    render_status(
+        status,
+        &SitePage {
+            frame: Frame::new(user, format!("Site {code}"), "/admin/sites"),
+            code,
+            v,
+            zones,
+            errors,
+            mail_ready: false,
+        },
+    )
+}
+
+async fn site_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    code: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Role::Admin)?;
+    let code = code.into_inner();
+    let c = code.clone();
+    let site = state.run(move |conn| sites::by_code(conn, &c)).await?;
+    site_form_page(
+        &user,
+        code,
+        SiteValues::of(&site),
+        FieldErrors::none(),
+        StatusCode::OK,
+    )
+}
+
+async fn save_site(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    posted: Posted<SiteValues>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Role::Admin)?;
+    let code = code.into_inner();
+    let actor = user.actor.clone();
+    let draft = SiteDraft {
+        name: Some(form.name.clone()),
+        time_zone: Some(form.time_zone.clone()),
+        address: Some(form.address.clone()),
+        phone: Some(form.phone.clone()),
+        email: Some(form.email.clone()),
+        digest_time: Some(form.digest_time.clone()),
+    };
+    let c = code.clone();
+    match state
+        .run(move |conn| sites::update(conn, &actor, &c, &draft))
+        .await
+    {
+        Ok(s) => {
+            flash_redirect(
+                &state,
+                &user,
+                "/admin/sites",
+                format!("Site {} saved ({}).", s.name, s.time_zone),
+            )
+            .await
+        }
+        Err(e @ ServiceError::Invalid { .. }) => site_form_page(
+            &user,
+            code,
+            form,
+            FieldErrors::from_refusal(&e, "name"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn settings_page(

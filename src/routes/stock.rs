@@ -96,11 +96,10 @@ async fn stock_list(
             let sites = crate::services::sites::list(conn)?;
             let listed = stock::stock(
                 conn,
-                site.id,
+                &site,
                 &filter,
                 PER_PAGE,
                 Pager::offset(page, PER_PAGE),
-                stock::today(),
             )?;
             Ok((site, sites, listed))
         })

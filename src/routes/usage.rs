@@ -12,7 +12,7 @@ use crate::domain::vocab::{Category, Role};
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::usage::{self, ChartSubject, UsageQuery, UsageReport};
-use crate::services::{settings, sites, stock};
+use crate::services::{settings, sites};
 use crate::views::Frame;
 use crate::views::usage::{self as view, GroupRow, UsagePage};
 use crate::views::usage_export;
@@ -85,14 +85,14 @@ async fn page(
                 ..Default::default()
             };
             let products = crate::services::catalog::list_products(conn, &filter, 1000, 0)?.0;
-            let (report, errors) = match usage::run(conn, &actor, &q, stock::today()) {
+            let (report, errors) = match usage::run(conn, &actor, &q) {
                 Ok(r) => (r, Vec::new()),
                 Err(ServiceError::Invalid { errors, .. }) => {
                     let fallback = UsageQuery {
                         site: q.site.clone(),
                         ..UsageQuery::default()
                     };
-                    (usage::run(conn, &actor, &fallback, stock::today())?, errors)
+                    (usage::run(conn, &actor, &fallback)?, errors)
                 }
                 Err(e) => return Err(e),
             };
@@ -200,9 +200,7 @@ async fn csv(
     }
     let actor = user.actor.clone();
     let q = params.query();
-    let report = state
-        .run(move |conn| usage::run(conn, &actor, &q, stock::today()))
-        .await?;
+    let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
     let body = usage_export::usage_csv(&report, &which)
         .unwrap_or_else(|| Ok(Vec::new()))
         .map_err(|e| ServiceError::Internal(format!("csv: {e}")))?;

@@ -244,12 +244,21 @@ pub fn complete_setup(
     token: &str,
     username: &str,
     password: &str,
+    time_zone: &str,
 ) -> ServiceResult<i64> {
     if !setup_token_valid(conn, token)? {
         return Err(ServiceError::NotFound(
             "this setup link has already been used or is not valid".into(),
         ));
     }
+    // The clinic's clock: checked before anything is written.
+    let zone = match time_zone.trim() {
+        "" => None,
+        z => Some(
+            crate::domain::clock::SiteClock::parse(z)
+                .map_err(|e| ServiceError::invalid("time_zone", e))?,
+        ),
+    };
     let id = create_user(
         conn,
         &NewUser {
@@ -259,7 +268,18 @@ pub fn complete_setup(
             site: None,
         },
     )?;
-    db::write_tx(conn, |conn| db::settings::delete(conn, SETUP_KEY))?;
+    db::write_tx(conn, |conn| {
+        if let Some(zone) = zone
+            && let Some(site) = db::sites::by_code(conn, super::bootstrap::DEFAULT_SITE)?
+        {
+            let details = db::sites::SiteDetails {
+                time_zone: zone.zone().to_string(),
+                ..db::sites::SiteDetails::of(&site)
+            };
+            db::sites::update(conn, site.id, &details)?;
+        }
+        db::settings::delete(conn, SETUP_KEY)
+    })?;
     Ok(id)
 }
 

@@ -2,8 +2,6 @@
 //! off every expired (lot, location) of a site in one transaction. Each is an
 //! `adjust` ledger row; nothing is ever edited.
 
-use chrono::NaiveDate;
-
 use crate::db::{
     self, DbConn,
     ledger::{AppendError, LedgerEntry},
@@ -266,18 +264,17 @@ impl WriteOff {
 }
 
 /// Writes off every positive balance at a site whose use-by date is before
-/// `today` (expired lots and opened containers past discard-by), one
+/// today at the site (expired lots and opened containers past discard-by), one
 /// `adjust` row with reason `expired` each, all in one transaction.
 pub fn write_off_expired(
     conn: &mut DbConn,
     actor: &Actor,
     site: Option<&str>,
-    today: NaiveDate,
 ) -> ServiceResult<WriteOff> {
     actor.require(Role::Manager)?;
     db::write_tx(conn, |conn| {
         let site = super::sites::resolve_site(conn, actor, site)?;
-        let expired = db::lots::expired_on_hand(conn, site.id, today)?;
+        let expired = db::lots::expired_on_hand(conn, site.id, site.today())?;
         let mut products: std::collections::HashMap<i64, Product> = Default::default();
         let mut lines = Vec::new();
         for h in expired {

@@ -7,7 +7,7 @@ use crate::db::{
     models::{Product, ProductFields, Supplier},
 };
 use crate::domain::access::Actor;
-use crate::domain::quantity::{Quantity, parse_money};
+use crate::domain::quantity::{MAX_MONEY_CENTS, Quantity, parse_money};
 use crate::domain::vocab::{Category, Role, Unit};
 use crate::domain::{NeedleLength, gs1};
 use crate::error::{Problems, ServiceError, ServiceResult};
@@ -212,7 +212,7 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
             "unit_cost_cents",
             &d.unit_cost_cents,
             0,
-            10_000_000_000,
+            MAX_MONEY_CENTS,
         ),
         (None, Some(m)) => p.take("unit_cost", parse_money(m)),
         (None, None) => None,

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::adjustments::{movement, parse_note, unit_of};
 use crate::db::{
@@ -81,8 +81,11 @@ fn location_and_site(conn: &mut DbConn, location_id: i64) -> ServiceResult<(Loca
     Ok((location, site))
 }
 
-/// The lots with stock at a location, by product then use-by.
-pub fn sheet(conn: &mut DbConn, location_id: i64, today: NaiveDate) -> ServiceResult<CountSheet> {
+/// The lots with stock at a location, by product then use-by (expired as
+/// of today at the location's site).
+pub fn sheet(conn: &mut DbConn, location_id: i64) -> ServiceResult<CountSheet> {
+    let (_, site) = location_and_site(conn, location_id)?;
+    let today = site.today();
     db::read_tx(conn, |conn| {
         let sheet_at = db::ledger::max_id(conn)?;
         let on_hand = db::lots::on_hand_at_location(conn, location_id)?;

@@ -211,15 +211,15 @@ pub fn site_for(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> Service
     super::sites::resolve_site(conn, actor, code)
 }
 
-/// Everything the dashboard shows for one site on `today`.
+/// Everything the dashboard shows for one site, today at that site.
 pub fn dashboard(
     conn: &mut DbConn,
     actor: &Actor,
     site_code: Option<&str>,
-    today: NaiveDate,
 ) -> ServiceResult<Dashboard> {
     let settings = super::settings::load(conn)?;
     let site = site_for(conn, actor, site_code)?;
+    let today = site.today();
     let sites = db::sites::list(conn)?;
     let soon = today + Duration::days(settings.expiring_window_days);
     let (products, positions, expired, expired_total) = db::read_tx(conn, |conn| {

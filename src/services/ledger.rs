@@ -12,6 +12,8 @@ use crate::db::{
 };
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
+use crate::domain::input;
 use crate::domain::vocab::{LedgerKind, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -52,20 +54,27 @@ fn parse_id(p: &mut Problems, field: &str, v: &Option<String>) -> Option<i64> {
     }
 }
 
-/// A date (a whole day) or a time; `end` turns a date into the next midnight.
-fn parse_bound(
+/// A date (a whole day at the site) or a time; `end` turns a date into the
+/// site's next midnight.
+pub(crate) fn parse_bound(
     p: &mut Problems,
     field: &str,
     v: &Option<String>,
     end: bool,
+    clock: &SiteClock,
 ) -> Option<NaiveDateTime> {
     let t = text(v)?;
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+    if NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() {
+        let d = p.take(field, super::receiving::parse_date(t))?;
         let d = if end { d + Duration::days(1) } else { d };
-        return d.and_hms_opt(0, 0, 0);
+        return Some(clock.day_start(d));
     }
-    match super::receiving::parse_time(t) {
+    match clock.parse_time(t) {
         Ok(ts) => Some(ts),
+        Err(e) if e == input::DATE_RANGE_MESSAGE => {
+            p.add(field, e);
+            None
+        }
         Err(_) => {
             p.add(field, "a date as YYYY-MM-DD or an RFC 3339 time");
             None
@@ -77,9 +86,15 @@ fn parse_bound(
 pub fn filter(conn: &mut DbConn, q: &LedgerQuery) -> ServiceResult<LedgerFilter> {
     let mut p = Problems::new();
     let mut f = LedgerFilter::default();
+    let mut clock = super::sites::by_code_or_default(conn, None)
+        .map(|s| s.clock())
+        .unwrap_or_default();
     if let Some(code) = text(&q.site) {
         match db::sites::by_code(conn, code)? {
-            Some(s) => f.site_id = Some(s.id),
+            Some(s) => {
+                f.site_id = Some(s.id);
+                clock = s.clock();
+            }
             None => p.add("site", format!("no site with code {code}")),
         }
     }
@@ -106,8 +121,9 @@ pub fn filter(conn: &mut DbConn, q: &LedgerQuery) -> ServiceResult<LedgerFilter>
             None => p.add("user", format!("no user {name}")),
         }
     }
-    f.from = parse_bound(&mut p, "from", &q.from, false);
-    f.to = parse_bound(&mut p, "to", &q.to, true);
+    // Dates are days at the filtered site (else the default site).
+    f.from = parse_bound(&mut p, "from", &q.from, false, &clock);
+    f.to = parse_bound(&mut p, "to", &q.to, true, &clock);
     p.finish()?;
     Ok(f)
 }

@@ -5,18 +5,19 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::csv_cell::{Cell, CsvOut};
 use crate::db::{
     self, DbConn,
     ledger::{LedgerEntry, LedgerFilter},
     lots::OnHand,
-    models::{Lot, Product},
+    models::{Lot, Product, Site},
     recall::SessionUse,
 };
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -74,6 +75,12 @@ pub struct LotDetail {
     pub history_total: i64,
     pub history_page: i64,
     pub sessions: Vec<SessionUsage>,
+    /// The clock of the site holding the stock (the default site when none
+    /// does): times on the page are read on it.
+    pub clock: SiteClock,
+    /// Today at the site(s) holding the stock: the latest of their days, so
+    /// a lot shows expired once any holder's day is past its use-by.
+    pub today: NaiveDate,
 }
 
 impl LotDetail {
@@ -127,15 +134,33 @@ fn detail_of(
     let ids: Vec<i64> = std::iter::once(lot.id)
         .chain(containers.iter().map(|c| c.id))
         .collect();
-    let sites: HashMap<i64, String> = db::sites::list(conn)?
-        .into_iter()
-        .map(|s| (s.id, s.code))
-        .collect();
+    let site_rows = db::sites::list(conn)?;
+    let sites: HashMap<i64, String> = site_rows.iter().map(|s| (s.id, s.code.clone())).collect();
     let locations: HashMap<i64, i64> = db::sites::locations(conn, None)?
         .into_iter()
         .map(|l| (l.id, l.site_id))
         .collect();
-    let balances = db::lots::on_hand_of_lots(conn, &ids)?
+    let on_hand = db::lots::on_hand_of_lots(conn, &ids)?;
+    let holders: Vec<&Site> = site_rows
+        .iter()
+        .filter(|s| {
+            on_hand
+                .iter()
+                .any(|h| locations.get(&h.location_id) == Some(&s.id))
+        })
+        .collect();
+    let (clock, today) = match holders.iter().max_by_key(|s| s.today()) {
+        Some(s) => (s.clock(), s.today()),
+        None => {
+            let s = site_rows
+                .iter()
+                .find(|s| s.code == super::bootstrap::DEFAULT_SITE)
+                .or(site_rows.first());
+            let clock = s.map(|s| s.clock()).unwrap_or_default();
+            (clock, clock.today(db::now()))
+        }
+    };
+    let balances = on_hand
         .into_iter()
         .map(|h| {
             let site = locations
@@ -168,6 +193,8 @@ fn detail_of(
         history_total,
         history_page,
         sessions,
+        clock,
+        today,
     })
 }
 

@@ -35,6 +35,17 @@ impl LotStatus {
         }
     }
 
+    /// Orders statuses from fine to worst (a lot at two sites shows the worse).
+    fn severity(self) -> u8 {
+        match self {
+            LotStatus::Empty => 0,
+            LotStatus::Usable => 1,
+            LotStatus::ExpiringSoon => 2,
+            LotStatus::Expired => 3,
+            LotStatus::Quarantined => 4,
+        }
+    }
+
     /// CSS badge class.
     pub fn badge(self) -> &'static str {
         match self {
@@ -95,17 +106,34 @@ pub fn status_of(lot: &Lot, total: i64, today: NaiveDate, soon: NaiveDate) -> Lo
     }
 }
 
+/// Each site's "today" and the expiring-soon window: a lot's stock at a
+/// site is judged on that site's calendar.
+struct Days {
+    today: HashMap<i64, NaiveDate>,
+    window: i64,
+    all_lots: bool,
+}
+
+impl Days {
+    fn status(&self, lot: &Lot, total: i64, site_id: i64) -> LotStatus {
+        let today = self
+            .today
+            .get(&site_id)
+            .copied()
+            .unwrap_or_else(|| crate::domain::clock::SiteClock::utc().today(db::now()));
+        status_of(lot, total, today, today + Duration::days(self.window))
+    }
+}
+
 /// Loads a product's page. `history` is (limit, offset) of ledger rows to
 /// show, None when the viewer may not see the ledger.
 pub fn detail(
     conn: &mut DbConn,
     product_id: i64,
-    today: NaiveDate,
     all_lots: bool,
     history: Option<(i64, i64)>,
 ) -> ServiceResult<ProductDetail> {
     let window = super::settings::load(conn)?.expiring_window_days;
-    let soon = today + Duration::days(window);
     db::read_tx(conn, |conn| {
         let Some(product) = db::catalog::product_by_id(conn, product_id)? else {
             return Ok(None);
@@ -116,10 +144,13 @@ pub fn detail(
         };
         let lots = db::lots::of_product(conn, product_id)?;
         let balances = db::stock_summary::balances_of_product(conn, product_id)?;
-        let sites: HashMap<i64, String> = db::sites::list(conn)?
-            .into_iter()
-            .map(|s| (s.id, s.code))
-            .collect();
+        let site_rows = db::sites::list(conn)?;
+        let days = Days {
+            today: site_rows.iter().map(|s| (s.id, s.today())).collect(),
+            window,
+            all_lots,
+        };
+        let sites: HashMap<i64, String> = site_rows.into_iter().map(|s| (s.id, s.code)).collect();
         let (history, history_total) = match history {
             Some((limit, offset)) => {
                 db::stock_summary::product_history(conn, product_id, limit, offset)?
@@ -133,7 +164,7 @@ pub fn detail(
             balances,
             &sites,
             (history, history_total),
-            (today, soon, all_lots),
+            &days,
         )))
     })?
     .ok_or_else(|| ServiceError::not_found("no such product"))
@@ -146,7 +177,7 @@ fn assemble(
     balances: Vec<LotBalance>,
     sites: &HashMap<i64, String>,
     history: (Vec<LedgerEntry>, i64),
-    (today, soon, all_lots): (NaiveDate, NaiveDate, bool),
+    days: &Days,
 ) -> ProductDetail {
     let mut d = ProductDetail {
         product,
@@ -167,8 +198,14 @@ fn assemble(
             .cloned()
             .collect();
         let total: i64 = mine.iter().map(|b| b.quantity).sum();
-        let status = status_of(&lot, total, today, soon);
+        // The lot's own status is the most advanced among the sites holding it.
+        let status = mine
+            .iter()
+            .map(|b| days.status(&lot, total, b.site_id))
+            .max_by_key(|s| s.severity())
+            .unwrap_or(LotStatus::Empty);
         for b in &mine {
+            let here = days.status(&lot, total, b.site_id);
             let site_code = sites.get(&b.site_id).cloned().unwrap_or_default();
             let idx = match d
                 .locations
@@ -187,20 +224,20 @@ fn assemble(
                 }
             };
             if let Some(l) = d.locations.get_mut(idx) {
-                match status {
+                match here {
                     LotStatus::Quarantined => l.quarantined += b.quantity,
                     LotStatus::Expired => l.expired += b.quantity,
                     _ => l.usable += b.quantity,
                 }
             }
+            match here {
+                LotStatus::Quarantined => d.quarantined += b.quantity,
+                LotStatus::Expired => d.expired += b.quantity,
+                LotStatus::Empty => {}
+                _ => d.usable += b.quantity,
+            }
         }
-        match status {
-            LotStatus::Quarantined => d.quarantined += total,
-            LotStatus::Expired => d.expired += total,
-            LotStatus::Empty => {}
-            _ => d.usable += total,
-        }
-        if status == LotStatus::Empty && !all_lots {
+        if status == LotStatus::Empty && !days.all_lots {
             d.empty_lots_hidden += 1;
             continue;
         }

@@ -4,8 +4,6 @@
 //! packs ⇄ units conversion, and the refusals saving would meet (expired
 //! lot, lot recorded with another expiry, archived product). Reads only.
 
-use chrono::NaiveDate;
-
 use crate::db::{self, DbConn, models::Product};
 use crate::domain::gs1::{self, Gs1Data};
 use crate::domain::quantity::{Quantity, fmt_qty};
@@ -75,7 +73,8 @@ pub fn conversion(p: &Product, quantity: &str, in_packs: bool) -> Option<String>
 
 /// Reads the scan (if any) into the draft and checks what can be checked
 /// without writing.
-pub fn preview(conn: &mut DbConn, d: &ReceiveDraft, today: NaiveDate) -> ServiceResult<Preview> {
+pub fn preview(conn: &mut DbConn, d: &ReceiveDraft) -> ServiceResult<Preview> {
+    let today = super::sites::by_code_or_default(conn, text(&d.site))?.today();
     let mut out = Preview {
         draft: d.clone(),
         ..Preview::default()

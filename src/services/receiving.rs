@@ -9,7 +9,9 @@ use crate::db::{
 };
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
 use crate::domain::gs1;
+use crate::domain::input;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Role, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
@@ -52,29 +54,11 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD` (1900–2200, `domain::input`).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "a date as YYYY-MM-DD".to_string())
-}
-
-/// Parses RFC 3339 (`2026-11-26T09:30:00Z`) or a local form value
-/// (`2026-11-26T09:30`, taken as UTC) into a UTC timestamp.
-pub fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
-    let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.naive_utc());
-    }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t);
-        }
-    }
-    Err("a time as YYYY-MM-DDTHH:MM (UTC) or RFC 3339".into())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "a date as YYYY-MM-DD".to_string())
+        .and_then(input::check_day)
 }
 
 /// Checks a lot number: 1–20 printable characters (GS1 AI 10 allows 20).
@@ -239,7 +223,7 @@ pub fn validate_receipt(
         (None, Some(m)) => p.take("unit_cost", parse_money(m)),
         _ => None,
     };
-    let received_at = received_at(&mut p, text(&d.received_at));
+    let received_at = received_at(&mut p, text(&d.received_at), &site.clock());
     p.finish()?;
     let (Some(location), Some(lot_number), Some(expiry), Some(quantity), Some(received_at)) =
         (location, lot_number, expiry, quantity, received_at)
@@ -295,10 +279,11 @@ fn find_product(conn: &mut DbConn, id: Option<&str>, gtin: Option<&str>) -> Serv
     })
 }
 
-fn received_at(p: &mut Problems, t: Option<&str>) -> Option<NaiveDateTime> {
+/// When the delivery came: a time without an offset is the site's local time.
+fn received_at(p: &mut Problems, t: Option<&str>, clock: &SiteClock) -> Option<NaiveDateTime> {
     let now = db::now();
     match t {
-        Some(t) => match parse_time(t) {
+        Some(t) => match clock.parse_time(t) {
             Ok(ts) if ts > now + chrono::Duration::minutes(5) => {
                 p.add("received_at", "cannot be in the future");
                 None
@@ -338,10 +323,11 @@ fn known_lot(
 }
 
 /// An expired delivery is refused: the expiry must not be before the
-/// receiving day (or today, whichever is later).
+/// receiving day (or today, whichever is later), days at the site.
 pub fn check_not_expired(plan: &ReceiptPlan) -> ServiceResult<()> {
-    let today = chrono::Utc::now().date_naive();
-    if plan.expiry < today.max(plan.received_at.date()) {
+    let clock = plan.site.clock();
+    let today = clock.today(db::now());
+    if plan.expiry < today.max(clock.local_date(plan.received_at)) {
         return Err(ServiceError::invalid_code(
             "expired_on_receipt",
             "expiry",

@@ -130,19 +130,16 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Parses the filters; defaults: the actor's site (else `main`), today, 90 days.
+/// Parses the filters; defaults: the actor's site (else `main`), today at
+/// that site, 90 days.
 pub fn options(
     conn: &mut DbConn,
     actor: &Actor,
     q: &ReorderQuery,
-    today: NaiveDate,
 ) -> ServiceResult<ReorderOptions> {
     actor.require(Role::Manager)?;
     let mut p = Problems::new();
-    let as_of = match text(&q.as_of) {
-        Some(t) => p.take("as_of", super::receiving::parse_date(t)),
-        None => Some(today),
-    };
+    let as_of = text(&q.as_of).map(|t| p.take("as_of", super::receiving::parse_date(t)));
     let window = match text(&q.window) {
         Some(t) => match t.parse::<i64>() {
             Ok(n) if (1..=MAX_WINDOW_DAYS).contains(&n) => Some(n),
@@ -159,6 +156,7 @@ pub fn options(
     p.finish()?;
     let site = super::sites::resolve_site(conn, actor, text(&q.site))?;
     let settings = super::settings::load(conn)?;
+    let as_of = as_of.unwrap_or_else(|| Some(site.today()));
     let (Some(as_of), Some(window_days)) = (as_of, window) else {
         return Err(ServiceError::Internal("validated values missing".into()));
     };
@@ -178,13 +176,8 @@ pub fn report(conn: &mut DbConn, options: ReorderOptions) -> ServiceResult<Reord
 }
 
 /// Parses the filters and builds the report.
-pub fn run(
-    conn: &mut DbConn,
-    actor: &Actor,
-    q: &ReorderQuery,
-    today: NaiveDate,
-) -> ServiceResult<ReorderReport> {
-    let options = options(conn, actor, q, today)?;
+pub fn run(conn: &mut DbConn, actor: &Actor, q: &ReorderQuery) -> ServiceResult<ReorderReport> {
+    let options = options(conn, actor, q)?;
     report(conn, options)
 }
 
@@ -195,8 +188,10 @@ fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<Reorde
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let from = o.window_start().and_hms_opt(0, 0, 0).unwrap_or_default();
-    let to = o.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // The window is whole local days at the site: [as_of − window, as_of).
+    let clock = o.site.clock();
+    let from = clock.day_start(o.window_start());
+    let to = clock.day_start(o.as_of);
     let consumed: HashMap<i64, i64> =
         db::reports::net_consumption_by_product(conn, o.site.id, from, to)?
             .into_iter()

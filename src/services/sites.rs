@@ -1,10 +1,15 @@
-//! Sites (clinics) and locations: listing and creating them.
+//! Sites (clinics) and locations: listing, creating and editing them. A
+//! site carries its clock (IANA time zone), its identity (name, address,
+//! phone, e-mail) and the local time its daily digest goes out.
 
 use crate::db::{
     self, DbConn,
     models::{Location, Site},
+    sites::SiteDetails,
 };
 use crate::domain::access::Actor;
+use crate::domain::clock::{SiteClock, parse_hhmm};
+use crate::domain::contact;
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -20,15 +25,46 @@ pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<Site>> {
     Ok(db::sites::list(conn)?)
 }
 
+/// One site by its code (404 when there is none).
+pub fn by_code(conn: &mut DbConn, code: &str) -> ServiceResult<Site> {
+    db::sites::by_code(conn, code.trim())?
+        .ok_or_else(|| ServiceError::not_found(format!("no site with code {code}")))
+}
+
+/// A site's details as typed (form or API). `None` leaves a detail as it
+/// is (PATCH) or at its default (create); `Some("")` clears an optional one.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SiteDraft {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub digest_time: Option<String>,
+}
+
+/// Creates a site called `name` (its zone: that of the default site).
 pub fn create_site(
     conn: &mut DbConn,
     actor: &Actor,
     code: &str,
     name: &str,
 ) -> ServiceResult<Site> {
+    let draft = SiteDraft {
+        name: Some(name.to_string()),
+        ..SiteDraft::default()
+    };
+    create(conn, actor, code, &draft)
+}
+
+/// Creates a site. Without a time zone it takes the default site's (a
+/// second clinic of a practice is most often in the same place).
+pub fn create(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> ServiceResult<Site> {
     actor.require(Role::Admin)?;
-    let (code, name) = validate_site(code, name)?;
-    db::write_tx(conn, |conn| insert_site(conn, code, name))
+    let code = code.trim();
+    let details = validate_new(conn, code, d)?;
+    db::write_tx(conn, |conn| insert_with(conn, code, &details))
 }
 
 /// The rules for a site's code and name (pure).
@@ -45,8 +81,101 @@ pub fn validate_site<'a>(code: &'a str, name: &'a str) -> ServiceResult<(&'a str
     Ok((code, name))
 }
 
-/// Creates a site inside the caller's transaction (409 `duplicate_site` when the code is taken).
+fn validate_new(conn: &mut DbConn, code: &str, d: &SiteDraft) -> ServiceResult<SiteDetails> {
+    let mut p = Problems::new();
+    if !valid_code(code) {
+        p.add("code", "1–32 letters, digits, - or _");
+    }
+    if d.name.as_deref().map(str::trim).unwrap_or("").is_empty() {
+        p.add("name", "enter a name (up to 100 characters)");
+    }
+    let details = merge(&mut p, new_site_base(conn), d);
+    p.finish()?;
+    Ok(details)
+}
+
+/// What a new site starts from: the default site's zone and digest time,
+/// no contact details.
+fn new_site_base(conn: &mut DbConn) -> SiteDetails {
+    match by_code_or_default(conn, None) {
+        Ok(s) => SiteDetails {
+            name: String::new(),
+            address: None,
+            phone: None,
+            email: None,
+            ..SiteDetails::of(&s)
+        },
+        Err(_) => super::bootstrap::default_details(""),
+    }
+}
+
+/// Applies the typed details over `base`, recording every problem at its
+/// field (`time_zone`, `email`, `digest_time`, …).
+fn merge(p: &mut Problems, mut base: SiteDetails, d: &SiteDraft) -> SiteDetails {
+    let optional = |p: &mut Problems,
+                    field: &str,
+                    v: &Option<String>,
+                    current: Option<String>,
+                    parse: &dyn Fn(&str) -> Result<String, String>|
+     -> Option<String> {
+        match v.as_deref().map(str::trim) {
+            None => current,
+            Some("") => None,
+            Some(t) => p.take(field, parse(t)),
+        }
+    };
+    if let Some(n) = &d.name {
+        match contact::parse_line(n, 100) {
+            Ok(n) => base.name = n,
+            Err(_) => p.add("name", "enter a name (up to 100 characters)"),
+        }
+    }
+    if let Some(z) = &d.time_zone
+        && let Some(c) = p.take("time_zone", SiteClock::parse(z))
+    {
+        base.time_zone = c.zone().to_string();
+    }
+    if let Some(t) = &d.digest_time
+        && let Some(t) = p.take("digest_time", parse_hhmm(t))
+    {
+        base.digest_time = t.format("%H:%M").to_string();
+    }
+    base.address = optional(
+        p,
+        "address",
+        &d.address,
+        base.address.take(),
+        &contact::parse_address,
+    );
+    base.phone = optional(
+        p,
+        "phone",
+        &d.phone,
+        base.phone.take(),
+        &contact::parse_phone,
+    );
+    base.email = optional(
+        p,
+        "email",
+        &d.email,
+        base.email.take(),
+        &contact::parse_email,
+    );
+    base
+}
+
+/// Creates a site called `name` inside the caller's transaction, its other
+/// details the defaults (the default site's zone); 409 `duplicate_site`
+/// when the code is taken.
 pub fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<Site> {
+    let details = SiteDetails {
+        name: name.to_string(),
+        ..new_site_base(conn)
+    };
+    insert_with(conn, code, &details)
+}
+
+fn insert_with(conn: &mut DbConn, code: &str, d: &SiteDetails) -> ServiceResult<Site> {
     if db::sites::by_code(conn, code)?.is_some() {
         return Err(ServiceError::Conflict {
             code: "duplicate_site",
@@ -54,8 +183,25 @@ pub fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<S
             details: [("field".to_string(), "code".into())].into_iter().collect(),
         });
     }
-    let id = db::sites::insert(conn, code, name)?;
+    let id = db::sites::insert(conn, code, d)?;
     db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("site vanished".into()))
+}
+
+/// Changes a site's details (admins): name, time zone, address, phone,
+/// e-mail, digest time. Its code, used in links and the API, stays.
+/// Nothing is saved unless every given detail is valid.
+pub fn update(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> ServiceResult<Site> {
+    actor.require(Role::Admin)?;
+    db::write_tx(conn, |conn| {
+        let site = db::sites::by_code(conn, code.trim())?
+            .ok_or_else(|| ServiceError::not_found(format!("no site with code {code}")))?;
+        let mut p = Problems::new();
+        let details = merge(&mut p, SiteDetails::of(&site), d);
+        p.finish()?;
+        db::sites::update(conn, site.id, &details)?;
+        db::sites::by_id(conn, site.id)?
+            .ok_or_else(|| ServiceError::Internal("site vanished".into()))
+    })
 }
 
 /// Resolves a site code, defaulting to the actor's own site, else `main`.
@@ -74,6 +220,19 @@ pub fn resolve_site(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> Ser
                 .ok_or_else(|| ServiceError::not_found("no site exists"))
         }
     }
+}
+
+/// The site with this code, else the default one (`main`, else the first):
+/// the site whose calendar a request without an actor is read on.
+pub fn by_code_or_default(conn: &mut DbConn, code: Option<&str>) -> ServiceResult<Site> {
+    if let Some(c) = code.map(str::trim).filter(|c| !c.is_empty())
+        && let Some(s) = db::sites::by_code(conn, c)?
+    {
+        return Ok(s);
+    }
+    db::sites::by_code(conn, super::bootstrap::DEFAULT_SITE)?
+        .or(db::sites::list(conn)?.into_iter().next())
+        .ok_or_else(|| ServiceError::not_found("no site exists"))
 }
 
 pub fn locations(conn: &mut DbConn, site: Option<&str>) -> ServiceResult<Vec<(Location, String)>> {
@@ -153,17 +312,13 @@ fn valid_name(p: &mut Problems, name: &str) {
 
 /// Gives a site a new name (its code, used in URLs and the API, stays).
 pub fn rename_site(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) -> ServiceResult<Site> {
-    actor.require(Role::Admin)?;
-    let name = name.trim();
-    let mut p = Problems::new();
-    valid_name(&mut p, name);
-    p.finish()?;
-    db::write_tx(conn, |conn| {
-        if db::sites::rename(conn, id, name)? == 0 {
-            return Err(ServiceError::not_found("no such site"));
-        }
-        db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("site vanished".into()))
-    })
+    let site =
+        db::sites::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such site"))?;
+    let draft = SiteDraft {
+        name: Some(name.to_string()),
+        ..SiteDraft::default()
+    };
+    update(conn, actor, &site.code, &draft)
 }
 
 /// Gives a location a new name (its code stays).
@@ -193,12 +348,13 @@ pub fn create_site_with_store(
     conn: &mut DbConn,
     actor: &Actor,
     code: &str,
-    name: &str,
+    d: &SiteDraft,
 ) -> ServiceResult<Site> {
     actor.require(Role::Admin)?;
-    let (code, name) = validate_site(code, name)?;
+    let code = code.trim();
+    let details = validate_new(conn, code, d)?;
     db::write_tx(conn, |conn| {
-        let site = insert_site(conn, code, name)?;
+        let site = insert_with(conn, code, &details)?;
         db::sites::insert_location(
             conn,
             site.id,

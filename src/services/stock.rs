@@ -4,7 +4,9 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{self, DbConn, catalog::ProductFilter, lots::OnHand, models::Product};
+use crate::db::{
+    self, DbConn, catalog::ProductFilter, lots::OnHand, models::Product, models::Site,
+};
 use crate::error::ServiceResult;
 
 #[derive(Debug, Clone)]
@@ -93,15 +95,15 @@ pub fn group(products: Vec<Product>, on_hand: &[OnHand], today: NaiveDate) -> Ve
         .collect()
 }
 
-/// A page of products with their stock at a site.
+/// A page of products with their stock at a site, judged on the site's day.
 pub fn stock(
     conn: &mut DbConn,
-    site_id: i64,
+    site: &Site,
     filter: &ProductFilter,
     limit: i64,
     offset: i64,
-    today: NaiveDate,
 ) -> ServiceResult<(Vec<ProductStock>, i64)> {
+    let (site_id, today) = (site.id, site.today());
     db::read_tx(conn, |conn| {
         let total = db::catalog::count_products(conn, filter)?;
         let products = db::catalog::list_products(conn, filter, limit, offset)?;
@@ -112,7 +114,28 @@ pub fn stock(
     .map_err(Into::into)
 }
 
-/// Today's date (UTC), the day stock is judged against.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+/// Usable stock per product summed over every site, each site's stock
+/// judged on its own calendar day (`product_ids` None: every product).
+pub fn usable_everywhere(
+    conn: &mut DbConn,
+    product_ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, i64>> {
+    let mut usable = std::collections::HashMap::new();
+    db::read_tx(conn, |conn| {
+        for site in db::sites::list(conn)? {
+            let today = site.today();
+            let totals = db::stock_summary::product_totals(
+                conn,
+                Some(site.id),
+                Some(product_ids),
+                today,
+                today,
+            )?;
+            for t in totals {
+                *usable.entry(t.product_id).or_insert(0) += t.usable;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(usable)
 }

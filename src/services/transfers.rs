@@ -2,7 +2,7 @@
 //! vial): both are pairs of `transfer` ledger rows in one transaction, so the
 //! stock of a lot family never changes, only where (and in which row) it is.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
 use crate::db::{self, DbConn, models::Lot};
@@ -133,15 +133,21 @@ pub struct Opened {
 
 /// Records opening one container of a sealed lot (container 0) at a
 /// location: one pack (or what is left, if less) moves into a new lot row
-/// whose discard-by date is `today` + the product's "use within N days of
-/// opening"; its use-by date is the earlier of that and the expiry, after
+/// whose discard-by date is today (at the location's site) + the product's
+/// "use within N days of opening"; its use-by date is the earlier of that and the expiry, after
 /// which stock views count it as expired. Products without that setting,
 /// expired or quarantined lots, and already-opened containers are refused.
-pub fn open_container(
+pub fn open_container(conn: &mut DbConn, actor: &Actor, d: &OpenDraft) -> ServiceResult<Opened> {
+    open_container_at(conn, actor, d, db::now())
+}
+
+/// [`open_container`] as recorded at `now` (UTC): the opening day is the
+/// local date of `now` at the location's site.
+pub fn open_container_at(
     conn: &mut DbConn,
     actor: &Actor,
     d: &OpenDraft,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> ServiceResult<Opened> {
     actor.require(Role::Practitioner)?;
     db::write_tx(conn, |conn| {
@@ -160,6 +166,10 @@ pub fn open_container(
         let Some(location) = location else {
             return Err(ServiceError::Internal("validated values missing".into()));
         };
+        let today = db::sites::by_id(conn, location.site_id)?
+            .ok_or_else(|| ServiceError::Internal("location without site".into()))?
+            .clock()
+            .today(now);
         let Some(days) = product.use_within_days else {
             return Err(ServiceError::invalid_code(
                 "not_openable",
@@ -202,7 +212,7 @@ pub fn open_container(
         let quantity = product.pack_size.min(on_hand);
         let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
         let discard_by = today + Duration::days(i64::from(days));
-        let opened_id = db::lots::insert_opened(conn, &lot, container, db::now(), discard_by)?;
+        let opened_id = db::lots::insert_opened(conn, &lot, container, now, discard_by)?;
         let opened = db::lots::by_id(conn, opened_id)?
             .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
         let at = (location.id, location.site_id);

@@ -19,5 +19,8 @@ pub struct SetupPage {
     pub frame: Frame,
     pub token: String,
     pub username: String,
+    /// The zone chosen (empty on first display: the browser's is guessed).
+    pub time_zone: String,
+    pub zones: Vec<super::sites_admin::ZoneChoice>,
     pub errors: Vec<crate::error::FieldError>,
 }

@@ -2,7 +2,6 @@
 //! sessions that used it) and the recall search page.
 
 use askama::Template;
-use chrono::NaiveDate;
 
 use super::Frame;
 use super::ledger::{Choice, LedgerLine, fmt_time, qty_unit};
@@ -157,15 +156,16 @@ pub struct RecallPage {
 }
 
 impl LotPage {
-    /// Builds the page from a lot's detail; `today` judges expiry.
+    /// Builds the page from a lot's detail; its `today` (the holding site's
+    /// day) judges expiry.
     pub fn build(
         frame: Frame,
         manager: bool,
         d: &LotDetail,
         locations: Vec<Choice>,
-        today: NaiveDate,
         forms: LotForms,
     ) -> LotPage {
+        let today = d.today;
         let unit = d.product.unit.clone();
         let on_hand_of = |lot_id: i64| -> i64 {
             d.balances

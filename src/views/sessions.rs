@@ -158,7 +158,10 @@ pub struct SessionFormPage {
     pub indications: Vec<Opt>,
     pub protocols: Vec<Opt>,
     pub needle_length_mm: String,
+    /// `datetime-local` value, on the site's clock.
     pub performed_at: String,
+    /// The site's IANA zone, labelling the time field.
+    pub time_zone: String,
     pub addons: Vec<Check>,
     pub side_effects: Vec<Check>,
     pub side_effect_other: String,

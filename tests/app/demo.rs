@@ -113,7 +113,10 @@ async fn large_demo_writes_consistent_history_of_the_asked_size() {
     app.with_conn(|c| {
         use clinic_stock::db::stock_summary;
         use clinic_stock::services::dashboard;
-        let today = clinic_stock::services::stock::today();
+        let today = clinic_stock::db::sites::by_id(c, 1)
+            .unwrap()
+            .unwrap()
+            .today();
         let soon = today + chrono::Duration::days(60);
         let mut sql = stock_summary::product_totals(c, Some(1), None, today, soon).unwrap();
         let positions = stock_summary::positions(c, 1).unwrap();

@@ -8,8 +8,12 @@ mod movements_fixtures;
 mod support;
 
 mod browser;
+mod clock_days;
 mod demo;
 mod edges_csv;
+mod edges_hostile;
+mod edges_hostile_table;
+mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
 mod import_cli;

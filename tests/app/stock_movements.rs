@@ -574,7 +574,13 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
                 lot_id: Some(lot.to_string()),
                 location_id: Some(store),
             };
-            transfers::open_container(c, &actor, &d, days(-3)).unwrap()
+            transfers::open_container_at(
+                c,
+                &actor,
+                &d,
+                clinic_stock::db::now() - chrono::Duration::days(3),
+            )
+            .unwrap()
         })
         .await;
     assert_eq!(opened.discard_by, days(-2));

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"?}}` with the right status, list
 //! pagination. One module per resource.
 
+pub mod body;
 pub mod health;
 pub mod movements;
 pub mod orders;
@@ -18,6 +19,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::input;
 use crate::error::ServiceError;
 
 /// Largest JSON body accepted.
@@ -85,9 +87,62 @@ impl ResponseError for ApiError {
 
 pub type ApiResult = Result<HttpResponse, ApiError>;
 
-/// A JSON body: malformed JSON → 400 `bad_json`, wrong shape → 422 with the
-/// serde message, never a bare actix error page.
+/// A JSON body, read the same way on every endpoint: larger than
+/// [`JSON_LIMIT`] → 413 `payload_too_large`; not valid JSON → 400; a control
+/// character in any string or key → 422 naming the field (`routes::input`);
+/// a value of the wrong type for `T` → 422 naming the field by its path
+/// (`lines[0].quantity`). Never a bare actix error page.
 pub struct ApiJson<T>(pub T);
+
+/// A JSON body that may be left out: an empty body is `None`; anything else
+/// is read exactly as [`ApiJson`] reads it (so malformed JSON is still 400 and
+/// the endpoint does not act).
+pub struct ApiJsonOpt<T>(pub Option<T>);
+
+/// Reads and parses the body (`None` when it is empty and `optional`).
+async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    optional: bool,
+) -> Result<Option<T>, ApiError> {
+    let bytes = web::Bytes::from_request(req, payload)
+        .await
+        .map_err(|e| ApiError(input::body_error(&e, "body")))?;
+    if bytes.len() > JSON_LIMIT {
+        return Err(ApiError(ServiceError::PayloadTooLarge(
+            "the body is larger than the server accepts".into(),
+        )));
+    }
+    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError(ServiceError::BadRequest(format!("malformed JSON: {e}"))))?;
+    input::check_json(&value).map_err(ApiError)?;
+    serde_path_to_error::deserialize::<_, T>(value)
+        .map(Some)
+        .map_err(|e| ApiError(type_error(&e)))
+}
+
+/// A deserialisation error as a 422 naming the field: by its path, or for a
+/// missing field by the name serde gives.
+fn type_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ServiceError {
+    let msg = e.inner().to_string();
+    let path = match e.path().to_string() {
+        p if p == "." => String::new(),
+        p => p,
+    };
+    let missing = msg
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let field = match (missing, path.is_empty()) {
+        (Some(name), true) => name.to_string(),
+        (Some(name), false) => format!("{path}.{name}"),
+        (None, true) => "body".to_string(),
+        (None, false) => path,
+    };
+    ServiceError::invalid(&field, msg)
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
@@ -97,26 +152,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let bytes = web::Bytes::from_request(&req, &mut payload)
-                .await
-                .map_err(|e| ApiError(ServiceError::BadRequest(format!("body: {e}"))))?;
-            if bytes.len() > JSON_LIMIT {
-                return Err(ApiError(ServiceError::BadRequest("body too large".into())));
+            match read_json::<T>(&req, &mut payload, false).await? {
+                Some(v) => Ok(ApiJson(v)),
+                None => Err(ApiError(ServiceError::BadRequest(
+                    "a JSON body is required".into(),
+                ))),
             }
-            let value: serde_json::Value = serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError(ServiceError::BadRequest(format!("malformed JSON: {e}"))))?;
-            let parsed = serde_json::from_value::<T>(value).map_err(|e| {
-                let msg = e.to_string();
-                let field = msg
-                    .split('`')
-                    .nth(1)
-                    .filter(|_| msg.contains("field"))
-                    .unwrap_or("body")
-                    .to_string();
-                ApiError(ServiceError::invalid(&field, msg))
-            })?;
-            Ok(ApiJson(parsed))
         })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonOpt<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move { Ok(ApiJsonOpt(read_json::<T>(&req, &mut payload, true).await?)) })
     }
 }
 
@@ -148,13 +201,6 @@ pub fn list<T: serde::Serialize>(items: Vec<T>, total: i64) -> HttpResponse {
     HttpResponse::Ok().json(Page { items, total })
 }
 
-/// Query-string errors as JSON 400 instead of actix's text.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| {
-        ApiError(ServiceError::BadRequest(format!("query string: {err}"))).into()
-    })
-}
-
 /// Unknown API paths: JSON 404.
 pub async fn not_found() -> HttpResponse {
     ApiError(ServiceError::not_found("no such API endpoint")).error_response()
@@ -164,7 +210,6 @@ pub async fn not_found() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .app_data(query_config())
             .configure(sites::configure)
             .configure(products::configure)
             .configure(stock::configure)

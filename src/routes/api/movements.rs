@@ -7,13 +7,12 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::json_text;
-use super::{ApiError, ApiJson, ApiResult, PageParams, list};
+use super::body::Fields;
+use super::{ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::db::ledger::LedgerEntry;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
-use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::adjustments::{self, AdjustDraft};
 use crate::services::ledger::{self, LedgerQuery};
@@ -61,20 +60,15 @@ async fn adjust(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
-    let obj = body
-        .0
-        .as_object()
-        .cloned()
-        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))?;
-    let f = |k: &str| obj.get(k).map(json_text).filter(|s| !s.is_empty());
+    let f = Fields::of(&body.0)?;
     let draft = AdjustDraft {
-        lot_id: f("lot_id"),
-        location_id: f("location_id"),
-        site: f("site"),
-        location: f("location"),
-        delta: f("delta"),
-        reason: f("reason"),
-        note: f("note"),
+        lot_id: f.text("lot_id")?,
+        location_id: f.text("location_id")?,
+        site: f.text("site")?,
+        location: f.text("location")?,
+        delta: f.text("delta")?,
+        reason: f.text("reason")?,
+        note: f.text("note")?,
     };
     let actor = user.0.clone();
     let e = state
@@ -90,7 +84,7 @@ async fn lot(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> A
     let d = state
         .run(move |conn| lots::recall(conn, &actor, id))
         .await?;
-    let today = stock::today();
+    let today = d.today;
     let lot_json = |l: &crate::db::models::Lot| {
         serde_json::json!({
             "lot_id": l.id,

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::json_text;
-use super::{ApiError, ApiJson, ApiResult, PageParams, list};
+use super::body::Fields;
+use super::{ApiError, ApiJson, ApiJsonOpt, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
@@ -19,7 +19,6 @@ use crate::services::orders::{
     api_line_field, order_number,
 };
 use crate::services::reorder::ReorderQuery;
-use crate::services::stock;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/purchase-orders", web::get().to(list_orders))
@@ -88,44 +87,19 @@ fn summary_json(s: &OrderSummary) -> serde_json::Value {
     })
 }
 
-fn object(v: &serde_json::Value) -> Result<&serde_json::Map<String, serde_json::Value>, ApiError> {
-    v.as_object()
-        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))
-}
-
-fn opt_text(obj: &serde_json::Map<String, serde_json::Value>, k: &str) -> Option<String> {
-    obj.get(k).map(json_text).filter(|s| !s.is_empty())
-}
-
-fn array<'a>(
-    obj: &'a serde_json::Map<String, serde_json::Value>,
-    k: &str,
-) -> Result<Vec<&'a serde_json::Map<String, serde_json::Value>>, ApiError> {
-    match obj.get(k) {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_object()
-                    .ok_or_else(|| ApiError(ServiceError::invalid(k, "a list of objects")))
+fn line_drafts(f: &Fields<'_>) -> Result<Vec<LineDraft>, ApiError> {
+    f.objects("lines")?
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            Ok(LineDraft {
+                product_id: l.text("product_id")?,
+                packs: l.text("packs")?,
+                pack_cost_cents: l.text("pack_cost_cents")?,
+                pack_cost: None,
             })
-            .collect(),
-        Some(_) => Err(ApiError(ServiceError::invalid(k, "a list of objects"))),
-    }
-}
-
-fn line_drafts(
-    obj: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Vec<LineDraft>, ApiError> {
-    Ok(array(obj, "lines")?
-        .into_iter()
-        .map(|l| LineDraft {
-            product_id: opt_text(l, "product_id"),
-            packs: opt_text(l, "packs"),
-            pack_cost_cents: opt_text(l, "pack_cost_cents"),
-            pack_cost: None,
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -169,12 +143,12 @@ async fn create(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
-    let obj = object(&body.0)?;
+    let f = Fields::of(&body.0)?;
     let draft = OrderDraft {
-        site: opt_text(obj, "site"),
-        supplier_id: opt_text(obj, "supplier_id"),
-        note: opt_text(obj, "note"),
-        lines: line_drafts(obj)?,
+        site: f.text("site")?,
+        supplier_id: f.text("supplier_id")?,
+        note: f.text("note")?,
+        lines: line_drafts(&f)?,
     };
     let actor = user.0.clone();
     let v = state
@@ -191,37 +165,30 @@ async fn from_reorder(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
-    let obj = object(&body.0)?;
+    let f = Fields::of(&body.0)?;
     let q = ReorderQuery {
-        site: opt_text(obj, "site"),
-        as_of: opt_text(obj, "as_of"),
-        window: opt_text(obj, "window"),
+        site: f.text("site")?,
+        as_of: f.text("as_of")?,
+        window: f.text("window")?,
     };
-    let mut picks: Vec<Pick> = Vec::new();
-    if let Some(ids) = obj.get("product_ids").and_then(|v| v.as_array()) {
-        for id in ids {
-            let Some(id) = id.as_i64() else {
-                return Err(ApiError(ServiceError::invalid(
-                    "product_ids",
-                    "a list of product ids",
-                )));
-            };
-            picks.push(Pick {
-                product_id: id,
-                packs: None,
-            });
-        }
-    }
-    for l in array(obj, "lines")? {
-        let Some(id) = l.get("product_id").and_then(|v| v.as_i64()) else {
+    let mut picks: Vec<Pick> = f
+        .ints("product_ids")?
+        .into_iter()
+        .map(|product_id| Pick {
+            product_id,
+            packs: None,
+        })
+        .collect();
+    for l in f.objects("lines")?.unwrap_or_default() {
+        let Some(id) = l.int("product_id")? else {
             return Err(ApiError(ServiceError::invalid(
-                "lines",
+                &l.name("product_id"),
                 "each line needs a product_id",
             )));
         };
         picks.push(Pick {
             product_id: id,
-            packs: opt_text(l, "packs"),
+            packs: l.text("packs")?,
         });
     }
     let actor = user.0.clone();
@@ -229,7 +196,7 @@ async fn from_reorder(
     let created = state
         .run(move |conn| {
             let picks = if all_due {
-                let report = crate::services::reorder::run(conn, &actor, &q, stock::today())?;
+                let report = crate::services::reorder::run(conn, &actor, &q)?;
                 report
                     .rows
                     .iter()
@@ -242,7 +209,7 @@ async fn from_reorder(
             } else {
                 picks
             };
-            orders::drafts_from_reorder(conn, &actor, &q, &picks, stock::today())
+            orders::drafts_from_reorder(conn, &actor, &q, &picks)
         })
         .await?;
     let items: Vec<serde_json::Value> = created.iter().map(order_json).collect();
@@ -266,15 +233,15 @@ async fn edit(
 ) -> ApiResult {
     user.require(Role::Manager)?;
     let id = id.into_inner();
-    let obj = object(&body.0)?;
-    if !obj.contains_key("lines") {
+    let f = Fields::of(&body.0)?;
+    if !f.contains("lines") {
         return Err(ApiError(ServiceError::invalid(
             "lines",
             "give the order's lines",
         )));
     }
-    let lines = line_drafts(obj)?;
-    let note = opt_text(obj, "note");
+    let lines = line_drafts(&f)?;
+    let note = f.text("note")?;
     let actor = user.0.clone();
     let v = state
         .run(move |conn| orders::replace_lines(conn, &actor, id, &note, &lines, &api_line_field))
@@ -286,20 +253,22 @@ async fn send(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: Option<ApiJson<serde_json::Value>>,
+    body: ApiJsonOpt<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
     let id = id.into_inner();
-    let value = body.map(|b| b.0).unwrap_or(serde_json::Value::Null);
-    let empty = serde_json::Map::new();
-    let obj = if value.is_null() {
-        &empty
-    } else {
-        object(&value)?
-    };
-    let d = SendDraft {
-        sent_on: opt_text(obj, "sent_on"),
-        email_text: opt_text(obj, "email_text"),
+    let d = match &body.0 {
+        None => SendDraft {
+            sent_on: None,
+            email_text: None,
+        },
+        Some(v) => {
+            let f = Fields::of(v)?;
+            SendDraft {
+                sent_on: f.text("sent_on")?,
+                email_text: f.text("email_text")?,
+            }
+        }
     };
     let actor = user.0.clone();
     let v = state
@@ -312,12 +281,14 @@ async fn cancel(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: Option<ApiJson<serde_json::Value>>,
+    body: ApiJsonOpt<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
     let id = id.into_inner();
-    let value = body.map(|b| b.0).unwrap_or(serde_json::Value::Null);
-    let reason = value.get("reason").map(json_text).filter(|s| !s.is_empty());
+    let reason = match &body.0 {
+        None => None,
+        Some(v) => Fields::of(v)?.text("reason")?,
+    };
     let actor = user.0.clone();
     let v = state
         .run(move |conn| orders::cancel(conn, &actor, id, &reason))
@@ -335,23 +306,27 @@ async fn receive(
 ) -> ApiResult {
     user.require(Role::Manager)?;
     let id = id.into_inner();
-    let obj = object(&body.0)?;
-    let lines = array(obj, "lines")?
-        .into_iter()
-        .map(|l| ReceiveLineDraft {
-            line_id: opt_text(l, "line_id"),
-            product_id: opt_text(l, "product_id"),
-            gs1: opt_text(l, "gs1"),
-            lot: opt_text(l, "lot"),
-            expiry: opt_text(l, "expiry"),
-            quantity: opt_text(l, "quantity"),
-            quantity_in: opt_text(l, "quantity_in"),
+    let f = Fields::of(&body.0)?;
+    let lines = f
+        .objects("lines")?
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            Ok(ReceiveLineDraft {
+                line_id: l.text("line_id")?,
+                product_id: l.text("product_id")?,
+                gs1: l.text("gs1")?,
+                lot: l.text("lot")?,
+                expiry: l.text("expiry")?,
+                quantity: l.text("quantity")?,
+                quantity_in: l.text("quantity_in")?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, ApiError>>()?;
     let draft = OrderReceiptDraft {
-        location: opt_text(obj, "location"),
-        received_at: opt_text(obj, "received_at"),
-        note: opt_text(obj, "note"),
+        location: f.text("location")?,
+        received_at: f.text("received_at")?,
+        note: f.text("note")?,
         lines,
     };
     let actor = user.0.clone();

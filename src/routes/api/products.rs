@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::body::{Fields, scalar_text};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
@@ -47,45 +48,25 @@ fn supplier_json(s: &Supplier) -> serde_json::Value {
     serde_json::json!({"id": s.id, "name": s.name, "email": s.email, "lead_time_days": s.lead_time_days})
 }
 
-/// A JSON value as the text a form would send: numbers keep their shortest
-/// decimal form, null becomes "" (clears the field), other types are invalid.
-pub fn json_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(b) => b.to_string(),
-        _ => "\u{0}invalid".to_string(),
-    }
-}
-
 fn draft_from_json(body: &serde_json::Value) -> Result<ProductDraft, ApiError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))?;
-    let f = |k: &str| obj.get(k).map(json_text);
-    let active = match obj.get("active") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(ApiError(ServiceError::invalid("active", "true or false"))),
-    };
+    let f = Fields::of(body)?;
     Ok(ProductDraft {
-        sku: f("sku"),
-        name: f("name"),
-        category: f("category"),
-        unit: f("unit"),
-        pack_size: f("pack_size"),
-        needle_length_mm: f("needle_length_mm"),
-        gtin: f("gtin"),
-        supplier_id: f("supplier_id"),
-        unit_cost_cents: f("unit_cost_cents"),
+        sku: f.raw("sku")?,
+        name: f.raw("name")?,
+        category: f.raw("category")?,
+        unit: f.raw("unit")?,
+        pack_size: f.raw("pack_size")?,
+        needle_length_mm: f.raw("needle_length_mm")?,
+        gtin: f.raw("gtin")?,
+        supplier_id: f.raw("supplier_id")?,
+        unit_cost_cents: f.raw("unit_cost_cents")?,
         unit_cost: None,
-        lead_time_days: f("lead_time_days"),
-        min_level: f("min_level"),
-        max_level: f("max_level"),
-        max_per_session: f("max_per_session"),
-        use_within_days_of_opening: f("use_within_days_of_opening"),
-        active,
+        lead_time_days: f.raw("lead_time_days")?,
+        min_level: f.raw("min_level")?,
+        max_level: f.raw("max_level")?,
+        max_per_session: f.raw("max_per_session")?,
+        use_within_days_of_opening: f.raw("use_within_days_of_opening")?,
+        active: f.flag("active")?,
     })
 }
 
@@ -215,7 +196,11 @@ async fn create_supplier(
     let draft = SupplierDraft {
         name: b.name,
         email: b.email,
-        lead_time_days: b.lead_time_days.as_ref().map(json_text),
+        lead_time_days: b
+            .lead_time_days
+            .as_ref()
+            .map(|v| scalar_text("lead_time_days", v))
+            .transpose()?,
     };
     let actor = user.0.clone();
     let s = state

@@ -10,7 +10,6 @@ use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::reorder::{self, ReorderQuery};
-use crate::services::stock;
 use crate::services::usage::{self, UsageQuery};
 use crate::views::{reports as reorder_view, usage_export};
 
@@ -50,7 +49,7 @@ async fn reorder_json(
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state
-        .run(move |conn| reorder::run(conn, &actor, &q, stock::today()))
+        .run(move |conn| reorder::run(conn, &actor, &q))
         .await?;
     let o = &report.options;
     let items: Vec<serde_json::Value> =
@@ -80,7 +79,7 @@ async fn reorder_csv(
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state
-        .run(move |conn| reorder::run(conn, &actor, &q, stock::today()))
+        .run(move |conn| reorder::run(conn, &actor, &q))
         .await?;
     let body = reorder_view::reorder_csv(&report)
         .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;
@@ -125,9 +124,7 @@ async fn usage_json(
     user.require(Role::Manager)?;
     let actor = user.0.clone();
     let q = q.into_inner().query();
-    let report = state
-        .run(move |conn| usage::run(conn, &actor, &q, stock::today()))
-        .await?;
+    let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
     Ok(HttpResponse::Ok().json(usage_export::usage_json(&report)))
 }
 
@@ -148,9 +145,7 @@ async fn usage_csv(
     }
     let actor = user.0.clone();
     let q = params.query();
-    let report = state
-        .run(move |conn| usage::run(conn, &actor, &q, stock::today()))
-        .await?;
+    let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
     let body = usage_export::usage_csv(&report, &which)
         .unwrap_or_else(|| Ok(Vec::new()))
         .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;

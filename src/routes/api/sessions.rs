@@ -6,15 +6,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::products::json_text;
+use super::body::{Fields, scalar_text};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::db::sessions::SessionRow;
 use crate::domain::vocab::Role;
 use crate::domain::{NeedleLength, Quantity};
-use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
 use crate::services::sessions::query::ListQuery;
@@ -49,7 +48,10 @@ pub fn session_json(v: &SessionView) -> Value {
         "site": v.site_code,
         "client_ref": s.client_ref,
         "practitioner": v.practitioner,
+        "practitioner_name": v.practitioner_name,
         "performed_at": rfc3339(s.performed_at),
+        "local_date": v.local_date().to_string(),
+        "time_zone": v.clock.zone(),
         "indication": s.indication,
         "needle_length_mm": needle_json(s.needle_length),
         "protocol_id": s.protocol_id,
@@ -90,7 +92,9 @@ pub fn session_row_json(r: &SessionRow) -> Value {
         "site": r.site_code,
         "client_ref": s.client_ref,
         "practitioner": r.practitioner,
+        "practitioner_name": r.practitioner_shown(),
         "performed_at": rfc3339(s.performed_at),
+        "local_date": r.local_date().to_string(),
         "indication": s.indication,
         "needle_length_mm": needle_json(s.needle_length),
         "protocol_id": s.protocol_id,
@@ -99,74 +103,34 @@ pub fn session_row_json(r: &SessionRow) -> Value {
     })
 }
 
-fn object(v: &Value) -> Result<&Map<String, Value>, ApiError> {
-    v.as_object()
-        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))
-}
-
-fn opt_text(obj: &Map<String, Value>, k: &str) -> Option<String> {
-    obj.get(k).map(json_text).filter(|s| !s.is_empty())
-}
-
-/// A list of codes: a JSON array of strings (or one comma-separated string).
-fn codes(obj: &Map<String, Value>, k: &str) -> Result<Vec<String>, ApiError> {
-    match obj.get(k) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(s.split(',').map(str::to_string).collect()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s.clone()),
-                _ => Err(ApiError(ServiceError::invalid(k, "a list of codes"))),
-            })
-            .collect(),
-        Some(_) => Err(ApiError(ServiceError::invalid(k, "a list of codes"))),
-    }
-}
-
-fn line_objects<'a>(
-    obj: &'a Map<String, Value>,
-    k: &str,
-) -> Result<Option<Vec<&'a Map<String, Value>>>, ApiError> {
-    match obj.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                l.as_object().ok_or_else(|| {
-                    ApiError(ServiceError::invalid(&format!("{k}[{i}]"), "a line object"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(ApiError(ServiceError::invalid(k, "a list of lines"))),
-    }
-}
-
 fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
-    let obj = object(body)?;
-    let lines = line_objects(obj, "lines")?.map(|ls| {
-        ls.into_iter()
-            .map(|l| LineDraft {
-                product_id: opt_text(l, "product_id"),
-                quantity: opt_text(l, "quantity"),
-                lot_id: opt_text(l, "lot_id"),
-            })
-            .collect()
-    });
+    let f = Fields::of(body)?;
+    let lines = f
+        .objects("lines")?
+        .map(|ls| {
+            ls.iter()
+                .map(|l| {
+                    Ok(LineDraft {
+                        product_id: l.text("product_id")?,
+                        quantity: l.text("quantity")?,
+                        lot_id: l.text("lot_id")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .transpose()?;
     Ok(SessionDraft {
-        site: opt_text(obj, "site"),
-        client_ref: opt_text(obj, "client_ref"),
-        needle_length_mm: opt_text(obj, "needle_length_mm"),
-        indication: opt_text(obj, "indication"),
-        protocol_id: opt_text(obj, "protocol_id"),
-        performed_at: opt_text(obj, "performed_at"),
+        site: f.text("site")?,
+        client_ref: f.text("client_ref")?,
+        needle_length_mm: f.text("needle_length_mm")?,
+        indication: f.text("indication")?,
+        protocol_id: f.text("protocol_id")?,
+        performed_at: f.text("performed_at")?,
         lines,
-        addons: codes(obj, "addons")?,
-        side_effects: codes(obj, "side_effects")?,
-        side_effect_other: opt_text(obj, "side_effect_other"),
-        notes: opt_text(obj, "notes"),
+        addons: f.codes("addons")?,
+        side_effects: f.codes("side_effects")?,
+        side_effect_other: f.text("side_effect_other")?,
+        notes: f.text("notes")?,
     })
 }
 
@@ -267,7 +231,13 @@ async fn void_session(
     body: ApiJson<VoidBody>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
-    let reason = body.0.reason.as_ref().map(json_text).unwrap_or_default();
+    let reason = body
+        .0
+        .reason
+        .as_ref()
+        .map(|v| scalar_text("reason", v))
+        .transpose()?
+        .unwrap_or_default();
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
@@ -301,28 +271,26 @@ pub fn protocol_json(v: &ProtocolView) -> Value {
 }
 
 fn protocol_draft(body: &Value) -> Result<ProtocolDraft, ApiError> {
-    let obj = object(body)?;
-    let active = match obj.get("active") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(ApiError(ServiceError::invalid("active", "true or false"))),
-    };
-    let lines = line_objects(obj, "lines")?
+    let f = Fields::of(body)?;
+    let lines = f
+        .objects("lines")?
         .unwrap_or_default()
-        .into_iter()
-        .map(|l| ProtocolLineDraft {
-            product_id: opt_text(l, "product_id"),
-            quantity: opt_text(l, "quantity"),
+        .iter()
+        .map(|l| {
+            Ok(ProtocolLineDraft {
+                product_id: l.text("product_id")?,
+                quantity: l.text("quantity")?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(ProtocolDraft {
-        name: opt_text(obj, "name"),
-        indication: opt_text(obj, "indication"),
-        needle_min_mm: opt_text(obj, "needle_min_mm"),
-        needle_max_mm: opt_text(obj, "needle_max_mm"),
-        addons: codes(obj, "addons")?,
-        notes: opt_text(obj, "notes"),
-        active,
+        name: f.text("name")?,
+        indication: f.text("indication")?,
+        needle_min_mm: f.text("needle_min_mm")?,
+        needle_max_mm: f.text("needle_max_mm")?,
+        addons: f.codes("addons")?,
+        notes: f.text("notes")?,
+        active: f.flag("active")?,
         lines,
     })
 }

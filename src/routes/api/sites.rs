@@ -8,17 +8,29 @@ use crate::app::AppState;
 use crate::db::models::{Location, Site};
 use crate::domain::vocab::Role;
 use crate::routes::extract::ApiUser;
-use crate::services::sites;
+use crate::services::sites::{self, SiteDraft};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sites", web::get().to(list_sites))
         .route("/sites", web::post().to(create_site))
+        .route("/sites/{code}", web::get().to(get_site))
+        .route("/sites/{code}", web::patch().to(update_site))
         .route("/locations", web::get().to(list_locations))
         .route("/locations", web::post().to(create_location));
 }
 
-fn site_json(s: &Site) -> serde_json::Value {
-    serde_json::json!({"id": s.id, "code": s.code, "name": s.name})
+pub fn site_json(s: &Site) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.id,
+        "code": s.code,
+        "name": s.name,
+        "time_zone": s.time_zone,
+        "address": s.address,
+        "phone": s.phone,
+        "email": s.email,
+        "digest_time": s.digest_time,
+        "today": s.today().to_string(),
+    })
 }
 
 fn location_json(l: &Location, site: &str) -> serde_json::Value {
@@ -46,6 +58,8 @@ async fn list_sites(
 pub struct NewSite {
     code: String,
     name: String,
+    #[serde(flatten)]
+    details: SiteDraft,
 }
 
 async fn create_site(
@@ -56,11 +70,40 @@ async fn create_site(
     user.require(Role::Admin)?;
     let actor = user.0.clone();
     let b = body.0;
+    let draft = SiteDraft {
+        name: Some(b.name),
+        ..b.details
+    };
     let site = state
-        .run(move |conn| sites::create_site(conn, &actor, &b.code, &b.name))
+        .run(move |conn| sites::create(conn, &actor, &b.code, &draft))
         .await
         .map_err(ApiError)?;
     Ok(HttpResponse::Created().json(site_json(&site)))
+}
+
+async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<String>) -> ApiResult {
+    user.require(Role::Practitioner)?;
+    let code = code.into_inner();
+    let site = state.run(move |conn| sites::by_code(conn, &code)).await?;
+    Ok(HttpResponse::Ok().json(site_json(&site)))
+}
+
+/// `PATCH /api/v1/sites/{code}` (admin): any of name, time_zone, address,
+/// phone, email, digest_time; `""` clears address, phone or e-mail.
+async fn update_site(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    code: web::Path<String>,
+    body: ApiJson<SiteDraft>,
+) -> ApiResult {
+    user.require(Role::Admin)?;
+    let actor = user.0.clone();
+    let code = code.into_inner();
+    let draft = body.0;
+    let site = state
+        .run(move |conn| sites::update(conn, &actor, &code, &draft))
+        .await?;
+    Ok(HttpResponse::Ok().json(site_json(&site)))
 }
 
 #[derive(Deserialize)]

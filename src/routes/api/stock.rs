@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::products::{json_text, product_filter};
-use super::{ApiError, ApiJson, ApiResult, list};
+use super::body::Fields;
+use super::products::product_filter;
+use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::domain::Quantity;
 use crate::domain::vocab::Role;
-use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::receiving::{self, ReceiveDraft};
 use crate::services::{sites, stock};
@@ -24,26 +24,21 @@ async fn receive(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Role::Manager)?;
-    let obj = body
-        .0
-        .as_object()
-        .cloned()
-        .ok_or_else(|| ApiError(ServiceError::BadRequest("expected a JSON object".into())))?;
-    let f = |k: &str| obj.get(k).map(json_text).filter(|s| !s.is_empty());
+    let f = Fields::of(&body.0)?;
     let draft = ReceiveDraft {
-        site: f("site"),
-        location: f("location"),
-        product_id: f("product_id"),
-        gtin: f("gtin"),
-        gs1: f("gs1"),
-        lot: f("lot"),
-        expiry: f("expiry"),
-        quantity: f("quantity"),
-        quantity_in: f("quantity_in"),
-        unit_cost_cents: f("unit_cost_cents"),
+        site: f.text("site")?,
+        location: f.text("location")?,
+        product_id: f.text("product_id")?,
+        gtin: f.text("gtin")?,
+        gs1: f.text("gs1")?,
+        lot: f.text("lot")?,
+        expiry: f.text("expiry")?,
+        quantity: f.text("quantity")?,
+        quantity_in: f.text("quantity_in")?,
+        unit_cost_cents: f.text("unit_cost_cents")?,
         unit_cost: None,
-        received_at: f("received_at"),
-        note: f("note"),
+        received_at: f.text("received_at")?,
+        note: f.text("note")?,
     };
     let actor = user.0.clone();
     let r = state
@@ -92,14 +87,7 @@ async fn stock_list(
     let (items, total) = state
         .run(move |conn| {
             let site = sites::resolve_site(conn, &actor, site_code.as_deref())?;
-            stock::stock(
-                conn,
-                site.id,
-                &filter,
-                page.limit(),
-                page.offset(),
-                stock::today(),
-            )
+            stock::stock(conn, &site, &filter, page.limit(), page.offset())
         })
         .await?;
     let items: Vec<StockOut> = items.iter().map(StockOut::new).collect();

@@ -208,7 +208,7 @@ async fn order_page(
             &settings.currency,
             &user.actor.username,
         ),
-        today: crate::services::stock::today().to_string(),
+        today: view.site.today().to_string(),
         form_errors: form.other_errors(&shown),
         form,
     };

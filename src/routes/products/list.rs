@@ -74,18 +74,15 @@ async fn list(
         ids: None,
     };
     let page = page_number(Some(&p.page));
-    let today = stock::today();
-    let (items, total, totals, suppliers) = state
+    let (items, total, usable, suppliers) = state
         .run(move |conn| {
             let (items, total) =
                 catalog::list_products(conn, &filter, PER_PAGE, Pager::offset(page, PER_PAGE))?;
             let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
-            let totals =
-                crate::db::stock_summary::product_totals(conn, None, Some(&ids), today, today)?;
-            Ok((items, total, totals, catalog::suppliers(conn)?))
+            let usable = stock::usable_everywhere(conn, &ids)?;
+            Ok((items, total, usable, catalog::suppliers(conn)?))
         })
         .await?;
-    let usable: HashMap<i64, i64> = totals.iter().map(|t| (t.product_id, t.usable)).collect();
     let supplier_names: HashMap<i64, String> =
         suppliers.iter().map(|s| (s.id, s.name.clone())).collect();
     let rows = items
@@ -179,7 +176,7 @@ async fn show(
     let history = can_manage.then_some((HISTORY_PER_PAGE, Pager::offset(hpage, HISTORY_PER_PAGE)));
     let (d, currency) = state
         .run(move |conn| {
-            let d = product_stock::detail(conn, id, stock::today(), all_lots, history)?;
+            let d = product_stock::detail(conn, id, all_lots, history)?;
             Ok((d, crate::services::settings::load(conn)?.currency))
         })
         .await?;

@@ -164,10 +164,6 @@ async fn apply_action(
     Ok(padded(rows, extra))
 }
 
-fn now_local_input() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string()
-}
-
 /// The field errors of one row (`lines[i].…`), first message.
 fn row_error(errors: &[FieldError], index: usize) -> Option<String> {
     let prefix = format!("lines[{index}].");
@@ -231,6 +227,10 @@ async fn render_form(
         form.key = auth::random_token();
     }
     let data = load_data(state, user, &form, &rows).await?;
+    if form.performed_at.trim().is_empty() {
+        // Now, on the site's clock (what the field is typed in).
+        form.performed_at = data.clock.input_value(crate::db::now());
+    }
     let site = opt(&form.site).unwrap_or_else(|| data.site_code.clone());
     let mut protocols = vec![Opt::new("", "— no protocol —", &form.protocol_id)];
     protocols.extend(data.protocols.iter().map(|p| {
@@ -254,6 +254,7 @@ async fn render_form(
         protocols,
         needle_length_mm: form.needle_length_mm.clone(),
         performed_at: form.performed_at.clone(),
+        time_zone: data.clock.zone().to_string(),
         addons: addon_checks(&form.addons),
         side_effects: side_effect_checks(&form.side_effects),
         side_effect_other: form.side_effect_other.clone(),
@@ -282,7 +283,6 @@ pub async fn new_form(
 ) -> Result<HttpResponse, PageError> {
     user.require(Role::Practitioner)?;
     let mut form = SessionForm {
-        performed_at: now_local_input(),
         client_ref: q.client_ref.clone().unwrap_or_default(),
         ..SessionForm::default()
     };

@@ -12,6 +12,7 @@ use super::DemoUsers;
 use super::clinic_catalog::{SUPPLIERS, drafts};
 use super::rng::Rng;
 use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Category, LedgerKind};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::bootstrap::{DEFAULT_LOCATION, DEFAULT_SITE};
@@ -56,11 +57,15 @@ struct Ctx {
     store_id: i64,
     room_id: i64,
     user_id: i64,
+    /// Today at the clinic.
     today: NaiveDate,
+    clock: SiteClock,
 }
 
-fn at(day: NaiveDate, hour: u32) -> NaiveDateTime {
-    day.and_hms_opt(hour, 30, 0).unwrap_or_default()
+/// `hour`:30 on `day` at the clinic, as UTC.
+fn at(clock: &SiteClock, day: NaiveDate, hour: u32) -> NaiveDateTime {
+    let local = day.and_hms_opt(hour, 30, 0).unwrap_or_default();
+    clock.to_utc(local).unwrap_or(local)
 }
 
 /// One delivery: `quantity` of `lot` received `days_ago`, of which
@@ -82,7 +87,7 @@ fn deliver(conn: &mut DbConn, ctx: &Ctx, p: &Product, d: &Delivery) -> ServiceRe
         days_ago,
         to_room,
     } = *d;
-    let received_at = at(ctx.today - Duration::days(days_ago), 9);
+    let received_at = at(&ctx.clock, ctx.today - Duration::days(days_ago), 9);
     let lot_id = match db::lots::find(conn, p.id, lot)? {
         Some(l) => l.id,
         None => db::lots::insert(conn, p.id, lot, expiry)?,
@@ -142,12 +147,30 @@ fn deliver(conn: &mut DbConn, ctx: &Ctx, p: &Product, d: &Delivery) -> ServiceRe
     Ok(lot_id)
 }
 
+/// The demo clinic's time zone, far from UTC on purpose.
+pub const CLINIC_ZONE: &str = "Pacific/Auckland";
+
+/// Who the demo clinic is: printed on after-care sheets and orders.
+fn identity() -> db::sites::SiteDetails {
+    db::sites::SiteDetails {
+        name: "Lumen Skin Clinic".into(),
+        time_zone: CLINIC_ZONE.into(),
+        address: Some("Level 2, 118 Ponsonby Road\nGrey Lynn, Auckland 1021".into()),
+        phone: Some("+64 9 555 0142".into()),
+        email: Some("hello@lumenskin.example".into()),
+        digest_time: "07:30".into(),
+    }
+}
+
 /// Loads the clinic (catalogue and stock) in one transaction.
 pub fn load(conn: &mut DbConn, users: &DemoUsers) -> ServiceResult<Clinic> {
-    let today = chrono::Utc::now().date_naive();
     db::write_tx(conn, |conn| {
         let site = db::sites::by_code(conn, DEFAULT_SITE)?
             .ok_or_else(|| ServiceError::Internal("site main is missing".into()))?;
+        // The demo clinic is in Auckland (UTC+12/+13): its day is not UTC's.
+        db::sites::update(conn, site.id, &identity())?;
+        let clock = SiteClock::from_stored(CLINIC_ZONE);
+        let today = clock.today(db::now());
         let store = db::sites::location_by_code(conn, site.id, DEFAULT_LOCATION)?
             .ok_or_else(|| ServiceError::Internal("location store is missing".into()))?;
         let room_id = match db::sites::location_by_code(conn, site.id, ROOM)? {
@@ -171,6 +194,7 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers) -> ServiceResult<Clinic> {
             room_id,
             user_id: users.manager,
             today,
+            clock,
         };
         let mut rng = Rng::new(20_261_126);
         let mut clinic = Clinic {

@@ -190,7 +190,12 @@ struct Planned {
 
 /// Loads protocols and the session history on top of the demo clinic.
 pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
-    let today = chrono::Utc::now().date_naive();
+    // Sessions are planned on the clinic's own calendar and clock.
+    let clock = db::sites::by_id(conn, clinic.site_id)?
+        .map(|s| s.clock())
+        .unwrap_or_default();
+    let now_local = clock.local(db::now());
+    let today = now_local.date();
     let manager = actor(conn, clinic.users.manager)?;
     let practitioners: Vec<Actor> = clinic
         .users
@@ -205,7 +210,7 @@ pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
     }
     let product = |sku: &str| clinic.products.get(sku);
     let protocols = create_protocols(conn, &manager, &product)?;
-    let plan = plan(today, db::now(), &protocols, &product);
+    let plan = plan(today, now_local, &protocols, &product);
     let start = today - Duration::days(DAYS);
 
     // Deliveries for the history: per window, what its sessions use.

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use super::{MAX_PACKS, OrderView, load, text};
 use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::access::Actor;
-use crate::domain::quantity::parse_money;
+use crate::domain::quantity::{MAX_MONEY_CENTS, parse_money};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::reorder::{self, ReorderQuery, pack_cost_cents};
@@ -85,11 +83,11 @@ fn validate_lines(
         };
         let cost = match (text(&l.pack_cost_cents), text(&l.pack_cost)) {
             (Some(c), _) => match c.parse::<i64>() {
-                Ok(v) if v >= 0 => Some(Some(v)),
+                Ok(v) if (0..=MAX_MONEY_CENTS).contains(&v) => Some(Some(v)),
                 _ => {
                     p.add(
                         &field(i, "pack_cost_cents"),
-                        "a whole number of cents, 0 or more",
+                        format!("a whole number of cents from 0 to {MAX_MONEY_CENTS}"),
                     );
                     None
                 }
@@ -227,10 +225,9 @@ pub fn drafts_from_reorder(
     actor: &Actor,
     q: &ReorderQuery,
     picks: &[Pick],
-    today: NaiveDate,
 ) -> ServiceResult<Vec<OrderView>> {
     actor.require(Role::Manager)?;
-    let options = reorder::options(conn, actor, q, today)?;
+    let options = reorder::options(conn, actor, q)?;
     let site_code = options.site.code.clone();
     let report = reorder::report(conn, options)?;
     let mut p = Problems::new();

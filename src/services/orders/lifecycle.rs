@@ -27,10 +27,13 @@ pub fn send(
     now: NaiveDateTime,
 ) -> ServiceResult<OrderView> {
     actor.require(Role::Manager)?;
+    // The sending day is a day at the order's site.
+    let clock = load(conn, id)?.site.clock();
+    let today = clock.today(now);
     let mut p = Problems::new();
     let sent_on = match text(&d.sent_on) {
         Some(t) => match crate::services::receiving::parse_date(t) {
-            Ok(day) if day > now.date() => {
+            Ok(day) if day > today => {
                 p.add("sent_on", "cannot be in the future");
                 None
             }
@@ -40,17 +43,21 @@ pub fn send(
                 None
             }
         },
-        None => Some(now.date()),
+        None => Some(today),
     };
     if text(&d.email_text).is_some_and(|t| t.chars().count() > 20_000) {
         p.add("email_text", "up to 20,000 characters");
     }
     p.finish()?;
-    let sent_on = sent_on.unwrap_or(now.date());
-    let sent_at = if sent_on == now.date() {
+    let sent_on = sent_on.unwrap_or(today);
+    // An earlier day is recorded at noon there.
+    let sent_at = if sent_on == today {
         now
     } else {
-        sent_on.and_hms_opt(12, 0, 0).unwrap_or(now)
+        sent_on
+            .and_hms_opt(12, 0, 0)
+            .and_then(|t| clock.to_utc(t).ok())
+            .unwrap_or(now)
     };
     db::write_tx(conn, |conn| {
         let view = load(conn, id)?;

@@ -71,7 +71,10 @@ impl OrderView {
     }
 
     pub fn total_cents(&self) -> i64 {
-        self.lines.iter().map(OrderLineView::cost_cents).sum()
+        self.lines
+            .iter()
+            .map(OrderLineView::cost_cents)
+            .fold(0, i64::saturating_add)
     }
 
     pub fn is_draft(&self) -> bool {
@@ -227,7 +230,10 @@ pub fn list(
                         .unwrap_or_default(),
                     site_code: sites.get(&order.site_id).cloned().unwrap_or_default(),
                     lines: ls.len(),
-                    total_cents: ls.iter().map(|l| l.packs * l.pack_cost_cents).sum(),
+                    total_cents: ls
+                        .iter()
+                        .map(|l| l.packs.saturating_mul(l.pack_cost_cents))
+                        .fold(0, i64::saturating_add),
                     open_lines: ls
                         .iter()
                         .filter(|l| l.received_quantity < l.packs * l.pack_size)

@@ -115,10 +115,12 @@ pub fn receive(
                 }
             }
             let unit_cost = if line.line.pack_size > 0 {
-                Some(
-                    (line.line.pack_cost_cents * 1000 + line.line.pack_size / 2)
-                        / line.line.pack_size,
+                i64::try_from(
+                    (i128::from(line.line.pack_cost_cents) * 1000
+                        + i128::from(line.line.pack_size / 2))
+                        / i128::from(line.line.pack_size),
                 )
+                .ok()
             } else {
                 None
             };

@@ -18,13 +18,13 @@ use crate::db::{
     models::{Product, Protocol},
 };
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
 use crate::domain::fefo::AllocError;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceResult;
-use crate::services::receiving::parse_time;
 use crate::services::sites;
 
 /// A lot a line may be taken from instead of FEFO.
@@ -66,12 +66,12 @@ pub struct Hints {
     pub warnings: Vec<Warning>,
 }
 
-/// The day the form's time falls on (today when empty or not readable).
-fn day_of(d: &SessionDraft) -> NaiveDate {
-    text(&d.performed_at)
-        .and_then(|t| parse_time(t).ok())
-        .map(|t| t.date())
-        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+/// The site's day the form's time falls on (today when empty or not readable).
+fn day_of(d: &SessionDraft, clock: &SiteClock) -> NaiveDate {
+    let at = text(&d.performed_at)
+        .and_then(|t| clock.parse_time(t).ok())
+        .unwrap_or_else(db::now);
+    clock.local_date(at)
 }
 
 /// Previews `rows` (the form's line rows, blanks included) for the session in `d`.
@@ -90,7 +90,7 @@ pub fn hints(
         Some(id) => db::protocols::by_id(conn, id)?,
         None => None,
     };
-    let day = day_of(d);
+    let day = day_of(d, &site.clock());
     let ids: Vec<i64> = rows
         .iter()
         .filter_map(|r| text(&r.product_id).and_then(|t| t.parse().ok()))
@@ -314,6 +314,8 @@ pub fn fill_from_protocol(
 pub struct FormData {
     /// The site the session is logged at when none is chosen.
     pub site_code: String,
+    /// That site's clock: the form's time is typed on it.
+    pub clock: SiteClock,
     pub sites: Vec<crate::db::models::Site>,
     /// Active products, by category, needle length, name.
     pub products: Vec<Product>,
@@ -339,6 +341,7 @@ pub fn form_data(
     let protocols = crate::services::protocols::list(conn, true)?;
     let hints = hints(conn, actor, d, rows)?;
     Ok(FormData {
+        clock: site.clock(),
         site_code: site.code,
         sites,
         products,

@@ -1,7 +1,7 @@
 //! Reading sessions back: one session, the filtered and paginated list, and
 //! a client's history (a CIT course is several sessions weeks apart).
 
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use super::request::{parse_client_ref, text};
@@ -11,9 +11,10 @@ use crate::db::{
     sessions::{SessionFilter, SessionRow},
 };
 use crate::domain::access::Actor;
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Indication, Role};
 use crate::error::{Problems, ServiceError, ServiceResult};
-use crate::services::receiving::{parse_date, parse_time};
+use crate::services::receiving::parse_date;
 
 /// One session with its lines and lots.
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SessionView> {
@@ -38,29 +39,56 @@ pub struct ListQuery {
     pub voided: Option<String>,
 }
 
-fn bound(p: &mut Problems, field: &str, v: &Option<String>, end: bool) -> Option<NaiveDateTime> {
+fn bound(
+    p: &mut Problems,
+    field: &str,
+    v: &Option<String>,
+    end: bool,
+    clock: &SiteClock,
+) -> Option<NaiveDateTime> {
     let t = text(v)?;
-    if let Ok(d) = parse_date(t) {
-        let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-        return Some(d.and_time(NaiveTime::MIN));
+    match parse_date(t) {
+        Ok(d) => {
+            let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+            return Some(clock.day_start(d));
+        }
+        Err(e) if e == crate::domain::input::DATE_RANGE_MESSAGE => {
+            p.add(field, e);
+            return None;
+        }
+        Err(_) => {}
     }
-    p.take(field, parse_time(t).map_err(|_| "a date as YYYY-MM-DD"))
+    p.take(
+        field,
+        clock.parse_time(t).map_err(|e| {
+            if e == crate::domain::input::DATE_RANGE_MESSAGE {
+                e
+            } else {
+                "a date as YYYY-MM-DD".to_string()
+            }
+        }),
+    )
 }
 
-/// Turns the typed filters into a query filter (422 for bad values).
+/// Turns the typed filters into a query filter (422 for bad values). Dates
+/// are days at the filtered site (else the default site).
 pub fn parse_filter(conn: &mut DbConn, q: &ListQuery) -> ServiceResult<SessionFilter> {
     let mut p = Problems::new();
-    let mut f = SessionFilter {
-        from: bound(&mut p, "from", &q.from, false),
-        to: bound(&mut p, "to", &q.to, true),
-        ..SessionFilter::default()
-    };
+    let mut f = SessionFilter::default();
+    let mut clock = crate::services::sites::by_code_or_default(conn, None)
+        .map(|s| s.clock())
+        .unwrap_or_default();
     if let Some(code) = text(&q.site) {
         match db::sites::by_code(conn, code)? {
-            Some(s) => f.site_id = Some(s.id),
+            Some(s) => {
+                f.site_id = Some(s.id);
+                clock = s.clock();
+            }
             None => p.add("site", format!("no site with code {code}")),
         }
     }
+    f.from = bound(&mut p, "from", &q.from, false, &clock);
+    f.to = bound(&mut p, "to", &q.to, true, &clock);
     if let Some(who) = text(&q.practitioner) {
         let user = match who.parse::<i64>() {
             Ok(id) => db::users::by_id(conn, id)?,

@@ -53,7 +53,12 @@ pub fn record(
     actor.require(Role::Practitioner)?;
     let key = request::parse_key(key)?;
     let now = db::now();
-    let req = request::normalise(draft, now)?;
+    // Times typed without an offset are the site's; an unknown site is
+    // refused inside the transaction.
+    let clock = sites::resolve_site(conn, actor, request::text(&draft.site))
+        .map(|s| s.clock())
+        .unwrap_or_default();
+    let req = request::normalise(draft, now, &clock)?;
     let hash = request::fingerprint(&req, actor.user_id);
     let result = db::write_tx(conn, |conn| {
         record_in_tx(conn, actor, &key, &hash, &req, now)
@@ -156,7 +161,8 @@ fn record_in_tx(
             .and_then(|p| Indication::parse(&p.indication))
     });
     let performed_at = req.performed_at.unwrap_or(now);
-    let day = performed_at.date();
+    // Lots are judged on the session's day at the site.
+    let day = site.clock().local_date(performed_at);
     let warned = warnings(protocol.as_ref(), req.needle, &checked);
     // The session row first: on PostgreSQL a concurrent duplicate key waits
     // here on the UNIQUE index instead of taking stock first.

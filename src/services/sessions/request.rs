@@ -7,10 +7,10 @@
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Addon, Indication, SideEffect};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::{Problems, ServiceError, ServiceResult};
-use crate::services::receiving::parse_time;
 
 /// Most lines one session may have.
 pub const MAX_LINES: usize = 40;
@@ -143,7 +143,12 @@ fn bounded_text(p: &mut Problems, field: &str, v: &Option<String>, max: usize) -
 }
 
 /// Parses every field; all problems at once (422), nothing read or written.
-pub fn normalise(d: &SessionDraft, now: NaiveDateTime) -> ServiceResult<NormalRequest> {
+/// A `performed_at` without an offset is a time on the site's `clock`.
+pub fn normalise(
+    d: &SessionDraft,
+    now: NaiveDateTime,
+    clock: &SiteClock,
+) -> ServiceResult<NormalRequest> {
     let mut p = Problems::new();
     let client_ref = match text(&d.client_ref) {
         Some(t) => p.take("client_ref", parse_client_ref(t)),
@@ -176,7 +181,7 @@ pub fn normalise(d: &SessionDraft, now: NaiveDateTime) -> ServiceResult<NormalRe
     };
     let protocol_id = parse_id(&mut p, "protocol_id", text(&d.protocol_id));
     let performed_at = match text(&d.performed_at) {
-        Some(t) => match parse_time(t) {
+        Some(t) => match clock.parse_time(t) {
             Ok(ts) if ts > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) => {
                 p.add("performed_at", "cannot be in the future");
                 None
@@ -338,7 +343,7 @@ mod tests {
     #[test]
     fn same_request_same_hash_whatever_the_spelling() {
         let now = crate::db::now();
-        let a = normalise(&draft(), now).unwrap();
+        let a = normalise(&draft(), now, &SiteClock::utc()).unwrap();
         let mut d2 = draft();
         d2.client_ref = Some("C-1042".into());
         d2.needle_length_mm = Some("1.50".into());
@@ -348,14 +353,14 @@ mod tests {
             quantity: Some("1.000".into()),
             lot_id: Some(String::new()),
         }]);
-        let b = normalise(&d2, now).unwrap();
+        let b = normalise(&d2, now, &SiteClock::utc()).unwrap();
         assert_eq!(fingerprint(&a, 1), fingerprint(&b, 1));
         assert_ne!(fingerprint(&a, 1), fingerprint(&a, 2), "other user");
         let mut d3 = draft();
         d3.lines.as_mut().unwrap()[0].quantity = Some("2".into());
         assert_ne!(
             fingerprint(&a, 1),
-            fingerprint(&normalise(&d3, now).unwrap(), 1)
+            fingerprint(&normalise(&d3, now, &SiteClock::utc()).unwrap(), 1)
         );
     }
 
@@ -372,15 +377,15 @@ mod tests {
         let now = crate::db::now();
         let mut d = draft();
         d.performed_at = Some("2999-01-01T10:00".into());
-        let e = normalise(&d, now).unwrap_err();
+        let e = normalise(&d, now, &SiteClock::utc()).unwrap_err();
         assert_eq!(e.field_errors()[0].field, "performed_at");
         let mut d = draft();
         d.lines = None;
-        let e = normalise(&d, now).unwrap_err();
+        let e = normalise(&d, now, &SiteClock::utc()).unwrap_err();
         assert_eq!(e.field_errors()[0].field, "lines");
         let mut d = draft();
         d.lines.as_mut().unwrap()[0].quantity = Some("0".into());
-        let e = normalise(&d, now).unwrap_err();
+        let e = normalise(&d, now, &SiteClock::utc()).unwrap_err();
         assert_eq!(e.field_errors()[0].field, "lines[0].quantity");
     }
 }

@@ -9,6 +9,7 @@ use crate::db::{
     self, DbConn,
     models::{Product, SessionLine, TreatmentSession},
 };
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
 use crate::error::{ServiceError, ServiceResult};
 
@@ -69,7 +70,12 @@ pub struct LineView {
 pub struct SessionView {
     pub session: TreatmentSession,
     pub site_code: String,
+    /// The site's clock: the session's local day and time.
+    pub clock: SiteClock,
+    /// The login of who treated.
     pub practitioner: String,
+    /// Their display name ("Pia Novak"), else the login.
+    pub practitioner_name: String,
     pub protocol_name: Option<String>,
     pub voided_by: Option<String>,
     pub warnings: Vec<Warning>,
@@ -83,6 +89,11 @@ impl SessionView {
 
     pub fn performed_at(&self) -> NaiveDateTime {
         self.session.performed_at
+    }
+
+    /// The session's day at its site.
+    pub fn local_date(&self) -> NaiveDate {
+        self.clock.local_date(self.session.performed_at)
     }
 
     pub fn indication(&self) -> Option<Indication> {
@@ -179,6 +190,8 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
     }
     Ok(Some(SessionView {
         warnings: decode_warnings(&row.session.warnings),
+        clock: row.clock(),
+        practitioner_name: row.practitioner_shown().to_string(),
         session: row.session,
         site_code: row.site_code,
         practitioner: row.practitioner,

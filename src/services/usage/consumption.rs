@@ -25,10 +25,11 @@ pub(super) fn consumption(
     products: &HashMap<i64, Product>,
 ) -> diesel::QueryResult<Consumption> {
     let (start, end, origin) = (o.start(), o.end(), o.week_origin());
+    let bounds = o.week_boundaries();
     let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
     for (week, product_id, sum) in
-        db::usage::consumption_by_bucket(conn, o.site.id, start, end, Some(origin))?
+        db::usage::consumption_by_bucket(conn, o.site.id, start, end, Some(&bounds))?
     {
         let used = -sum;
         let Some(product) = products.get(&product_id) else {

@@ -60,15 +60,25 @@ pub struct UsageOptions {
 }
 
 impl UsageOptions {
+    /// The UTC instant the first day begins at the site.
     pub fn start(&self) -> NaiveDateTime {
-        self.from.and_hms_opt(0, 0, 0).unwrap_or_default()
+        self.site.clock().day_start(self.from)
     }
 
-    /// Exclusive end: midnight after `to`.
+    /// Exclusive end: the site's midnight after `to`.
     pub fn end(&self) -> NaiveDateTime {
-        (self.to + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
+        self.site.clock().day_start(self.to + Duration::days(1))
+    }
+
+    /// Where each local day of the window begins (UTC), one more than days:
+    /// day `i` is `[b[i], b[i+1])`.
+    pub fn day_boundaries(&self) -> Vec<NaiveDateTime> {
+        self.site.clock().boundaries(self.from, 1, self.to)
+    }
+
+    /// Where each week from [`Self::week_origin`] begins at the site (UTC).
+    pub fn week_boundaries(&self) -> Vec<NaiveDateTime> {
+        self.site.clock().boundaries(self.week_origin(), 7, self.to)
     }
 
     /// Monday on or before `from`: week buckets count from here.
@@ -219,23 +229,18 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Parses the filters. Defaults: the last 90 days up to today, all products.
-pub fn options(
-    conn: &mut DbConn,
-    actor: &Actor,
-    q: &UsageQuery,
-    today: NaiveDate,
-) -> ServiceResult<UsageOptions> {
+/// Parses the filters. Defaults: the last 90 days up to today at the site,
+/// all products.
+pub fn options(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResult<UsageOptions> {
     actor.require(Role::Manager)?;
     let mut p = Problems::new();
-    let to = match text(&q.to) {
-        Some(t) => p.take("to", super::receiving::parse_date(t)),
-        None => Some(today),
-    };
-    let from = match text(&q.from) {
-        Some(t) => p.take("from", super::receiving::parse_date(t)),
-        None => to.map(|t| t - Duration::days(DEFAULT_DAYS - 1)),
-    };
+    let to = text(&q.to).map(|t| p.take("to", super::receiving::parse_date(t)));
+    let from = text(&q.from).map(|t| p.take("from", super::receiving::parse_date(t)));
+    // Without a site, dates cannot default: check what was typed first.
+    let site = super::sites::resolve_site(conn, actor, text(&q.site));
+    let today = site.as_ref().map(|s| s.today()).ok();
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| to.map(|t| t - Duration::days(DEFAULT_DAYS - 1)));
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             p.add("from", "must not be after the end date");
@@ -259,7 +264,7 @@ pub fn options(
         }
     }
     p.finish()?;
-    let site = super::sites::resolve_site(conn, actor, text(&q.site))?;
+    let site = site?;
     let (Some(from), Some(to)) = (from, to) else {
         return Err(ServiceError::Internal("validated dates missing".into()));
     };
@@ -272,13 +277,8 @@ pub fn options(
 }
 
 /// Parses the filters and builds the report on one read snapshot.
-pub fn run(
-    conn: &mut DbConn,
-    actor: &Actor,
-    q: &UsageQuery,
-    today: NaiveDate,
-) -> ServiceResult<UsageReport> {
-    let options = options(conn, actor, q, today)?;
+pub fn run(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResult<UsageReport> {
+    let options = options(conn, actor, q)?;
     Ok(db::read_tx(conn, |conn| build(conn, options))?)
 }
 

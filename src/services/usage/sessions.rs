@@ -29,8 +29,7 @@ pub(super) fn sessions(
     products: &HashMap<i64, Product>,
     needle_used: &BTreeMap<i32, Amount>,
 ) -> diesel::QueryResult<Sessions> {
-    let (start, end) = (o.start(), o.end());
-    let (counts, line_sums) = db::usage::session_sums(conn, o.site.id, start, end)?;
+    let (counts, line_sums) = db::usage::session_sums(conn, o.site.id, &o.day_boundaries())?;
     let mut sessions: i64 = 0;
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();

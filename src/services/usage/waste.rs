@@ -23,7 +23,8 @@ pub(super) fn waste(
 ) -> diesel::QueryResult<Waste> {
     let (start, end) = (o.start(), o.end());
     // Waste.
-    let waste = db::reports::waste_by_day(conn, o.site.id, start, end, o.from)?;
+    let waste = db::reports::waste_rows(conn, o.site.id, start, end)?;
+    let clock = o.site.clock();
     let mut months: BTreeMap<(i32, u32), Amount> = BTreeMap::new();
     let mut waste_products: HashMap<i64, WasteRow> = HashMap::new();
     let mut waste_by_reason: BTreeMap<String, Amount> = BTreeMap::new();
@@ -32,8 +33,8 @@ pub(super) fn waste(
         let Some(product) = products.get(&w.product_id) else {
             continue;
         };
-        let lost = -w.total;
-        let day = o.from + Duration::days(i64::from(w.day));
+        let lost = -w.delta;
+        let day = clock.local_date(w.occurred_at);
         months
             .entry((day.year(), day.month()))
             .or_default()
