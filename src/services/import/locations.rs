@@ -49,7 +49,20 @@ fn apply_row(conn: &mut DbConn, row: &Row, report: &mut RowReport) -> ServiceRes
         return Ok(());
     }
     let site = match db::sites::by_code(conn, site_code)? {
-        Some(s) => s,
+        Some(s) => {
+            if let Some(n) = row.get("site_name").filter(|n| *n != s.name) {
+                let (_, n) = match sites::validate_site(site_code, n) {
+                    Ok(v) => v,
+                    Err(e) => return report.refused(e, |_| "site_name".into()),
+                };
+                let mut details = db::sites::SiteDetails::of(&s);
+                details.name = n.to_string();
+                db::sites::update(conn, s.id, &details)?;
+                report.status = RowStatus::Updated;
+                report.detail = format!("site name {} → {n}; ", s.name);
+            }
+            s
+        }
         None => {
             let site_name = row.get("site_name").unwrap_or(site_code);
             let (c, n) = match sites::validate_site(site_code, site_name) {
