@@ -85,6 +85,15 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: number of cores).
     #[arg(long, env = "CLINIC_STOCK_WORKERS")]
     pub workers: Option<usize>,
+    /// Address of a reverse proxy whose X-Forwarded-For is believed (for
+    /// sign-in throttling per client address); repeat or comma-separate for
+    /// several. Without it the client address is the socket's peer.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CLINIC_STOCK_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServeArgs {
@@ -95,6 +104,7 @@ impl Default for ServeArgs {
             sqlite_sync: "FULL".into(),
             secure_cookies: false,
             workers: None,
+            trusted_proxy: Vec::new(),
         }
     }
 }
@@ -109,12 +119,26 @@ pub enum UserCommand {
         #[arg(long)]
         site: Option<String>,
     },
+    /// Lift the sign-in lock (and any delay) left by failed logins.
+    Unlock { name: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Print a new API token for that user (only its hash is stored).
-    Create { name: String },
+    Create {
+        name: String,
+        /// What the token is for (shown in token lists).
+        #[arg(long, default_value = "cli")]
+        label: String,
+        /// The token stops working after this many days.
+        #[arg(long)]
+        expires_in_days: Option<String>,
+    },
+    /// List a user's tokens: id, label, created, last used, expiry, status.
+    List { name: String },
+    /// Revoke a token by id (see `token list`).
+    Revoke { id: i64 },
 }
 
 /// What the running web app needs to know.
@@ -124,6 +148,8 @@ pub struct AppConfig {
     pub pool_size: u32,
     pub synchronous_full: bool,
     pub secure_cookies: bool,
+    /// Proxies whose X-Forwarded-For gives the client address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppConfig {
@@ -133,6 +159,7 @@ impl AppConfig {
             pool_size: serve.pool_size.max(1),
             synchronous_full: !serve.sqlite_sync.eq_ignore_ascii_case("NORMAL"),
             secure_cookies: serve.secure_cookies,
+            trusted_proxies: serve.trusted_proxy.clone(),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::config::{AppConfig, Cli, Command, ServeArgs, TokenCommand, UserCommand};
 use crate::db::DbConn;
 use crate::error::ServiceError;
-use crate::services::{accounts, bootstrap, demo, maintenance};
+use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
 
 mod transfer;
 
@@ -49,11 +49,14 @@ pub fn run(cli: Cli) -> i32 {
         Command::User(UserCommand::Add { name, role, site }) => {
             user_add(&mut conn, name, role, site)
         }
-        Command::Token(TokenCommand::Create { name }) => {
-            accounts::create_token(&mut conn, &name, "cli").map(|t| {
-                println!("{t}");
-            })
-        }
+        Command::User(UserCommand::Unlock { name }) => user_unlock(&mut conn, &name),
+        Command::Token(TokenCommand::Create {
+            name,
+            label,
+            expires_in_days,
+        }) => token_create(&mut conn, name, label, expires_in_days),
+        Command::Token(TokenCommand::List { name }) => token_list(&mut conn, &name),
+        Command::Token(TokenCommand::Revoke { id }) => token_revoke(&mut conn, id),
         Command::Demo { large, ledger_rows } => {
             demo::run(&mut conn, &demo::DemoOptions { large, ledger_rows }).map(|summary| {
                 println!("{summary}");
@@ -134,6 +137,67 @@ fn user_add(
         },
     )?;
     println!("user {name} ({role}) created with id {id}");
+    Ok(())
+}
+
+fn user_unlock(conn: &mut DbConn, name: &str) -> Result<(), ServiceError> {
+    let actor = accounts::command_line_actor(conn)?;
+    if signin::unlock(conn, &actor, name)? {
+        println!("sign-in of {} unlocked", name.trim());
+    } else {
+        println!("sign-in of {} was not locked", name.trim());
+    }
+    Ok(())
+}
+
+fn token_create(
+    conn: &mut DbConn,
+    name: String,
+    label: String,
+    expires_in_days: Option<String>,
+) -> Result<(), ServiceError> {
+    let actor = accounts::command_line_actor(conn)?;
+    let (_, token) = tokens::create(
+        conn,
+        &actor,
+        &tokens::NewToken {
+            username: name,
+            name: label,
+            expires_in_days,
+            expires_on: None,
+        },
+    )?;
+    println!("{token}");
+    Ok(())
+}
+
+fn token_list(conn: &mut DbConn, name: &str) -> Result<(), ServiceError> {
+    let actor = accounts::command_line_actor(conn)?;
+    let list = tokens::list(conn, &actor, Some(name))?;
+    let now = crate::db::now();
+    let when = |t: Option<chrono::NaiveDateTime>| {
+        t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    println!("id\tlabel\tcreated\tlast_used\texpires\tstatus");
+    for t in &list {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            t.id,
+            t.name,
+            when(Some(t.created_at)),
+            when(t.last_used_at),
+            when(t.expires_at),
+            t.status(now)
+        );
+    }
+    Ok(())
+}
+
+fn token_revoke(conn: &mut DbConn, id: i64) -> Result<(), ServiceError> {
+    let actor = accounts::command_line_actor(conn)?;
+    tokens::revoke(conn, &actor, id)?;
+    println!("token {id} revoked");
     Ok(())
 }
 

@@ -27,6 +27,8 @@ pub mod sessions;
 pub mod settings;
 pub mod sites;
 pub mod stock_summary;
+pub mod throttle;
+pub mod tokens;
 pub mod usage;
 pub mod users;
 

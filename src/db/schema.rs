@@ -59,6 +59,7 @@ diesel::table! {
         flash -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -71,6 +72,17 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (scope, subject) {
+        scope -> Text,
+        subject -> Text,
+        failures -> BigInt,
+        last_failure_at -> Timestamp,
+        locked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -316,4 +328,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     stock_counts,
     ledger,
     balances,
+    login_throttle,
 );

@@ -109,6 +109,7 @@ pub fn insert_session(
             login_sessions::csrf_token.eq(csrf),
             login_sessions::created_at.eq(now()),
             login_sessions::expires_at.eq(expires_at),
+            login_sessions::last_seen_at.eq(now()),
         ))
         .returning(login_sessions::id)
         .get_result(conn)
@@ -142,6 +143,29 @@ pub fn delete_expired_sessions(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::delete(login_sessions::table.filter(login_sessions::expires_at.le(now()))).execute(conn)
 }
 
+/// Notes activity on a session (callers skip it when recent, to spare writes).
+pub fn touch_session(conn: &mut DbConn, session_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(login_sessions::table.find(session_id))
+        .set(login_sessions::last_seen_at.eq(at))
+        .execute(conn)
+}
+
+/// Deletes sessions idle since before `idle_cutoff` or started before `start_cutoff`.
+pub fn delete_stale_sessions(
+    conn: &mut DbConn,
+    idle_cutoff: NaiveDateTime,
+    start_cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        login_sessions::table.filter(
+            login_sessions::last_seen_at
+                .lt(idle_cutoff)
+                .or(login_sessions::created_at.lt(start_cutoff)),
+        ),
+    )
+    .execute(conn)
+}
+
 pub fn set_flash(conn: &mut DbConn, session_id: i64, flash: Option<&str>) -> QueryResult<usize> {
     diesel::update(login_sessions::table.find(session_id))
         .set(login_sessions::flash.eq(flash))
@@ -167,14 +191,23 @@ pub fn insert_token(
         .get_result(conn)
 }
 
-/// The active user owning a (non-revoked) token.
-pub fn user_by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<User>> {
+/// The active user owning a live token (not revoked, not expired), with the
+/// token's id.
+pub fn user_by_token_hash(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(i64, User)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now())),
+        )
         .filter(users::active.eq(true))
-        .select(User::as_select())
+        .select((api_tokens::id, User::as_select()))
         .first(conn)
         .optional()
 }

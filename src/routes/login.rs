@@ -1,7 +1,10 @@
 //! Login, logout and the one-time first-admin setup link.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use std::net::IpAddr;
+
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -12,7 +15,8 @@ use super::pages::{
 use crate::app::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::error::ServiceError;
-use crate::services::accounts;
+use crate::domain::throttle;
+use crate::services::{accounts, signin};
 use crate::views::Frame;
 use crate::views::auth::{LoginPage, SetupPage};
 
@@ -75,24 +79,107 @@ pub struct LoginForm {
     next: String,
 }
 
+/// The client address sign-ins are counted under: the socket's peer, or,
+/// when the peer is a trusted proxy (`--trusted-proxy`), the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let Some(mut ip) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if trusted.contains(&ip) {
+        let hops: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        for hop in hops.iter().rev() {
+            // A hop that is not an address ends the walk (it was not written
+            // by a proxy we trust).
+            let Ok(hop) = hop.parse::<IpAddr>() else {
+                break;
+            };
+            ip = hop;
+            if !trusted.contains(&hop) {
+                break;
+            }
+        }
+    }
+    throttle::address_key(ip)
+}
+
+fn with_retry_after(mut resp: HttpResponse, secs: i64) -> HttpResponse {
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     posted: AnonPosted<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let f = posted.form;
-    let (username, password) = (f.username.clone(), f.password.clone());
-    match state
-        .run(move |conn| accounts::login(conn, &username, &password))
+    let refused_page = |status: StatusCode, message: String| {
+        login_page(&req, &state, status, &f.username, &f.next, Some(message))
+    };
+    // 1. A place on the password pool, or 503 at once.
+    let Some(admission) = auth::PasswordPool::global().admit() else {
+        return Ok(with_retry_after(
+            refused_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy checking other sign-ins; try again in a moment.".into(),
+            )?,
+            1,
+        ));
+    };
+    // 2. The throttles, before the password is looked at.
+    let address = client_address(&req, &state.config.trusted_proxies);
+    let username = f.username.clone();
+    let begun = state
+        .run(move |conn| signin::begin(conn, &username, &address))
+        .await?;
+    let attempt = match begun {
+        signin::Begin::Throttled {
+            retry_after,
+            locked,
+        } => {
+            drop(admission);
+            let message = if locked {
+                "Too many failed sign-ins: this sign-in is locked. An administrator can unlock it."
+                    .to_string()
+            } else {
+                format!("Too many failed sign-ins. Try again in {retry_after} seconds.")
+            };
+            return Ok(with_retry_after(
+                refused_page(StatusCode::TOO_MANY_REQUESTS, message)?,
+                retry_after,
+            ));
+        }
+        signin::Begin::Check(attempt) => attempt,
+    };
+    // 3. The password, on the pool, with no database connection held.
+    let ok = admission
+        .verify(f.password.clone(), attempt.hash.clone())
         .await
+        .ok_or_else(|| ServiceError::Internal("password pool stopped".into()))?;
+    // 4. A session, or a counted failure.
+    match state
+        .run(move |conn| signin::finish(conn, &attempt, ok))
+        .await?
     {
-        Ok(token) => {
+        signin::Finish::SignedIn {
+            token,
+            max_age_secs,
+        } => {
             let cookie = Cookie::build(SESSION_COOKIE, token)
                 .path("/")
                 .http_only(true)
                 .secure(state.config.secure_cookies)
                 .same_site(SameSite::Lax)
-                .max_age(CookieDuration::days(accounts::SESSION_DAYS))
+                .max_age(CookieDuration::seconds(max_age_secs))
                 .finish();
             let target = if f.next.is_empty() { "/" } else { &f.next };
             let mut resp = see_other(target);
@@ -100,18 +187,10 @@ async fn login(
                 .map_err(|e| ServiceError::Internal(format!("cookie: {e}")))?;
             Ok(resp)
         }
-        Err(e @ (ServiceError::Unauthorized(_) | ServiceError::Forbidden(_))) => {
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            login_page(
-                &req,
-                &state,
-                status,
-                &f.username,
-                &f.next,
-                Some(e.public_message()),
-            )
-        }
-        Err(e) => Err(e.into()),
+        signin::Finish::Refused => refused_page(
+            StatusCode::UNAUTHORIZED,
+            "wrong user name or password".into(),
+        ),
     }
 }
 

@@ -347,6 +347,8 @@ async fn settings_page(
         safety_days: s.safety_days.to_string(),
         cover_days: s.cover_days.to_string(),
         gs1_separator: s.gs1_separator.map(|c| c.to_string()).unwrap_or_default(),
+        session_idle_minutes: s.session_idle_minutes.to_string(),
+        session_max_hours: s.session_max_hours.to_string(),
     };
     render_status(
         StatusCode::OK,
@@ -372,6 +374,8 @@ async fn save_settings(
         safety_days: form.safety_days.clone(),
         cover_days: form.cover_days.clone(),
         gs1_separator: form.gs1_separator.clone(),
+        session_idle_minutes: form.session_idle_minutes.clone(),
+        session_max_hours: form.session_max_hours.clone(),
     };
     match state
         .run(move |conn| settings::save(conn, &actor, &draft))

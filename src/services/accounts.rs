@@ -9,8 +9,6 @@ use crate::domain::access::{Actor, CurrentUser};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
-/// How long a login lasts without logging in again.
-pub const SESSION_DAYS: i64 = 14;
 const SETUP_KEY: &str = "setup_token_hash";
 
 fn actor_of(user: &User) -> ServiceResult<Actor> {
@@ -54,12 +52,27 @@ pub fn ping(conn: &mut DbConn) -> ServiceResult<()> {
     Ok(())
 }
 
-/// The login session behind a cookie (active user, not expired); its flash
-/// message is handed over once and cleared.
+/// The login session behind a cookie (active user, neither idle longer
+/// than the idle timeout nor older than the absolute lifetime, both
+/// settings); its flash message is handed over once and cleared. A session
+/// past either limit is deleted.
 pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<CurrentUser>> {
     let Some((session, user)) = db::users::session_by_token_hash(conn, token_hash)? else {
         return Ok(None);
     };
+    let limits = super::settings::load(conn)?;
+    let now = db::now();
+    let last_seen = session.last_seen_at.unwrap_or(session.created_at);
+    if now >= session.created_at + Duration::hours(limits.session_max_hours)
+        || now >= last_seen + Duration::minutes(limits.session_idle_minutes)
+    {
+        db::users::delete_session(conn, token_hash)?;
+        return Ok(None);
+    }
+    // Activity is noted at most every 30 seconds, to spare writes.
+    if now - last_seen >= Duration::seconds(30) {
+        db::users::touch_session(conn, session.id, now)?;
+    }
     if session.flash.is_some() {
         db::users::set_flash(conn, session.id, None)?;
     }
@@ -71,10 +84,14 @@ pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Opt
     }))
 }
 
-/// The active user behind an API token.
+/// The active user behind a live API token (not revoked, not expired); the
+/// token's last use is noted.
 pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<Actor>> {
     match db::users::user_by_token_hash(conn, token_hash)? {
-        Some(u) => Ok(Some(actor_of(&u)?)),
+        Some((token_id, u)) => {
+            db::tokens::touch(conn, token_id, db::now())?;
+            Ok(Some(actor_of(&u)?))
+        }
         None => Ok(None),
     }
 }
@@ -82,34 +99,6 @@ pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Optio
 pub fn set_flash(conn: &mut DbConn, session_id: i64, message: &str) -> ServiceResult<()> {
     db::users::set_flash(conn, session_id, Some(message))?;
     Ok(())
-}
-
-/// Checks a password; on success creates a login session and returns its
-/// cookie token. Unknown users and wrong passwords get the same answer.
-pub fn login(conn: &mut DbConn, username: &str, password: &str) -> ServiceResult<String> {
-    let refused = || ServiceError::Unauthorized("wrong user name or password".into());
-    let username = username.trim();
-    let Some(user) = db::users::by_username(conn, username)? else {
-        auth::verify_dummy(password);
-        return Err(refused());
-    };
-    if !auth::verify_password(password, &user.password_hash) {
-        return Err(refused());
-    }
-    if !user.active {
-        return Err(ServiceError::Forbidden(
-            "this account is disabled; ask an administrator".into(),
-        ));
-    }
-    let token = auth::random_token();
-    let csrf = auth::random_token();
-    let expires = db::now() + Duration::days(SESSION_DAYS);
-    db::write_tx(conn, |conn| {
-        db::users::delete_expired_sessions(conn)?;
-        db::users::insert_session(conn, &auth::hash_token(&token), user.id, &csrf, expires)?;
-        Ok::<_, ServiceError>(())
-    })?;
-    Ok(token)
 }
 
 /// Ends the login session at once (the row is deleted server-side).
@@ -285,7 +274,8 @@ pub fn complete_setup(
 
 // ---- user administration ----------------------------------------------------
 
-/// Disables or re-enables a user; disabling ends their sessions at once.
+/// Disables or re-enables a user; disabling ends their sessions and revokes
+/// their API tokens at once (re-enabling does not bring the tokens back).
 pub fn set_user_active(
     conn: &mut DbConn,
     actor: &Actor,
@@ -305,12 +295,15 @@ pub fn set_user_active(
         db::users::set_active(conn, user_id, active)?;
         if !active {
             db::users::delete_sessions_of(conn, user_id)?;
+            db::tokens::revoke_all_of(conn, user_id)?;
         }
         Ok(user)
     })
 }
 
-/// Sets a new password; the user's sessions end (they log in again).
+/// Sets a new password; the user's sessions end (they log in again) and
+/// their API tokens are revoked. An administrator resetting their own
+/// password keeps the session they are using.
 pub fn reset_password(
     conn: &mut DbConn,
     actor: &Actor,
@@ -329,6 +322,7 @@ pub fn reset_password(
         if user_id != actor.user_id {
             db::users::delete_sessions_of(conn, user_id)?;
         }
+        db::tokens::revoke_all_of(conn, user_id)?;
         Ok(user)
     })
 }

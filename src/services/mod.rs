@@ -23,6 +23,8 @@ pub mod reorder;
 pub mod sessions;
 pub mod settings;
 pub mod sites;
+pub mod signin;
 pub mod stock;
+pub mod tokens;
 pub mod transfers;
 pub mod usage;

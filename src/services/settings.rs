@@ -16,7 +16,15 @@ pub struct Settings {
     pub cover_days: i64,
     /// A character typed by the scanner in place of FNC1 (e.g. `|`), if any.
     pub gs1_separator: Option<char>,
+    /// A login session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// A login session ends this many hours after login, whatever happens.
+    pub session_max_hours: i64,
 }
+
+/// Defaults for the login session lifetimes (issue 10).
+pub const SESSION_IDLE_MINUTES: i64 = 30;
+pub const SESSION_MAX_HOURS: i64 = 12;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -27,6 +35,8 @@ impl Default for Settings {
             safety_days: 14,
             cover_days: 30,
             gs1_separator: None,
+            session_idle_minutes: SESSION_IDLE_MINUTES,
+            session_max_hours: SESSION_MAX_HOURS,
         }
     }
 }
@@ -43,6 +53,10 @@ pub fn load(conn: &mut DbConn) -> ServiceResult<Settings> {
             "safety_days" => s.safety_days = v.parse().unwrap_or(s.safety_days),
             "cover_days" => s.cover_days = v.parse().unwrap_or(s.cover_days),
             "gs1_separator" => s.gs1_separator = v.chars().next(),
+            "session_idle_minutes" => {
+                s.session_idle_minutes = v.parse().unwrap_or(s.session_idle_minutes)
+            }
+            "session_max_hours" => s.session_max_hours = v.parse().unwrap_or(s.session_max_hours),
             _ => {}
         }
     }
@@ -58,6 +72,10 @@ pub struct SettingsDraft {
     pub safety_days: String,
     pub cover_days: String,
     pub gs1_separator: String,
+    /// Empty: the default.
+    pub session_idle_minutes: String,
+    /// Empty: the default.
+    pub session_max_hours: String,
 }
 
 pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResult<Settings> {
@@ -93,8 +111,38 @@ pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResul
             "one character that cannot appear in a barcode value, e.g. | or ~",
         );
     }
+    let bounded = |p: &mut Problems, field: &str, v: &str, default: i64, max: i64, unit: &str| {
+        if v.trim().is_empty() {
+            return default;
+        }
+        match v.trim().parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                p.add(field, format!("a whole number of {unit} from 1 to {max}"));
+                default
+            }
+        }
+    };
+    let idle = bounded(
+        &mut p,
+        "session_idle_minutes",
+        &d.session_idle_minutes,
+        SESSION_IDLE_MINUTES,
+        24 * 60,
+        "minutes",
+    );
+    let max_hours = bounded(
+        &mut p,
+        "session_max_hours",
+        &d.session_max_hours,
+        SESSION_MAX_HOURS,
+        30 * 24,
+        "hours",
+    );
     p.finish()?;
     db::write_tx(conn, |conn| {
+        db::settings::set(conn, "session_idle_minutes", &idle.to_string())?;
+        db::settings::set(conn, "session_max_hours", &max_hours.to_string())?;
         db::settings::set(conn, "clinic_name", &name)?;
         db::settings::set(conn, "currency", &currency)?;
         db::settings::set(conn, "expiring_window_days", &window.to_string())?;

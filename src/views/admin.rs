@@ -12,6 +12,49 @@ pub struct UserRow {
     pub site: String,
     pub active: bool,
     pub is_self: bool,
+    /// Failed sign-ins counted for this user name, if any.
+    pub sign_in: Option<SignInState>,
+}
+
+pub struct SignInState {
+    pub failures: i64,
+    pub locked: bool,
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub expires: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tokens.html")]
+pub struct TokensPage {
+    pub frame: Frame,
+    pub tokens: Vec<TokenRow>,
+    /// Active users a token may be made for.
+    pub users: Vec<String>,
+    /// The user whose tokens are listed (empty: everyone's).
+    pub filter: String,
+    pub form_username: String,
+    pub form_name: String,
+    pub form_expires_on: String,
+    pub errors: Vec<FieldError>,
+    /// A token just made, shown this once.
+    pub new_token: Option<String>,
+}
+
+impl TokensPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
 }
 
 #[derive(Template)]

@@ -137,6 +137,10 @@ pub struct SettingsValues {
     pub cover_days: String,
     #[serde(default)]
     pub gs1_separator: String,
+    #[serde(default)]
+    pub session_idle_minutes: String,
+    #[serde(default)]
+    pub session_max_hours: String,
 }
 
 #[derive(Template)]

@@ -1,0 +1,191 @@
+//! Signing in with a password, throttled per account name and per client
+//! address (`domain::throttle`), and the administrator lifting a lock.
+//!
+//! A sign-in is two short transactions around the password check, which
+//! runs on the password pool (`auth::PasswordPool`) with no database
+//! connection held:
+//! 1. [`begin`] refuses a throttled attempt before any password is looked at
+//!    (so the answer is the same whatever the password), else counts the
+//!    attempt as a failure up front, so that parallel attempts cannot slip
+//!    past the limits, and hands back the stored hash to check;
+//! 2. [`finish`] turns a good password of an active account into a login
+//!    session and clears the account's count (and takes back the address's
+//!    up-front count); anything else stays a failure, and the failure that
+//!    reaches the limit locks the account name. A disabled account is
+//!    answered exactly as a wrong password.
+
+use chrono::Duration;
+
+use crate::auth;
+use crate::db::{self, DbConn};
+use crate::domain::access::Actor;
+use crate::domain::throttle::{self, Scope, Verdict};
+use crate::domain::vocab::Role;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::settings;
+
+/// A password check that may go ahead.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    account: String,
+    address: String,
+    user_id: Option<i64>,
+    active: bool,
+    /// The stored hash to check against (None: no such user, check a dummy).
+    pub hash: Option<String>,
+}
+
+/// What [`begin`] decided.
+#[derive(Debug, Clone)]
+pub enum Begin {
+    /// Too many failures: answer 429 with `Retry-After` (seconds).
+    Throttled { retry_after: i64, locked: bool },
+    /// Check the password, then call [`finish`].
+    Check(Attempt),
+}
+
+/// What [`finish`] decided.
+#[derive(Debug, Clone)]
+pub enum Finish {
+    /// A new login session: the cookie token and how long it may live.
+    SignedIn { token: String, max_age_secs: i64 },
+    /// Wrong user name or password (or a disabled account).
+    Refused,
+}
+
+fn stored(conn: &mut DbConn, scope: Scope, key: &str) -> ServiceResult<Option<db::throttle::ThrottleRow>> {
+    Ok(db::throttle::get(conn, scope, key)?)
+}
+
+/// Checks the throttles for this account name and client address and, when
+/// the attempt may go ahead, counts it (see the module notes).
+pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<Begin> {
+    let account = throttle::account_key(username);
+    let address = address.to_string();
+    db::write_tx(conn, |conn| {
+        let now = db::now();
+        let acc = stored(conn, Scope::Account, &account)?;
+        let adr = stored(conn, Scope::Address, &address)?;
+        let verdict = throttle::verdict(Scope::Account, acc.as_ref().map(|r| r.counter()).as_ref(), now)
+            .max(throttle::verdict(
+                Scope::Address,
+                adr.as_ref().map(|r| r.counter()).as_ref(),
+                now,
+            ));
+        if let Some(retry_after) = verdict.retry_after() {
+            return Ok(Begin::Throttled {
+                retry_after,
+                locked: verdict == Verdict::Locked,
+            });
+        }
+        for (scope, key, row) in [
+            (Scope::Account, &account, &acc),
+            (Scope::Address, &address, &adr),
+        ] {
+            let next = throttle::after_failure(scope, row.as_ref().map(|r| r.counter()).as_ref(), now);
+            // The lock itself is set by `finish` once the failure is known.
+            let locked_at = row.as_ref().and_then(|r| r.locked_at);
+            db::throttle::put(conn, scope, key, &next, locked_at)?;
+        }
+        let user = db::users::by_username(conn, &account)?;
+        Ok(Begin::Check(Attempt {
+            account: account.clone(),
+            address: address.clone(),
+            user_id: user.as_ref().map(|u| u.id),
+            active: user.as_ref().is_some_and(|u| u.active),
+            hash: user.map(|u| u.password_hash),
+        }))
+    })
+}
+
+/// Settles an attempt once its password has been checked (`password_ok`).
+pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> ServiceResult<Finish> {
+    let lifetimes = settings::load(conn)?;
+    db::write_tx(conn, |conn| {
+        let now = db::now();
+        match (password_ok && attempt.active, attempt.user_id) {
+            (true, Some(user_id)) => {
+                db::throttle::clear(conn, Scope::Account, &attempt.account)?;
+                // Take back the up-front count of this attempt.
+                if let Some(row) = stored(conn, Scope::Address, &attempt.address)? {
+                    if row.failures <= 1 {
+                        db::throttle::clear(conn, Scope::Address, &attempt.address)?;
+                    } else {
+                        let mut c = row.counter();
+                        c.failures -= 1;
+                        db::throttle::put(conn, Scope::Address, &attempt.address, &c, None)?;
+                    }
+                }
+                let token = auth::random_token();
+                let csrf = auth::random_token();
+                let max_age = Duration::hours(lifetimes.session_max_hours);
+                let idle = Duration::minutes(lifetimes.session_idle_minutes);
+                db::users::delete_stale_sessions(conn, now - idle, now - max_age)?;
+                db::users::delete_expired_sessions(conn)?;
+                db::users::insert_session(
+                    conn,
+                    &auth::hash_token(&token),
+                    user_id,
+                    &csrf,
+                    now + max_age,
+                )?;
+                Ok(Finish::SignedIn {
+                    token,
+                    max_age_secs: max_age.num_seconds(),
+                })
+            }
+            _ => {
+                // The failure was counted by `begin`; the one reaching the
+                // limit locks the account name.
+                if let Some(row) = stored(conn, Scope::Account, &attempt.account)?
+                    && row.locked_at.is_none()
+                    && row.failures >= throttle::ACCOUNT_LOCK_AFTER
+                {
+                    let mut c = row.counter();
+                    c.locked = true;
+                    db::throttle::put(conn, Scope::Account, &attempt.account, &c, Some(now))?;
+                    tracing::warn!(
+                        account = %attempt.account,
+                        failures = row.failures,
+                        "sign-in locked after too many failures"
+                    );
+                }
+                Ok(Finish::Refused)
+            }
+        }
+    })
+}
+
+/// An account name's failed sign-ins, for the users page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountThrottle {
+    pub username: String,
+    pub failures: i64,
+    pub locked: bool,
+}
+
+/// Every account name with failures counted.
+pub fn account_throttles(conn: &mut DbConn) -> ServiceResult<Vec<AccountThrottle>> {
+    Ok(db::throttle::all_of(conn, Scope::Account)?
+        .into_iter()
+        .map(|r| AccountThrottle {
+            locked: r.locked_at.is_some() || r.failures >= throttle::ACCOUNT_LOCK_AFTER,
+            username: r.subject,
+            failures: r.failures,
+        })
+        .collect())
+}
+
+/// Lifts a lock (and any delay) on a user's sign-in; returns whether there
+/// was anything to lift.
+pub fn unlock(conn: &mut DbConn, actor: &Actor, username: &str) -> ServiceResult<bool> {
+    actor.require(Role::Admin)?;
+    let key = throttle::account_key(username);
+    db::write_tx(conn, |conn| {
+        if db::users::by_username(conn, &key)?.is_none() {
+            return Err(ServiceError::not_found(format!("no user named {key}")));
+        }
+        let cleared = db::throttle::clear(conn, Scope::Account, &key)?;
+        Ok(cleared > 0)
+    })
+}
