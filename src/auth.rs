@@ -3,8 +3,8 @@
 //! the cookies that carry them. No HTTP here: the request extractors that
 //! use these live in `routes::extract`; who is acting is `domain::access`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -29,27 +29,87 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
         .unwrap_or_else(|| Err(ServiceError::Internal("password pool stopped".into())))
 }
 
-/// Hashes on the calling thread (only ever called on a pool thread).
+/// Hashes on the calling thread (only ever called on a pool thread), in the
+/// thread's own Argon2 memory.
 fn hash_here(password: &str) -> Result<String, ServiceError> {
+    let fail = |e: String| ServiceError::Internal(format!("hash: {e}"));
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt =
-        SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(format!("hash: {e}")))
+    let salt_string = SaltString::encode_b64(&salt).map_err(|e| fail(e.to_string()))?;
+    let a = argon2();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    with_blocks(a.params().block_count(), |blocks| {
+        a.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    })
+    .ok_or_else(|| fail("memory".into()))?
+    .map_err(|e| fail(e.to_string()))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(a.params()).map_err(|e| fail(e.to_string()))?,
+        salt: Some(salt_string.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| fail(e.to_string()))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// The most Argon2 memory a stored hash may ask for (64 MiB).
+const MAX_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// Argon2's working memory, allocated once per password thread and
+    /// reused: a fresh 19 MiB per check lands in whichever malloc arena is
+    /// free and each arena keeps up to three of them.
+    static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `n` blocks of this thread's Argon2 memory (None when `n`
+/// is beyond [`MAX_BLOCKS`]).
+fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> Option<T> {
+    if n > MAX_BLOCKS {
+        return None;
+    }
+    BLOCKS.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < n {
+            b.resize(n, Block::default());
+        }
+        b.get_mut(..n).map(f)
+    })
 }
 
 /// Checks a password on the calling thread. Request handlers go through
 /// [`Admission::verify`] instead, which runs it on the password pool.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+        None => Version::default(),
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let a = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = with_blocks(blocks, |b| {
+        a.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, b)
+    });
+    // Output's equality is constant-time.
+    matches!(computed, Some(Ok(()))) && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// Spends the same time as a real verification (unknown user names must not
@@ -89,7 +149,8 @@ pub fn same_token(a: &str, b: &str) -> bool {
 /// threads, a flood of login attempts means one such buffer per thread (and
 /// glibc keeps the memory of every thread's arena): 64 parallel attempts grew
 /// the server to gigabytes. So every hash runs here instead: a fixed pool of
-/// one thread per core, at most [`QUEUE_PER_THREAD`] waiting checks per
+/// one thread per core but one (at least one; a core stays free for serving),
+/// each with its own Argon2 memory allocated once, at most [`QUEUE_PER_THREAD`] waiting checks per
 /// thread, and a refusal (the caller answers 503 with `Retry-After`) beyond.
 pub struct PasswordPool {
     jobs: std::sync::mpsc::Sender<Job>,
@@ -112,10 +173,12 @@ impl PasswordPool {
     pub fn global() -> &'static PasswordPool {
         static POOL: std::sync::OnceLock<PasswordPool> = std::sync::OnceLock::new();
         POOL.get_or_init(|| {
-            let threads = std::thread::available_parallelism()
+            // One core is left to serving requests (`/health` must stay
+            // fast while a flood of sign-ins keeps the pool busy).
+            let cores = std::thread::available_parallelism()
                 .map(|n| n.get())
-                .unwrap_or(2)
-                .max(1);
+                .unwrap_or(2);
+            let threads = cores.saturating_sub(1).max(1);
             PasswordPool::start(threads)
         })
     }
@@ -170,7 +233,10 @@ impl PasswordPool {
 
     /// Runs `f` on the pool and waits for it (blocking callers: services,
     /// the command line). Not admission-limited: only administrators get here.
-    pub fn run_blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    pub fn run_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let (tx, rx) = std::sync::mpsc::channel();
         self.jobs
             .send(Box::new(move || {
@@ -203,5 +269,48 @@ impl Admission {
             }))
             .ok()?;
         rx.await.ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_match_the_crates_own_format() -> Result<(), String> {
+        let h = hash_password("correct horse battery").map_err(|e| e.to_string())?;
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterx", &h));
+        assert!(!verify_password("x", "not a hash"));
+        // Hashes made by the crate's own hasher (rows written before the
+        // password pool) still verify, and ours verify with the crate.
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(&[7u8; 16]).map_err(|e| e.to_string())?;
+        let theirs = argon2()
+            .hash_password(b"old password 1", &salt)
+            .map_err(|e| e.to_string())?
+            .to_string();
+        assert!(verify_password("old password 1", &theirs));
+        let ours = PasswordHash::new(&h).map_err(|e| e.to_string())?;
+        assert!(
+            argon2()
+                .verify_password(b"correct horse battery", &ours)
+                .is_ok()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_pool_admits_threads_times_one_plus_queue_then_refuses() {
+        let pool = PasswordPool::start(1);
+        let held: Vec<Admission> = (0..(1 + QUEUE_PER_THREAD))
+            .filter_map(|_| pool.admit())
+            .collect();
+        assert_eq!(held.len(), 1 + QUEUE_PER_THREAD);
+        assert!(pool.admit().is_none());
+        drop(held);
+        assert!(pool.admit().is_some());
+        assert_eq!(pool.run_blocking(|| 6 * 7), Some(42));
     }
 }

@@ -41,7 +41,11 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<TokenRow>> {
         .optional()
 }
 
-pub fn set_expiry(conn: &mut DbConn, id: i64, expires_at: Option<NaiveDateTime>) -> QueryResult<usize> {
+pub fn set_expiry(
+    conn: &mut DbConn,
+    id: i64,
+    expires_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
     diesel::update(api_tokens::table.find(id))
         .set(api_tokens::expires_at.eq(expires_at))
         .execute(conn)

@@ -193,10 +193,7 @@ pub fn insert_token(
 
 /// The active user owning a live token (not revoked, not expired), with the
 /// token's id.
-pub fn user_by_token_hash(
-    conn: &mut DbConn,
-    token_hash: &str,
-) -> QueryResult<Option<(i64, User)>> {
+pub fn user_by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<(i64, User)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))

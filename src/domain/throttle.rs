@@ -187,7 +187,9 @@ mod tests {
         let d: Vec<i64> = (3..=20).map(|f| delay_secs(f, ACCOUNT_FREE)).collect();
         assert_eq!(
             d,
-            vec![0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900, 900, 900]
+            vec![
+                0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900, 900, 900
+            ]
         );
         assert_eq!(delay_secs(i64::MAX / 2, ADDRESS_FREE), MAX_DELAY_SECS);
     }
@@ -197,15 +199,25 @@ mod tests {
         let c = counter(7, 0);
         assert_eq!(verdict(Scope::Account, Some(&c), t(1)), Verdict::Wait(3));
         assert_eq!(verdict(Scope::Account, Some(&c), t(4)), Verdict::Allowed);
-        assert_eq!(verdict(Scope::Account, Some(&counter(4, 0)), t(0)), Verdict::Allowed);
+        assert_eq!(
+            verdict(Scope::Account, Some(&counter(4, 0)), t(0)),
+            Verdict::Allowed
+        );
         assert_eq!(verdict(Scope::Account, None, t(0)), Verdict::Allowed);
     }
 
     #[test]
     fn an_account_locks_at_the_limit_and_stays_locked() {
-        let c = after_failure(Scope::Account, Some(&counter(ACCOUNT_LOCK_AFTER - 1, 0)), t(5));
+        let c = after_failure(
+            Scope::Account,
+            Some(&counter(ACCOUNT_LOCK_AFTER - 1, 0)),
+            t(5),
+        );
         assert!(c.locked);
-        assert_eq!(verdict(Scope::Account, Some(&c), t(1_000_000)), Verdict::Locked);
+        assert_eq!(
+            verdict(Scope::Account, Some(&c), t(1_000_000)),
+            Verdict::Locked
+        );
         assert_eq!(Verdict::Locked.retry_after(), Some(LOCKED_RETRY_SECS));
     }
 

@@ -369,7 +369,12 @@ async fn token_create(
         .run(move |conn| tokens::create(conn, &actor, &input))
         .await;
     let (status, errors, new_token, form) = match result {
-        Ok((_, token)) => (StatusCode::CREATED, Vec::new(), Some(token), TokenForm::default()),
+        Ok((_, token)) => (
+            StatusCode::CREATED,
+            Vec::new(),
+            Some(token),
+            TokenForm::default(),
+        ),
         Err(ServiceError::Invalid { errors, .. }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, errors, None, form)
         }

@@ -14,8 +14,8 @@ use super::pages::{
 };
 use crate::app::AppState;
 use crate::auth::{self, SESSION_COOKIE};
-use crate::error::ServiceError;
 use crate::domain::throttle;
+use crate::error::ServiceError;
 use crate::services::{accounts, signin};
 use crate::views::Frame;
 use crate::views::auth::{LoginPage, SetupPage};
@@ -109,6 +109,34 @@ pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     throttle::address_key(ip)
 }
 
+/// Sign-in work on the database at once (each attempt writes its counters):
+/// a flood of attempts must leave the rest of the connection pool to
+/// everyone else (`/health` included).
+fn signin_db_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(2))
+}
+
+/// Runs sign-in database work within [`signin_db_slots`].
+async fn signin_db<T, F>(state: &AppState, f: F) -> Result<T, PageError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> crate::error::ServiceResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let _slot = signin_db_slots()
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("sign-in slots: {e}")))?;
+    Ok(state.run(f).await?)
+}
+
+const BUSY_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Busy, try again</title><link rel=\"stylesheet\" href=\"/static/pico.min.css\"></head>\
+<body><main class=\"container\"><h1>Busy, try again</h1>\
+<p id=\"login-error\" role=\"alert\">The server is busy checking other sign-ins; \
+<a href=\"/login\">try again</a> in a moment.</p></main></body></html>";
+
 fn with_retry_after(mut resp: HttpResponse, secs: i64) -> HttpResponse {
     if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -126,21 +154,19 @@ async fn login(
         login_page(&req, &state, status, &f.username, &f.next, Some(message))
     };
     // 1. A place on the password pool, or 503 at once.
+    // (A short fixed page: under a flood this answer must cost next to nothing.)
     let Some(admission) = auth::PasswordPool::global().admit() else {
         return Ok(with_retry_after(
-            refused_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server is busy checking other sign-ins; try again in a moment.".into(),
-            )?,
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/html; charset=utf-8")
+                .body(BUSY_PAGE),
             1,
         ));
     };
     // 2. The throttles, before the password is looked at.
     let address = client_address(&req, &state.config.trusted_proxies);
     let username = f.username.clone();
-    let begun = state
-        .run(move |conn| signin::begin(conn, &username, &address))
-        .await?;
+    let begun = signin_db(&state, move |conn| signin::begin(conn, &username, &address)).await?;
     let attempt = match begun {
         signin::Begin::Throttled {
             retry_after,
@@ -166,10 +192,7 @@ async fn login(
         .await
         .ok_or_else(|| ServiceError::Internal("password pool stopped".into()))?;
     // 4. A session, or a counted failure.
-    match state
-        .run(move |conn| signin::finish(conn, &attempt, ok))
-        .await?
-    {
+    match signin_db(&state, move |conn| signin::finish(conn, &attempt, ok)).await? {
         signin::Finish::SignedIn {
             token,
             max_age_secs,

@@ -53,7 +53,11 @@ pub enum Finish {
     Refused,
 }
 
-fn stored(conn: &mut DbConn, scope: Scope, key: &str) -> ServiceResult<Option<db::throttle::ThrottleRow>> {
+fn stored(
+    conn: &mut DbConn,
+    scope: Scope,
+    key: &str,
+) -> ServiceResult<Option<db::throttle::ThrottleRow>> {
     Ok(db::throttle::get(conn, scope, key)?)
 }
 
@@ -66,12 +70,16 @@ pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<
         let now = db::now();
         let acc = stored(conn, Scope::Account, &account)?;
         let adr = stored(conn, Scope::Address, &address)?;
-        let verdict = throttle::verdict(Scope::Account, acc.as_ref().map(|r| r.counter()).as_ref(), now)
-            .max(throttle::verdict(
-                Scope::Address,
-                adr.as_ref().map(|r| r.counter()).as_ref(),
-                now,
-            ));
+        let verdict = throttle::verdict(
+            Scope::Account,
+            acc.as_ref().map(|r| r.counter()).as_ref(),
+            now,
+        )
+        .max(throttle::verdict(
+            Scope::Address,
+            adr.as_ref().map(|r| r.counter()).as_ref(),
+            now,
+        ));
         if let Some(retry_after) = verdict.retry_after() {
             return Ok(Begin::Throttled {
                 retry_after,
@@ -82,7 +90,8 @@ pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<
             (Scope::Account, &account, &acc),
             (Scope::Address, &address, &adr),
         ] {
-            let next = throttle::after_failure(scope, row.as_ref().map(|r| r.counter()).as_ref(), now);
+            let next =
+                throttle::after_failure(scope, row.as_ref().map(|r| r.counter()).as_ref(), now);
             // The lock itself is set by `finish` once the failure is known.
             let locked_at = row.as_ref().and_then(|r| r.locked_at);
             db::throttle::put(conn, scope, key, &next, locked_at)?;

@@ -50,17 +50,31 @@ pub struct NewToken {
 const MAX_DAYS: i64 = 3650;
 
 fn expiry(p: &mut Problems, t: &NewToken, now: NaiveDateTime) -> Option<NaiveDateTime> {
-    let days = t.expires_in_days.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let date = t.expires_on.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let days = t
+        .expires_in_days
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let date = t
+        .expires_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     match (days, date) {
         (Some(_), Some(_)) => {
-            p.add("expires_in_days", "give a number of days or a date, not both");
+            p.add(
+                "expires_in_days",
+                "give a number of days or a date, not both",
+            );
             None
         }
         (Some(d), None) => match d.parse::<i64>() {
             Ok(n) if (1..=MAX_DAYS).contains(&n) => Some(now + Duration::days(n)),
             _ => {
-                p.add("expires_in_days", format!("a whole number of days from 1 to {MAX_DAYS}"));
+                p.add(
+                    "expires_in_days",
+                    format!("a whole number of days from 1 to {MAX_DAYS}"),
+                );
                 None
             }
         },
@@ -92,7 +106,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: &NewToken) -> ServiceResult<(
     }
     let expires_at = expiry(&mut p, t, now);
     p.finish()?;
-    let name = if name.is_empty() { "api".to_string() } else { name };
+    let name = if name.is_empty() {
+        "api".to_string()
+    } else {
+        name
+    };
     let token = auth::random_token();
     let hash = auth::hash_token(&token);
     let id = db::write_tx(conn, |conn| {
@@ -114,7 +132,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: &NewToken) -> ServiceResult<(
 }
 
 /// Tokens of one user (by name) or of everyone; admins see all, others their own.
-pub fn list(conn: &mut DbConn, actor: &Actor, username: Option<&str>) -> ServiceResult<Vec<TokenInfo>> {
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: Option<&str>,
+) -> ServiceResult<Vec<TokenInfo>> {
     let username = username.map(str::trim).filter(|s| !s.is_empty());
     if username != Some(actor.username.as_str()) {
         actor.require(Role::Admin)?;

@@ -18,6 +18,7 @@ mod foundation_auth;
 mod foundation_db;
 mod import_cli;
 mod import_roundtrip;
+mod login_throttle;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
