@@ -117,8 +117,12 @@ async fn disabling_a_user_ends_their_sessions_and_refuses_login() {
 
     let r = pia.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 303, "the open session ended at once");
+    // Answered exactly as a wrong password (API.md "Login throttling"):
+    // the right password of a disabled account must not be confirmed.
     let r = app.login_with(&app.client(), "pia", PASSWORD).await;
-    assert_eq!(r.status(), 403);
+    assert_eq!(r.status(), 401);
+    let doc = Html::parse_document(&r.text().await.unwrap());
+    assert_eq!(text(&doc, "#login-error"), "wrong user name or password");
 
     // Re-enable: pia can log in again.
     let r = app

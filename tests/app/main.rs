@@ -19,6 +19,7 @@ mod foundation_db;
 mod import_cli;
 mod import_roundtrip;
 mod login_throttle;
+mod login_tokens;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
