@@ -76,7 +76,7 @@ async fn upload_form(
     values: &UploadValues,
     error: Option<(String, String)>,
 ) -> Result<UploadForm, PageError> {
-    let all = state.run(|conn| sites::list(conn)).await?;
+    let all = state.run(sites::list).await?;
     let own = user.actor.site_id.filter(|_| user.role() != Role::Admin);
     let list: Vec<_> = all
         .into_iter()

@@ -717,3 +717,78 @@ async fn the_export_zip_holds_the_same_files_as_the_command() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An upload sent without a length (chunked) is read only up to the limit.
+#[tokio::test]
+async fn an_upload_without_a_length_is_cut_off_at_the_limit() {
+    use std::io::Write;
+    let app = TestApp::new().await;
+    app.add_user("chunky", "manager").await;
+    let client = app.client();
+    let resp = app.login_with(&client, "chunky", PASSWORD).await;
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let response = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+        let boundary = "XyZchunked";
+        write!(
+            s,
+            "POST /admin/import/preview HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .unwrap();
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nsuppliers\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\nname\r\n"
+        );
+        let chunk = |s: &mut std::net::TcpStream, b: &[u8]| -> std::io::Result<()> {
+            write!(s, "{:x}\r\n", b.len())?;
+            s.write_all(b)?;
+            s.write_all(b"\r\n")
+        };
+        chunk(&mut s, head.as_bytes()).unwrap();
+        let block = vec![b'a'; 64 * 1024];
+        // 12 MB, but the server stops reading past 10 MB; writing may then fail.
+        for _ in 0..192 {
+            if chunk(&mut s, &block).is_err() {
+                break;
+            }
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match std::io::Read::read(&mut s, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    out.extend_from_slice(&buf[..n]);
+                    if out.windows(7).any(|w| w == b"</html>") {
+                        break;
+                    }
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 413"),
+        "{}",
+        &response[..response.len().min(300)]
+    );
+    assert!(
+        response.contains(
+            "the file is larger than 10 MB, the largest accepted — split it into smaller files"
+        ),
+        "{response}"
+    );
+    assert_eq!(n_suppliers(&app).await, 0);
+}
