@@ -36,6 +36,7 @@ const MENU: &[(&str, &str, Role)] = &[
     ("/reports/reorder", "Reorder", Role::Manager),
     ("/orders", "Orders", Role::Manager),
     ("/reports/usage", "Usage", Role::Manager),
+    ("/admin/import", "Import", Role::Manager),
     ("/admin/users", "Users", Role::Admin),
     ("/admin/sites", "Sites", Role::Admin),
     ("/admin/settings", "Settings", Role::Admin),

@@ -17,6 +17,7 @@ mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
 mod import_cli;
+mod import_page;
 mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
