@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
+use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
@@ -60,7 +61,7 @@ async fn users_page(
 }
 
 async fn users(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     users_page(&state, &user, StatusCode::OK, None, Vec::new()).await
 }
 
@@ -81,7 +82,7 @@ async fn add_user(
     posted: Posted<AddUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let input = accounts::NewUser {
         username: form.username.clone(),
         password: form.password.clone(),
@@ -131,7 +132,7 @@ async fn set_active(
     id: i64,
     active: bool,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let changed = state
         .run(move |conn| accounts::set_user_active(conn, &actor, id, active))
@@ -174,7 +175,7 @@ async fn reset_password(
     posted: Posted<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     match state
