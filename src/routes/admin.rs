@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;

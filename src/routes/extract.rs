@@ -9,8 +9,8 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::app::AppState;
 use crate::auth::{SESSION_COOKIE, hash_token};
-use crate::domain::access::{Action, Actor};
 pub use crate::domain::access::CurrentUser;
+use crate::domain::access::{Action, Actor};
 use crate::error::ServiceError;
 use crate::routes::api::ApiError;
 use crate::routes::pages::PageError;

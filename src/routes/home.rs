@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, render};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::routes::extract::CurrentUser;
 use crate::services::dashboard;
 use crate::views::Frame;

@@ -5,9 +5,9 @@ use actix_web::{HttpResponse, web};
 use futures_util::{StreamExt, stream};
 
 use super::pages::{PageError, render_status};
-use crate::domain::access::Action;
 use crate::app::AppState;
-use crate::domain::vocab::{LedgerKind};
+use crate::domain::access::Action;
+use crate::domain::vocab::LedgerKind;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::ledger::{self, LedgerQuery};

@@ -9,8 +9,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::routes::extract::CurrentUser;
 use crate::services::lots;
 use crate::views::Frame;

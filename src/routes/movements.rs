@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::lots::lot_page;
 use super::pages::{PageError, Posted, flash_redirect};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::adjustments::{self, AdjustDraft};

@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Indication};
+use crate::domain::vocab::Indication;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft};

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::{ledger, lots};

@@ -8,11 +8,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status, urlencode};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category};
+use crate::domain::vocab::Category;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status, urlencode};
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::orders::{self, Pick};

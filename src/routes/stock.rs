@@ -5,13 +5,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PageError, render};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
+use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category};
+use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
 use crate::views::Frame;

@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render_status, urlencode};
 use super::reports::csv_response;
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_money;
-use crate::domain::vocab::{Category};
+use crate::domain::vocab::Category;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::usage::{self, ChartSubject, UsageQuery, UsageReport};

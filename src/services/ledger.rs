@@ -14,7 +14,7 @@ use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
 use crate::domain::input;
-use crate::domain::vocab::{LedgerKind};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// Rows per page on the ledger page.

@@ -8,7 +8,7 @@ use super::adjustments::{lot_and_product, movement, parse_note, resolve_location
 use crate::db::{self, DbConn, models::Lot};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
-use crate::domain::vocab::{LedgerKind};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// The reason on both rows of an opening.

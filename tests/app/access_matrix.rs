@@ -66,6 +66,7 @@ type Row = (
 /// Bodies: `-` = none (GET), `F` = a form with only the CSRF token, `J` =
 /// `{}`; otherwise a form (`site={site}`) or JSON (`{…}`) template where
 /// `{site}`, `{lot}`, `{loc}`, `{product}`, `{session}` are the scope's.
+#[rustfmt::skip]
 const ROWS: &[Row] = &[
     // ---- public
     ("GET", "/health", Plain, "-", "P P P P P", ""),
@@ -234,7 +235,11 @@ pub fn registered_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     let mut unknown = Vec::new();
     for f in files {
-        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = std::fs::read_to_string(&f).unwrap();
         let code: String = text
             .lines()
@@ -244,9 +249,19 @@ pub fn registered_routes() -> BTreeSet<(String, String)> {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        for bad in ["web::resource(", "#[get(", "#[post(", "#[put(", "#[patch(", "#[delete(", "#[route("] {
+        for bad in [
+            "web::resource(",
+            "#[get(",
+            "#[post(",
+            "#[put(",
+            "#[patch(",
+            "#[delete(",
+            "#[route(",
+        ] {
             if code.contains(bad) {
-                unknown.push(format!("src/{rel}: {bad}… (register routes with .route(\"PATH\", web::METHOD().to(h)))"));
+                unknown.push(format!(
+                    "src/{rel}: {bad}… (register routes with .route(\"PATH\", web::METHOD().to(h)))"
+                ));
             }
         }
         let mut i = 0;
@@ -277,7 +292,10 @@ pub fn registered_routes() -> BTreeSet<(String, String)> {
             };
             let Some(end) = rest.find('"') else { continue };
             let path = &rest[..end];
-            let after = rest[end + 1..].trim_start().trim_start_matches(',').trim_start();
+            let after = rest[end + 1..]
+                .trim_start()
+                .trim_start_matches(',')
+                .trim_start();
             let Some(m) = after.strip_prefix("web::") else {
                 unknown.push(format!("src/{rel}: route {path} without web::METHOD()"));
                 continue;
@@ -348,7 +366,13 @@ async fn ok_json(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     v
 }
 
-async fn site_records(app: &TestApp, admin: &str, site: &str, product: i64, supplier: i64) -> Records {
+async fn site_records(
+    app: &TestApp,
+    admin: &str,
+    site: &str,
+    product: i64,
+    supplier: i64,
+) -> Records {
     let lot = ok_json(
         app,
         admin,
@@ -383,7 +407,9 @@ async fn site_records(app: &TestApp, admin: &str, site: &str, product: i64, supp
     let (site_id, location, count) = app
         .with_conn(move |c| {
             let s = db::sites::by_code(c, &code).unwrap().unwrap();
-            let loc = db::sites::location_by_code(c, s.id, "store").unwrap().unwrap();
+            let loc = db::sites::location_by_code(c, s.id, "store")
+                .unwrap()
+                .unwrap();
             let actor = fixture_actor(c);
             let out = counts::submit(
                 c,
@@ -475,7 +501,14 @@ async fn world(app: &TestApp) -> World {
     let mut tokens = vec![String::new()];
     for name in ["pia", "mona", "chris", "ada"] {
         let client = app.login_as(name, PASSWORD).await;
-        let html = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         csrf.push(input_value(&html, "csrf").unwrap_or_default());
         pages.push(client);
         let n = name.to_string();
@@ -504,7 +537,10 @@ fn fill(w: &World, r: &Records, route: &str, how: Fill) -> String {
     let at = |v: String| -> String {
         match route.find('{') {
             Some(s) => {
-                let e = route[s..].find('}').map(|e| s + e + 1).unwrap_or(route.len());
+                let e = route[s..]
+                    .find('}')
+                    .map(|e| s + e + 1)
+                    .unwrap_or(route.len());
                 format!("{}{}{}", &route[..s], v, &route[e..])
             }
             None => route.to_string(),

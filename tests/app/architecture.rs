@@ -28,15 +28,40 @@ fn layer_of(rel: &Path) -> &'static str {
 
 /// What each layer must not name: crate modules, then external crates.
 fn forbidden(layer: &str) -> (&'static [&'static str], &'static [&'static str]) {
-    const WEB: &[&str] = &["actix_web", "actix_http", "actix_session", "actix", "askama", "askama_web"];
+    const WEB: &[&str] = &[
+        "actix_web",
+        "actix_http",
+        "actix_session",
+        "actix",
+        "askama",
+        "askama_web",
+    ];
     match layer {
         "domain" => (
-            &["db", "services", "routes", "views", "app", "server", "cli", "auth", "error"],
-            &["actix_web", "actix_http", "actix_session", "actix", "askama", "askama_web", "diesel"],
+            &[
+                "db", "services", "routes", "views", "app", "server", "cli", "auth", "error",
+            ],
+            &[
+                "actix_web",
+                "actix_http",
+                "actix_session",
+                "actix",
+                "askama",
+                "askama_web",
+                "diesel",
+            ],
         ),
-        "db" => (&["services", "routes", "views", "app", "server", "cli", "auth"], WEB),
+        "db" => (
+            &[
+                "services", "routes", "views", "app", "server", "cli", "auth",
+            ],
+            WEB,
+        ),
         "services" => (&["routes", "views", "app", "server", "cli"], WEB),
-        "core" => (&["services", "routes", "views", "app", "server", "cli"], WEB),
+        "core" => (
+            &["services", "routes", "views", "app", "server", "cli"],
+            WEB,
+        ),
         _ => (&[], &[]),
     }
 }

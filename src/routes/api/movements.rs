@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::body::Fields;
 use super::{ApiJson, ApiResult, PageParams, list};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::ledger::LedgerEntry;
 use crate::domain::Quantity;
+use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::adjustments::{self, AdjustDraft};
 use crate::services::ledger::{self, LedgerQuery};

@@ -6,9 +6,9 @@ use serde::Deserialize;
 
 use super::body::Fields;
 use super::{ApiError, ApiJson, ApiJsonOpt, ApiResult, PageParams, list};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::domain::Quantity;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::orders::receive::{

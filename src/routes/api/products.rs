@@ -5,10 +5,10 @@ use serde::Deserialize;
 
 use super::body::{Fields, scalar_text};
 use super::{ApiError, ApiJson, ApiResult, list};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::db::models::{Product, Supplier};
+use crate::domain::access::Action;
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;

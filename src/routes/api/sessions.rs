@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use super::body::{Fields, scalar_text};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::sessions::SessionRow;
+use crate::domain::access::Action;
 use crate::domain::{NeedleLength, Quantity};
 use crate::routes::extract::ApiUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};

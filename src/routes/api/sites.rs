@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::models::{Location, Site};
+use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::sites::{self, SiteDraft};
 

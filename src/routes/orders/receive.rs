@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::value;
-use crate::domain::access::Action;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;

@@ -6,13 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::gs1;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::domain::vocab::{Unit};
+use crate::domain::vocab::Unit;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
+use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::vocab::{Category, LedgerKind};

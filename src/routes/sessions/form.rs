@@ -7,10 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::auth;
 use crate::domain::NeedleLength;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};

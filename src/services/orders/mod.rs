@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use crate::db::models::{Product, PurchaseOrder, PurchaseOrderLine, Site, Supplier};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
-use crate::domain::vocab::{OrderStatus};
+use crate::domain::vocab::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 
 pub use drafts::{

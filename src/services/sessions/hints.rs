@@ -76,7 +76,11 @@ fn day_of(d: &SessionDraft, clock: &SiteClock) -> NaiveDate {
 
 /// The site the form is for: the one asked for when the actor may log
 /// sessions there, else the actor's own (or the default) site.
-fn form_site(conn: &mut DbConn, actor: &Actor, d: &SessionDraft) -> ServiceResult<crate::db::models::Site> {
+fn form_site(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &SessionDraft,
+) -> ServiceResult<crate::db::models::Site> {
     match sites::resolve_site(conn, actor, text(&d.site)) {
         Ok(site) if actor.may(Action::LogSession, Scope::Site(site.id)) => Ok(site),
         _ => sites::resolve_site(conn, actor, None),

@@ -12,7 +12,7 @@ use crate::db::{
 };
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
-use crate::domain::vocab::{Indication};
+use crate::domain::vocab::Indication;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::receiving::parse_date;
 

@@ -7,7 +7,7 @@
 use super::view::{self, SessionView};
 use crate::db::{self, DbConn, models::NewLedgerRow};
 use crate::domain::access::{Action, Actor};
-use crate::domain::vocab::{LedgerKind};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{ServiceError, ServiceResult};
 
 pub const MAX_REASON: usize = 500;

@@ -21,7 +21,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use crate::db::models::{Product, Site};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
-use crate::domain::vocab::{Category};
+use crate::domain::vocab::Category;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 pub const DEFAULT_DAYS: i64 = 90;
