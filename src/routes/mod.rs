@@ -9,6 +9,7 @@ pub mod counts;
 pub mod extract;
 pub mod guard;
 pub mod home;
+pub mod import;
 pub mod input;
 pub mod ledger;
 pub mod login;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(api::configure)
     .configure(login::configure)
     .configure(admin::configure)
+    .configure(import::configure)
     .configure(home::configure)
     .configure(stock::configure)
     .configure(products::configure)

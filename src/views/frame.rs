@@ -36,6 +36,7 @@ const MENU: &[(&str, &str, Action)] = &[
     ("/reports/reorder", "Reorder", Action::ViewReports),
     ("/orders", "Orders", Action::ManageOrders),
     ("/reports/usage", "Usage", Action::ViewReports),
+    ("/admin/import", "Import", Action::ImportData),
     ("/admin/users", "Users", Action::ManageUsers),
     ("/admin/sites", "Sites", Action::ManageSites),
     ("/admin/settings", "Settings", Action::ManageSettings),

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod form;
 pub mod frame;
 pub mod home;
+pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod orders;

@@ -47,6 +47,8 @@ enum Fill {
     User,
     Token,
     Asset,
+    /// An import template's file name.
+    Template,
 }
 use Fill::*;
 
@@ -156,6 +158,13 @@ const ROWS: &[Row] = &[
     ("POST", "/admin/sites/{code}/locations", SiteCode, "F", "L D D D A", ""),
     ("POST", "/admin/locations/{id}/rename", Location, "F", "L D D D A", ""),
     ("GET", "/admin/settings", Plain, "-", "L D D D A", ""),
+    ("GET", "/admin/import", Plain, "-", "L D A A A", ""),
+    ("POST", "/admin/import/preview", Plain, "F", "L D A A A", ""),
+    ("POST", "/admin/import/confirm", Plain, "F", "L D A A A", ""),
+    ("POST", "/admin/import/cancel", Plain, "F", "L D A A A", ""),
+    ("GET", "/admin/import/result/{id}", Token, "-", "L D N N N", ""),
+    ("GET", "/admin/import/template/{file}", Template, "-", "L D A A A", ""),
+    ("GET", "/admin/export.zip", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/settings", Plain, "F", "L D D D A", ""),
     // ---- API
     ("GET", "/api/v1/sites", Plain, "-", "L A A A A", ""),
@@ -563,6 +572,7 @@ fn fill(w: &World, r: &Records, route: &str, how: Fill) -> String {
         User => at(w.victim.to_string()),
         Token => at("0123456789abcdef".into()),
         Asset => at("app.css".into()),
+        Template => at("products.csv".into()),
     }
 }
 

@@ -20,6 +20,7 @@ mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
 mod import_cli;
+mod import_page;
 mod import_roundtrip;
 mod reports_fixtures;
 mod reports_orders;

@@ -12,11 +12,16 @@
 //! protocols are matched by SKU / name and only changed fields are written;
 //! stock rows whose lot is already at that location are skipped (a changed
 //! quantity is reported, never applied).
+//!
+//! Managers bring stock only into their own site (a manager without a site
+//! works for every site); admins into any. The import page's preview and
+//! confirm steps are `staged`.
 
 pub mod locations;
 pub mod products;
 pub mod protocols;
 pub mod report;
+pub mod staged;
 pub mod stock;
 pub mod suppliers;
 

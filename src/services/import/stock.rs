@@ -7,11 +7,16 @@
 //! reported and not applied when it differs. Lots past their expiry are
 //! brought in as they are on the shelf (expired, to be written off) with a
 //! note, instead of being refused as an expired delivery would be.
+//! A manager tied to a site brings stock into that site only.
 
 use std::collections::HashMap;
 
 use super::{CellProblems, FirstSeen, ImportOptions, RowReport, RowStatus, start_row, unescaped};
-use crate::db::{self, DbConn, ledger::OPENING, models::NewLedgerRow, models::Product};
+use crate::db::{
+    self, DbConn,
+    ledger::OPENING,
+    models::{NewLedgerRow, Product, Site},
+};
 use crate::domain::access::Actor;
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{Row, Table};
@@ -38,6 +43,7 @@ pub fn apply(
     formulas: &CellProblems,
 ) -> ServiceResult<Vec<RowReport>> {
     let default_site = crate::services::sites::resolve_site(conn, actor, opts.site.as_deref())?;
+    let own_site = own_site(conn, actor)?;
     let mut products: HashMap<String, Option<Product>> = HashMap::new();
     let mut seen = FirstSeen::default();
     let mut out = Vec::with_capacity(table.rows.len());
@@ -72,6 +78,13 @@ pub fn apply(
                 }
             };
             match product {
+                Some(_) if own_site.as_ref().is_some_and(|own| own.code != site) => {
+                    let own = own_site.as_ref().map(|s| s.code.as_str()).unwrap_or("");
+                    report.error(
+                        "site",
+                        format!("you bring stock into your own site ({own}) only, not {site}"),
+                    );
+                }
                 Some(p) => apply_row(conn, actor, &row, &p, &site, order, &mut report)?,
                 None if sku.is_empty() => report.error("sku", "enter the SKU"),
                 None => report.error(
@@ -83,6 +96,14 @@ pub fn apply(
         out.push(report);
     }
     Ok(out)
+}
+
+/// The one site a manager tied to a site may bring stock into (None: any).
+fn own_site(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<Site>> {
+    match actor.bound_site() {
+        Some(id) => Ok(db::sites::by_id(conn, id)?),
+        None => Ok(None),
+    }
 }
 
 fn apply_row(
