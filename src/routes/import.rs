@@ -13,9 +13,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status, see_other};
-use crate::domain::access::Action;
 use crate::app::AppState;
 use crate::auth;
+use crate::domain::access::Action;
 use crate::domain::import::ImportKind;
 use crate::domain::import::file::MAX_BYTES;
 use crate::domain::input::control_character;

@@ -160,7 +160,7 @@ const ROWS: &[Row] = &[
     ("GET", "/admin/settings", Plain, "-", "L D D D A", ""),
     ("GET", "/admin/import", Plain, "-", "L D A A A", ""),
     ("POST", "/admin/import/preview", Plain, "F", "L D A A A", ""),
-    ("POST", "/admin/import/confirm", Plain, "F", "L D A A A", ""),
+    ("POST", "/admin/import/confirm", Plain, "F", "L D N N N", ""),
     ("POST", "/admin/import/cancel", Plain, "F", "L D A A A", ""),
     ("GET", "/admin/import/result/{id}", Token, "-", "L D N N N", ""),
     ("GET", "/admin/import/template/{file}", Template, "-", "L D A A A", ""),
