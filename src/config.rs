@@ -43,6 +43,9 @@ pub enum Command {
     },
     /// Verify the ledger invariants.
     Check,
+    /// Print the permission table (role × action) as Markdown: the text of
+    /// docs/permissions.md. Needs no database.
+    Permissions,
     /// Consistent online copy of the database.
     Backup { file: String },
     /// Import a CSV file: suppliers, products, stock (opening stock),

@@ -15,6 +15,10 @@ mod transfer;
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Permissions = command {
+        print!("{}", crate::domain::access::permissions_markdown());
+        return 0;
+    }
     let serve_args = match &command {
         Command::Serve(a) => a.clone(),
         _ => ServeArgs {
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> i32 {
             })
         }
         Command::Check => return check(&mut conn),
+        Command::Permissions => Ok(()),
         Command::Backup { file } => maintenance::backup(&mut conn, &file).map(|()| {
             println!("backup written to {file}");
         }),

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
@@ -77,7 +78,7 @@ async fn users_page(
 }
 
 async fn users(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     users_page(&state, &user, StatusCode::OK, None, Vec::new()).await
 }
 
@@ -98,7 +99,7 @@ async fn add_user(
     posted: Posted<AddUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let input = accounts::NewUser {
         username: form.username.clone(),
         password: form.password.clone(),
@@ -148,7 +149,7 @@ async fn set_active(
     id: i64,
     active: bool,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let changed = state
         .run(move |conn| accounts::set_user_active(conn, &actor, id, active))
@@ -191,7 +192,7 @@ async fn reset_password(
     posted: Posted<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     match state
@@ -229,7 +230,7 @@ async fn unlock(
     posted: Posted<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let user = posted.user;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     let name = state
@@ -332,7 +333,7 @@ async fn tokens_list(
     user: CurrentUser,
     q: web::Query<TokensQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let q = q.into_inner();
     let form = TokenForm {
         username: q.user.clone(),
@@ -357,7 +358,7 @@ async fn token_create(
     posted: Posted<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let input = tokens::NewToken {
         username: form.username.clone(),
@@ -408,7 +409,7 @@ async fn token_revoke(
     posted: Posted<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let user = posted.user;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageUsers)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     state

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::counts::{self, CountDraft};
@@ -27,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn index(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::CountStock)?;
     let list = state.run(counts::overview).await?;
     render(&CountsPage {
         frame: Frame::new(&user, "Stock count", "/counts"),
@@ -147,7 +147,7 @@ async fn sheet(
     location_id: web::Path<i64>,
     q: web::Query<SheetQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::CountStock)?;
     sheet_page(
         &state,
         &user,
@@ -180,7 +180,7 @@ async fn submit(
     posted: Posted<CountForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::CountStock)?;
     let location_id = location_id.into_inner();
     if form.lot.len() != form.counted.len() {
         return Err(ServiceError::BadRequest("the count sheet was not sent whole".into()).into());
@@ -255,7 +255,7 @@ async fn result(
     user: CurrentUser,
     count_id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::CountStock)?;
     let id = count_id.into_inner();
     let r = state.run(move |conn| counts::result(conn, id)).await?;
     render(&CountResultPage {

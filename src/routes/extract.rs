@@ -9,19 +9,19 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::app::AppState;
 use crate::auth::{SESSION_COOKIE, hash_token};
-use crate::domain::access::Actor;
 pub use crate::domain::access::CurrentUser;
-use crate::domain::vocab::Role;
+use crate::domain::access::{Action, Actor};
 use crate::error::ServiceError;
 use crate::routes::api::ApiError;
 use crate::routes::pages::PageError;
 use crate::services::accounts;
 
 impl CurrentUser {
-    /// The role guard for pages: 403 page when the role is not enough.
-    pub fn require(&self, role: Role) -> Result<(), PageError> {
+    /// The route guard for pages: 403 page unless the permission table
+    /// lets this user's role do `action` (the site is checked by services).
+    pub fn require(&self, action: Action) -> Result<(), PageError> {
         self.actor
-            .require(role)
+            .require(action)
             .map_err(|d| PageError::from(ServiceError::from(d)))
     }
 }
@@ -69,9 +69,11 @@ impl FromRequest for CurrentUser {
 pub struct ApiUser(pub Actor);
 
 impl ApiUser {
-    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+    /// The route guard for the API: 403 unless the permission table lets
+    /// this caller's role do `action` (the site is checked by services).
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
         self.0
-            .require(role)
+            .require(action)
             .map_err(|d| ApiError(ServiceError::from(d)))
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::routes::extract::CurrentUser;
 use crate::services::dashboard;
 use crate::views::Frame;
@@ -35,7 +35,7 @@ async fn home(
         })
         .await?;
     let f = HomeFigures::new(&d);
-    if user.role().at_least(Role::Manager) {
+    if user.may(Action::ViewAlerts) {
         render(&DashboardPage {
             frame: Frame::new(&user, format!("Stock · {}", f.site_name), "/"),
             f,

@@ -15,14 +15,14 @@ use serde::Deserialize;
 use super::pages::{PageError, Posted, flash_redirect, render_status, see_other};
 use crate::app::AppState;
 use crate::auth;
+use crate::domain::access::Action;
 use crate::domain::import::ImportKind;
 use crate::domain::import::file::MAX_BYTES;
 use crate::domain::input::control_character;
-use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::import::staged::{self, Staging, Upload};
-use crate::services::import::{ImportReport, required_role};
+use crate::services::import::{ImportReport, required_action};
 use crate::services::{export, sites};
 use crate::views::Frame;
 use crate::views::import::{
@@ -51,7 +51,7 @@ fn kinds_for(user: &CurrentUser) -> Vec<ImportKind> {
     ImportKind::ALL
         .iter()
         .copied()
-        .filter(|k| user.role().at_least(required_role(*k)))
+        .filter(|k| user.may(required_action(*k)))
         .collect()
 }
 
@@ -77,7 +77,7 @@ async fn upload_form(
     error: Option<(String, String)>,
 ) -> Result<UploadForm, PageError> {
     let all = state.run(sites::list).await?;
-    let own = user.actor.site_id.filter(|_| user.role() != Role::Admin);
+    let own = user.actor.bound_site();
     let list: Vec<_> = all
         .into_iter()
         .filter(|s| own.is_none_or(|id| s.id == id))
@@ -136,7 +136,7 @@ async fn import_page(
     let page = ImportPage {
         frame: Frame::new(user, "Import", "/admin/import"),
         form: upload_form(state, user, values, error).await?,
-        can_export: user.role().at_least(Role::Admin),
+        can_export: user.may(Action::ExportData),
     };
     render_status(status, &page)
 }
@@ -152,7 +152,7 @@ async fn page(
     user: CurrentUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let values = UploadValues {
         kind: ImportKind::parse(&query.kind)
             .map(|k| k.code().to_string())
@@ -271,7 +271,7 @@ async fn preview(
     user: CurrentUser,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let sent = match read_upload(&req, payload).await {
         Ok(s) => s,
         Err(Refused::TooLarge(m)) => {
@@ -420,7 +420,7 @@ async fn confirm(
     posted: Posted<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let id = form.upload.trim().to_string();
     let done = format!("/admin/import/result/{id}");
     let store = staging();
@@ -462,7 +462,7 @@ async fn cancel(
     posted: Posted<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let id = form.upload.trim().to_string();
     let uid = user.actor.user_id;
     // Already gone (imported or cancelled) is fine: nothing is waiting.
@@ -477,19 +477,19 @@ async fn cancel(
 }
 
 async fn result(id: web::Path<String>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let report: ImportReport = staging().finished(&id, user.actor.user_id)?;
     let page = ReportPage::new(Frame::new(&user, "Imported", "/admin/import"), &report);
     render_status(StatusCode::OK, &page)
 }
 
 async fn template(file: web::Path<String>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ImportData)?;
     let kind = file
         .strip_suffix(".csv")
         .and_then(ImportKind::parse)
         .ok_or_else(|| ServiceError::not_found("there is no template with that name"))?;
-    user.require(required_role(kind))?;
+    user.require(required_action(kind))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(ContentDisposition {
@@ -507,7 +507,7 @@ async fn export_zip(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ExportData)?;
     let actor = user.actor.clone();
     let bytes = state
         .run(move |conn| {

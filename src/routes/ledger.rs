@@ -6,7 +6,8 @@ use futures_util::{StreamExt, stream};
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::domain::vocab::{LedgerKind, Role};
+use crate::domain::access::Action;
+use crate::domain::vocab::LedgerKind;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::ledger::{self, LedgerQuery};
@@ -41,7 +42,7 @@ async fn ledger_page(
     user: CurrentUser,
     q: web::Query<LedgerQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewLedger)?;
     let q = q.into_inner();
     let actor = user.actor.clone();
     let query = q.clone();
@@ -108,7 +109,7 @@ async fn ledger_csv(
     user: CurrentUser,
     q: web::Query<LedgerQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewLedger)?;
     let q = q.into_inner();
     let actor = user.actor.clone();
     let (filter, header) = state

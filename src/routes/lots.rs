@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::routes::extract::CurrentUser;
 use crate::services::lots;
 use crate::views::Frame;
@@ -57,8 +57,8 @@ pub async fn lot_page(
     status: StatusCode,
     forms: LotForms,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
-    let manager = user.role().at_least(Role::Manager);
+    user.require(Action::ViewLot)?;
+    let manager = user.may(Action::Recall);
     let (detail, locations) = state
         .run(move |conn| {
             let detail = lots::detail(conn, lot_id, manager, history_page)?;
@@ -81,7 +81,7 @@ async fn recall_csv(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::Recall)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     let (name, bytes) = state

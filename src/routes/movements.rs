@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::lots::lot_page;
 use super::pages::{PageError, Posted, flash_redirect};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::adjustments::{self, AdjustDraft};
@@ -87,7 +87,7 @@ async fn adjust(
     posted: Posted<AdjustForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::AdjustStock)?;
     let page_lot = id.into_inner();
     // The form may name an opened container of this lot; default: the lot itself.
     let lot_id = opt(&form.lot_id).unwrap_or_else(|| page_lot.to_string());
@@ -149,7 +149,7 @@ async fn transfer(
     posted: Posted<TransferForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::TransferStock)?;
     let page_lot = id.into_inner();
     let lot_id = opt(&form.lot_id).unwrap_or_else(|| page_lot.to_string());
     let draft = TransferDraft {
@@ -201,7 +201,7 @@ async fn open(
     posted: Posted<OpenForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Practitioner)?;
+    user.require(Action::OpenContainer)?;
     let lot_id = id.into_inner();
     let draft = OpenDraft {
         lot_id: Some(lot_id.to_string()),
@@ -242,7 +242,7 @@ async fn set_quarantine(
     lot_id: i64,
     quarantined: bool,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::AdjustStock)?;
     let actor = user.actor.clone();
     let lot = state
         .run(move |conn| lots::set_quarantine(conn, &actor, lot_id, quarantined))
@@ -287,7 +287,7 @@ async fn write_off_expired(
     posted: Posted<WriteOffForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::AdjustStock)?;
     let actor = user.actor.clone();
     let site = opt(&form.site);
     let done = state

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use super::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Indication, Role};
+use crate::domain::vocab::Indication;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft};
@@ -27,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProtocols)?;
     let items = state.run(|conn| protocols::list(conn, false)).await?;
     let rows = items
         .iter()
@@ -57,7 +58,7 @@ async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRespo
     render(&ProtocolListPage {
         frame: Frame::new(&user, "Protocols", "/protocols"),
         rows,
-        can_edit: user.role().at_least(Role::Manager),
+        can_edit: user.may(Action::ManageProtocols),
     })
 }
 
@@ -217,7 +218,7 @@ async fn new_form(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProtocols)?;
     let form = ProtocolForm {
         active: "true".into(),
         ..ProtocolForm::default()
@@ -240,7 +241,7 @@ async fn edit_form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProtocols)?;
     let id = id.into_inner();
     let v = state.run(move |conn| protocols::get(conn, id)).await?;
     let form = ProtocolForm::from_draft(&v.to_draft());
@@ -263,7 +264,7 @@ async fn save(
     id: Option<i64>,
     form: ProtocolForm,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProtocols)?;
     if form.adding() {
         return render_form(state, &user, StatusCode::OK, id, &form, 3, Vec::new(), None).await;
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::{ledger, lots};
@@ -30,7 +30,7 @@ async fn recall(
     user: CurrentUser,
     q: web::Query<RecallQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::Recall)?;
     let q = q.into_inner();
     let searched = !q.lot.trim().is_empty() || !q.product_id.trim().is_empty();
     let product_id = q.product_id.trim().parse::<i64>().ok();

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use super::pages::{PageError, Posted, flash_redirect, render_status, urlencode};
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category, Role};
+use crate::domain::vocab::Category;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
@@ -203,7 +204,7 @@ async fn form(
     user: CurrentUser,
     q: web::Query<FormParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ReceiveStock)?;
     let q = q.into_inner();
     let v = ReceiveFormValues {
         product_id: q.product_id.clone(),
@@ -247,7 +248,7 @@ async fn preview(
     posted: Posted<ReceiveFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ReceiveStock)?;
     let (p, values) = run_preview(&state, &form).await?;
     let r = view(
         lists(&state).await?,
@@ -268,7 +269,7 @@ async fn check(
     posted: Posted<ReceiveFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ReceiveStock)?;
     let (p, values) = run_preview(&state, &form).await?;
     let r = view(lists(&state).await?, values, Some(&p), FieldErrors::none());
     render_status(
@@ -285,7 +286,7 @@ async fn save(
     posted: Posted<ReceiveFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ReceiveStock)?;
     let (p, values) = run_preview(&state, &form).await?;
     // A scan that could not be read, or names an unknown product, goes back
     // to the form before anything is tried.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render, render_status, urlencode};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::orders::{self, Pick};
@@ -151,7 +151,7 @@ async fn page(
     user: CurrentUser,
     params: web::Query<ReorderParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     render_page(&state, &user, &params.into_inner(), None).await
 }
 
@@ -171,7 +171,7 @@ async fn csv(
     user: CurrentUser,
     params: web::Query<ReorderParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let actor = user.actor.clone();
     let q = params.into_inner().query();
     let report = state
@@ -193,7 +193,7 @@ async fn print(
     user: CurrentUser,
     params: web::Query<ReorderParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let actor = user.actor.clone();
     let q = params.into_inner().query();
     let (report, settings) = state
@@ -226,7 +226,7 @@ async fn create_orders(
     posted: Posted<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::settings::{self, SettingsDraft};
@@ -133,7 +133,7 @@ async fn sites_page(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     render_sites(&state, &user, StatusCode::OK, Returned::Nothing).await
 }
 
@@ -142,7 +142,7 @@ async fn add_site(
     posted: Posted<NewSiteValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let actor = user.actor.clone();
     let code = form.code.clone();
     let draft = SiteDraft {
@@ -177,7 +177,7 @@ async fn add_location(
     posted: Posted<CodeNameValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let site = site.into_inner();
     let actor = user.actor.clone();
     let (s, code, name) = (site.clone(), form.code.clone(), form.name.clone());
@@ -219,7 +219,7 @@ async fn rename_site(
     posted: Posted<NameForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let msg = match state
@@ -239,7 +239,7 @@ async fn rename_location(
     posted: Posted<NameForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let msg = match state
@@ -279,7 +279,7 @@ async fn site_page(
     user: CurrentUser,
     code: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let code = code.into_inner();
     let c = code.clone();
     let site = state.run(move |conn| sites::by_code(conn, &c)).await?;
@@ -298,7 +298,7 @@ async fn save_site(
     posted: Posted<SiteValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSites)?;
     let code = code.into_inner();
     let actor = user.actor.clone();
     let draft = SiteDraft {
@@ -338,7 +338,7 @@ async fn settings_page(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSettings)?;
     let s = state.run(settings::load).await?;
     let v = SettingsValues {
         clinic_name: s.clinic_name,
@@ -365,7 +365,7 @@ async fn save_settings(
     posted: Posted<SettingsValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Admin)?;
+    user.require(Action::ManageSettings)?;
     let actor = user.actor.clone();
     let draft = SettingsDraft {
         clinic_name: form.clinic_name.clone(),

@@ -8,9 +8,10 @@ use super::pages::{PageError, render};
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
+use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category, Role};
+use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
 use crate::views::Frame;
@@ -166,7 +167,7 @@ async fn stock_list(
         needles: needle_choices(needle),
         rows,
         pager: Pager::new("/stock", &keep, "page", page, PER_PAGE, total),
-        can_manage: user.role().at_least(Role::Manager),
+        can_manage: user.may(Action::AdjustStock),
     };
     render(&page_view)
 }

@@ -7,8 +7,9 @@ use serde::Deserialize;
 use super::pages::{PageError, render_status, urlencode};
 use super::reports::csv_response;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_money;
-use crate::domain::vocab::{Category, Role};
+use crate::domain::vocab::Category;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::usage::{self, ChartSubject, UsageQuery, UsageReport};
@@ -72,7 +73,7 @@ async fn page(
     user: CurrentUser,
     params: web::Query<UsageParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let params = params.into_inner();
     let actor = user.actor.clone();
     let q = params.query();
@@ -181,7 +182,7 @@ async fn csv(
     user: CurrentUser,
     params: web::Query<UsageParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let params = params.into_inner();
     let which = params.report.clone().unwrap_or_else(|| "products".into());
     if !usage_export::CSV_REPORTS.iter().any(|(k, _)| *k == which) {

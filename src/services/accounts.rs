@@ -5,7 +5,7 @@ use chrono::Duration;
 
 use crate::auth;
 use crate::db::{self, DbConn, models::User};
-use crate::domain::access::{Actor, CurrentUser};
+use crate::domain::access::{Action, Actor, CurrentUser};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -282,7 +282,7 @@ pub fn set_user_active(
     user_id: i64,
     active: bool,
 ) -> ServiceResult<User> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageUsers)?;
     db::write_tx(conn, |conn| {
         let user = db::users::by_id(conn, user_id)?
             .ok_or_else(|| ServiceError::not_found("no such user"))?;
@@ -310,7 +310,7 @@ pub fn reset_password(
     user_id: i64,
     password: &str,
 ) -> ServiceResult<User> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageUsers)?;
     let mut problems = Problems::new();
     validate_password(&mut problems, password);
     problems.finish()?;

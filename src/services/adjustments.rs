@@ -8,8 +8,8 @@ use crate::db::{
     models::{Location, Lot, NewLedgerRow, Product},
 };
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
-use crate::domain::vocab::{AdjustReason, LedgerKind, Role, Unit};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::{AdjustReason, LedgerKind, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// An adjustment as entered (lot page form or API), every field as text.
@@ -143,7 +143,7 @@ fn sign_problem(reason: AdjustReason, delta: i64) -> Option<&'static str> {
 /// Books one adjustment and returns its ledger row. A delta that would take
 /// the balance below zero is refused (409 `insufficient_stock`).
 pub fn adjust(conn: &mut DbConn, actor: &Actor, d: &AdjustDraft) -> ServiceResult<LedgerEntry> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::AdjustStock)?;
     let id = db::write_tx(conn, |conn| {
         let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
         let mut p = Problems::new();
@@ -271,7 +271,7 @@ pub fn write_off_expired(
     actor: &Actor,
     site: Option<&str>,
 ) -> ServiceResult<WriteOff> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::AdjustStock)?;
     db::write_tx(conn, |conn| {
         let site = super::sites::resolve_site(conn, actor, site)?;
         let expired = db::lots::expired_on_hand(conn, site.id, site.today())?;

@@ -6,9 +6,9 @@ use crate::db::{
     catalog::ProductFilter,
     models::{Product, ProductFields, Supplier},
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, Quantity, parse_money};
-use crate::domain::vocab::{Category, Role, Unit};
+use crate::domain::vocab::{Category, Unit};
 use crate::domain::{NeedleLength, gs1};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -385,7 +385,7 @@ pub fn create_product(
     actor: &Actor,
     draft: &ProductDraft,
 ) -> ServiceResult<Product> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageProducts)?;
     db::write_tx(conn, |conn| {
         let fields = validate_new_product(conn, draft)?;
         let id = db::catalog::insert_product(conn, &fields)?;
@@ -401,7 +401,7 @@ pub fn update_product(
     id: i64,
     patch: ProductDraft,
 ) -> ServiceResult<Product> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageProducts)?;
     db::write_tx(conn, |conn| {
         let current = db::catalog::product_by_id(conn, id)?
             .ok_or_else(|| ServiceError::not_found("no such product"))?;
@@ -484,7 +484,7 @@ pub fn create_supplier(
     actor: &Actor,
     d: &SupplierDraft,
 ) -> ServiceResult<Supplier> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageSuppliers)?;
     let (name, email, lead) = validate_supplier(d)?;
     db::write_tx(conn, |conn| {
         check_supplier_name(conn, &name, None)?;
@@ -500,7 +500,7 @@ pub fn update_supplier(
     id: i64,
     d: &SupplierDraft,
 ) -> ServiceResult<Supplier> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageSuppliers)?;
     let (name, email, lead) = validate_supplier(d)?;
     db::write_tx(conn, |conn| {
         check_supplier_name(conn, &name, Some(id))?;

@@ -19,8 +19,8 @@ use crate::db::{
     models::{Location, Lot, Product, Site},
 };
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
-use crate::domain::vocab::{AdjustReason, LedgerKind, Role};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::{AdjustReason, LedgerKind};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// A location in the count overview.
@@ -157,7 +157,7 @@ pub struct CountOutcome {
 /// Books `count` rows (reason `count`) for the lines whose counted quantity
 /// differs from the balance at submit time, and records the count.
 pub fn submit(conn: &mut DbConn, actor: &Actor, d: &CountDraft) -> ServiceResult<CountOutcome> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::CountStock)?;
     db::write_tx(conn, |conn| {
         let (location, _site) = location_and_site(conn, d.location_id)?;
         let mut p = Problems::new();

@@ -15,10 +15,10 @@ use crate::db::{
     models::Site,
     stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category, Role, Unit};
+use crate::domain::vocab::{Category, Unit};
 use crate::error::ServiceResult;
 
 /// Needle lengths every clinic stocks (hundredths of a mm): the grid always
@@ -199,16 +199,13 @@ fn unit_of(p: &Product) -> Unit {
     Unit::parse(&p.unit).unwrap_or(Unit::Each)
 }
 
-/// The site a person looks at: practitioners bound to a site see only
-/// theirs; everyone else may pick one (default: their own, else `main`).
+/// The site a person looks at: a user bound to a site sees only theirs
+/// (asking for another is refused); everyone else may pick one (default:
+/// `main`).
 pub fn site_for(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> ServiceResult<Site> {
-    if !actor.role.at_least(Role::Manager)
-        && let Some(id) = actor.site_id
-        && let Some(s) = db::sites::by_id(conn, id)?
-    {
-        return Ok(s);
-    }
-    super::sites::resolve_site(conn, actor, code)
+    let site = super::sites::resolve_site(conn, actor, code)?;
+    actor.check(Action::ViewDashboard, Scope::Site(site.id))?;
+    Ok(site)
 }
 
 /// Everything the dashboard shows for one site, today at that site.

@@ -11,10 +11,10 @@ use crate::db::{
     ledger::{LedgerEntry, LedgerFilter},
 };
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
 use crate::domain::input;
-use crate::domain::vocab::{LedgerKind, Role};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// Rows per page on the ledger page.
@@ -153,7 +153,7 @@ pub fn page(
     f: &LedgerFilter,
     page: i64,
 ) -> ServiceResult<LedgerPage> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ViewLedger)?;
     let (entries, total) = list(conn, actor, f, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
     Ok(LedgerPage {
         entries,
@@ -191,7 +191,7 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> ServiceResult<(Vec<LedgerEntry>, i64)> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ViewLedger)?;
     Ok(db::read_tx(conn, |conn| {
         let hinted = with_site_hint(conn, f)?;
         let total = db::ledger::count(conn, &hinted)?;
@@ -268,7 +268,7 @@ pub fn csv_chunk(
     f: &LedgerFilter,
     before_id: Option<i64>,
 ) -> ServiceResult<(Vec<u8>, Option<i64>)> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ViewLedger)?;
     let entries = db::ledger::page_before(conn, f, before_id, CSV_CHUNK)?;
     let mut w = CsvOut::in_memory(entries.len() * 160);
     for e in &entries {

@@ -16,9 +16,8 @@ use crate::db::{
     recall::SessionUse,
 };
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
-use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};
 
 /// Rows of lot history per page.
@@ -206,7 +205,7 @@ pub fn set_quarantine(
     lot_id: i64,
     quarantined: bool,
 ) -> ServiceResult<Lot> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::AdjustStock)?;
     db::write_tx(conn, |conn| {
         let root = root_of(conn, lot_id)?;
         db::lots::set_quarantined(conn, root.id, quarantined)?;
@@ -216,7 +215,7 @@ pub fn set_quarantine(
 
 /// The sessions that used a lot family (managers).
 pub fn recall(conn: &mut DbConn, actor: &Actor, lot_id: i64) -> ServiceResult<LotDetail> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::Recall)?;
     detail(conn, lot_id, true, 1)
 }
 
@@ -236,7 +235,7 @@ pub fn search(
     product_id: Option<i64>,
     lot_number: &str,
 ) -> ServiceResult<Vec<RecallHit>> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::Recall)?;
     let lot_number = lot_number.trim();
     if lot_number.is_empty() {
         return Err(ServiceError::invalid("lot", "enter a lot number"));

@@ -9,9 +9,9 @@ use crate::db::{
     models::{Product, Protocol, ProtocolLine},
     protocols::ProtocolFields,
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::needle::fmt_needle;
-use crate::domain::vocab::{Addon, Category, Indication, Role, Unit};
+use crate::domain::vocab::{Addon, Category, Indication, Unit};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -292,7 +292,7 @@ fn duplicate(name: &str) -> ServiceError {
 
 /// Creates a protocol (manager).
 pub fn create(conn: &mut DbConn, actor: &Actor, d: &ProtocolDraft) -> ServiceResult<ProtocolView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageProtocols)?;
     db::write_tx(conn, |conn| {
         let (fields, lines) = validate(conn, d)?;
         check_name(conn, &fields.name, None)?;
@@ -310,7 +310,7 @@ pub fn update(
     id: i64,
     d: &ProtocolDraft,
 ) -> ServiceResult<ProtocolView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageProtocols)?;
     db::write_tx(conn, |conn| {
         if db::protocols::by_id(conn, id)?.is_none() {
             return Err(ServiceError::not_found(format!("no protocol {id}")));

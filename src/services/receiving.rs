@@ -8,12 +8,12 @@ use crate::db::{
     models::{Location, NewLedgerRow, Product, Site},
 };
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
 use crate::domain::gs1;
 use crate::domain::input;
 use crate::domain::quantity::parse_money;
-use crate::domain::vocab::{LedgerKind, Role, Unit};
+use crate::domain::vocab::{LedgerKind, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// A delivery as entered (form or API), every field as text.
@@ -82,7 +82,7 @@ pub fn parse_scan(conn: &mut DbConn, scan: &str) -> ServiceResult<gs1::Gs1Data> 
 
 /// Receives one lot into a location.
 pub fn receive(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceResult<Received> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ReceiveStock)?;
     db::write_tx(conn, |conn| receive_in_tx(conn, actor, d, None))
 }
 

@@ -23,9 +23,8 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 
 use crate::db::{self, DbConn, models::Product, models::Site, models::Supplier};
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::reorder::{self, ReorderInput, ReorderLine, ReorderParams};
-use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
@@ -137,7 +136,7 @@ pub fn options(
     actor: &Actor,
     q: &ReorderQuery,
 ) -> ServiceResult<ReorderOptions> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ViewReports)?;
     let mut p = Problems::new();
     let as_of = text(&q.as_of).map(|t| p.take("as_of", super::receiving::parse_date(t)));
     let window = match text(&q.window) {

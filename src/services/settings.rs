@@ -3,8 +3,7 @@
 //! GS1 separator some scanners send instead of FNC1.
 
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
-use crate::domain::vocab::Role;
+use crate::domain::access::{Action, Actor};
 use crate::error::{Problems, ServiceResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +78,7 @@ pub struct SettingsDraft {
 }
 
 pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResult<Settings> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSettings)?;
     let mut p = Problems::new();
     let days = |p: &mut Problems, field: &str, v: &str, max: i64| -> i64 {
         match v.trim().parse::<i64>() {

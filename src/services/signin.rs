@@ -18,9 +18,8 @@ use chrono::Duration;
 
 use crate::auth;
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::throttle::{self, Scope, Verdict};
-use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::settings;
 
@@ -188,7 +187,7 @@ pub fn account_throttles(conn: &mut DbConn) -> ServiceResult<Vec<AccountThrottle
 /// Lifts a lock (and any delay) on a user's sign-in; returns whether there
 /// was anything to lift.
 pub fn unlock(conn: &mut DbConn, actor: &Actor, username: &str) -> ServiceResult<bool> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageUsers)?;
     let key = throttle::account_key(username);
     db::write_tx(conn, |conn| {
         if db::users::by_username(conn, &key)?.is_none() {

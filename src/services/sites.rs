@@ -7,10 +7,9 @@ use crate::db::{
     models::{Location, Site},
     sites::SiteDetails,
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::clock::{SiteClock, parse_hhmm};
 use crate::domain::contact;
-use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 fn valid_code(code: &str) -> bool {
@@ -61,7 +60,7 @@ pub fn create_site(
 /// Creates a site. Without a time zone it takes the default site's (a
 /// second clinic of a practice is most often in the same place).
 pub fn create(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> ServiceResult<Site> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSites)?;
     let code = code.trim();
     let details = validate_new(conn, code, d)?;
     db::write_tx(conn, |conn| insert_with(conn, code, &details))
@@ -191,7 +190,7 @@ fn insert_with(conn: &mut DbConn, code: &str, d: &SiteDetails) -> ServiceResult<
 /// e-mail, digest time. Its code, used in links and the API, stays.
 /// Nothing is saved unless every given detail is valid.
 pub fn update(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> ServiceResult<Site> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSites)?;
     db::write_tx(conn, |conn| {
         let site = db::sites::by_code(conn, code.trim())?
             .ok_or_else(|| ServiceError::not_found(format!("no site with code {code}")))?;
@@ -284,7 +283,7 @@ pub fn create_location(
     code: &str,
     name: &str,
 ) -> ServiceResult<(Location, String)> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSites)?;
     let (code, name) = validate_location(code, name)?;
     db::write_tx(conn, |conn| {
         let s = db::sites::by_code(conn, site.trim())?
@@ -328,7 +327,7 @@ pub fn rename_location(
     id: i64,
     name: &str,
 ) -> ServiceResult<Location> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSites)?;
     let name = name.trim();
     let mut p = Problems::new();
     valid_name(&mut p, name);
@@ -350,7 +349,7 @@ pub fn create_site_with_store(
     code: &str,
     d: &SiteDraft,
 ) -> ServiceResult<Site> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ManageSites)?;
     let code = code.trim();
     let details = validate_new(conn, code, d)?;
     db::write_tx(conn, |conn| {

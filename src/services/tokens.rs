@@ -7,8 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::auth;
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
-use crate::domain::vocab::Role;
+use crate::domain::access::{Action, Actor};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// A token as listed.
@@ -94,9 +93,15 @@ fn expiry(p: &mut Problems, t: &NewToken, now: NaiveDateTime) -> Option<NaiveDat
 /// Creates a token for a user; returns (id, token). The token is shown once.
 pub fn create(conn: &mut DbConn, actor: &Actor, t: &NewToken) -> ServiceResult<(i64, String)> {
     let username = t.username.trim().to_string();
+    if username.is_empty() {
+        return Err(crate::error::ServiceError::invalid(
+            "username",
+            "choose a user",
+        ));
+    }
     let own = username == actor.username;
     if !own {
-        actor.require(Role::Admin)?;
+        actor.require(Action::ManageUsers)?;
     }
     let now = db::now();
     let mut p = Problems::new();
@@ -139,7 +144,7 @@ pub fn list(
 ) -> ServiceResult<Vec<TokenInfo>> {
     let username = username.map(str::trim).filter(|s| !s.is_empty());
     if username != Some(actor.username.as_str()) {
-        actor.require(Role::Admin)?;
+        actor.require(Action::ManageUsers)?;
     }
     let user_id = match username {
         Some(name) => Some(
@@ -170,7 +175,7 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<i64> {
         let t = db::tokens::by_id(conn, id)?
             .ok_or_else(|| ServiceError::not_found(format!("no token with id {id}")))?;
         if t.user_id != actor.user_id {
-            actor.require(Role::Admin)?;
+            actor.require(Action::ManageUsers)?;
         }
         db::tokens::revoke(conn, id)?;
         Ok(t.user_id)

@@ -7,8 +7,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
 use crate::db::{self, DbConn, models::Lot};
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
-use crate::domain::vocab::{LedgerKind, Role};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 /// The reason on both rows of an opening.
@@ -37,7 +37,7 @@ pub struct Transferred {
 /// −q at the source, +q at the destination, or nothing when the source has
 /// less than q (409 `insufficient_stock`).
 pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceResult<Transferred> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::TransferStock)?;
     db::write_tx(conn, |conn| {
         let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
         let mut p = Problems::new();
@@ -149,7 +149,7 @@ pub fn open_container_at(
     d: &OpenDraft,
     now: NaiveDateTime,
 ) -> ServiceResult<Opened> {
-    actor.require(Role::Practitioner)?;
+    actor.require(Action::OpenContainer)?;
     db::write_tx(conn, |conn| {
         let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
         let mut p = Problems::new();

@@ -1,8 +1,7 @@
-//! The page frame shared by every page: title, navigation by role, the
+//! The page frame shared by every page: title, navigation from the permission table, the
 //! CSRF token forms embed, and the one-time flash message.
 
-use crate::domain::access::CurrentUser;
-use crate::domain::vocab::Role;
+use crate::domain::access::{Action, CurrentUser};
 
 #[derive(Debug, Clone)]
 pub struct NavItem {
@@ -21,25 +20,26 @@ pub struct Frame {
     pub nav: Vec<NavItem>,
 }
 
-/// (href, label, least role) in menu order.
-const MENU: &[(&str, &str, Role)] = &[
-    ("/", "Home", Role::Practitioner),
-    ("/sessions/new", "Log session", Role::Practitioner),
-    ("/sessions", "Sessions", Role::Practitioner),
-    ("/stock", "Stock", Role::Practitioner),
-    ("/products", "Products", Role::Manager),
-    ("/protocols", "Protocols", Role::Manager),
-    ("/receive", "Receive", Role::Manager),
-    ("/counts", "Count", Role::Manager),
-    ("/ledger", "Ledger", Role::Manager),
-    ("/recall", "Recall", Role::Manager),
-    ("/reports/reorder", "Reorder", Role::Manager),
-    ("/orders", "Orders", Role::Manager),
-    ("/reports/usage", "Usage", Role::Manager),
-    ("/admin/import", "Import", Role::Manager),
-    ("/admin/users", "Users", Role::Admin),
-    ("/admin/sites", "Sites", Role::Admin),
-    ("/admin/settings", "Settings", Role::Admin),
+/// (href, label, the action the page is for) in menu order: an entry shows
+/// when the permission table lets the user do that action.
+const MENU: &[(&str, &str, Action)] = &[
+    ("/", "Home", Action::ViewDashboard),
+    ("/sessions/new", "Log session", Action::LogSession),
+    ("/sessions", "Sessions", Action::ViewSessions),
+    ("/stock", "Stock", Action::ViewStock),
+    ("/products", "Products", Action::ViewProducts),
+    ("/protocols", "Protocols", Action::ViewProtocols),
+    ("/receive", "Receive", Action::ReceiveStock),
+    ("/counts", "Count", Action::CountStock),
+    ("/ledger", "Ledger", Action::ViewLedger),
+    ("/recall", "Recall", Action::Recall),
+    ("/reports/reorder", "Reorder", Action::ViewReports),
+    ("/orders", "Orders", Action::ManageOrders),
+    ("/reports/usage", "Usage", Action::ViewReports),
+    ("/admin/import", "Import", Action::ImportData),
+    ("/admin/users", "Users", Action::ManageUsers),
+    ("/admin/sites", "Sites", Action::ManageSites),
+    ("/admin/settings", "Settings", Action::ManageSettings),
 ];
 
 impl Frame {
@@ -48,7 +48,7 @@ impl Frame {
         let role = user.role();
         let nav = MENU
             .iter()
-            .filter(|(_, _, least)| role.at_least(*least))
+            .filter(|(_, _, action)| user.may(*action))
             .map(|(href, label, _)| NavItem {
                 href,
                 label,

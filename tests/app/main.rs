@@ -7,6 +7,9 @@ mod fixtures;
 mod movements_fixtures;
 mod support;
 
+mod access_docs;
+mod access_matrix;
+mod architecture;
 mod browser;
 mod clock_days;
 mod demo;

@@ -124,6 +124,13 @@ async fn read_json<T: DeserializeOwned>(
         .map_err(|e| ApiError(type_error(&e)))
 }
 
+/// Reads a body taken as `ApiJson<Value>` into `T`, with the same 422s as
+/// `ApiJson<T>`: for handlers that must check permission before the body's
+/// shape (a refused caller gets 403, never a validation message).
+pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| ApiError(type_error(&e)))
+}
+
 /// A deserialisation error as a 422 naming the field: by its path, or for a
 /// missing field by the name serde gives.
 fn type_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ServiceError {

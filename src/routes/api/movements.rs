@@ -12,7 +12,7 @@ use super::{ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::db::ledger::LedgerEntry;
 use crate::domain::Quantity;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::adjustments::{self, AdjustDraft};
 use crate::services::ledger::{self, LedgerQuery};
@@ -59,7 +59,7 @@ async fn adjust(
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::AdjustStock)?;
     let f = Fields::of(&body.0)?;
     let draft = AdjustDraft {
         lot_id: f.text("lot_id")?,
@@ -78,7 +78,7 @@ async fn adjust(
 }
 
 async fn lot(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::Recall)?;
     let id = id.into_inner();
     let actor = user.0.clone();
     let d = state
@@ -148,7 +148,7 @@ async fn ledger_list(
     user: ApiUser,
     q: web::Query<LedgerApiQuery>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewLedger)?;
     let q = q.into_inner();
     let page = PageParams {
         limit: q.limit,

@@ -8,7 +8,7 @@ use super::body::Fields;
 use super::{ApiError, ApiJson, ApiJsonOpt, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::domain::Quantity;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::orders::receive::{
@@ -116,7 +116,7 @@ async fn list_orders(
     user: ApiUser,
     q: web::Query<ListParams>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let q = q.into_inner();
     let page = PageParams {
         limit: q.limit,
@@ -142,7 +142,7 @@ async fn create(
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let f = Fields::of(&body.0)?;
     let draft = OrderDraft {
         site: f.text("site")?,
@@ -164,7 +164,7 @@ async fn from_reorder(
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let f = Fields::of(&body.0)?;
     let q = ReorderQuery {
         site: f.text("site")?,
@@ -217,7 +217,7 @@ async fn from_reorder(
 }
 
 async fn get(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let actor = user.0.clone();
     let v = state.run(move |conn| orders::get(conn, &actor, id)).await?;
@@ -231,7 +231,7 @@ async fn edit(
     id: web::Path<i64>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let f = Fields::of(&body.0)?;
     if !f.contains("lines") {
@@ -255,7 +255,7 @@ async fn send(
     id: web::Path<i64>,
     body: ApiJsonOpt<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let d = match &body.0 {
         None => SendDraft {
@@ -283,7 +283,7 @@ async fn cancel(
     id: web::Path<i64>,
     body: ApiJsonOpt<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let reason = match &body.0 {
         None => None,
@@ -304,7 +304,7 @@ async fn receive(
     id: web::Path<i64>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let f = Fields::of(&body.0)?;
     let lines = f

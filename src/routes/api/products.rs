@@ -8,7 +8,7 @@ use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::db::models::{Product, Supplier};
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
@@ -116,7 +116,7 @@ async fn list_products(
     user: ApiUser,
     q: web::Query<ProductQuery>,
 ) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProducts)?;
     let q = q.into_inner();
     let page = super::PageParams {
         limit: q.limit,
@@ -140,7 +140,7 @@ async fn create_product(
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let draft = draft_from_json(&body.0)?;
     let actor = user.0.clone();
     let p = state
@@ -150,7 +150,7 @@ async fn create_product(
 }
 
 async fn get_product(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProducts)?;
     let id = id.into_inner();
     let p = state.run(move |conn| catalog::product(conn, id)).await?;
     Ok(HttpResponse::Ok().json(product_json(&p)))
@@ -162,7 +162,7 @@ async fn patch_product(
     id: web::Path<i64>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let draft = draft_from_json(&body.0)?;
     let actor = user.0.clone();
     let id = id.into_inner();
@@ -173,7 +173,7 @@ async fn patch_product(
 }
 
 async fn list_suppliers(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSuppliers)?;
     let items = state.run(catalog::suppliers).await?;
     let total = items.len() as i64;
     Ok(list(items.iter().map(supplier_json).collect(), total))
@@ -189,9 +189,10 @@ pub struct NewSupplier {
 async fn create_supplier(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: ApiJson<NewSupplier>,
+    body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageSuppliers)?;
+    let body = ApiJson(super::typed::<NewSupplier>(body.0)?);
     let b = body.0;
     let draft = SupplierDraft {
         name: b.name,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiResult};
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::reorder::{self, ReorderQuery};
@@ -45,7 +45,7 @@ async fn reorder_json(
     user: ApiUser,
     q: web::Query<ReorderParams>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state
@@ -75,7 +75,7 @@ async fn reorder_csv(
     user: ApiUser,
     q: web::Query<ReorderParams>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state
@@ -121,7 +121,7 @@ async fn usage_json(
     user: ApiUser,
     q: web::Query<UsageParams>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
@@ -133,7 +133,7 @@ async fn usage_csv(
     user: ApiUser,
     q: web::Query<UsageParams>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewReports)?;
     let params = q.into_inner();
     let which = params.report.clone().unwrap_or_else(|| "products".into());
     if !usage_export::CSV_REPORTS.iter().any(|(k, _)| *k == which) {

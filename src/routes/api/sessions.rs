@@ -12,7 +12,7 @@ use super::body::{Fields, scalar_text};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::db::sessions::SessionRow;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::domain::{NeedleLength, Quantity};
 use crate::routes::extract::ApiUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
@@ -140,7 +140,7 @@ async fn create_session(
     req: HttpRequest,
     body: ApiJson<Value>,
 ) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::LogSession)?;
     let Some(key) = req
         .headers()
         .get("Idempotency-Key")
@@ -185,7 +185,7 @@ async fn list_sessions(
     user: ApiUser,
     q: web::Query<SessionQuery>,
 ) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     let q = q.into_inner();
     let page = PageParams {
         limit: q.limit,
@@ -209,7 +209,7 @@ async fn list_sessions(
 }
 
 async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
@@ -228,9 +228,10 @@ async fn void_session(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<i64>,
-    body: ApiJson<VoidBody>,
+    body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::VoidSession)?;
+    let body = ApiJson(super::typed::<VoidBody>(body.0)?);
     let reason = body
         .0
         .reason
@@ -306,7 +307,7 @@ async fn list_protocols(
     user: ApiUser,
     q: web::Query<ProtocolQuery>,
 ) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProtocols)?;
     let active_only = !q.all.unwrap_or(false);
     let items = state
         .run(move |conn| protocols::list(conn, active_only))
@@ -316,7 +317,7 @@ async fn list_protocols(
 }
 
 async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProtocols)?;
     let id = id.into_inner();
     let v = state.run(move |conn| protocols::get(conn, id)).await?;
     Ok(HttpResponse::Ok().json(protocol_json(&v)))
@@ -327,7 +328,7 @@ async fn create_protocol(
     user: ApiUser,
     body: ApiJson<Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProtocols)?;
     let draft = protocol_draft(&body.0)?;
     let actor = user.0.clone();
     let v = state
@@ -342,7 +343,7 @@ async fn update_protocol(
     id: web::Path<i64>,
     body: ApiJson<Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProtocols)?;
     let draft = protocol_draft(&body.0)?;
     let actor = user.0.clone();
     let id = id.into_inner();

@@ -8,7 +8,7 @@ use super::products::product_filter;
 use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::domain::Quantity;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::receiving::{self, ReceiveDraft};
 use crate::services::{sites, stock};
@@ -23,7 +23,7 @@ async fn receive(
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Role::Manager)?;
+    user.require(Action::ReceiveStock)?;
     let f = Fields::of(&body.0)?;
     let draft = ReceiveDraft {
         site: f.text("site")?,
@@ -71,7 +71,7 @@ async fn stock_list(
     user: ApiUser,
     q: web::Query<StockQuery>,
 ) -> ApiResult {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewStock)?;
     let q = q.into_inner();
     let page = super::PageParams {
         limit: q.limit,

@@ -8,8 +8,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{OrderStatus, Role};
+use crate::domain::vocab::OrderStatus;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
@@ -97,7 +98,7 @@ async fn list(
     user: CurrentUser,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     list_page(&state, &user, params.into_inner(), FormState::default()).await
 }
 
@@ -112,7 +113,7 @@ async fn create(
     posted: Posted<NewOrderForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let actor = user.actor.clone();
     let draft = OrderDraft {
         supplier_id: Some(form.supplier_id.clone()),
@@ -220,7 +221,7 @@ async fn show(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     order_page(
         &state,
         &user,
@@ -265,7 +266,7 @@ async fn save_lines(
     posted: Posted<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     // Existing lines in page order, then the added one.
     let mut line_ids: Vec<i64> = form
@@ -359,7 +360,7 @@ async fn send(
     posted: Posted<SendForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let d = SendDraft {
@@ -401,7 +402,7 @@ async fn cancel(
     posted: Posted<CancelForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let reason = Some(form.reason);

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 
 use super::value;
 use crate::app::AppState;
+use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
@@ -73,7 +73,7 @@ pub(super) async fn form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let view = state.run(move |conn| orders::get(conn, &actor, id)).await?;
@@ -99,7 +99,7 @@ pub(super) async fn receive(
     posted: Posted<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let mut line_ids: Vec<i64> = form
         .iter()

@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::models::Product;
+use crate::domain::access::Action;
 use crate::domain::gs1;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::domain::vocab::{Role, Unit};
+use crate::domain::vocab::Unit;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
@@ -141,7 +142,7 @@ async fn new_form(
     user: CurrentUser,
     q: web::Query<NewParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let gtin = q.gtin.trim();
     let v = ProductFormValues {
         unit: "each".into(),
@@ -156,7 +157,7 @@ async fn create(
     posted: Posted<ProductFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let actor = user.actor.clone();
     let draft = draft_of(&form);
     match state
@@ -184,7 +185,7 @@ async fn edit_form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let id = id.into_inner();
     let p = state.run(move |conn| catalog::product(conn, id)).await?;
     form_page(
@@ -204,7 +205,7 @@ async fn update(
     posted: Posted<ProductFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let draft = draft_of(&form);
@@ -237,7 +238,7 @@ async fn set_active(
     id: i64,
     active: bool,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageProducts)?;
     let actor = user.actor.clone();
     let patch = ProductDraft {
         active: Some(active),

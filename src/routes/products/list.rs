@@ -9,9 +9,10 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
 use crate::domain::NeedleLength;
+use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::domain::vocab::{Category, LedgerKind, Role};
+use crate::domain::vocab::{Category, LedgerKind};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render};
 use crate::routes::stock::{category_choices, needle_choices};
@@ -52,7 +53,7 @@ async fn list(
     user: CurrentUser,
     q: web::Query<ListParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProducts)?;
     let p = q.into_inner();
     let needle = NeedleLength::parse(&p.needle_length_mm).ok().map(|n| n.0);
     let category = Category::parse(&p.category).map(|c| c.code().to_string());
@@ -144,7 +145,7 @@ async fn list(
             .collect(),
         rows,
         pager: Pager::new("/products", &keep, "page", page, PER_PAGE, total),
-        can_manage: user.role().at_least(Role::Manager),
+        can_manage: user.may(Action::ManageProducts),
     })
 }
 
@@ -168,9 +169,9 @@ async fn show(
     id: web::Path<i64>,
     q: web::Query<ShowParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewProducts)?;
     let id = id.into_inner();
-    let can_manage = user.role().at_least(Role::Manager);
+    let can_manage = user.may(Action::ManageProducts);
     let all_lots = !q.all_lots.is_empty();
     let hpage = page_number(Some(&q.hpage));
     let history = can_manage.then_some((HISTORY_PER_PAGE, Pager::offset(hpage, HISTORY_PER_PAGE)));

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
@@ -75,13 +75,13 @@ async fn list_page(
                 .collect(),
             v,
             errors,
-            can_manage: user.role().at_least(Role::Manager),
+            can_manage: user.may(Action::ManageSuppliers),
         },
     )
 }
 
 async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ViewSuppliers)?;
     list_page(
         &state,
         &user,
@@ -97,7 +97,7 @@ async fn create(
     posted: Posted<SupplierFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageSuppliers)?;
     let actor = user.actor.clone();
     let draft = draft_of(&form);
     match state
@@ -125,7 +125,7 @@ async fn edit_form(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Manager)?;
+    user.require(Action::ManageSuppliers)?;
     let id = id.into_inner();
     let s = state
         .run(move |conn| {
@@ -154,7 +154,7 @@ async fn update(
     posted: Posted<SupplierFormValues>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::ManageSuppliers)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let draft = draft_of(&form);

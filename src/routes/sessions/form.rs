@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth;
 use crate::domain::NeedleLength;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
@@ -281,7 +281,7 @@ pub async fn new_form(
     user: CurrentUser,
     q: web::Query<NewQuery>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::LogSession)?;
     let mut form = SessionForm {
         client_ref: q.client_ref.clone().unwrap_or_default(),
         ..SessionForm::default()
@@ -317,7 +317,7 @@ pub async fn post_form(
     posted: Posted<SessionForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, mut form } = posted;
-    user.require(Role::Practitioner)?;
+    user.require(Action::LogSession)?;
     let action = form.action();
     if action != "save" {
         let rows = apply_action(&state, &mut form, &action).await?;
@@ -436,7 +436,7 @@ pub async fn lines_partial(
     posted: Posted<SessionForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, mut form } = posted;
-    user.require(Role::Practitioner)?;
+    user.require(Action::LogSession)?;
     let action = form.action();
     let rows = apply_action(&state, &mut form, &action).await?;
     let data = load_data(&state, &user, &form, &rows).await?;
@@ -467,7 +467,7 @@ pub async fn hints_partial(
     posted: Posted<SessionForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Practitioner)?;
+    user.require(Action::LogSession)?;
     let rows = form.rows();
     let data = load_data(&state, &user, &form, &rows).await?;
     render(&HintsPartial {

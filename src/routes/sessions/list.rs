@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render, render_status, urlencode};
@@ -65,7 +65,7 @@ pub async fn sessions(
     user: CurrentUser,
     q: web::Query<ListParams>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     let p = q.into_inner();
     let page = p.page.unwrap_or(1).max(1);
     let query = ListQuery {
@@ -136,7 +136,7 @@ pub async fn client(
     user: CurrentUser,
     client_ref: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     let actor = user.actor.clone();
     let client_ref = client_ref.into_inner();
     let (code, rows) = state

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::domain::vocab::Role;
+use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
@@ -32,7 +32,7 @@ async fn session_page(
         frame: Frame::new(user, format!("Session {id}"), "/sessions"),
         client_href: client_href(&s.client_ref),
         s,
-        can_void: user.role().at_least(Role::Manager),
+        can_void: user.may(Action::VoidSession),
         void_error,
         reason,
     };
@@ -45,7 +45,7 @@ pub async fn session(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     session_page(
         &state,
         &user,
@@ -63,7 +63,7 @@ pub async fn aftercare(
     user: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    user.require(Role::Practitioner)?;
+    user.require(Action::ViewSessions)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
     let (v, clinic_name) = state
@@ -92,7 +92,7 @@ pub async fn void(
     posted: Posted<VoidForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Role::Manager)?;
+    user.require(Action::VoidSession)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let reason = form.reason.clone();

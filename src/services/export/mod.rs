@@ -13,8 +13,7 @@ mod tables;
 use std::io::Write;
 
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
-use crate::domain::vocab::Role;
+use crate::domain::access::{Action, Actor};
 use crate::error::{ServiceError, ServiceResult};
 
 pub use sink::{DirSink, ExportSink, ZipSink};
@@ -59,7 +58,7 @@ pub fn export(
     actor: &Actor,
     sink: &mut dyn ExportSink,
 ) -> ServiceResult<Vec<String>> {
-    actor.require(Role::Admin)?;
+    actor.require(Action::ExportData)?;
     let mut names = vec!["README.txt".to_string()];
     sink.file("README.txt", &mut |w| {
         w.write_all(README.as_bytes()).map_err(csv_err)

@@ -28,10 +28,9 @@ pub mod suppliers;
 use diesel::result::Error as DieselError;
 
 use crate::db::{self, DbConn, RetryHint};
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{ImportKind, Table, read_table};
-use crate::domain::vocab::Role;
 use crate::error::{ServiceError, ServiceResult};
 
 pub use report::{ImportReport, RowReport, RowStatus};
@@ -74,12 +73,12 @@ impl RetryHint for Stop {
     }
 }
 
-/// Who may import a kind: managers (the catalogue and stock are theirs);
-/// sites and locations are the admin's.
-pub fn required_role(kind: ImportKind) -> Role {
+/// What importing a kind needs (the permission table): managers import
+/// the catalogue and stock; sites and locations are the admin's.
+pub fn required_action(kind: ImportKind) -> Action {
     match kind {
-        ImportKind::Locations => Role::Admin,
-        _ => Role::Manager,
+        ImportKind::Locations => Action::ManageSites,
+        _ => Action::ImportData,
     }
 }
 
@@ -93,7 +92,7 @@ pub fn run(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> ServiceResult<ImportReport> {
-    actor.require(required_role(kind))?;
+    actor.require(required_action(kind))?;
     let mut base = ImportReport::new(kind, &opts.file_name, opts.dry_run);
     let table = match read_table(kind, bytes) {
         Ok(t) => t,

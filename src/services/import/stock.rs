@@ -21,7 +21,7 @@ use crate::domain::access::Actor;
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{Row, Table};
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{LedgerKind, Role};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::receiving::{self, ReceiptPlan, ReceiveDraft};
 
@@ -100,9 +100,9 @@ pub fn apply(
 
 /// The one site a manager tied to a site may bring stock into (None: any).
 fn own_site(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<Site>> {
-    match (actor.role, actor.site_id) {
-        (Role::Manager | Role::Practitioner, Some(id)) => Ok(db::sites::by_id(conn, id)?),
-        _ => Ok(None),
+    match actor.bound_site() {
+        Some(id) => Ok(db::sites::by_id(conn, id)?),
+        None => Ok(None),
     }
 }
 

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use super::{MAX_PACKS, OrderView, load, text};
 use crate::db::models::Product;
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, parse_money};
-use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::reorder::{self, ReorderQuery, pack_cost_cents};
 
@@ -142,7 +141,7 @@ fn clean_note(note: &Option<String>, p: &mut Problems) -> Option<String> {
 
 /// Creates a draft order for one supplier.
 pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult<OrderView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
         let mut p = Problems::new();
         let site = crate::services::sites::resolve_site(conn, actor, text(&d.site))?;
@@ -189,7 +188,7 @@ pub fn replace_lines(
     lines: &[LineDraft],
     field: &dyn Fn(usize, &str) -> String,
 ) -> ServiceResult<OrderView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
         let view = load(conn, id)?;
         if !view.is_draft() {
@@ -226,7 +225,7 @@ pub fn drafts_from_reorder(
     q: &ReorderQuery,
     picks: &[Pick],
 ) -> ServiceResult<Vec<OrderView>> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     let options = reorder::options(conn, actor, q)?;
     let site_code = options.site.code.clone();
     let report = reorder::report(conn, options)?;

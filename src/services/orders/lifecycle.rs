@@ -6,9 +6,8 @@ use chrono::NaiveDateTime;
 use super::drafts::not_draft;
 use super::{OrderView, load, text};
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 #[derive(Debug, Clone, Default)]
@@ -26,7 +25,7 @@ pub fn send(
     d: &SendDraft,
     now: NaiveDateTime,
 ) -> ServiceResult<OrderView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     // The sending day is a day at the order's site.
     let clock = load(conn, id)?.site.clock();
     let today = clock.today(now);
@@ -96,7 +95,7 @@ pub fn cancel(
     id: i64,
     reason: &Option<String>,
 ) -> ServiceResult<OrderView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
         let view = load(conn, id)?;
         if !view.can_cancel() {

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 
 use crate::db::models::{Product, PurchaseOrder, PurchaseOrderLine, Site, Supplier};
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
-use crate::domain::vocab::{OrderStatus, Role};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 
 pub use drafts::{
@@ -138,7 +138,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<OrderView> {
 
 /// Reads one order (manager).
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<OrderView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     db::read_tx(conn, |conn| Ok(load(conn, id)))?
 }
 
@@ -175,7 +175,7 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> ServiceResult<(Vec<OrderSummary>, i64)> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     let mut filter = db::orders::OrderFilter::default();
     if let Some(code) = text(&q.site) {
         filter.site_id = Some(super::sites::resolve_site(conn, actor, Some(code))?.id);
@@ -252,6 +252,6 @@ pub fn deliveries(
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<Vec<db::orders::OrderReceipt>> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     Ok(db::orders::receipts_of(conn, id)?)
 }

@@ -13,9 +13,8 @@
 
 use crate::db::{self, DbConn};
 use crate::domain::Quantity;
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::Role;
 use crate::error::{FieldError, ServiceError, ServiceResult};
 
 use super::{OrderLineView, OrderView, load};
@@ -71,7 +70,7 @@ pub fn receive(
     d: &OrderReceiptDraft,
     field: &dyn Fn(usize, &str) -> String,
 ) -> ServiceResult<(OrderView, Vec<Received>)> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
         let view = load(conn, id)?;
         if !view.is_open() {

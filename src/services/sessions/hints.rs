@@ -17,7 +17,7 @@ use crate::db::{
     catalog::ProductFilter,
     models::{Product, Protocol},
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::clock::SiteClock;
 use crate::domain::fefo::AllocError;
 use crate::domain::needle::fmt_needle;
@@ -74,6 +74,19 @@ fn day_of(d: &SessionDraft, clock: &SiteClock) -> NaiveDate {
     clock.local_date(at)
 }
 
+/// The site the form is for: the one asked for when the actor may log
+/// sessions there, else the actor's own (or the default) site.
+fn form_site(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &SessionDraft,
+) -> ServiceResult<crate::db::models::Site> {
+    match sites::resolve_site(conn, actor, text(&d.site)) {
+        Ok(site) if actor.may(Action::LogSession, Scope::Site(site.id)) => Ok(site),
+        _ => sites::resolve_site(conn, actor, None),
+    }
+}
+
 /// Previews `rows` (the form's line rows, blanks included) for the session in `d`.
 pub fn hints(
     conn: &mut DbConn,
@@ -81,8 +94,7 @@ pub fn hints(
     d: &SessionDraft,
     rows: &[LineDraft],
 ) -> ServiceResult<Hints> {
-    let site = sites::resolve_site(conn, actor, text(&d.site))
-        .or_else(|_| sites::resolve_site(conn, actor, None))?;
+    let site = form_site(conn, actor, d)?;
     let needle = text(&d.needle_length_mm)
         .and_then(|t| NeedleLength::parse(t).ok())
         .map(|n| n.0);
@@ -330,11 +342,10 @@ pub fn form_data(
     d: &SessionDraft,
     rows: &[LineDraft],
 ) -> ServiceResult<FormData> {
-    let site = sites::resolve_site(conn, actor, text(&d.site))
-        .or_else(|_| sites::resolve_site(conn, actor, None))?;
-    let sites = match actor.site_id {
-        Some(_) if actor.role == crate::domain::vocab::Role::Practitioner => vec![site.clone()],
-        _ => sites::list(conn)?,
+    let site = form_site(conn, actor, d)?;
+    let sites = match actor.bound_site() {
+        Some(_) => vec![site.clone()],
+        None => sites::list(conn)?,
     };
     let (products, _) =
         crate::services::catalog::list_products(conn, &ProductFilter::default(), 1000, 0)?;

@@ -10,15 +10,15 @@ use crate::db::{
     self, DbConn,
     sessions::{SessionFilter, SessionRow},
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
-use crate::domain::vocab::{Indication, Role};
+use crate::domain::vocab::Indication;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::receiving::parse_date;
 
 /// One session with its lines and lots.
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SessionView> {
-    actor.require(Role::Practitioner)?;
+    actor.require(Action::ViewSessions)?;
     conn.transaction(|conn| view::load_existing(conn, id))
 }
 
@@ -132,7 +132,7 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> ServiceResult<(Vec<SessionRow>, i64)> {
-    actor.require(Role::Practitioner)?;
+    actor.require(Action::ViewSessions)?;
     let filter = parse_filter(conn, q)?;
     Ok(db::read_tx(conn, |conn| {
         let total = db::sessions::count(conn, &filter)?;
@@ -150,7 +150,7 @@ pub fn client_history(
     actor: &Actor,
     client_ref: &str,
 ) -> ServiceResult<(String, Vec<SessionRow>)> {
-    actor.require(Role::Practitioner)?;
+    actor.require(Action::ViewSessions)?;
     let code = parse_client_ref(client_ref).map_err(|e| ServiceError::invalid("client_ref", e))?;
     let filter = SessionFilter {
         client_ref: Some(code.clone()),

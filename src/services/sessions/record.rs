@@ -25,9 +25,9 @@ use crate::db::{
     models::{NewLedgerRow, TreatmentSession},
     sessions::NewSession,
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::fefo::AllocError;
-use crate::domain::vocab::{Indication, LedgerKind, Role};
+use crate::domain::vocab::{Indication, LedgerKind};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::sites;
 
@@ -50,7 +50,7 @@ pub fn record(
     key: &str,
     draft: &SessionDraft,
 ) -> ServiceResult<Recorded> {
-    actor.require(Role::Practitioner)?;
+    actor.require(Action::LogSession)?;
     let key = request::parse_key(key)?;
     let now = db::now();
     // Times typed without an offset are the site's; an unknown site is
@@ -101,7 +101,7 @@ fn record_in_tx(
         return Ok((replay(&existing, hash)?, true));
     }
     let site = sites::resolve_site(conn, actor, req.site.as_deref())?;
-    if actor.role == Role::Practitioner && actor.site_id.is_some_and(|s| s != site.id) {
+    if !actor.may(Action::LogSession, Scope::Site(site.id)) {
         return Err(ServiceError::Forbidden(format!(
             "you log sessions at your own site, not at {}",
             site.code

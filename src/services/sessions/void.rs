@@ -6,8 +6,8 @@
 
 use super::view::{self, SessionView};
 use crate::db::{self, DbConn, models::NewLedgerRow};
-use crate::domain::access::Actor;
-use crate::domain::vocab::{LedgerKind, Role};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{ServiceError, ServiceResult};
 
 pub const MAX_REASON: usize = 500;
@@ -18,7 +18,7 @@ pub fn void(
     session_id: i64,
     reason: &str,
 ) -> ServiceResult<SessionView> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::VoidSession)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ServiceError::invalid(

@@ -20,8 +20,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::models::{Product, Site};
 use crate::db::{self, DbConn};
-use crate::domain::access::Actor;
-use crate::domain::vocab::{Category, Role};
+use crate::domain::access::{Action, Actor};
+use crate::domain::vocab::Category;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 pub const DEFAULT_DAYS: i64 = 90;
@@ -232,7 +232,7 @@ fn text(v: &Option<String>) -> Option<&str> {
 /// Parses the filters. Defaults: the last 90 days up to today at the site,
 /// all products.
 pub fn options(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResult<UsageOptions> {
-    actor.require(Role::Manager)?;
+    actor.require(Action::ViewReports)?;
     let mut p = Problems::new();
     let to = text(&q.to).map(|t| p.take("to", super::receiving::parse_date(t)));
     let from = text(&q.from).map(|t| p.take("from", super::receiving::parse_date(t)));
