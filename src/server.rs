@@ -5,8 +5,8 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::middleware::{Compress, DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::http::KeepAlive;
+use actix_web::middleware::{Compress, DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::{App, HttpServer, web};
 
 use crate::app::AppState;

@@ -87,8 +87,7 @@ pub const TOKEN_TOUCH_INTERVAL_SECS: i64 = 60;
 /// [`TOKEN_TOUCH_INTERVAL_SECS`], so that ordinary requests write nothing
 /// (no write lock on SQLite, no row update on PostgreSQL).
 pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<Actor>> {
-    let Some((token_id, last_used, user)) = db::users::user_by_token_hash(conn, token_hash)?
-    else {
+    let Some((token_id, last_used, user)) = db::users::user_by_token_hash(conn, token_hash)? else {
         return Ok(None);
     };
     let now = db::now();
