@@ -382,7 +382,10 @@ async fn a_lot_on_two_shelves_is_one_lot_and_a_known_lot_keeps_its_expiry() {
     let app = TestApp::new().await;
     catalogue(&app).await;
     let places = "site,code,name\nmain,room-1,Treatment room 1\n";
-    let (code, _, err) = cli(&app, &["import", "locations", &file("l.csv", places.as_bytes())]);
+    let (code, _, err) = cli(
+        &app,
+        &["import", "locations", &file("l.csv", places.as_bytes())],
+    );
     assert_eq!(code, 0, "{err}");
     let first = "sku,lot,expiry,quantity,location\n\
         RL-15,A1,2030-01-31,10,store\n\
@@ -425,11 +428,15 @@ async fn a_lot_on_two_shelves_is_one_lot_and_a_known_lot_keeps_its_expiry() {
         RL-15,A3,2031-01-31,5,store\n\
         RL-15,A2,2030-02-28,6,store\n\
         RL-15,A1,2031-06-30,2,room-1\n";
-    let (code, _, err) = cli(&app, &["import", "stock", &file("s2.csv", second.as_bytes())]);
+    let (code, _, err) = cli(
+        &app,
+        &["import", "stock", &file("s2.csv", second.as_bytes())],
+    );
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.lines().any(|l| l.starts_with("line 4: expiry: lot A1 of ")
-            && l.contains("already recorded with expiry 2030-01-31, not 2031-06-30")),
+        err.lines()
+            .any(|l| l.starts_with("line 4: expiry: lot A1 of ")
+                && l.contains("already recorded with expiry 2030-01-31, not 2031-06-30")),
         "{err}"
     );
     assert_eq!(counts(&app).await.2, 3, "nothing written: no lot A3");

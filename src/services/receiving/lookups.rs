@@ -92,13 +92,13 @@ impl Lookups {
         if !self.batch {
             return Ok(db::lots::find(conn, product_id, lot_number)?.map(|l| (l.id, l.expiry)));
         }
-        if !self.lots.contains_key(&product_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.lots.entry(product_id) {
             let sealed = db::lots::of_product(conn, product_id)?
                 .into_iter()
                 .filter(|l| l.container == 0)
                 .map(|l| (l.lot_number, (l.id, l.expiry)))
                 .collect();
-            self.lots.insert(product_id, sealed);
+            e.insert(sealed);
         }
         Ok(self
             .lots
