@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod movements_fixtures;
+mod server_process;
 mod support;
 
 mod access_docs;
@@ -25,6 +26,7 @@ mod import_page;
 mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
+mod ops_server;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
