@@ -12,7 +12,7 @@ use crate::server_process::{ServerProcess, add_user_cli};
 use crate::support::*;
 use clinic_stock::domain::throttle;
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -21,7 +21,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Loads the login form (for its CSRF cookie and field) and posts it.
-async fn post_login(
+pub async fn post_login(
     c: &reqwest::Client,
     base: &str,
     name: &str,
@@ -56,7 +56,7 @@ fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
-fn retry_after(r: &reqwest::Response) -> Option<i64> {
+pub fn retry_after(r: &reqwest::Response) -> Option<i64> {
     r.headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
