@@ -210,6 +210,7 @@ const ROWS: &[Row] = &[
     ("GET", "/api/v1/reports/reorder.csv", SiteQ, "-", "L D A A A", "L D D A A"),
     ("GET", "/api/v1/reports/usage", SiteQ, "-", "L D A A A", "L D D A A"),
     ("GET", "/api/v1/reports/usage.csv", SiteQ, "-", "L D A A A", "L D D A A"),
+    ("GET", "/api/v1/audit", Plain, "-", "L D D D A", ""),
     // ---- last: it ends each actor's login session (303 to /login for all)
     ("POST", "/logout", Plain, "F", "P P P P P", ""),
 ];

@@ -10,6 +10,7 @@ mod support;
 mod access_docs;
 mod access_matrix;
 mod architecture;
+mod audit_log;
 mod browser;
 mod clock_days;
 mod demo;
