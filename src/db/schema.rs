@@ -347,3 +347,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     audit_log,
 );
+
+diesel::table! {
+    health_probe (id) {
+        id -> Integer,
+        checked_at -> Timestamp,
+    }
+}

@@ -11,6 +11,7 @@ pub mod counts;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod health;
 pub mod import;
 pub mod ledger;
 pub mod lots;
