@@ -152,14 +152,23 @@ pub fn on_hand(
         .load(conn)
 }
 
-/// Positive balances of one lot family (the lot and its opened containers), any site.
-pub fn on_hand_of_lots(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<OnHand>> {
-    balances::table
+/// Positive balances of one lot family (the lot and its opened
+/// containers), at one site or (`None`) any.
+pub fn on_hand_of_lots(
+    conn: &mut DbConn,
+    lot_ids: &[i64],
+    site_id: Option<i64>,
+) -> QueryResult<Vec<OnHand>> {
+    let mut q = balances::table
         .inner_join(lots::table)
         .inner_join(locations::table)
         .filter(balances::lot_id.eq_any(lot_ids.to_vec()))
         .filter(balances::quantity.gt(0))
-        .select((
+        .into_boxed();
+    if let Some(site) = site_id {
+        q = q.filter(balances::site_id.eq(site));
+    }
+    q.select((
             Lot::as_select(),
             locations::id,
             locations::code,
@@ -226,4 +235,18 @@ pub fn by_number_of(
         q = q.filter(lots::product_id.eq(p));
     }
     q.order((lots::product_id, lots::id)).load(conn)
+}
+
+/// The sites where any of these lots ever moved (their ledger rows):
+/// where a lot family "is" for site scope.
+pub fn sites_of(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use super::schema::ledger;
+    if lot_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ledger::table
+        .filter(ledger::lot_id.eq_any(lot_ids.to_vec()))
+        .select(ledger::site_id)
+        .distinct()
+        .load(conn)
 }

@@ -152,7 +152,7 @@ pub fn validate_receipt(
             expiry_text = None;
         }
     }
-    let site = super::sites::resolve_site(conn, actor, text(&d.site))?;
+    let site = super::scope::one_site(conn, actor, Action::ReceiveStock, text(&d.site))?;
     let location = match text(&d.location) {
         Some(code) => db::sites::location_by_code(conn, site.id, code)?.or_else(|| {
             p.add(
