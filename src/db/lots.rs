@@ -169,14 +169,14 @@ pub fn on_hand_of_lots(
         q = q.filter(balances::site_id.eq(site));
     }
     q.select((
-            Lot::as_select(),
-            locations::id,
-            locations::code,
-            locations::sort_order,
-            balances::quantity,
-        ))
-        .order((lots::use_by, lots::id, locations::sort_order, locations::id))
-        .load(conn)
+        Lot::as_select(),
+        locations::id,
+        locations::code,
+        locations::sort_order,
+        balances::quantity,
+    ))
+    .order((lots::use_by, lots::id, locations::sort_order, locations::id))
+    .load(conn)
 }
 
 /// Positive balances at one location (stock count sheet).
@@ -248,5 +248,23 @@ pub fn sites_of(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<i64>> {
         .filter(ledger::lot_id.eq_any(lot_ids.to_vec()))
         .select(ledger::site_id)
         .distinct()
+        .load(conn)
+}
+
+/// The lots of a product that ever moved at a site (its ledger rows there).
+pub fn of_product_at(conn: &mut DbConn, product_id: i64, site_id: i64) -> QueryResult<Vec<Lot>> {
+    use super::schema::ledger;
+    lots::table
+        .filter(lots::product_id.eq(product_id))
+        .filter(
+            lots::id.eq_any(
+                ledger::table
+                    .filter(ledger::product_id.eq(product_id))
+                    .filter(ledger::site_id.eq(site_id))
+                    .select(ledger::lot_id),
+            ),
+        )
+        .select(Lot::as_select())
+        .order((lots::use_by, lots::id))
         .load(conn)
 }

@@ -43,16 +43,16 @@ pub fn consumption_of_lots(
         q = q.filter(treatment_sessions::site_id.eq(site));
     }
     q.select((
-            ledger::id,
-            ledger::lot_id,
-            ledger::delta,
-            treatment_sessions::id,
-            treatment_sessions::performed_at,
-            treatment_sessions::client_ref,
-            treatment_sessions::voided_at,
-            treatment_sessions::void_reason,
-            users::username,
-        ))
-        .order((treatment_sessions::performed_at.desc(), ledger::id.desc()))
-        .load(conn)
+        ledger::id,
+        ledger::lot_id,
+        ledger::delta,
+        treatment_sessions::id,
+        treatment_sessions::performed_at,
+        treatment_sessions::client_ref,
+        treatment_sessions::voided_at,
+        treatment_sessions::void_reason,
+        users::username,
+    ))
+    .order((treatment_sessions::performed_at.desc(), ledger::id.desc()))
+    .load(conn)
 }

@@ -50,8 +50,8 @@ async fn ledger_page(
         .run(move |conn| {
             let choices = ledger::choices(conn, &actor, Action::ViewLedger)?;
             let page = ledger::page_number(&query);
-            let result =
-                ledger::filter(conn, &actor, &query).and_then(|f| ledger::page(conn, &actor, &f, page));
+            let result = ledger::filter(conn, &actor, &query)
+                .and_then(|f| ledger::page(conn, &actor, &f, page));
             Ok((choices, result))
         })
         .await?;

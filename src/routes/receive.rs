@@ -275,7 +275,12 @@ async fn check(
     let Posted { user, form } = posted;
     user.require(Action::ReceiveStock)?;
     let (p, values) = run_preview(&state, &user, &form).await?;
-    let r = view(lists(&state, &user).await?, values, Some(&p), FieldErrors::none());
+    let r = view(
+        lists(&state, &user).await?,
+        values,
+        Some(&p),
+        FieldErrors::none(),
+    );
     render_status(
         StatusCode::OK,
         &ReceiveCheckPartial {

@@ -79,8 +79,9 @@ pub(crate) fn resolve_location(
 ) -> ServiceResult<Option<Location>> {
     if let Some(t) = id_text {
         let found = match t.parse::<i64>() {
-            Ok(id) => db::sites::location_by_id(conn, id)?
-                .filter(|l| actor.sees(action, l.site_id)),
+            Ok(id) => {
+                db::sites::location_by_id(conn, id)?.filter(|l| actor.sees(action, l.site_id))
+            }
             Err(_) => None,
         };
         if found.is_none() {

@@ -44,9 +44,11 @@ pub fn list_site(
     let id = actor.site_filter(action, asked.as_ref().map(|s| s.id))?;
     match (asked, id) {
         (Some(s), _) => Ok(Some(s)),
-        (None, Some(id)) => Ok(Some(db::sites::by_id(conn, id)?.ok_or_else(|| {
-            ServiceError::not_found("your site no longer exists")
-        })?)),
+        (None, Some(id)) => {
+            Ok(Some(db::sites::by_id(conn, id)?.ok_or_else(|| {
+                ServiceError::not_found("your site no longer exists")
+            })?))
+        }
         (None, None) => Ok(None),
     }
 }
@@ -83,11 +85,7 @@ pub fn write_site(actor: &Actor, action: Action, site_id: i64) -> ServiceResult<
 }
 
 /// Sites whose data the actor sees for `action` (site pickers, lists).
-pub fn visible_sites(
-    conn: &mut DbConn,
-    actor: &Actor,
-    action: Action,
-) -> ServiceResult<Vec<Site>> {
+pub fn visible_sites(conn: &mut DbConn, actor: &Actor, action: Action) -> ServiceResult<Vec<Site>> {
     Ok(db::sites::list(conn)?
         .into_iter()
         .filter(|s| actor.sees(action, s.id))

@@ -9,6 +9,7 @@ mod support;
 
 mod access_docs;
 mod access_matrix;
+mod access_sites;
 mod architecture;
 mod browser;
 mod clock_days;

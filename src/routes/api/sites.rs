@@ -44,9 +44,7 @@ async fn list_sites(
 ) -> ApiResult {
     user.require(Action::ViewSites)?;
     let actor = user.0.clone();
-    let all = state
-        .run(move |conn| sites::visible(conn, &actor))
-        .await?;
+    let all = state.run(move |conn| sites::visible(conn, &actor)).await?;
     let total = all.len() as i64;
     let items = all
         .iter()

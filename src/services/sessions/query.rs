@@ -22,9 +22,12 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SessionVi
     actor.require(Action::ViewSessions)?;
     conn.transaction(|conn| {
         let v = view::load_existing(conn, id)?;
-        crate::services::scope::hide_unless(actor, Action::ViewSessions, v.session.site_id, || {
-            format!("no session {id}")
-        })?;
+        crate::services::scope::hide_unless(
+            actor,
+            Action::ViewSessions,
+            v.session.site_id,
+            || format!("no session {id}"),
+        )?;
         Ok(v)
     })
 }
