@@ -64,13 +64,12 @@ pub(crate) fn lot_and_product(
     Ok((lot, product))
 }
 
-/// A location by id (`id_field` text) or by code at a site. Another
-/// site's location by id is unknown (hidden); another site named by code is
-/// refused (403).
+/// A location by id (`id_field` text) or by code at a site, for `action`
+/// by `actor`. Another site's location by id is unknown (hidden); another
+/// site named by code is refused (403).
 pub(crate) fn resolve_location(
     conn: &mut DbConn,
-    actor: &Actor,
-    action: Action,
+    (actor, action): (&Actor, Action),
     p: &mut Problems,
     field: &str,
     id_text: Option<&str>,
@@ -158,8 +157,7 @@ pub fn adjust(conn: &mut DbConn, actor: &Actor, d: &AdjustDraft) -> ServiceResul
         let mut p = Problems::new();
         let location = resolve_location(
             conn,
-            actor,
-            Action::AdjustStock,
+            (actor, Action::AdjustStock),
             &mut p,
             "location",
             text(&d.location_id),

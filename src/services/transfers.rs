@@ -43,8 +43,7 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         let mut p = Problems::new();
         let from = resolve_location(
             conn,
-            actor,
-            Action::TransferStock,
+            (actor, Action::TransferStock),
             &mut p,
             "from_location",
             text(&d.from_location_id),
@@ -53,8 +52,7 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         )?;
         let to = resolve_location(
             conn,
-            actor,
-            Action::TransferStock,
+            (actor, Action::TransferStock),
             &mut p,
             "to_location",
             text(&d.to_location_id),
@@ -157,8 +155,7 @@ pub fn open_container_at(
         let mut p = Problems::new();
         let location = resolve_location(
             conn,
-            actor,
-            Action::OpenContainer,
+            (actor, Action::OpenContainer),
             &mut p,
             "location",
             text(&d.location_id),
