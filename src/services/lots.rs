@@ -164,7 +164,17 @@ fn detail_of(
     let product = db::catalog::product_by_id(conn, lot.product_id)?
         .ok_or_else(|| ServiceError::Internal("lot without product".into()))?;
     let family = db::lots::family(conn, lot.id)?;
-    let containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    let mut containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    if let Some(site) = site {
+        // Containers opened at another site are that site's.
+        let mut mine = Vec::new();
+        for c in containers {
+            if db::lots::sites_of(conn, &[c.id])?.contains(&site) {
+                mine.push(c);
+            }
+        }
+        containers = mine;
+    }
     let ids: Vec<i64> = std::iter::once(lot.id)
         .chain(containers.iter().map(|c| c.id))
         .collect();

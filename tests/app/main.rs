@@ -10,6 +10,7 @@ mod support;
 mod access_docs;
 mod access_matrix;
 mod access_sites;
+mod access_sites_world;
 mod architecture;
 mod browser;
 mod clock_days;

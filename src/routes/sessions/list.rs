@@ -85,7 +85,7 @@ pub async fn sessions(
     let (result, practitioners) = state
         .run(move |conn| {
             let result = sessions::list(conn, &actor, &query, PAGE_SIZE, (page - 1) * PAGE_SIZE);
-            Ok((result, sessions::query::practitioners(conn)?))
+            Ok((result, sessions::query::practitioners(conn, &actor)?))
         })
         .await?;
     let (rows, total, errors, status) = match result {

@@ -184,7 +184,9 @@ pub fn client_history(
     Ok((code, rows))
 }
 
-/// Users who may appear as practitioners in the list filter: (id, name).
-pub fn practitioners(conn: &mut DbConn) -> ServiceResult<Vec<(i64, String)>> {
-    Ok(db::sessions::practitioners(conn)?)
+/// Users who may appear as practitioners in the list filter: (id, name);
+/// a bound actor's site's people only.
+pub fn practitioners(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<(i64, String)>> {
+    let site = crate::services::scope::list_site_id(conn, actor, Action::ViewSessions, None)?;
+    Ok(db::sessions::practitioners(conn, site)?)
 }
