@@ -97,6 +97,19 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Seconds an idle keep-alive connection stays open (0: close after
+    /// each response). Keep it above a reverse proxy's idle timeout for
+    /// its upstream connections.
+    #[arg(long, env = "CLINIC_STOCK_KEEP_ALIVE", default_value_t = 30)]
+    pub keep_alive: u64,
+    /// Seconds a client has to send a request's headers; slower ones get
+    /// 408 and are disconnected.
+    #[arg(long, env = "CLINIC_STOCK_REQUEST_TIMEOUT", default_value_t = 10)]
+    pub request_timeout: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT
+    /// (no new connections are taken meanwhile).
+    #[arg(long, env = "CLINIC_STOCK_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
 }
 
 impl Default for ServeArgs {
@@ -108,6 +121,9 @@ impl Default for ServeArgs {
             secure_cookies: false,
             workers: None,
             trusted_proxy: Vec::new(),
+            keep_alive: 30,
+            request_timeout: 10,
+            shutdown_timeout: 30,
         }
     }
 }
@@ -153,6 +169,16 @@ pub struct AppConfig {
     pub secure_cookies: bool,
     /// Proxies whose X-Forwarded-For gives the client address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connection timeouts of the HTTP server (see [`ServeArgs`]).
+    pub timeouts: Timeouts,
+}
+
+/// The HTTP server's connection timeouts, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub keep_alive: u64,
+    pub request: u64,
+    pub shutdown: u64,
 }
 
 impl AppConfig {
@@ -163,6 +189,11 @@ impl AppConfig {
             synchronous_full: !serve.sqlite_sync.eq_ignore_ascii_case("NORMAL"),
             secure_cookies: serve.secure_cookies,
             trusted_proxies: serve.trusted_proxy.clone(),
+            timeouts: Timeouts {
+                keep_alive: serve.keep_alive,
+                request: serve.request_timeout.max(1),
+                shutdown: serve.shutdown_timeout,
+            },
         }
     }
 }

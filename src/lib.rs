@@ -11,6 +11,7 @@ pub mod csv_cell;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod logging;
 pub mod routes;
 pub mod server;
 pub mod services;

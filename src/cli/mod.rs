@@ -1,13 +1,13 @@
 //! The subcommands of API.md. Each opens the database (migrations and the
 //! default site run first), calls services, prints, and returns an exit code.
 
-use std::io::Write;
 use std::net::TcpListener;
 
 use crate::app::AppState;
 use crate::config::{AppConfig, Cli, Command, ServeArgs, TokenCommand, UserCommand};
 use crate::db::DbConn;
 use crate::error::ServiceError;
+use crate::logging::{complain, say};
 use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
 
 mod transfer;
@@ -246,7 +246,7 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
     let listener = match TcpListener::bind(&args.bind) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.bind);
+            complain(&format!("error: cannot listen on {}: {e}", args.bind));
             return 2;
         }
     };
@@ -261,20 +261,19 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
         .and_then(|mut c| accounts::issue_setup_token(&mut c));
     match setup {
         Ok(Some(token)) => {
-            println!("No users yet. Create the first admin here (this link works once):");
-            println!("  http://{addr}/setup/{token}");
+            say("No users yet. Create the first admin here (this link works once):");
+            say(&format!("  http://{addr}/setup/{token}"));
         }
         Ok(None) => {}
         Err(e) => {
-            eprintln!("error: {e}");
+            complain(&format!("error: {e}"));
             return 2;
         }
     }
-    println!(
+    say(&format!(
         "clinic-stock listening on http://{addr} ({})",
         state.backend.name()
-    );
-    let _ = std::io::stdout().flush();
+    ));
     let system = actix_web::rt::System::new();
     let workers = args.workers;
     let result = system.block_on(async move {
@@ -286,7 +285,7 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: server: {e}");
+            complain(&format!("error: server: {e}"));
             1
         }
     }

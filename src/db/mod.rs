@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod counts;
 pub mod export;
+pub mod health;
 pub mod ledger;
 pub mod lots;
 pub mod migrations;

@@ -330,3 +330,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     balances,
     login_throttle,
 );
+
+diesel::table! {
+    health_probe (id) {
+        id -> Integer,
+        checked_at -> Timestamp,
+    }
+}

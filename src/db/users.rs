@@ -193,7 +193,12 @@ pub fn insert_token(
 
 /// The active user owning a live token (not revoked, not expired), with the
 /// token's id.
-pub fn user_by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<(i64, User)>> {
+/// The live token behind a hash (not revoked, not expired, active user):
+/// its id, when it was last used, and its user.
+pub fn user_by_token_hash(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(i64, Option<NaiveDateTime>, User)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
@@ -204,7 +209,7 @@ pub fn user_by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Op
                 .or(api_tokens::expires_at.gt(now())),
         )
         .filter(users::active.eq(true))
-        .select((api_tokens::id, User::as_select()))
+        .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
         .first(conn)
         .optional()
 }

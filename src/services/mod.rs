@@ -10,6 +10,7 @@ pub mod counts;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod health;
 pub mod import;
 pub mod ledger;
 pub mod lots;

@@ -457,7 +457,7 @@ async fn health_reports_the_backend_and_headers_are_set() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"status": "ok", "database": backend()})
+        serde_json::json!({"status": "ok", "database": backend(), "writable": true})
     );
     assert!(
         h["content-security-policy"]

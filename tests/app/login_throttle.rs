@@ -5,94 +5,14 @@
 //! unlocking), a disabled account answered as a wrong password, and
 //! `X-Forwarded-For` believed only from a trusted proxy.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::server_process::{ServerProcess, add_user_cli};
 use crate::support::*;
 use clinic_stock::domain::throttle;
 
-/// A `clinic-stock serve` process of its own on a database.
-struct ServerProcess {
-    child: Child,
-    base: String,
-}
-
-impl ServerProcess {
-    fn bin() -> String {
-        // Another build's binary may be measured the same way (the figures
-        // before this change were taken with main's binary).
-        std::env::var("CLINIC_STOCK_FLOOD_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_clinic-stock").to_string())
-    }
-
-    fn start(db_url: &str, extra: &[&str]) -> ServerProcess {
-        let mut child = Command::new(Self::bin())
-            .args(["--database-url", db_url, "serve", "--bind", "127.0.0.1:0"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server");
-        let out = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(out).lines();
-        let base = loop {
-            let line = lines.next().expect("server printed its address").unwrap();
-            if let Some(rest) = line.strip_prefix("clinic-stock listening on ") {
-                break rest.split_whitespace().next().unwrap().to_string();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        ServerProcess { child, base }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// Peak resident memory of the server so far (kB), from /proc.
-    fn peak_rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn add_user_cli(db_url: &str, name: &str, role: &str) {
-    let out = Command::new(ServerProcess::bin())
-        .args([
-            "--database-url",
-            db_url,
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-        ])
-        .env("CLINIC_STOCK_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -101,7 +21,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Loads the login form (for its CSRF cookie and field) and posts it.
-async fn post_login(
+pub async fn post_login(
     c: &reqwest::Client,
     base: &str,
     name: &str,
@@ -136,7 +56,7 @@ fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
-fn retry_after(r: &reqwest::Response) -> Option<i64> {
+pub fn retry_after(r: &reqwest::Response) -> Option<i64> {
     r.headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())

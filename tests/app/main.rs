@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod movements_fixtures;
+mod server_process;
 mod support;
 
 mod access_docs;
@@ -26,6 +27,9 @@ mod import_page;
 mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
+mod ops_crash_drill;
+mod ops_server;
+mod ops_two_servers;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;

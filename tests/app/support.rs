@@ -30,7 +30,7 @@ pub struct TestDb {
     dir: Option<std::path::PathBuf>,
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("CLINIC_STOCK_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
 }

@@ -1,4 +1,5 @@
-//! `GET /health`: no login; reports the backend after a real query.
+//! `GET /health`: no login; the backend, and whether the database answers
+//! and takes a committed write (503 when it does not).
 
 use actix_web::{HttpResponse, web};
 
@@ -6,11 +7,22 @@ use crate::app::AppState;
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.backend.name();
-    let ok = state.run(crate::services::accounts::ping).await.is_ok();
-    if ok {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": backend}))
+    let health = state.health().await;
+    let status = match (health.readable, health.writable) {
+        (true, true) => "ok",
+        (true, false) => "read_only",
+        (false, _) => "unavailable",
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "database": backend,
+        "writable": health.writable,
+    });
+    if health.writable {
+        HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "unavailable", "database": backend}))
+            .insert_header(("Retry-After", "5"))
+            .json(body)
     }
 }
