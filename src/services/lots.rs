@@ -133,11 +133,17 @@ fn visible_family(
     lot_id: i64,
     root: &Lot,
 ) -> ServiceResult<Option<i64>> {
-    let ids: Vec<i64> = db::lots::family(conn, root.id)?
-        .into_iter()
-        .map(|l| l.id)
-        .chain(std::iter::once(root.id))
-        .collect();
+    // An opened container asked for by its own id is the site's where it
+    // was opened; the sealed lot is every site's where the family moved.
+    let ids: Vec<i64> = if lot_id != root.id {
+        vec![lot_id]
+    } else {
+        db::lots::family(conn, root.id)?
+            .into_iter()
+            .map(|l| l.id)
+            .chain(std::iter::once(root.id))
+            .collect()
+    };
     super::scope::lot_family(conn, actor, action, lot_id, &ids)
 }
 
