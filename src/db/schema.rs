@@ -333,7 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
 
 diesel::table! {
     health_probe (id) {
-        id -> Integer,
+        id -> BigInt,
         checked_at -> Timestamp,
     }
 }

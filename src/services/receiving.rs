@@ -16,6 +16,9 @@ use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Unit};
 use crate::error::{Problems, ServiceError, ServiceResult};
 
+mod lookups;
+pub use lookups::Lookups;
+
 /// A delivery as entered (form or API), every field as text.
 #[derive(Debug, Clone, Default)]
 pub struct ReceiveDraft {
@@ -121,7 +124,16 @@ impl ReceiptPlan {
     /// Looks up the lot number: a known lot with another expiry is refused
     /// (409 `lot_expiry_mismatch`: check the label).
     pub fn find_lot(&mut self, conn: &mut DbConn) -> ServiceResult<Option<i64>> {
-        self.existing_lot = known_lot(conn, &self.product, &self.lot_number, self.expiry)?;
+        self.find_lot_with(conn, &mut Lookups::default())
+    }
+
+    /// [`ReceiptPlan::find_lot`] through a run's [`Lookups`].
+    pub fn find_lot_with(
+        &mut self,
+        conn: &mut DbConn,
+        lk: &mut Lookups,
+    ) -> ServiceResult<Option<i64>> {
+        self.existing_lot = known_lot(conn, lk, &self.product, &self.lot_number, self.expiry)?;
         Ok(self.existing_lot)
     }
 }
@@ -133,6 +145,17 @@ pub fn validate_receipt(
     conn: &mut DbConn,
     actor: &Actor,
     d: &ReceiveDraft,
+) -> ServiceResult<ReceiptPlan> {
+    validate_receipt_with(conn, actor, d, &mut Lookups::default())
+}
+
+/// [`validate_receipt`] for one of many receipts in one transaction: the
+/// sites, locations and products come from the run's [`Lookups`].
+pub fn validate_receipt_with(
+    conn: &mut DbConn,
+    actor: &Actor,
+    d: &ReceiveDraft,
+    lk: &mut Lookups,
 ) -> ServiceResult<ReceiptPlan> {
     let mut p = Problems::new();
     let mut gtin = text(&d.gtin).map(str::to_string);
@@ -152,9 +175,9 @@ pub fn validate_receipt(
             expiry_text = None;
         }
     }
-    let site = super::scope::one_site(conn, actor, Action::ReceiveStock, text(&d.site))?;
+    let site = lk.site(conn, actor, text(&d.site))?;
     let location = match text(&d.location) {
-        Some(code) => db::sites::location_by_code(conn, site.id, code)?.or_else(|| {
+        Some(code) => lk.location(conn, site.id, code)?.or_else(|| {
             p.add(
                 "location",
                 format!("site {} has no location {code}", site.code),
@@ -170,7 +193,7 @@ pub fn validate_receipt(
                 None
             }),
     };
-    let product = find_product(conn, text(&d.product_id), gtin.as_deref())?;
+    let product = find_product(conn, lk, text(&d.product_id), gtin.as_deref())?;
     if !product.active {
         p.add(
             "product_id",
@@ -245,10 +268,15 @@ pub fn validate_receipt(
 }
 
 /// The product by id, or else by GTIN.
-fn find_product(conn: &mut DbConn, id: Option<&str>, gtin: Option<&str>) -> ServiceResult<Product> {
+fn find_product(
+    conn: &mut DbConn,
+    lk: &mut Lookups,
+    id: Option<&str>,
+    gtin: Option<&str>,
+) -> ServiceResult<Product> {
     let product = match (id, gtin) {
         (Some(id), _) => match id.parse::<i64>() {
-            Ok(id) => db::catalog::product_by_id(conn, id)?,
+            Ok(id) => lk.product(conn, id)?,
             Err(_) => None,
         },
         (None, Some(g)) => match gs1::normalize_gtin(g) {
@@ -302,22 +330,23 @@ fn received_at(p: &mut Problems, t: Option<&str>, clock: &SiteClock) -> Option<N
 /// different expiry for the same lot number is refused (check the label).
 fn known_lot(
     conn: &mut DbConn,
+    lk: &mut Lookups,
     product: &Product,
     lot_number: &str,
     expiry: NaiveDate,
 ) -> ServiceResult<Option<i64>> {
-    match db::lots::find(conn, product.id, lot_number)? {
-        Some(existing) if existing.expiry != expiry => Err(ServiceError::Conflict {
+    match lk.sealed_lot(conn, product.id, lot_number)? {
+        Some((_, known)) if known != expiry => Err(ServiceError::Conflict {
             code: "lot_expiry_mismatch",
             message: format!(
                 "lot {lot_number} of {} is already recorded with expiry {}, not {expiry}; check the label",
-                product.name, existing.expiry
+                product.name, known
             ),
             details: [("field".to_string(), "expiry".into())]
                 .into_iter()
                 .collect(),
         }),
-        Some(existing) => Ok(Some(existing.id)),
+        Some((id, _)) => Ok(Some(id)),
         None => Ok(None),
     }
 }

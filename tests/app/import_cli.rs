@@ -373,6 +373,77 @@ async fn stock_rows_are_checked_with_the_receiving_rules_and_dates_must_be_unamb
     app.assert_ledger_consistent().await;
 }
 
+/// One file, many rows of the same products: a lot on two shelves is one
+/// lot with two opening rows, a lot number already known with another expiry
+/// is refused at its row (the rows share one run of lookups, issue 17's
+/// 5,000-lot file).
+#[tokio::test]
+async fn a_lot_on_two_shelves_is_one_lot_and_a_known_lot_keeps_its_expiry() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let places = "site,code,name\nmain,room-1,Treatment room 1\n";
+    let (code, _, err) = cli(
+        &app,
+        &["import", "locations", &file("l.csv", places.as_bytes())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let first = "sku,lot,expiry,quantity,location\n\
+        RL-15,A1,2030-01-31,10,store\n\
+        RL-15,A1,2030-01-31,4,room-1\n\
+        RL-15,A2,2030-02-28,6,store\n\
+        LID-30,B1,2030-03-31,30,room-1\n";
+    let (code, out, err) = cli(&app, &["import", "stock", &file("s.csv", first.as_bytes())]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("4 new"), "{out}");
+    let lots_of: Vec<(String, i32)> = app
+        .with_conn(|c| {
+            lots::table
+                .select((lots::lot_number, lots::container))
+                .order(lots::lot_number)
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        lots_of,
+        vec![("A1".into(), 0), ("A2".into(), 0), ("B1".into(), 0)],
+        "A1 on two shelves is one lot"
+    );
+    let a1: Vec<i64> = app
+        .with_conn(|c| {
+            balances::table
+                .inner_join(lots::table)
+                .filter(lots::lot_number.eq("A1"))
+                .select(balances::quantity)
+                .order(balances::quantity)
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(a1, vec![4_000, 10_000]);
+
+    // A1 again with another expiry, in a file that also brings a new lot
+    // and A2 unchanged: all or nothing, the A1 row named.
+    let second = "sku,lot,expiry,quantity,location\n\
+        RL-15,A3,2031-01-31,5,store\n\
+        RL-15,A2,2030-02-28,6,store\n\
+        RL-15,A1,2031-06-30,2,room-1\n";
+    let (code, _, err) = cli(
+        &app,
+        &["import", "stock", &file("s2.csv", second.as_bytes())],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("line 4: expiry: lot A1 of ")
+                && l.contains("already recorded with expiry 2030-01-31, not 2031-06-30")),
+        "{err}"
+    );
+    assert_eq!(counts(&app).await.2, 3, "nothing written: no lot A3");
+    assert_eq!(counts(&app).await.3, 4);
+    app.assert_ledger_consistent().await;
+}
+
 const PROTOCOLS: &str = "name,indication,needle_min_mm,needle_max_mm,sku,quantity\n\
 Acne scars 1.5 mm,Acne scars,\"1,0\",2.0,RL-15,1\n\
 Acne scars 1.5 mm,,,,LID-30,\"4,5\"\n\

@@ -22,6 +22,7 @@ mod edges_hostile_table;
 mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
+mod foundation_schema;
 mod import_cli;
 mod import_page;
 mod import_roundtrip;

@@ -23,7 +23,7 @@ use crate::domain::import::{Row, Table};
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::LedgerKind;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::receiving::{self, ReceiptPlan, ReceiveDraft};
+use crate::services::receiving::{self, Lookups, ReceiptPlan, ReceiveDraft};
 
 /// The receiving form's field names as the import's columns.
 fn column(field: &str) -> String {
@@ -46,6 +46,11 @@ pub fn apply(
     let own_site = own_site(conn, actor)?;
     let mut products: HashMap<String, Option<Product>> = HashMap::new();
     let mut seen = FirstSeen::default();
+    let mut run = Run {
+        actor,
+        order,
+        lookups: Lookups::for_run(),
+    };
     let mut out = Vec::with_capacity(table.rows.len());
     for raw in &table.rows {
         let row = unescaped(raw);
@@ -85,7 +90,7 @@ pub fn apply(
                         format!("you bring stock into your own site ({own}) only, not {site}"),
                     );
                 }
-                Some(p) => apply_row(conn, actor, &row, &p, &site, order, &mut report)?,
+                Some(p) => apply_row(conn, &mut run, &row, &p, &site, &mut report)?,
                 None if sku.is_empty() => report.error("sku", "enter the SKU"),
                 None => report.error(
                     "sku",
@@ -106,15 +111,22 @@ fn own_site(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<Site>> {
     }
 }
 
+/// What every row of one file shares.
+struct Run<'a> {
+    actor: &'a Actor,
+    order: Option<DateOrder>,
+    lookups: Lookups,
+}
+
 fn apply_row(
     conn: &mut DbConn,
-    actor: &Actor,
+    run: &mut Run,
     row: &Row,
     product: &Product,
     site: &str,
-    order: Option<DateOrder>,
     report: &mut RowReport,
 ) -> ServiceResult<()> {
+    let (actor, order, lookups) = (run.actor, run.order, &mut run.lookups);
     let expiry = row.get("expiry").map(|t| cells::date(t, order));
     let draft = ReceiveDraft {
         site: Some(site.to_string()),
@@ -129,7 +141,7 @@ fn apply_row(
         note: Some("opening stock".into()),
         ..ReceiveDraft::default()
     };
-    let mut plan = match receiving::validate_receipt(conn, actor, &draft) {
+    let mut plan = match receiving::validate_receipt_with(conn, actor, &draft, lookups) {
         Ok(plan) => plan,
         Err(e) => {
             report.refused(e, column)?;
@@ -141,7 +153,7 @@ fn apply_row(
             return Ok(());
         }
     };
-    if let Err(e) = plan.find_lot(conn) {
+    if let Err(e) = plan.find_lot_with(conn, lookups) {
         return report.refused(e, column);
     }
     if report.is_error() {
@@ -186,6 +198,7 @@ fn apply_row(
         }
     }
     let lot_id = write_opening(conn, actor, &mut plan)?;
+    lookups.remember_lot(plan.product.id, &plan.lot_number, lot_id, plan.expiry);
     report.status = RowStatus::New;
     report.link = Some(format!("/lots/{lot_id}"));
     report.detail = if note.is_empty() {
