@@ -13,6 +13,8 @@ mod access_matrix;
 mod access_sites;
 mod access_sites_world;
 mod architecture;
+mod audit_log;
+mod audit_pages;
 mod browser;
 mod clock_days;
 mod demo;
