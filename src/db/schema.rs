@@ -282,6 +282,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        summary -> Text,
+        changes -> Text,
+        site_id -> Nullable<BigInt>,
+        client_address -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(locations -> sites (site_id));
 diesel::joinable!(users -> sites (site_id));
 diesel::joinable!(login_sessions -> users (user_id));
@@ -329,6 +345,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger,
     balances,
     login_throttle,
+    audit_log,
 );
 
 diesel::table! {

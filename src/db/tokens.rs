@@ -86,3 +86,23 @@ pub fn touch(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize
     .set(api_tokens::last_used_at.eq(at))
     .execute(conn)
 }
+
+/// Notes a use of a token unused for `quiet_minutes` (or never used);
+/// returns 1 when this call noted it, 0 when another did meanwhile.
+pub fn touch_if_quiet(
+    conn: &mut DbConn,
+    id: i64,
+    at: NaiveDateTime,
+    quiet_minutes: i64,
+) -> QueryResult<usize> {
+    let stale = at - chrono::Duration::minutes(quiet_minutes);
+    diesel::update(
+        api_tokens::table.find(id).filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.le(stale)),
+        ),
+    )
+    .set(api_tokens::last_used_at.eq(at))
+    .execute(conn)
+}

@@ -191,8 +191,6 @@ pub fn insert_token(
         .get_result(conn)
 }
 
-/// The active user owning a live token (not revoked, not expired), with the
-/// token's id.
 /// The live token behind a hash (not revoked, not expired, active user):
 /// its id, when it was last used, and its user.
 pub fn user_by_token_hash(

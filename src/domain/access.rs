@@ -173,7 +173,7 @@ pub const TABLE: &[Rule] = &[
     rule(A::ManageSites, "manage_sites", ADMINS, Chain, "create and edit sites and locations"),
     rule(A::ManageSettings, "manage_settings", ADMINS, Chain, "installation settings"),
     rule(A::ManageUsers, "manage_users", ADMINS, Chain, "users, roles, passwords, tokens"),
-    rule(A::ViewAudit, "view_audit", ADMINS, Chain, "the audit log"),
+    rule(A::ViewAudit, "view_audit", ADMINS, Chain, "the audit log: page, CSV, API, and each product, lot, order and user page's history"),
     rule(A::ExportData, "export_data", ADMINS, Chain, "export every table as CSV"),
 ];
 

@@ -106,8 +106,9 @@ async fn add_user(
         role: form.role.clone(),
         site: Some(form.site.clone()),
     };
+    let actor = user.actor.clone();
     match state
-        .run(move |conn| accounts::create_user(conn, &input))
+        .run(move |conn| accounts::add_user(conn, &actor, &input))
         .await
     {
         Ok(_) => {

@@ -66,13 +66,15 @@ pub async fn lot_page(
         })
         .await?;
     let title = format!("Lot {}", detail.lot.lot_number);
-    let page = LotPage::build(
+    let mut page = LotPage::build(
         Frame::new(user, title, ""),
         manager,
         &detail,
         locations,
         forms,
     );
+    page.audit_history =
+        crate::routes::audit::history_of(state, user, "lot", detail.lot.id).await?;
     render_status(status, &page)
 }
 

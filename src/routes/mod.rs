@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod counts;
 pub mod extract;
 pub mod guard;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(api::configure)
     .configure(login::configure)
     .configure(admin::configure)
+    .configure(audit::configure)
     .configure(import::configure)
     .configure(home::configure)
     .configure(stock::configure)

@@ -8,6 +8,7 @@ use crate::db::{self, DbConn, models::User};
 use crate::domain::access::{Action, Actor, CurrentUser};
 use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit::{self, Changes, Who};
 
 const SETUP_KEY: &str = "setup_token_hash";
 
@@ -82,20 +83,49 @@ pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Opt
 /// again: every bearer request reads the token, only one a minute writes.
 pub const TOKEN_TOUCH_INTERVAL_SECS: i64 = 60;
 
+/// A token's use is audited when it was not used for this long (the first
+/// use in a period, not one row per request).
+pub const TOKEN_USE_AUDIT_GAP_MINUTES: i64 = 60;
+
 /// The active user behind a live API token (not revoked, not expired); the
 /// token's last use is noted when the stored one is older than
 /// [`TOKEN_TOUCH_INTERVAL_SECS`], so that ordinary requests write nothing
-/// (no write lock on SQLite, no row update on PostgreSQL).
+/// (no write lock on SQLite, no row update on PostgreSQL); its first use
+/// after a quiet hour is audited.
 pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<Actor>> {
     let Some((token_id, last_used, user)) = db::users::user_by_token_hash(conn, token_hash)? else {
         return Ok(None);
     };
+    let actor = actor_of(&user)?;
     let now = db::now();
-    let stale = last_used.is_none_or(|t| now - t >= Duration::seconds(TOKEN_TOUCH_INTERVAL_SECS));
-    if stale {
+    let since = |t: chrono::NaiveDateTime| now - t;
+    let quiet =
+        last_used.is_none_or(|t| since(t) >= Duration::minutes(TOKEN_USE_AUDIT_GAP_MINUTES));
+    let stale = last_used.is_none_or(|t| since(t) >= Duration::seconds(TOKEN_TOUCH_INTERVAL_SECS));
+    if quiet {
+        db::write_tx(conn, |conn| {
+            // Another request may have noted the use meanwhile: one row.
+            if db::tokens::touch_if_quiet(conn, token_id, now, TOKEN_USE_AUDIT_GAP_MINUTES)? == 1 {
+                audit::record(
+                    conn,
+                    &Who::of(&actor),
+                    "use",
+                    "token",
+                    Some(token_id),
+                    &format!("API token {token_id} of {} used", user.username),
+                    &Changes::new().field(
+                        "last_used_at",
+                        last_used.map(audit::utc),
+                        audit::utc(now),
+                    ),
+                )?;
+            }
+            Ok::<_, ServiceError>(())
+        })?;
+    } else if stale {
         db::tokens::touch(conn, token_id, now)?;
     }
-    Ok(Some(actor_of(&user)?))
+    Ok(Some(actor))
 }
 
 pub fn set_flash(conn: &mut DbConn, session_id: i64, message: &str) -> ServiceResult<()> {
@@ -141,8 +171,29 @@ pub struct NewUser {
     pub site: Option<String>,
 }
 
-/// Creates a user (admin page, `user add`, setup).
+/// Who the audit log names for changes made on the server itself (the
+/// command line, the setup link): no user id, a name no one can have.
+pub fn system_who(name: &str) -> Who {
+    Who {
+        name: name.to_string(),
+        ..Who::default()
+    }
+}
+
+/// Creates a user (the command line's `user add`, tests): audited as made
+/// from the command line.
 pub fn create_user(conn: &mut DbConn, input: &NewUser) -> ServiceResult<i64> {
+    create_user_by(conn, &system_who(COMMAND_LINE_USER), input)
+}
+
+/// An administrator adds a user (the users page).
+pub fn add_user(conn: &mut DbConn, actor: &Actor, input: &NewUser) -> ServiceResult<i64> {
+    actor.require(Action::ManageUsers)?;
+    create_user_by(conn, &Who::of(actor), input)
+}
+
+/// Creates a user (admin page, `user add`, setup), audited as done by `who`.
+pub fn create_user_by(conn: &mut DbConn, who: &Who, input: &NewUser) -> ServiceResult<i64> {
     let mut problems = Problems::new();
     let username = input.username.trim().to_string();
     validate_username(&mut problems, &username);
@@ -177,13 +228,26 @@ pub fn create_user(conn: &mut DbConn, input: &NewUser) -> ServiceResult<i64> {
                 details: Default::default(),
             });
         }
-        Ok(db::users::insert(
+        let id = db::users::insert(conn, &username, &hash, role.code(), site_id)?;
+        let site_code = input
+            .site
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        audit::record(
             conn,
-            &username,
-            &hash,
-            role.code(),
-            site_id,
-        )?)
+            who,
+            "create",
+            "user",
+            Some(id),
+            &format!("created user {username} ({})", role.code()),
+            &Changes::new()
+                .set("username", username.as_str())
+                .set("role", role.code())
+                .set("site", site_code)
+                .set("active", true),
+        )?;
+        Ok(id)
     })
 }
 
@@ -194,7 +258,16 @@ pub fn create_token(conn: &mut DbConn, username: &str, label: &str) -> ServiceRe
     db::write_tx(conn, |conn| {
         let user = db::users::by_username(conn, username)?
             .ok_or_else(|| ServiceError::not_found(format!("no user named {username}")))?;
-        db::users::insert_token(conn, user.id, label, &hash)?;
+        let id = db::users::insert_token(conn, user.id, label, &hash)?;
+        audit::record(
+            conn,
+            &system_who(COMMAND_LINE_USER),
+            "create",
+            "token",
+            Some(id),
+            &format!("created API token {label} for {username}"),
+            &Changes::new().set("user", username).set("name", label),
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(token)
@@ -250,8 +323,9 @@ pub fn complete_setup(
                 .map_err(|e| ServiceError::invalid("time_zone", e))?,
         ),
     };
-    let id = create_user(
+    let id = create_user_by(
         conn,
+        &system_who("(setup link)"),
         &NewUser {
             username: username.to_string(),
             password: password.to_string(),
@@ -295,9 +369,30 @@ pub fn set_user_active(
             ));
         }
         db::users::set_active(conn, user_id, active)?;
+        let mut revoked = 0;
         if !active {
             db::users::delete_sessions_of(conn, user_id)?;
-            db::tokens::revoke_all_of(conn, user_id)?;
+            revoked = db::tokens::revoke_all_of(conn, user_id)?;
+        }
+        if user.active != active {
+            let (action, verb) = if active {
+                ("enable", "re-enabled")
+            } else {
+                ("disable", "disabled")
+            };
+            let mut changes = Changes::new().field("active", user.active, active);
+            if revoked > 0 {
+                changes = changes.field("live_tokens", revoked as i64, 0);
+            }
+            audit::record(
+                conn,
+                &actor.into(),
+                action,
+                "user",
+                Some(user.id),
+                &format!("{verb} user {}", user.username),
+                &changes,
+            )?;
         }
         Ok(user)
     })
@@ -324,7 +419,21 @@ pub fn reset_password(
         if user_id != actor.user_id {
             db::users::delete_sessions_of(conn, user_id)?;
         }
-        db::tokens::revoke_all_of(conn, user_id)?;
+        let revoked = db::tokens::revoke_all_of(conn, user_id)?;
+        // Never the hash: only that it changed.
+        let mut changes = Changes::new().field("password", "(old)", "(new)");
+        if revoked > 0 {
+            changes = changes.field("live_tokens", revoked as i64, 0);
+        }
+        audit::record(
+            conn,
+            &actor.into(),
+            "password_reset",
+            "user",
+            Some(user.id),
+            &format!("reset the password of {}", user.username),
+            &changes,
+        )?;
         Ok(user)
     })
 }
@@ -342,4 +451,34 @@ pub fn list_users(conn: &mut DbConn) -> ServiceResult<Vec<(User, Option<String>)
             (u, site)
         })
         .collect())
+}
+
+/// One user for the admin user page: the user, their site's code, their API
+/// tokens and their own audit history (newest first).
+pub struct UserDetail {
+    pub user: User,
+    pub site: Option<String>,
+    pub tokens: Vec<super::tokens::TokenInfo>,
+    pub history: Vec<audit::AuditEntry>,
+}
+
+/// How many of a record's audit rows its page shows.
+pub const HISTORY_ROWS: i64 = 50;
+
+pub fn user_detail(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<UserDetail> {
+    actor.require(Action::ManageUsers)?;
+    let user =
+        db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
+    let site = match user.site_id {
+        Some(s) => db::sites::by_id(conn, s)?.map(|s| s.code),
+        None => None,
+    };
+    let tokens = super::tokens::list(conn, actor, Some(&user.username))?;
+    let history = audit::history(conn, actor, "user", id, HISTORY_ROWS)?;
+    Ok(UserDetail {
+        user,
+        site,
+        tokens,
+        history,
+    })
 }

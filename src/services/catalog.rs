@@ -11,6 +11,7 @@ use crate::domain::quantity::{MAX_MONEY_CENTS, Quantity, parse_money};
 use crate::domain::vocab::{Category, Unit};
 use crate::domain::{NeedleLength, gs1};
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit;
 
 /// A product as entered: every field as text (a form field, or a JSON value
 /// turned into text), so that one bad field is a message at that field.
@@ -389,8 +390,10 @@ pub fn create_product(
     db::write_tx(conn, |conn| {
         let fields = validate_new_product(conn, draft)?;
         let id = db::catalog::insert_product(conn, &fields)?;
-        db::catalog::product_by_id(conn, id)?
-            .ok_or_else(|| ServiceError::Internal("product vanished".into()))
+        let product = db::catalog::product_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("product vanished".into()))?;
+        audit::product_created(conn, actor, &product)?;
+        Ok(product)
     })
 }
 
@@ -407,6 +410,7 @@ pub fn update_product(
             .ok_or_else(|| ServiceError::not_found("no such product"))?;
         let fields = validate_product_change(conn, &current, patch.clone())?;
         db::catalog::update_product(conn, id, &fields)?;
+        audit::product_changed(conn, actor, &current, &fields)?;
         db::catalog::product_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("product vanished".into()))
     })
@@ -489,8 +493,10 @@ pub fn create_supplier(
     db::write_tx(conn, |conn| {
         check_supplier_name(conn, &name, None)?;
         let id = db::catalog::insert_supplier(conn, &name, email.as_deref(), lead)?;
-        db::catalog::supplier_by_id(conn, id)?
-            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))
+        let supplier = db::catalog::supplier_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))?;
+        audit::supplier_saved(conn, actor, None, &supplier)?;
+        Ok(supplier)
     })
 }
 
@@ -504,11 +510,15 @@ pub fn update_supplier(
     let (name, email, lead) = validate_supplier(d)?;
     db::write_tx(conn, |conn| {
         check_supplier_name(conn, &name, Some(id))?;
+        let before = db::catalog::supplier_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::not_found("no such supplier"))?;
         if db::catalog::update_supplier(conn, id, &name, email.as_deref(), lead)? == 0 {
             return Err(ServiceError::not_found("no such supplier"));
         }
-        db::catalog::supplier_by_id(conn, id)?
-            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))
+        let after = db::catalog::supplier_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("supplier vanished".into()))?;
+        audit::supplier_saved(conn, actor, Some(&before), &after)?;
+        Ok(after)
     })
 }
 

@@ -209,6 +209,26 @@ pub fn set_quarantine(
     db::write_tx(conn, |conn| {
         let root = root_of(conn, lot_id)?;
         db::lots::set_quarantined(conn, root.id, quarantined)?;
+        if root.quarantined != quarantined {
+            let (action, verb) = if quarantined {
+                ("quarantine", "quarantined")
+            } else {
+                ("release", "released")
+            };
+            crate::services::audit::record(
+                conn,
+                &actor.into(),
+                action,
+                "lot",
+                Some(root.id),
+                &format!("{verb} lot {}", root.lot_number),
+                &crate::services::audit::Changes::new().field(
+                    "quarantined",
+                    root.quarantined,
+                    quarantined,
+                ),
+            )?;
+        }
         db::lots::by_id(conn, root.id)?.ok_or_else(|| ServiceError::Internal("lot vanished".into()))
     })
 }

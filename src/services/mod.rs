@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod adjustments;
+pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod counts;

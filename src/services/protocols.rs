@@ -298,7 +298,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &ProtocolDraft) -> ServiceRes
         check_name(conn, &fields.name, None)?;
         let id = db::protocols::insert(conn, &fields)?;
         db::protocols::replace_lines(conn, id, &lines)?;
-        get(conn, id)
+        let view = get(conn, id)?;
+        crate::services::audit::protocol_saved(conn, actor, None, &view)?;
+        Ok(view)
     })
 }
 
@@ -315,10 +317,13 @@ pub fn update(
         if db::protocols::by_id(conn, id)?.is_none() {
             return Err(ServiceError::not_found(format!("no protocol {id}")));
         }
+        let before = get(conn, id)?;
         let (fields, lines) = validate(conn, d)?;
         check_name(conn, &fields.name, Some(id))?;
         db::protocols::update(conn, id, &fields)?;
         db::protocols::replace_lines(conn, id, &lines)?;
-        get(conn, id)
+        let after = get(conn, id)?;
+        crate::services::audit::protocol_saved(conn, actor, Some(&before), &after)?;
+        Ok(after)
     })
 }

@@ -5,6 +5,7 @@
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::error::{Problems, ServiceResult};
+use crate::services::audit::{self, Changes};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -140,6 +141,7 @@ pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResul
     );
     p.finish()?;
     db::write_tx(conn, |conn| {
+        let before = load(conn)?;
         db::settings::set(conn, "session_idle_minutes", &idle.to_string())?;
         db::settings::set(conn, "session_max_hours", &max_hours.to_string())?;
         db::settings::set(conn, "clinic_name", &name)?;
@@ -152,6 +154,59 @@ pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResul
         } else {
             db::settings::set(conn, "gs1_separator", sep)?;
         }
-        load(conn)
+        let after = load(conn)?;
+        audit_change(conn, actor, &before, &after)?;
+        Ok(after)
     })
+}
+
+/// The audit row of a settings change (none when nothing changed).
+fn audit_change(
+    conn: &mut DbConn,
+    actor: &Actor,
+    before: &Settings,
+    after: &Settings,
+) -> ServiceResult<()> {
+    let sep = |s: &Settings| s.gs1_separator.map(|c| c.to_string());
+    let changes = Changes::new()
+        .field(
+            "clinic_name",
+            before.clinic_name.as_str(),
+            after.clinic_name.as_str(),
+        )
+        .field(
+            "currency",
+            before.currency.as_str(),
+            after.currency.as_str(),
+        )
+        .field(
+            "expiring_window_days",
+            before.expiring_window_days,
+            after.expiring_window_days,
+        )
+        .field("safety_days", before.safety_days, after.safety_days)
+        .field("cover_days", before.cover_days, after.cover_days)
+        .field("gs1_separator", sep(before), sep(after))
+        .field(
+            "session_idle_minutes",
+            before.session_idle_minutes,
+            after.session_idle_minutes,
+        )
+        .field(
+            "session_max_hours",
+            before.session_max_hours,
+            after.session_max_hours,
+        );
+    if changes.is_empty() {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        &actor.into(),
+        "update",
+        "settings",
+        None,
+        "changed the settings",
+        &changes,
+    )
 }

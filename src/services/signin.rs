@@ -21,6 +21,7 @@ use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::throttle::{self, Scope, Verdict};
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::audit::{self, Changes, Who};
 use crate::services::settings;
 
 /// A password check that may go ahead.
@@ -32,6 +33,50 @@ pub struct Attempt {
     active: bool,
     /// The stored hash to check against (None: no such user, check a dummy).
     pub hash: Option<String>,
+}
+
+impl Attempt {
+    /// Who the audit log names for this attempt: the name typed and the
+    /// client address (no user id until the password is right).
+    fn who(&self) -> Who {
+        Who {
+            user_id: None,
+            name: self.account.clone(),
+            site_id: None,
+            address: Some(self.address.clone()),
+        }
+    }
+}
+
+/// A throttled sign-in is audited at most once a minute per account name
+/// (a flood of refused attempts must not flood the log).
+fn audit_throttled(
+    conn: &mut DbConn,
+    account: &str,
+    address: &str,
+    locked: bool,
+) -> ServiceResult<()> {
+    let since = db::now() - Duration::seconds(60);
+    let name = audit::clean(account, 80);
+    if db::audit::recent_action(conn, &name, "login_throttled", since)? {
+        return Ok(());
+    }
+    let user_id = db::users::by_username(conn, account)?.map(|u| u.id);
+    let why = if locked { "locked" } else { "throttled" };
+    audit::record(
+        conn,
+        &Who {
+            user_id: None,
+            name: account.to_string(),
+            site_id: None,
+            address: Some(address.to_string()),
+        },
+        "login_throttled",
+        "user",
+        user_id,
+        &format!("sign-in as {account} refused: {why}"),
+        &Changes::new(),
+    )
 }
 
 /// What [`begin`] decided.
@@ -80,6 +125,7 @@ pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<
             now,
         ));
         if let Some(retry_after) = verdict.retry_after() {
+            audit_throttled(conn, &account, &address, verdict == Verdict::Locked)?;
             return Ok(Begin::Throttled {
                 retry_after,
                 locked: verdict == Verdict::Locked,
@@ -137,6 +183,20 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
                     &csrf,
                     now + max_age,
                 )?;
+                let who = Who {
+                    user_id: Some(user_id),
+                    ..attempt.who()
+                };
+                let summary = format!("{} signed in", attempt.account);
+                audit::record(
+                    conn,
+                    &who,
+                    "login",
+                    "user",
+                    Some(user_id),
+                    &summary,
+                    &Changes::new(),
+                )?;
                 Ok(Finish::SignedIn {
                     token,
                     max_age_secs: max_age.num_seconds(),
@@ -145,10 +205,33 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
             _ => {
                 // The failure was counted by `begin`; the one reaching the
                 // limit locks the account name.
-                if let Some(row) = stored(conn, Scope::Account, &attempt.account)?
+                let row = stored(conn, Scope::Account, &attempt.account)?;
+                let failures = row.as_ref().map_or(0, |r| r.failures);
+                audit::record(
+                    conn,
+                    &attempt.who(),
+                    "login_failed",
+                    "user",
+                    attempt.user_id,
+                    &format!("failed sign-in as {}", attempt.account),
+                    &Changes::new().field("failures", (failures - 1).max(0), failures),
+                )?;
+                if let Some(row) = row
                     && row.locked_at.is_none()
                     && row.failures >= throttle::ACCOUNT_LOCK_AFTER
                 {
+                    audit::record(
+                        conn,
+                        &attempt.who(),
+                        "lockout",
+                        "user",
+                        attempt.user_id,
+                        &format!(
+                            "sign-in of {} locked after {} failures",
+                            attempt.account, row.failures
+                        ),
+                        &Changes::new().field("locked", false, true),
+                    )?;
                     let mut c = row.counter();
                     c.locked = true;
                     db::throttle::put(conn, Scope::Account, &attempt.account, &c, Some(now))?;
@@ -193,7 +276,24 @@ pub fn unlock(conn: &mut DbConn, actor: &Actor, username: &str) -> ServiceResult
         if db::users::by_username(conn, &key)?.is_none() {
             return Err(ServiceError::not_found(format!("no user named {key}")));
         }
+        let before = stored(conn, Scope::Account, &key)?;
         let cleared = db::throttle::clear(conn, Scope::Account, &key)?;
+        if let Some(row) = before.filter(|_| cleared > 0) {
+            let user_id = db::users::by_username(conn, &key)?.map(|u| u.id);
+            audit::record(
+                conn,
+                &actor.into(),
+                "unlock",
+                "user",
+                user_id,
+                &format!("lifted the sign-in lock of {key}"),
+                &Changes::new().field("failures", row.failures, 0).field(
+                    "locked",
+                    row.locked_at.is_some(),
+                    false,
+                ),
+            )?;
+        }
         Ok(cleared > 0)
     })
 }

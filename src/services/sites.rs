@@ -11,6 +11,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::clock::{SiteClock, parse_hhmm};
 use crate::domain::contact;
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit::{self, Changes};
 
 fn valid_code(code: &str) -> bool {
     !code.is_empty()
@@ -63,7 +64,85 @@ pub fn create(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> Se
     actor.require(Action::ManageSites)?;
     let code = code.trim();
     let details = validate_new(conn, code, d)?;
-    db::write_tx(conn, |conn| insert_with(conn, code, &details))
+    db::write_tx(conn, |conn| {
+        let site = insert_with(conn, code, &details)?;
+        audit_site(conn, actor, None, &site)?;
+        Ok(site)
+    })
+}
+
+fn site_fields(s: &Site) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("code", Some(s.code.clone())),
+        ("name", Some(s.name.clone())),
+        ("time_zone", Some(s.time_zone.clone())),
+        ("address", s.address.clone()),
+        ("phone", s.phone.clone()),
+        ("email", s.email.clone()),
+        ("digest_time", Some(s.digest_time.clone())),
+    ]
+}
+
+/// The audit row of a new site (`before` None) or a changed one (none when
+/// nothing changed).
+fn audit_site(
+    conn: &mut DbConn,
+    actor: &Actor,
+    before: Option<&Site>,
+    after: &Site,
+) -> ServiceResult<()> {
+    let old = before.map(site_fields).unwrap_or_default();
+    let changes = site_fields(after)
+        .into_iter()
+        .fold(Changes::new(), |c, (field, new)| {
+            let was = old
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, v)| v.clone());
+            c.field(field, was, new)
+        });
+    let (action, summary) = match before {
+        None => ("create", format!("created site {}", after.code)),
+        Some(_) if changes.is_empty() => return Ok(()),
+        Some(_) => ("update", format!("changed site {}", after.code)),
+    };
+    let who = audit::Who::of(actor).at_site(after.id);
+    audit::record(
+        conn,
+        &who,
+        action,
+        "site",
+        Some(after.id),
+        &summary,
+        &changes,
+    )
+}
+
+fn audit_location(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    old_name: Option<&str>,
+    loc: &Location,
+) -> ServiceResult<()> {
+    let mut changes = Changes::new().field("name", old_name, loc.name.as_str());
+    if old_name.is_none() {
+        changes = changes.set("code", loc.code.as_str());
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let who = audit::Who::of(actor).at_site(loc.site_id);
+    let summary = format!("{action}d location {}", loc.code);
+    audit::record(
+        conn,
+        &who,
+        action,
+        "location",
+        Some(loc.id),
+        &summary,
+        &changes,
+    )
 }
 
 /// The rules for a site's code and name (pure).
@@ -198,8 +277,10 @@ pub fn update(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> Se
         let details = merge(&mut p, SiteDetails::of(&site), d);
         p.finish()?;
         db::sites::update(conn, site.id, &details)?;
-        db::sites::by_id(conn, site.id)?
-            .ok_or_else(|| ServiceError::Internal("site vanished".into()))
+        let after = db::sites::by_id(conn, site.id)?
+            .ok_or_else(|| ServiceError::Internal("site vanished".into()))?;
+        audit_site(conn, actor, Some(&site), &after)?;
+        Ok(after)
     })
 }
 
@@ -299,6 +380,7 @@ pub fn create_location(
         let id = db::sites::insert_location(conn, s.id, code, name, order)?;
         let loc = db::sites::location_by_id(conn, id)?
             .ok_or_else(|| ServiceError::Internal("location vanished".into()))?;
+        audit_location(conn, actor, "create", None, &loc)?;
         Ok((loc, s.code))
     })
 }
@@ -333,11 +415,15 @@ pub fn rename_location(
     valid_name(&mut p, name);
     p.finish()?;
     db::write_tx(conn, |conn| {
+        let before = db::sites::location_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::not_found("no such location"))?;
         if db::sites::rename_location(conn, id, name)? == 0 {
             return Err(ServiceError::not_found("no such location"));
         }
-        db::sites::location_by_id(conn, id)?
-            .ok_or_else(|| ServiceError::Internal("location vanished".into()))
+        let loc = db::sites::location_by_id(conn, id)?
+            .ok_or_else(|| ServiceError::Internal("location vanished".into()))?;
+        audit_location(conn, actor, "update", Some(&before.name), &loc)?;
+        Ok(loc)
     })
 }
 
@@ -354,13 +440,17 @@ pub fn create_site_with_store(
     let details = validate_new(conn, code, d)?;
     db::write_tx(conn, |conn| {
         let site = insert_with(conn, code, &details)?;
-        db::sites::insert_location(
+        let loc = db::sites::insert_location(
             conn,
             site.id,
             super::bootstrap::DEFAULT_LOCATION,
             "Store room",
             0,
         )?;
+        audit_site(conn, actor, None, &site)?;
+        if let Some(loc) = db::sites::location_by_id(conn, loc)? {
+            audit_location(conn, actor, "create", None, &loc)?;
+        }
         Ok(site)
     })
 }

@@ -9,6 +9,7 @@ use crate::auth;
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit::{self, Changes};
 
 /// A token as listed.
 #[derive(Debug, Clone)]
@@ -131,6 +132,18 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: &NewToken) -> ServiceResult<(
         if expires_at.is_some() {
             db::tokens::set_expiry(conn, id, expires_at)?;
         }
+        audit::record(
+            conn,
+            &actor.into(),
+            "create",
+            "token",
+            Some(id),
+            &format!("created API token {name} for {username}"),
+            &Changes::new()
+                .set("user", username.as_str())
+                .set("name", name.as_str())
+                .set("expires_at", expires_at.map(audit::utc)),
+        )?;
         Ok(id)
     })?;
     Ok((id, token))
@@ -177,7 +190,17 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<i64> {
         if t.user_id != actor.user_id {
             actor.require(Action::ManageUsers)?;
         }
-        db::tokens::revoke(conn, id)?;
+        if db::tokens::revoke(conn, id)? == 1 {
+            audit::record(
+                conn,
+                &actor.into(),
+                "revoke",
+                "token",
+                Some(id),
+                &format!("revoked API token {} ({id})", t.name),
+                &Changes::new().field("revoked", false, true),
+            )?;
+        }
         Ok(t.user_id)
     })
 }

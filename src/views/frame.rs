@@ -40,6 +40,7 @@ const MENU: &[(&str, &str, Action)] = &[
     ("/admin/users", "Users", Action::ManageUsers),
     ("/admin/sites", "Sites", Action::ManageSites),
     ("/admin/settings", "Settings", Action::ManageSettings),
+    ("/admin/audit", "Audit", Action::ViewAudit),
 ];
 
 impl Frame {

@@ -104,6 +104,8 @@ pub struct LotPage {
     pub sessions: Vec<SessionRow>,
     pub sessions_total: String,
     pub forms: LotForms,
+    /// This record's audit rows (None: the viewer may not read the audit log).
+    pub audit_history: Option<Vec<crate::views::audit::AuditLine>>,
 }
 
 impl LotPage {
@@ -278,6 +280,7 @@ impl LotPage {
             sessions_total: qty_unit(d.sessions.iter().map(|s| s.quantity).sum(), &unit),
             unit: if unit == "each" { "items".into() } else { unit },
             forms,
+            audit_history: None,
         }
     }
 }

@@ -269,6 +269,8 @@ pub struct OrderPage {
     pub today: String,
     pub form: FormState,
     pub form_errors: Vec<String>,
+    /// This record's audit rows (None: the viewer may not read the audit log).
+    pub audit_history: Option<Vec<crate::views::audit::AuditLine>>,
 }
 
 /// One open line on the receive form.

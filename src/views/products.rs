@@ -109,6 +109,8 @@ pub struct ProductPage {
     pub history: Option<Vec<HistoryLine>>,
     pub history_pager: Pager,
     pub can_manage: bool,
+    /// This record's audit rows (None: the viewer may not read the audit log).
+    pub audit_history: Option<Vec<crate::views::audit::AuditLine>>,
 }
 
 /// The product form's values, as typed.

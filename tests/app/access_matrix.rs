@@ -149,6 +149,7 @@ const ROWS: &[Row] = &[
     // ---- admin
     ("GET", "/admin/users", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/users", Plain, "F", "L D D D A", ""),
+    ("GET", "/admin/users/{id}", User, "-", "L D D D A", ""),
     ("POST", "/admin/users/{id}/disable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/enable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/password", User, "F", "L D D D A", ""),
@@ -156,6 +157,8 @@ const ROWS: &[Row] = &[
     ("GET", "/admin/tokens", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/tokens", Plain, "F", "L D D D A", ""),
     ("POST", "/admin/tokens/{id}/revoke", VictimToken, "F", "L D D D A", ""),
+    ("GET", "/admin/audit", Plain, "-", "L D D D A", ""),
+    ("GET", "/admin/audit.csv", Plain, "-", "L D D D A", ""),
     ("GET", "/admin/sites", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/sites", Plain, "F", "L D D D A", ""),
     ("GET", "/admin/sites/{code}", SiteCode, "-", "L D D D A", ""),
@@ -210,6 +213,7 @@ const ROWS: &[Row] = &[
     ("GET", "/api/v1/reports/reorder.csv", SiteQ, "-", "L D A A A", "L D D A A"),
     ("GET", "/api/v1/reports/usage", SiteQ, "-", "L D A A A", "L D D A A"),
     ("GET", "/api/v1/reports/usage.csv", SiteQ, "-", "L D A A A", "L D D A A"),
+    ("GET", "/api/v1/audit", Plain, "-", "L D D D A", ""),
     // ---- last: it ends each actor's login session (303 to /login for all)
     ("POST", "/logout", Plain, "F", "P P P P P", ""),
 ];

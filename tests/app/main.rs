@@ -11,6 +11,8 @@ mod support;
 mod access_docs;
 mod access_matrix;
 mod architecture;
+mod audit_log;
+mod audit_pages;
 mod browser;
 mod clock_days;
 mod demo;

@@ -3,6 +3,7 @@
 //! five times over. Every session that was acknowledged (2xx) is there
 //! afterwards, `clinic-stock check` passes, and each request whose answer
 //! was lost, sent again with its idempotency key, makes exactly one session.
+//! Meanwhile `/health` (which commits a write of its own) says ok throughout.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,6 +76,27 @@ async fn writer(
     seen
 }
 
+/// Asks `/health` every 100 ms until it gets no answer (the server died)
+/// or `stop` is set: the statuses and the slowest answer.
+async fn health_prober(base: String, stop: Arc<AtomicBool>) -> (Vec<u16>, Duration) {
+    let client = reqwest::Client::new();
+    let (mut statuses, mut worst) = (Vec::new(), Duration::ZERO);
+    while !stop.load(Ordering::SeqCst) {
+        let t = Instant::now();
+        let Ok(r) = client.get(format!("{base}/health")).send().await else {
+            break;
+        };
+        let status = r.status().as_u16();
+        if r.bytes().await.is_err() {
+            break;
+        }
+        worst = worst.max(t.elapsed());
+        statuses.push(status);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (statuses, worst)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
     let started = Instant::now();
@@ -85,6 +107,7 @@ async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
     let template = body("", 1.5, &[(&roller, 1.0)]);
     let mut acked: Vec<(i64, Sent)> = Vec::new();
     let mut lost: Vec<Sent> = Vec::new();
+    let mut worst_health = Duration::ZERO;
     for cycle in 0..CYCLES {
         let mut server = ServerProcess::start(&app.db.url, &[]);
         let stop = Arc::new(AtomicBool::new(false));
@@ -99,6 +122,7 @@ async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
                 ))
             })
             .collect();
+        let prober = tokio::spawn(health_prober(server.base.clone(), stop.clone()));
         // Kill at a different moment of each cycle.
         tokio::time::sleep(Duration::from_millis(1200 + 211 * cycle as u64)).await;
         server.kill9();
@@ -113,6 +137,13 @@ async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
             lost.extend(seen.lost);
         }
         assert!(acked.len() > before, "cycle {cycle} acknowledged sessions");
+        // Under the writers /health said ok (it waits for a write of its own).
+        let (statuses, worst) = prober.await.unwrap();
+        assert!(
+            !statuses.is_empty() && statuses.iter().all(|s| *s == 200),
+            "{statuses:?}"
+        );
+        worst_health = worst_health.max(worst);
     }
 
     // Every acknowledged session is there, with its stock movement.
@@ -180,10 +211,11 @@ async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
     assert!(out.status.success(), "check: {stdout}");
     assert!(stdout.contains("ok:"), "{stdout}");
     eprintln!(
-        "crash drill ({}): {CYCLES} kill -9 cycles, {} sessions acknowledged, {} answers lost and retried, {:.1} s",
+        "crash drill ({}): {CYCLES} kill -9 cycles, {} sessions acknowledged, {} answers lost and retried, /health under the writers worst {} ms, {:.1} s",
         backend(),
         acked.len(),
         lost.len(),
+        worst_health.as_millis(),
         started.elapsed().as_secs_f64()
     );
 }

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"?}}` with the right status, list
 //! pagination. One module per resource.
 
+pub mod audit;
 pub mod body;
 pub mod health;
 pub mod movements;
@@ -223,6 +224,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(movements::configure)
             .configure(sessions::configure)
             .configure(reports::configure)
+            .configure(audit::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -212,6 +212,8 @@ async fn order_page(
         today: view.site.today().to_string(),
         form_errors: form.other_errors(&shown),
         form,
+        audit_history: crate::routes::audit::history_of(state, user, "order", view.order.id)
+            .await?,
     };
     render_status(status, &page)
 }

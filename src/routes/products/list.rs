@@ -313,6 +313,7 @@ async fn show(
             d.history_total,
         ),
         can_manage,
+        audit_history: crate::routes::audit::history_of(&state, &user, "product", p.id).await?,
     };
     render(&page)
 }

@@ -2,7 +2,8 @@
 //! formats where one exists (locations, suppliers, products, protocols,
 //! stock), so that an export imports cleanly into an empty installation,
 //! plus the history that cannot be imported (ledger, sessions and their
-//! lines, lots, purchase orders, receipts, counts, users, settings). Written
+//! lines, lots, purchase orders, receipts, counts, users, settings, the
+//! audit log). Written
 //! to a folder (`clinic-stock export DIR`) or a zip (the page's button)
 //! through [`ExportSink`]; every cell goes through `csv_cell` (no formulas).
 
@@ -38,6 +39,7 @@ const FILES: &[(&str, Writer)] = &[
     ("counts.csv", history::counts),
     ("users.csv", history::users),
     ("settings.csv", history::settings),
+    ("audit.csv", crate::services::audit::export_csv),
 ];
 
 const README: &str = "clinic-stock export\n\
@@ -45,7 +47,7 @@ const README: &str = "clinic-stock export\n\
 Import into another installation in this order (clinic-stock import KIND FILE):\n\
   locations.csv  suppliers.csv  products.csv  protocols.csv  stock.csv\n\
 The other files are the history (ledger, sessions, orders, receipts, counts,\n\
-users, settings) for reading; they are not imported.\n";
+users, settings, the audit log) for reading; they are not imported.\n";
 
 pub(crate) fn csv_err(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(format!("export: {e}"))

@@ -32,6 +32,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::import::cells::{self, DateOrder};
 use crate::domain::import::{ImportKind, Table, read_table};
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::audit;
 
 pub use report::{ImportReport, RowReport, RowStatus};
 
@@ -126,12 +127,51 @@ pub fn run(
             return Err(Stop::Rollback(report));
         }
         report.applied = true;
+        audit_run(conn, actor, &report)?;
         Ok(report)
     });
     match outcome {
         Ok(report) | Err(Stop::Rollback(report)) => Ok(report),
         Err(Stop::Failed(e)) => Err(e),
     }
+}
+
+/// The audit row of an applied import: counts in the summary, each new or
+/// updated row (what it changed) in the changes.
+fn audit_run(conn: &mut DbConn, actor: &Actor, report: &ImportReport) -> ServiceResult<()> {
+    let count = |s: RowStatus| report.rows.iter().filter(|r| r.status == s).count();
+    let (new, updated) = (count(RowStatus::New), count(RowStatus::Updated));
+    if new + updated == 0 {
+        return Ok(());
+    }
+    let mut changes = audit::Changes::new();
+    for r in report.rows.iter().take(1000) {
+        let was = match r.status {
+            RowStatus::New => None,
+            RowStatus::Updated => Some("updated"),
+            _ => continue,
+        };
+        let detail = if r.detail.is_empty() {
+            r.status.label()
+        } else {
+            &r.detail
+        };
+        changes = changes.field(&format!("line {}: {}", r.line, r.key), was, detail);
+    }
+    audit::record(
+        conn,
+        &actor.into(),
+        "import",
+        "import",
+        None,
+        &format!(
+            "imported {} from {}: {new} new, {updated} updated, {} unchanged",
+            report.kind.code(),
+            report.file_name,
+            count(RowStatus::Unchanged)
+        ),
+        &changes,
+    )
 }
 
 fn apply(

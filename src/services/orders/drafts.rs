@@ -10,6 +10,7 @@ use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, parse_money};
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit;
 use crate::services::reorder::{self, ReorderQuery, pack_cost_cents};
 
 /// One line as typed.
@@ -164,7 +165,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult
         let id =
             db::orders::insert_order(conn, site.id, supplier.id, actor.user_id, note.as_deref())?;
         insert_lines(conn, id, &lines)?;
-        load(conn, id)
+        let view = load(conn, id)?;
+        audit::order_changed(conn, actor, "create", None, &view)?;
+        Ok(view)
     })
 }
 
@@ -201,7 +204,9 @@ pub fn replace_lines(
         db::orders::delete_lines(conn, id)?;
         insert_lines(conn, id, &specs)?;
         db::orders::set_note(conn, id, note.as_deref())?;
-        load(conn, id)
+        let after = load(conn, id)?;
+        audit::order_changed(conn, actor, "lines", Some(&view), &after)?;
+        Ok(after)
     })
 }
 
@@ -303,7 +308,9 @@ pub fn drafts_from_reorder(
                 draft.note.as_deref(),
             )?;
             insert_lines(conn, id, &specs)?;
-            out.push(load(conn, id)?);
+            let view = load(conn, id)?;
+            audit::order_changed(conn, actor, "create", None, &view)?;
+            out.push(view);
         }
         Ok(out)
     })

@@ -9,6 +9,7 @@ use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::services::audit;
 
 #[derive(Debug, Clone, Default)]
 pub struct SendDraft {
@@ -84,7 +85,9 @@ pub fn send(
         if db::orders::mark_sent(conn, id, sent_at, &email)? != 1 {
             return Err(not_draft(&view));
         }
-        load(conn, id)
+        let after = load(conn, id)?;
+        audit::order_changed(conn, actor, "send", Some(&view), &after)?;
+        Ok(after)
     })
 }
 
@@ -123,7 +126,9 @@ pub fn cancel(
             };
             db::orders::set_note(conn, id, Some(&note))?;
         }
-        load(conn, id)
+        let after = load(conn, id)?;
+        audit::order_changed(conn, actor, "cancel", Some(&view), &after)?;
+        Ok(after)
     })
 }
 

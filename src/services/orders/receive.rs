@@ -202,7 +202,9 @@ pub fn receive(
         if db::orders::move_status(conn, id, &["sent", "partial"], to, closed)? != 1 {
             return Err(not_open(&after));
         }
-        Ok((load(conn, id)?, received))
+        let after = load(conn, id)?;
+        crate::services::audit::order_changed(conn, actor, "receive", Some(&view), &after)?;
+        Ok((after, received))
     })
 }
 

@@ -1,0 +1,78 @@
+//! `GET /api/v1/audit?entity=&entity_id=&actor=&action=&from=&to=` (admins):
+//! `{"items":[{"id","at","actor","action","entity","entity_id","summary",
+//! "changes":{"field":[old,new]},"site_id","client_address"}],"total"}`.
+//! A bad filter is a 422 naming it.
+
+use actix_web::web;
+use serde::Deserialize;
+
+use super::{ApiResult, PageParams, list};
+use crate::app::AppState;
+use crate::domain::access::Action;
+use crate::routes::extract::ApiUser;
+use crate::services::audit::{self, AuditEntry, AuditQuery};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(audit_list));
+}
+
+/// An audit entry as JSON.
+pub fn entry_json(e: &AuditEntry) -> serde_json::Value {
+    let r = &e.row;
+    serde_json::json!({
+        "id": r.id,
+        "at": audit::utc(r.at),
+        "actor": r.actor_name,
+        "actor_id": r.actor_id,
+        "action": r.action,
+        "entity": r.entity,
+        "entity_id": r.entity_id,
+        "summary": r.summary,
+        "changes": e.changes,
+        "site_id": r.site_id,
+        "client_address": r.client_address,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuditApiQuery {
+    entity: Option<String>,
+    entity_id: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn audit_list(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<AuditApiQuery>,
+) -> ApiResult {
+    user.require(Action::ViewAudit)?;
+    let q = q.into_inner();
+    let page = PageParams {
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let query = AuditQuery {
+        entity: q.entity,
+        entity_id: q.entity_id,
+        actor: q.actor,
+        action: q.action,
+        from: q.from,
+        to: q.to,
+        page: None,
+    };
+    let actor = user.0.clone();
+    let (items, total) = state
+        .run(move |conn| {
+            let f = audit::filter(conn, &query)?;
+            audit::list(conn, &actor, &f, page.limit(), page.offset())
+        })
+        .await?;
+    Ok(list(items.iter().map(entry_json).collect(), total))
+}

@@ -1,0 +1,204 @@
+//! The audit log page `/admin/audit` (filters, pages), its CSV
+//! `/admin/audit.csv`, and the user page `/admin/users/{id}` with the
+//! user's tokens and history (admins).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use futures_util::{StreamExt, stream};
+
+use super::pages::{PageError, render_status};
+use crate::app::AppState;
+use crate::domain::access::Action;
+use crate::domain::vocab::Role;
+use crate::error::ServiceError;
+use crate::routes::extract::CurrentUser;
+use crate::services::accounts;
+use crate::services::audit::{self, AuditQuery};
+use crate::views::Frame;
+use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
+use crate::views::ledger::fmt_time;
+use crate::views::pager::Pager;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/audit", web::get().to(audit_page))
+        .route("/admin/audit.csv", web::get().to(audit_csv))
+        .route("/admin/users/{id}", web::get().to(user_page));
+}
+
+/// The filters without empty values and without the page, as (name, value).
+fn params(q: &AuditQuery) -> Vec<(&'static str, String)> {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default().trim().to_string();
+    vec![
+        ("entity", v(&q.entity)),
+        ("entity_id", v(&q.entity_id)),
+        ("actor", v(&q.actor)),
+        ("action", v(&q.action)),
+        ("from", v(&q.from)),
+        ("to", v(&q.to)),
+    ]
+}
+
+async fn audit_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Action::ViewAudit)?;
+    let q = q.into_inner();
+    let actor = user.actor.clone();
+    let query = q.clone();
+    let page = audit::page_number(&q);
+    let result = state
+        .run(move |conn| {
+            Ok(audit::filter(conn, &query).and_then(|f| {
+                let offset = Pager::offset(page, audit::PAGE_SIZE);
+                audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
+            }))
+        })
+        .await?;
+    let params = params(&q);
+    let (status, rows, total, error) = match result {
+        Ok((entries, total)) => (StatusCode::OK, AuditLine::lines(&entries), total, None),
+        Err(e @ ServiceError::Invalid { .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Vec::new(),
+            0,
+            Some(e.public_message()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &AuditPage {
+            frame: Frame::new(&user, "Audit log", "/admin/audit"),
+            q: AuditFilterValues::from_query(&q),
+            entities: audit::ENTITIES.to_vec(),
+            rows,
+            pager: Pager::new(
+                "/admin/audit",
+                &params,
+                "page",
+                page,
+                audit::PAGE_SIZE,
+                total,
+            ),
+            query_string: crate::views::pager::query_string(&params),
+            error,
+        },
+    )
+}
+
+/// Where the export stands between chunks.
+enum Next {
+    Rows(Option<i64>),
+    Done,
+}
+
+/// Streams the filtered log as CSV, newest first, one keyset chunk per
+/// database round trip; every cell through `csv_cell` (no formulas).
+async fn audit_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Action::ViewAudit)?;
+    let q = q.into_inner();
+    let actor = user.actor.clone();
+    let (filter, header) = state
+        .run(move |conn| Ok((audit::filter(conn, &q)?, audit::csv_header()?)))
+        .await?;
+    let state = state.into_inner();
+    let chunks = stream::unfold(Next::Rows(None), move |next| {
+        let state = state.clone();
+        let filter = filter.clone();
+        let actor = actor.clone();
+        async move {
+            let Next::Rows(before) = next else {
+                return None;
+            };
+            let result = state
+                .run(move |conn| audit::csv_chunk(conn, &actor, &filter, before))
+                .await;
+            match result {
+                Ok((bytes, Some(b))) => Some((Ok(web::Bytes::from(bytes)), Next::Rows(Some(b)))),
+                Ok((bytes, None)) => Some((Ok(web::Bytes::from(bytes)), Next::Done)),
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export failed");
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        Next::Done,
+                    ))
+                }
+            }
+        }
+    });
+    let body = stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
+        .chain(chunks);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"audit.csv\""))
+        .streaming(body))
+}
+
+async fn user_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    user.require(Action::ManageUsers)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let d = state
+        .run(move |conn| accounts::user_detail(conn, &actor, id))
+        .await?;
+    let now = crate::db::now();
+    let u = &d.user;
+    render_status(
+        StatusCode::OK,
+        &UserPage {
+            frame: Frame::new(&user, format!("User {}", u.username), "/admin/users"),
+            id: u.id,
+            username: u.username.clone(),
+            role: Role::parse(&u.role)
+                .map(|r| r.label())
+                .unwrap_or("?")
+                .to_string(),
+            site: d.site.clone().unwrap_or_else(|| "all sites".into()),
+            active: u.active,
+            created: fmt_time(u.created_at),
+            tokens: d
+                .tokens
+                .iter()
+                .map(|t| UserToken {
+                    id: t.id,
+                    name: t.name.clone(),
+                    created: fmt_time(t.created_at),
+                    last_used: t
+                        .last_used_at
+                        .map(fmt_time)
+                        .unwrap_or_else(|| "never".into()),
+                    status: t.status(now),
+                })
+                .collect(),
+            audit_history: AuditLine::lines(&d.history),
+        },
+    )
+}
+
+/// A record's own audit rows for its page: None when the viewer may not
+/// read the audit log (the section is not shown).
+pub async fn history_of(
+    state: &AppState,
+    user: &CurrentUser,
+    entity: &'static str,
+    id: i64,
+) -> Result<Option<Vec<AuditLine>>, PageError> {
+    if !user.may(Action::ViewAudit) {
+        return Ok(None);
+    }
+    let actor = user.actor.clone();
+    let entries = state
+        .run(move |conn| audit::history(conn, &actor, entity, id, accounts::HISTORY_ROWS))
+        .await?;
+    Ok(Some(AuditLine::lines(&entries)))
+}
