@@ -244,7 +244,7 @@ pub fn side_pool(
         .min_idle(Some(0))
         .connection_timeout(connection_timeout)
         .connection_customizer(Box::new(ConnectionSettings { synchronous_full }))
-        .build(ConnectionManager::<DbConn>::new(url.target.clone()))
+        .build(Manager { url: url.clone() })
         .map_err(|e| format!("cannot build the connection pool: {e}"))
 }
 
