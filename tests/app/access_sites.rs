@@ -358,6 +358,9 @@ async fn practitioners_cannot_list_suppliers() {
     assert_eq!(status, 200, "managers still may");
 }
 
+/// A form's fields (after the CSRF token).
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 #[tokio::test]
 async fn writes_on_another_sites_records_change_nothing() {
     let app = TestApp::new().await;
@@ -447,7 +450,7 @@ async fn writes_on_another_sites_records_change_nothing() {
         w.shared_lot,
         w.main_store.to_string(),
     );
-    let forms: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+    let forms: Vec<(String, Fields, u16)> = vec![
         (format!("/lots/{nl}/quarantine"), vec![], 404),
         (
             format!("/lots/{nl}/adjust"),
