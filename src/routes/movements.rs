@@ -158,6 +158,7 @@ async fn transfer(
         to_location_id: opt(&form.to_location_id),
         quantity: opt(&form.quantity),
         note: opt(&form.note),
+        ..TransferDraft::default()
     };
     let actor = user.actor.clone();
     match state
@@ -206,6 +207,7 @@ async fn open(
     let draft = OpenDraft {
         lot_id: Some(lot_id.to_string()),
         location_id: opt(&form.location_id),
+        ..OpenDraft::default()
     };
     let actor = user.actor.clone();
     match state

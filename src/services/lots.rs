@@ -257,7 +257,23 @@ pub fn set_quarantine(
     lot_id: i64,
     quarantined: bool,
 ) -> ServiceResult<Lot> {
+    set_quarantine_because(conn, actor, lot_id, quarantined, None)
+}
+
+/// [`set_quarantine`] with a reason (the API's optional `reason`, at most
+/// 500 characters), written into the audit entry's summary.
+pub fn set_quarantine_because(
+    conn: &mut DbConn,
+    actor: &Actor,
+    lot_id: i64,
+    quarantined: bool,
+    reason: Option<&str>,
+) -> ServiceResult<Lot> {
     actor.require(Action::AdjustStock)?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(ServiceError::invalid("reason", "at most 500 characters"));
+    }
     db::write_tx(conn, |conn| {
         let root = visible_root(conn, actor, Action::AdjustStock, lot_id)?;
         db::lots::set_quarantined(conn, root.id, quarantined)?;
@@ -273,7 +289,10 @@ pub fn set_quarantine(
                 action,
                 "lot",
                 Some(root.id),
-                &format!("{verb} lot {}", root.lot_number),
+                &match reason {
+                    Some(r) => format!("{verb} lot {}: {r}", root.lot_number),
+                    None => format!("{verb} lot {}", root.lot_number),
+                },
                 &crate::services::audit::Changes::new().field(
                     "quarantined",
                     root.quarantined,

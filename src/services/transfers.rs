@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
+use crate::db::ledger::LedgerEntry;
 use crate::db::{self, DbConn, models::Lot};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
@@ -14,12 +15,17 @@ use crate::error::{Problems, ServiceError, ServiceResult};
 /// The reason on both rows of an opening.
 pub const OPENED: &str = "opened";
 
-/// A transfer as entered, every field as text (location ids).
+/// A transfer as entered, every field as text: locations by id (the lot
+/// page) or by code at `site` (the API; the caller's own site, else `main`,
+/// when no site is named).
 #[derive(Debug, Clone, Default)]
 pub struct TransferDraft {
     pub lot_id: Option<String>,
     pub from_location_id: Option<String>,
     pub to_location_id: Option<String>,
+    pub site: Option<String>,
+    pub from_location: Option<String>,
+    pub to_location: Option<String>,
     pub quantity: Option<String>,
     pub note: Option<String>,
 }
@@ -31,6 +37,11 @@ pub struct Transferred {
     pub unit: String,
     pub from: String,
     pub to: String,
+    /// The lot's balance at the source and at the destination afterwards.
+    pub from_balance: i64,
+    pub to_balance: i64,
+    /// The two ledger rows written (out of the source, into the destination).
+    pub rows: Vec<LedgerEntry>,
 }
 
 /// Moves a quantity of one lot between two locations of the same site:
@@ -38,7 +49,7 @@ pub struct Transferred {
 /// less than q (409 `insufficient_stock`).
 pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceResult<Transferred> {
     actor.require(Action::TransferStock)?;
-    db::write_tx(conn, |conn| {
+    let (mut t, ids) = db::write_tx(conn, |conn| {
         let (lot, product) = lot_and_product(conn, actor, Action::TransferStock, text(&d.lot_id))?;
         let mut p = Problems::new();
         let from = resolve_location(
@@ -47,8 +58,8 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
             &mut p,
             "from_location",
             text(&d.from_location_id),
-            None,
-            None,
+            text(&d.site),
+            text(&d.from_location),
         )?;
         let to = resolve_location(
             conn,
@@ -56,8 +67,8 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
             &mut p,
             "to_location",
             text(&d.to_location_id),
-            None,
-            None,
+            text(&d.site),
+            text(&d.to_location),
         )?;
         if let (Some(f), Some(t)) = (&from, &to) {
             if f.id == t.id {
@@ -91,7 +102,7 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
             None,
             note.clone(),
         );
-        db::ledger::append(conn, &out)?;
+        let out_id = db::ledger::append(conn, &out)?;
         let into = movement(
             actor,
             &lot,
@@ -101,22 +112,33 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
             None,
             note,
         );
-        db::ledger::append(conn, &into)?;
-        Ok(Transferred {
+        let into_id = db::ledger::append(conn, &into)?;
+        let from_balance = db::balances::quantity_at(conn, lot.id, from.id)?;
+        let to_balance = db::balances::quantity_at(conn, lot.id, to.id)?;
+        let t = Transferred {
             lot,
             quantity,
             unit: product.unit,
             from: from.code,
             to: to.code,
-        })
-    })
+            from_balance,
+            to_balance,
+            rows: Vec::new(),
+        };
+        Ok((t, [out_id, into_id]))
+    })?;
+    t.rows = db::ledger::by_ids(conn, &ids)?;
+    Ok(t)
 }
 
-/// Opening a container at a location.
+/// Opening a container at a location: by id (the lot page) or by code at
+/// `site` (the API).
 #[derive(Debug, Clone, Default)]
 pub struct OpenDraft {
     pub lot_id: Option<String>,
     pub location_id: Option<String>,
+    pub site: Option<String>,
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +151,8 @@ pub struct Opened {
     pub use_by: NaiveDate,
     pub quantity: i64,
     pub unit: String,
+    /// The two ledger rows written (out of the sealed lot, into the container).
+    pub rows: Vec<LedgerEntry>,
 }
 
 /// Records opening one container of a sealed lot (container 0) at a
@@ -150,7 +174,7 @@ pub fn open_container_at(
     now: NaiveDateTime,
 ) -> ServiceResult<Opened> {
     actor.require(Action::OpenContainer)?;
-    db::write_tx(conn, |conn| {
+    let (mut o, ids) = db::write_tx(conn, |conn| {
         let (lot, product) = lot_and_product(conn, actor, Action::OpenContainer, text(&d.lot_id))?;
         let mut p = Problems::new();
         let location = resolve_location(
@@ -159,8 +183,8 @@ pub fn open_container_at(
             &mut p,
             "location",
             text(&d.location_id),
-            None,
-            None,
+            text(&d.site),
+            text(&d.location),
         )?;
         p.finish()?;
         let Some(location) = location else {
@@ -217,7 +241,7 @@ pub fn open_container_at(
             .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
         let at = (location.id, location.site_id);
         let note = Some(format!("container {container} opened"));
-        db::ledger::append(
+        let out_id = db::ledger::append(
             conn,
             &movement(
                 actor,
@@ -229,7 +253,7 @@ pub fn open_container_at(
                 note.clone(),
             ),
         )?;
-        db::ledger::append(
+        let into_id = db::ledger::append(
             conn,
             &movement(
                 actor,
@@ -241,7 +265,7 @@ pub fn open_container_at(
                 note,
             ),
         )?;
-        Ok(Opened {
+        let o = Opened {
             lot_id: opened.id,
             container,
             lot_number: opened.lot_number,
@@ -249,6 +273,10 @@ pub fn open_container_at(
             use_by: opened.use_by,
             quantity,
             unit: product.unit,
-        })
-    })
+            rows: Vec::new(),
+        };
+        Ok((o, [out_id, into_id]))
+    })?;
+    o.rows = db::ledger::by_ids(conn, &ids)?;
+    Ok(o)
 }

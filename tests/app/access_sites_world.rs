@@ -122,6 +122,7 @@ pub async fn world(app: &TestApp) -> World {
             let draft = clinic_stock::services::transfers::OpenDraft {
                 lot_id: Some(shared_lot.to_string()),
                 location_id: Some(north_vault.to_string()),
+                ..Default::default()
             };
             clinic_stock::services::transfers::open_container(c, &actor, &draft)
                 .unwrap()

@@ -34,6 +34,7 @@ async fn arrange(app: &TestApp) -> (i64, i64, i64, String) {
             to_location_id: Some(room.to_string()),
             quantity: Some("5".into()),
             note: None,
+            ..TransferDraft::default()
         };
         transfers::transfer(c, &actor, &d).unwrap();
     })

@@ -573,6 +573,7 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
             let d = OpenDraft {
                 lot_id: Some(lot.to_string()),
                 location_id: Some(store),
+                ..OpenDraft::default()
             };
             transfers::open_container_at(
                 c,

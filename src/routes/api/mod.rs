@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod body;
 pub mod health;
+pub mod lot_moves;
 pub mod movements;
 pub mod orders;
 pub mod products;
@@ -222,6 +223,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(products::configure)
             .configure(stock::configure)
             .configure(movements::configure)
+            .configure(lot_moves::configure)
             .configure(sessions::configure)
             .configure(reports::configure)
             .configure(audit::configure)

@@ -1,0 +1,256 @@
+//! Movements of a lot through the API (API.md "Movements in the API"), with
+//! the rules and refusals of the lot page's forms — the same services:
+//! `POST /api/v1/lots/{id}/quarantine` and `/release` (body optional:
+//! `{"reason"?}`), `POST /api/v1/transfers` and `POST /api/v1/containers`
+//! (open one container of a sealed lot).
+//!
+//! Locations are named by code at `"site"` (the caller's own site, else
+//! `main`, when left out) or by id (`*_location_id`), as adjustments do.
+//! Permission is checked before the body's shape, so a refused caller gets
+//! 403, never a validation message; another site's lot is 404 for a
+//! site-bound caller.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::body::Fields;
+use super::movements::ledger_json;
+use super::{ApiJson, ApiJsonOpt, ApiResult, typed};
+use crate::app::AppState;
+use crate::domain::Quantity;
+use crate::domain::access::Action;
+use crate::routes::extract::ApiUser;
+use crate::services::lots;
+use crate::services::transfers::{self, OpenDraft, TransferDraft};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/lots/{id}/quarantine", web::post().to(quarantine))
+        .route("/lots/{id}/release", web::post().to(release))
+        .route("/transfers", web::post().to(transfer))
+        .route("/containers", web::post().to(open_container));
+}
+
+/// The body as `T`, after checking it is a JSON object (400 otherwise).
+fn object<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, super::ApiError> {
+    Fields::of(&v)?;
+    typed(v)
+}
+
+fn num_text(n: Option<serde_json::Number>) -> Option<String> {
+    n.map(|n| n.to_string())
+}
+
+fn id_text(n: Option<i64>) -> Option<String> {
+    n.map(|n| n.to_string())
+}
+
+#[derive(Deserialize, Default)]
+struct ReasonBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LotState {
+    id: i64,
+    lot_id: i64,
+    product_id: i64,
+    lot: String,
+    expiry: String,
+    quarantined: bool,
+}
+
+async fn set_quarantine(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    lot_id: i64,
+    body: Option<Value>,
+    quarantined: bool,
+) -> ApiResult {
+    user.require(Action::AdjustStock)?;
+    let body: ReasonBody = match body {
+        Some(v) => object(v)?,
+        None => ReasonBody::default(),
+    };
+    let actor = user.0.clone();
+    let lot = state
+        .run(move |conn| {
+            lots::set_quarantine_because(
+                conn,
+                &actor,
+                lot_id,
+                quarantined,
+                body.reason.as_deref(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LotState {
+        id: lot.id,
+        lot_id: lot.id,
+        product_id: lot.product_id,
+        lot: lot.lot_number,
+        expiry: lot.expiry.to_string(),
+        quarantined: lot.quarantined,
+    }))
+}
+
+async fn quarantine(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: ApiJsonOpt<Value>,
+) -> ApiResult {
+    set_quarantine(state, user, id.into_inner(), body.0, true).await
+}
+
+async fn release(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: ApiJsonOpt<Value>,
+) -> ApiResult {
+    set_quarantine(state, user, id.into_inner(), body.0, false).await
+}
+
+/// `POST /api/v1/transfers`: the transfer form's fields.
+#[derive(Deserialize)]
+struct TransferBody {
+    #[serde(default)]
+    lot_id: Option<i64>,
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    from_location: Option<String>,
+    #[serde(default)]
+    from_location_id: Option<i64>,
+    #[serde(default)]
+    to_location: Option<String>,
+    #[serde(default)]
+    to_location_id: Option<i64>,
+    #[serde(default)]
+    quantity: Option<serde_json::Number>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Balance {
+    location: String,
+    quantity: Value,
+}
+
+#[derive(Serialize)]
+struct TransferOut {
+    lot_id: i64,
+    lot: String,
+    quantity: Value,
+    unit: String,
+    from_location: String,
+    to_location: String,
+    /// The two ledger rows: out of the source, into the destination.
+    ledger: Vec<Value>,
+    /// The lot's balances at both locations afterwards.
+    balances: Vec<Balance>,
+}
+
+async fn transfer(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: ApiJson<Value>,
+) -> ApiResult {
+    user.require(Action::TransferStock)?;
+    let b: TransferBody = object(body.0)?;
+    let draft = TransferDraft {
+        lot_id: id_text(b.lot_id),
+        from_location_id: id_text(b.from_location_id),
+        to_location_id: id_text(b.to_location_id),
+        site: b.site,
+        from_location: b.from_location,
+        to_location: b.to_location,
+        quantity: num_text(b.quantity),
+        note: b.note,
+    };
+    let actor = user.0.clone();
+    let t = state
+        .run(move |conn| transfers::transfer(conn, &actor, &draft))
+        .await?;
+    Ok(HttpResponse::Created().json(TransferOut {
+        lot_id: t.lot.id,
+        lot: t.lot.lot_number,
+        quantity: Quantity(t.quantity).to_json(),
+        unit: t.unit,
+        ledger: t.rows.iter().map(ledger_json).collect(),
+        balances: vec![
+            Balance {
+                location: t.from.clone(),
+                quantity: Quantity(t.from_balance).to_json(),
+            },
+            Balance {
+                location: t.to.clone(),
+                quantity: Quantity(t.to_balance).to_json(),
+            },
+        ],
+        from_location: t.from,
+        to_location: t.to,
+    }))
+}
+
+/// `POST /api/v1/containers`: the "open a container" form's fields.
+#[derive(Deserialize)]
+struct OpenBody {
+    #[serde(default)]
+    lot_id: Option<i64>,
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    location_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct OpenedOut {
+    /// The new lot row of the opened container.
+    lot_id: i64,
+    sealed_lot_id: i64,
+    container: i32,
+    lot: String,
+    discard_by: String,
+    use_by: String,
+    quantity: Value,
+    unit: String,
+    /// The two ledger rows: out of the sealed lot, into the container.
+    ledger: Vec<Value>,
+}
+
+async fn open_container(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: ApiJson<Value>,
+) -> ApiResult {
+    user.require(Action::OpenContainer)?;
+    let b: OpenBody = object(body.0)?;
+    let sealed = b.lot_id.unwrap_or_default();
+    let draft = OpenDraft {
+        lot_id: id_text(b.lot_id),
+        location_id: id_text(b.location_id),
+        site: b.site,
+        location: b.location,
+    };
+    let actor = user.0.clone();
+    let o = state
+        .run(move |conn| transfers::open_container(conn, &actor, &draft))
+        .await?;
+    Ok(HttpResponse::Created().json(OpenedOut {
+        lot_id: o.lot_id,
+        sealed_lot_id: sealed,
+        container: o.container,
+        lot: o.lot_number,
+        discard_by: o.discard_by.to_string(),
+        use_by: o.use_by.to_string(),
+        quantity: Quantity(o.quantity).to_json(),
+        unit: o.unit,
+        ledger: o.rows.iter().map(ledger_json).collect(),
+    }))
+}
