@@ -12,6 +12,7 @@ mod access_docs;
 mod access_matrix;
 mod access_sites;
 mod access_sites_world;
+mod api_movements;
 mod architecture;
 mod audit_log;
 mod audit_pages;

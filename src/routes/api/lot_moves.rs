@@ -76,13 +76,7 @@ async fn set_quarantine(
     let actor = user.0.clone();
     let lot = state
         .run(move |conn| {
-            lots::set_quarantine_because(
-                conn,
-                &actor,
-                lot_id,
-                quarantined,
-                body.reason.as_deref(),
-            )
+            lots::set_quarantine_because(conn, &actor, lot_id, quarantined, body.reason.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(LotState {
@@ -154,11 +148,7 @@ struct TransferOut {
     balances: Vec<Balance>,
 }
 
-async fn transfer(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    body: ApiJson<Value>,
-) -> ApiResult {
+async fn transfer(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {
     user.require(Action::TransferStock)?;
     let b: TransferBody = object(body.0)?;
     let draft = TransferDraft {
