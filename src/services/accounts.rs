@@ -452,33 +452,3 @@ pub fn list_users(conn: &mut DbConn) -> ServiceResult<Vec<(User, Option<String>)
         })
         .collect())
 }
-
-/// One user for the admin user page: the user, their site's code, their API
-/// tokens and their own audit history (newest first).
-pub struct UserDetail {
-    pub user: User,
-    pub site: Option<String>,
-    pub tokens: Vec<super::tokens::TokenInfo>,
-    pub history: Vec<audit::AuditEntry>,
-}
-
-/// How many of a record's audit rows its page shows.
-pub const HISTORY_ROWS: i64 = 50;
-
-pub fn user_detail(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<UserDetail> {
-    actor.require(Action::ManageUsers)?;
-    let user =
-        db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
-    let site = match user.site_id {
-        Some(s) => db::sites::by_id(conn, s)?.map(|s| s.code),
-        None => None,
-    };
-    let tokens = super::tokens::list(conn, actor, Some(&user.username))?;
-    let history = audit::history(conn, actor, "user", id, HISTORY_ROWS)?;
-    Ok(UserDetail {
-        user,
-        site,
-        tokens,
-        history,
-    })
-}

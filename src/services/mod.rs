@@ -30,3 +30,4 @@ pub mod stock;
 pub mod tokens;
 pub mod transfers;
 pub mod usage;
+pub mod users;
