@@ -13,6 +13,7 @@ mod access_matrix;
 mod architecture;
 mod audit_log;
 mod audit_pages;
+mod audit_signin;
 mod browser;
 mod clock_days;
 mod demo;
