@@ -152,22 +152,31 @@ pub fn on_hand(
         .load(conn)
 }
 
-/// Positive balances of one lot family (the lot and its opened containers), any site.
-pub fn on_hand_of_lots(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<OnHand>> {
-    balances::table
+/// Positive balances of one lot family (the lot and its opened
+/// containers), at one site or (`None`) any.
+pub fn on_hand_of_lots(
+    conn: &mut DbConn,
+    lot_ids: &[i64],
+    site_id: Option<i64>,
+) -> QueryResult<Vec<OnHand>> {
+    let mut q = balances::table
         .inner_join(lots::table)
         .inner_join(locations::table)
         .filter(balances::lot_id.eq_any(lot_ids.to_vec()))
         .filter(balances::quantity.gt(0))
-        .select((
-            Lot::as_select(),
-            locations::id,
-            locations::code,
-            locations::sort_order,
-            balances::quantity,
-        ))
-        .order((lots::use_by, lots::id, locations::sort_order, locations::id))
-        .load(conn)
+        .into_boxed();
+    if let Some(site) = site_id {
+        q = q.filter(balances::site_id.eq(site));
+    }
+    q.select((
+        Lot::as_select(),
+        locations::id,
+        locations::code,
+        locations::sort_order,
+        balances::quantity,
+    ))
+    .order((lots::use_by, lots::id, locations::sort_order, locations::id))
+    .load(conn)
 }
 
 /// Positive balances at one location (stock count sheet).
@@ -226,4 +235,36 @@ pub fn by_number_of(
         q = q.filter(lots::product_id.eq(p));
     }
     q.order((lots::product_id, lots::id)).load(conn)
+}
+
+/// The sites where any of these lots ever moved (their ledger rows):
+/// where a lot family "is" for site scope.
+pub fn sites_of(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use super::schema::ledger;
+    if lot_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ledger::table
+        .filter(ledger::lot_id.eq_any(lot_ids.to_vec()))
+        .select(ledger::site_id)
+        .distinct()
+        .load(conn)
+}
+
+/// The lots of a product that ever moved at a site (its ledger rows there).
+pub fn of_product_at(conn: &mut DbConn, product_id: i64, site_id: i64) -> QueryResult<Vec<Lot>> {
+    use super::schema::ledger;
+    lots::table
+        .filter(lots::product_id.eq(product_id))
+        .filter(
+            lots::id.eq_any(
+                ledger::table
+                    .filter(ledger::product_id.eq(product_id))
+                    .filter(ledger::site_id.eq(site_id))
+                    .select(ledger::lot_id),
+            ),
+        )
+        .select(Lot::as_select())
+        .order((lots::use_by, lots::id))
+        .load(conn)
 }

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// One connection type over both backends; the variant is chosen from the URL.
@@ -49,8 +49,8 @@ pub enum DbConn {
     Pg(diesel::PgConnection),
 }
 
-pub type Pool = r2d2::Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = r2d2::PooledConnection<ConnectionManager<DbConn>>;
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,19 +133,75 @@ impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSettings {
     }
 }
 
-/// Opens one connection of the right backend (no pool), with SQLite settings applied.
-pub fn establish(url: &DbUrl) -> Result<DbConn, String> {
-    let mut conn = match url.backend {
+/// Where a PostgreSQL URL points, for messages: `host:port` (the default
+/// port when none is given), never the user or password.
+pub fn pg_address(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    match host_port {
+        "" => "localhost:5432".to_string(),
+        h if h.starts_with('[') && !h.contains("]:") => format!("{h}:5432"),
+        h if !h.starts_with('[') && !h.contains(':') => format!("{h}:5432"),
+        h => h.to_string(),
+    }
+}
+
+/// Opens one connection of the backend the URL names, with no guessing: the
+/// error says which database could not be reached and why.
+fn open(url: &DbUrl) -> Result<DbConn, String> {
+    match url.backend {
         Backend::Sqlite => diesel::SqliteConnection::establish(&url.target)
             .map(DbConn::Sqlite)
-            .map_err(|e| format!("cannot open SQLite database {}: {e}", url.target))?,
+            .map_err(|e| format!("cannot open SQLite database {}: {e}", url.target)),
         #[cfg(feature = "postgres")]
         Backend::Postgres => diesel::PgConnection::establish(&url.target)
             .map(DbConn::Pg)
-            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?,
+            .map_err(|e| {
+                format!(
+                    "cannot connect to PostgreSQL at {}: {}",
+                    pg_address(&url.target),
+                    e.to_string().trim()
+                )
+            }),
         #[cfg(not(feature = "postgres"))]
-        Backend::Postgres => return Err("this build has no PostgreSQL support".into()),
-    };
+        Backend::Postgres => Err("this build has no PostgreSQL support".into()),
+    }
+}
+
+/// The pool's connection manager: opens connections of the backend the
+/// parsed URL names ([`DbUrl`]) instead of letting diesel's
+/// `MultiConnection` guess from the text (whose error for an unreachable
+/// PostgreSQL was "Invalid connection url for multiconnection").
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        open(&self.url)
+            .map_err(|e| r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e)))
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        r2d2::R2D2Connection::ping(conn).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// Opens one connection of the right backend (no pool), with SQLite settings applied.
+pub fn establish(url: &DbUrl) -> Result<DbConn, String> {
+    let mut conn = open(url)?;
     ConnectionSettings {
         synchronous_full: true,
     }
@@ -164,10 +220,7 @@ pub fn connect(url: &DbUrl, pool_size: u32, synchronous_full: bool) -> Result<Po
         }
         migrations::run(&mut conn)?;
     }
-    let manager = ConnectionManager::<DbConn>::new(match url.backend {
-        Backend::Sqlite => url.target.clone(),
-        Backend::Postgres => url.target.clone(),
-    });
+    let manager = Manager { url: url.clone() };
     r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(Duration::from_secs(30))
@@ -296,4 +349,24 @@ where
 pub fn now() -> chrono::NaiveDateTime {
     let t = chrono::Utc::now().naive_utc();
     chrono::SubsecRound::trunc_subsecs(t, 6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_address;
+
+    #[test]
+    fn a_postgres_address_is_host_and_port_without_credentials() {
+        assert_eq!(
+            pg_address("postgres://u:pw@db.example:6432/cs"),
+            "db.example:6432"
+        );
+        assert_eq!(
+            pg_address("postgresql://u@10.0.0.5/cs?sslmode=require"),
+            "10.0.0.5:5432"
+        );
+        assert_eq!(pg_address("postgres://[::1]:5433/cs"), "[::1]:5433");
+        assert_eq!(pg_address("postgres://[::1]/cs"), "[::1]:5432");
+        assert_eq!(pg_address("postgres:///cs"), "localhost:5432");
+    }
 }

@@ -25,26 +25,34 @@ pub struct SessionUse {
 
 /// Every `consume` row of these lots that belongs to a session, newest
 /// session first. Bounded by what the lots held (a lot family rarely
-/// has more than a few hundred uses).
-pub fn consumption_of_lots(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<SessionUse>> {
+/// has more than a few hundred uses). `site_id`: sessions of that site only.
+pub fn consumption_of_lots(
+    conn: &mut DbConn,
+    lot_ids: &[i64],
+    site_id: Option<i64>,
+) -> QueryResult<Vec<SessionUse>> {
     if lot_ids.is_empty() {
         return Ok(Vec::new());
     }
-    ledger::table
+    let mut q = ledger::table
         .inner_join(treatment_sessions::table.inner_join(users::table))
         .filter(ledger::lot_id.eq_any(lot_ids.to_vec()))
         .filter(ledger::kind.eq("consume"))
-        .select((
-            ledger::id,
-            ledger::lot_id,
-            ledger::delta,
-            treatment_sessions::id,
-            treatment_sessions::performed_at,
-            treatment_sessions::client_ref,
-            treatment_sessions::voided_at,
-            treatment_sessions::void_reason,
-            users::username,
-        ))
-        .order((treatment_sessions::performed_at.desc(), ledger::id.desc()))
-        .load(conn)
+        .into_boxed();
+    if let Some(site) = site_id {
+        q = q.filter(treatment_sessions::site_id.eq(site));
+    }
+    q.select((
+        ledger::id,
+        ledger::lot_id,
+        ledger::delta,
+        treatment_sessions::id,
+        treatment_sessions::performed_at,
+        treatment_sessions::client_ref,
+        treatment_sessions::voided_at,
+        treatment_sessions::void_reason,
+        users::username,
+    ))
+    .order((treatment_sessions::performed_at.desc(), ledger::id.desc()))
+    .load(conn)
 }

@@ -313,12 +313,24 @@ pub fn rows_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SessionRow
 }
 
 /// Practitioners who logged sessions, for the list filter: (id, username).
-pub fn practitioners(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
-    users::table
+/// `site_id`: the people of that site (bound to it, or who logged sessions
+/// there) only.
+pub fn practitioners(conn: &mut DbConn, site_id: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
+    let mut q = users::table
         .filter(users::role.ne("admin").or(
             users::id.eq_any(treatment_sessions::table.select(treatment_sessions::practitioner_id)),
         ))
-        .select((users::id, users::username))
+        .into_boxed();
+    if let Some(site) = site_id {
+        q = q.filter(
+            users::site_id.eq(site).or(users::id.eq_any(
+                treatment_sessions::table
+                    .filter(treatment_sessions::site_id.eq(site))
+                    .select(treatment_sessions::practitioner_id),
+            )),
+        );
+    }
+    q.select((users::id, users::username))
         .order(users::username)
         .load(conn)
 }

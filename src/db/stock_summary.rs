@@ -144,26 +144,34 @@ pub struct LotBalance {
 }
 
 /// Non-zero balances of a product's lots, every site.
-pub fn balances_of_product(conn: &mut DbConn, product_id: i64) -> QueryResult<Vec<LotBalance>> {
-    balances::table
+pub fn balances_of_product(
+    conn: &mut DbConn,
+    product_id: i64,
+    site_id: Option<i64>,
+) -> QueryResult<Vec<LotBalance>> {
+    let mut q = balances::table
         .inner_join(locations::table)
         .filter(balances::product_id.eq(product_id))
         .filter(balances::quantity.ne(0))
-        .select((
-            balances::lot_id,
-            balances::site_id,
-            balances::location_id,
-            locations::code,
-            locations::name,
-            balances::quantity,
-        ))
-        .order((
-            balances::site_id,
-            locations::sort_order,
-            locations::code,
-            balances::lot_id,
-        ))
-        .load(conn)
+        .into_boxed();
+    if let Some(site) = site_id {
+        q = q.filter(balances::site_id.eq(site));
+    }
+    q.select((
+        balances::lot_id,
+        balances::site_id,
+        balances::location_id,
+        locations::code,
+        locations::name,
+        balances::quantity,
+    ))
+    .order((
+        balances::site_id,
+        locations::sort_order,
+        locations::code,
+        balances::lot_id,
+    ))
+    .load(conn)
 }
 
 /// True when any ledger row (hence any stock movement) exists.
@@ -179,16 +187,22 @@ pub fn any_stock(conn: &mut DbConn) -> QueryResult<bool> {
 pub fn product_history(
     conn: &mut DbConn,
     product_id: i64,
+    site_id: Option<i64>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<super::ledger::LedgerEntry>, i64)> {
     use super::schema::ledger;
-    let total: i64 = ledger::table
-        .filter(ledger::product_id.eq(product_id))
-        .count()
-        .get_result(conn)?;
-    let ids: Vec<i64> = ledger::table
-        .filter(ledger::product_id.eq(product_id))
+    let rows = || {
+        let mut q = ledger::table
+            .filter(ledger::product_id.eq(product_id))
+            .into_boxed();
+        if let Some(site) = site_id {
+            q = q.filter(ledger::site_id.eq(site));
+        }
+        q
+    };
+    let total: i64 = rows().count().get_result(conn)?;
+    let ids: Vec<i64> = rows()
         .select(ledger::id)
         .order((ledger::occurred_at.desc(), ledger::id.desc()))
         .limit(limit)

@@ -28,7 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn index(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
     user.require(Action::CountStock)?;
-    let list = state.run(counts::overview).await?;
+    let actor = user.actor.clone();
+    let list = state
+        .run(move |conn| counts::overview(conn, &actor))
+        .await?;
     render(&CountsPage {
         frame: Frame::new(&user, "Stock count", "/counts"),
         locations: list
@@ -80,8 +83,9 @@ async fn sheet_page(
         note,
         errors,
     } = returned;
+    let actor = user.actor.clone();
     let s = state
-        .run(move |conn| counts::sheet(conn, location_id))
+        .run(move |conn| counts::sheet(conn, &actor, location_id))
         .await?;
     let mut line_errors: HashMap<String, String> = HashMap::new();
     let mut other = Vec::new();
@@ -257,7 +261,10 @@ async fn result(
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::CountStock)?;
     let id = count_id.into_inner();
-    let r = state.run(move |conn| counts::result(conn, id)).await?;
+    let actor = user.actor.clone();
+    let r = state
+        .run(move |conn| counts::result(conn, &actor, id))
+        .await?;
     render(&CountResultPage {
         frame: Frame::new(&user, format!("Count {id}"), "/counts"),
         count_id: id,

@@ -48,10 +48,10 @@ async fn ledger_page(
     let query = q.clone();
     let (choices, result) = state
         .run(move |conn| {
-            let choices = ledger::choices(conn)?;
+            let choices = ledger::choices(conn, &actor, Action::ViewLedger)?;
             let page = ledger::page_number(&query);
-            let result =
-                ledger::filter(conn, &query).and_then(|f| ledger::page(conn, &actor, &f, page));
+            let result = ledger::filter(conn, &actor, &query)
+                .and_then(|f| ledger::page(conn, &actor, &f, page));
             Ok((choices, result))
         })
         .await?;
@@ -112,8 +112,9 @@ async fn ledger_csv(
     user.require(Action::ViewLedger)?;
     let q = q.into_inner();
     let actor = user.actor.clone();
+    let asker = actor.clone();
     let (filter, header) = state
-        .run(move |conn| Ok((ledger::filter(conn, &q)?, ledger::csv_header()?)))
+        .run(move |conn| Ok((ledger::filter(conn, &asker, &q)?, ledger::csv_header()?)))
         .await?;
     let state = state.into_inner();
     let chunks = stream::unfold(Next::Rows(None), move |next| {

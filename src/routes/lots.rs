@@ -59,10 +59,14 @@ pub async fn lot_page(
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::ViewLot)?;
     let manager = user.may(Action::Recall);
+    let actor = user.actor.clone();
     let (detail, locations) = state
         .run(move |conn| {
-            let detail = lots::detail(conn, lot_id, manager, history_page)?;
-            Ok((detail, lots::location_choices(conn)?))
+            let detail = lots::detail(conn, &actor, lot_id, manager, history_page)?;
+            Ok((
+                detail,
+                lots::location_choices(conn, &actor, Action::ViewLot)?,
+            ))
         })
         .await?;
     let title = format!("Lot {}", detail.lot.lot_number);

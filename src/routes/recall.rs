@@ -38,7 +38,7 @@ async fn recall(
     let actor = user.actor.clone();
     let (products, result) = state
         .run(move |conn| {
-            let products = ledger::choices(conn)?.products;
+            let products = ledger::choices(conn, &actor, Action::Recall)?.products;
             let result = if searched {
                 lots::search(conn, &actor, product_id, &lot)
             } else {

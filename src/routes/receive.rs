@@ -17,7 +17,7 @@ use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
 use crate::services::receiving::{self, ReceiveDraft};
-use crate::services::{catalog, settings, sites};
+use crate::services::{catalog, scope, settings, sites};
 use crate::views::Frame;
 use crate::views::form::FieldErrors;
 use crate::views::receive::{
@@ -40,14 +40,15 @@ struct Lists {
     currency: String,
 }
 
-async fn lists(state: &AppState) -> Result<Lists, PageError> {
+async fn lists(state: &AppState, user: &CurrentUser) -> Result<Lists, PageError> {
+    let actor = user.actor.clone();
     Ok(state
-        .run(|conn| {
+        .run(move |conn| {
             let filter = crate::db::catalog::ProductFilter::default();
             let (products, _) = catalog::list_products(conn, &filter, 100_000, 0)?;
-            let all_sites = sites::list(conn)?;
+            let all_sites = scope::visible_sites(conn, &actor, Action::ReceiveStock)?;
             let several = all_sites.len() > 1;
-            let places = sites::locations(conn, None)?
+            let places = sites::locations_for(conn, &actor, Action::ReceiveStock, None)?
                 .into_iter()
                 .filter(|(l, _)| l.active)
                 .map(|(l, site_code)| {
@@ -212,10 +213,11 @@ async fn form(
         ..ReceiveFormValues::default()
     };
     let draft = draft_of(&v);
+    let actor = user.actor.clone();
     let p = state
-        .run(move |conn| receive_preview::preview(conn, &draft))
+        .run(move |conn| receive_preview::preview(conn, &actor, &draft))
         .await?;
-    let lists = lists(&state).await?;
+    let lists = lists(&state, &user).await?;
     let r = view(lists, v, Some(&p), FieldErrors::none());
     render_status(
         StatusCode::OK,
@@ -228,11 +230,13 @@ async fn form(
 
 async fn run_preview(
     state: &AppState,
+    user: &CurrentUser,
     v: &ReceiveFormValues,
 ) -> Result<(Preview, ReceiveFormValues), PageError> {
     let draft = draft_of(v);
+    let actor = user.actor.clone();
     let p = state
-        .run(move |conn| receive_preview::preview(conn, &draft))
+        .run(move |conn| receive_preview::preview(conn, &actor, &draft))
         .await?;
     let values = values_of(&p.draft, &v.place);
     Ok((p, values))
@@ -249,9 +253,9 @@ async fn preview(
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
     user.require(Action::ReceiveStock)?;
-    let (p, values) = run_preview(&state, &form).await?;
+    let (p, values) = run_preview(&state, &user, &form).await?;
     let r = view(
-        lists(&state).await?,
+        lists(&state, &user).await?,
         values,
         Some(&p),
         FieldErrors(p.problems.clone()),
@@ -270,8 +274,13 @@ async fn check(
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
     user.require(Action::ReceiveStock)?;
-    let (p, values) = run_preview(&state, &form).await?;
-    let r = view(lists(&state).await?, values, Some(&p), FieldErrors::none());
+    let (p, values) = run_preview(&state, &user, &form).await?;
+    let r = view(
+        lists(&state, &user).await?,
+        values,
+        Some(&p),
+        FieldErrors::none(),
+    );
     render_status(
         StatusCode::OK,
         &ReceiveCheckPartial {
@@ -287,7 +296,7 @@ async fn save(
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
     user.require(Action::ReceiveStock)?;
-    let (p, values) = run_preview(&state, &form).await?;
+    let (p, values) = run_preview(&state, &user, &form).await?;
     // A scan that could not be read, or names an unknown product, goes back
     // to the form before anything is tried.
     let scan_problems: Vec<FieldError> = p
@@ -347,7 +356,7 @@ async fn save(
                     errors.0.push(extra.clone());
                 }
             }
-            let mut r = view(lists(&state).await?, values, Some(&p), errors);
+            let mut r = view(lists(&state, &user).await?, values, Some(&p), errors);
             r.attempted = true;
             render_status(
                 status,

@@ -12,8 +12,8 @@ use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::orders::{self, Pick};
 use crate::services::reorder::{self, ReorderQuery, ReorderReport, RowStatus};
+use crate::services::scope;
 use crate::services::settings::{self, Settings};
-use crate::services::sites;
 use crate::views::Frame;
 use crate::views::reports::{self as view, PickForm, ReorderPage, ReorderPrint};
 
@@ -91,7 +91,10 @@ async fn render_page(
     form: Option<PickForm>,
 ) -> Result<HttpResponse, PageError> {
     let (report, settings, filter_errors) = report_or_defaults(state, user, params).await?;
-    let site_list = state.run(sites::list).await?;
+    let actor = user.actor.clone();
+    let site_list = state
+        .run(move |conn| scope::visible_sites(conn, &actor, Action::ViewReports))
+        .await?;
     let typed = |v: &Option<String>, default: String| {
         v.clone()
             .filter(|s| !s.trim().is_empty() && !filter_errors.is_empty())

@@ -94,7 +94,7 @@ async fn stock_list(
                 &actor,
                 Some(site_code.as_str()).filter(|s| !s.is_empty()),
             )?;
-            let sites = crate::services::sites::list(conn)?;
+            let sites = crate::services::scope::visible_sites(conn, &actor, Action::ViewStock)?;
             let listed = stock::stock(
                 conn,
                 &site,

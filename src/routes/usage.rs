@@ -12,8 +12,8 @@ use crate::domain::quantity::fmt_money;
 use crate::domain::vocab::Category;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
+use crate::services::settings;
 use crate::services::usage::{self, ChartSubject, UsageQuery, UsageReport};
-use crate::services::{settings, sites};
 use crate::views::Frame;
 use crate::views::usage::{self as view, GroupRow, UsagePage};
 use crate::views::usage_export;
@@ -80,7 +80,8 @@ async fn page(
     let (report, settings, site_list, products, errors) = state
         .run(move |conn| {
             let settings = settings::load(conn)?;
-            let site_list = sites::list(conn)?;
+            let site_list =
+                crate::services::scope::visible_sites(conn, &actor, Action::ViewReports)?;
             let filter = crate::db::catalog::ProductFilter {
                 archived: Some(false),
                 ..Default::default()

@@ -42,9 +42,12 @@ pub(crate) fn parse_note(p: &mut Problems, v: &Option<String>) -> Option<String>
     Some(t.to_string())
 }
 
-/// The lot (any row of a family) and its product, or 422 `unknown_lot`.
+/// The lot (any row of a family) and its product, or 422 `unknown_lot`;
+/// 404 when the lot is another site's (`action` at the actor's site).
 pub(crate) fn lot_and_product(
     conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
     lot_id: Option<&str>,
 ) -> ServiceResult<(Lot, Product)> {
     let unknown = |m: String| ServiceError::invalid_code("unknown_lot", "lot_id", m);
@@ -55,15 +58,18 @@ pub(crate) fn lot_and_product(
         .parse::<i64>()
         .map_err(|_| unknown(format!("{t} is not a lot id")))?;
     let lot = db::lots::by_id(conn, id)?.ok_or_else(|| unknown(format!("no lot with id {id}")))?;
+    super::lots::visible_root(conn, actor, action, id)?;
     let product = db::catalog::product_by_id(conn, lot.product_id)?
         .ok_or_else(|| ServiceError::Internal("lot without product".into()))?;
     Ok((lot, product))
 }
 
-/// A location by id (`id_field` text) or by code at a site.
+/// A location by id (`id_field` text) or by code at a site, for `action`
+/// by `actor`. Another site's location by id is unknown (hidden); another
+/// site named by code is refused (403).
 pub(crate) fn resolve_location(
     conn: &mut DbConn,
-    actor: &Actor,
+    (actor, action): (&Actor, Action),
     p: &mut Problems,
     field: &str,
     id_text: Option<&str>,
@@ -72,7 +78,9 @@ pub(crate) fn resolve_location(
 ) -> ServiceResult<Option<Location>> {
     if let Some(t) = id_text {
         let found = match t.parse::<i64>() {
-            Ok(id) => db::sites::location_by_id(conn, id)?,
+            Ok(id) => {
+                db::sites::location_by_id(conn, id)?.filter(|l| actor.sees(action, l.site_id))
+            }
             Err(_) => None,
         };
         if found.is_none() {
@@ -84,7 +92,7 @@ pub(crate) fn resolve_location(
         p.add(field, "choose a location");
         return Ok(None);
     };
-    let site = super::sites::resolve_site(conn, actor, site)?;
+    let site = super::scope::one_site(conn, actor, action, site)?;
     let found = db::sites::location_by_code(conn, site.id, code)?;
     if found.is_none() {
         p.add(field, format!("site {} has no location {code}", site.code));
@@ -145,17 +153,18 @@ fn sign_problem(reason: AdjustReason, delta: i64) -> Option<&'static str> {
 pub fn adjust(conn: &mut DbConn, actor: &Actor, d: &AdjustDraft) -> ServiceResult<LedgerEntry> {
     actor.require(Action::AdjustStock)?;
     let id = db::write_tx(conn, |conn| {
-        let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
+        // The site named (API) first: another site's is refused (403).
         let mut p = Problems::new();
         let location = resolve_location(
             conn,
-            actor,
+            (actor, Action::AdjustStock),
             &mut p,
             "location",
             text(&d.location_id),
             text(&d.site),
             text(&d.location),
         )?;
+        let (lot, product) = lot_and_product(conn, actor, Action::AdjustStock, text(&d.lot_id))?;
         let delta = match text(&d.delta) {
             None => {
                 p.add("delta", "enter the change, e.g. -2 or 1.5");
@@ -273,7 +282,7 @@ pub fn write_off_expired(
 ) -> ServiceResult<WriteOff> {
     actor.require(Action::AdjustStock)?;
     db::write_tx(conn, |conn| {
-        let site = super::sites::resolve_site(conn, actor, site)?;
+        let site = super::scope::one_site(conn, actor, Action::AdjustStock, site)?;
         let expired = db::lots::expired_on_hand(conn, site.id, site.today())?;
         let mut products: std::collections::HashMap<i64, Product> = Default::default();
         let mut lines = Vec::new();

@@ -32,14 +32,16 @@ pub struct CountLocation {
     pub last_counted: Option<NaiveDateTime>,
 }
 
-/// Every location with how many lots it holds and when it was last counted.
-pub fn overview(conn: &mut DbConn) -> ServiceResult<Vec<CountLocation>> {
+/// Every location (of the sites the actor counts at) with how many lots it
+/// holds and when it was last counted.
+pub fn overview(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<CountLocation>> {
+    let site = super::scope::list_site_id(conn, actor, Action::CountStock, None)?;
     Ok(db::read_tx(conn, |conn| {
         let sites = db::sites::list(conn)?;
         let lots: HashMap<i64, i64> = db::counts::lots_per_location(conn)?.into_iter().collect();
         let last: HashMap<i64, Option<NaiveDateTime>> =
             db::counts::last_per_location(conn)?.into_iter().collect();
-        Ok(db::sites::locations(conn, None)?
+        Ok(db::sites::locations(conn, site)?
             .into_iter()
             .map(|l| CountLocation {
                 site_code: sites
@@ -73,18 +75,19 @@ pub struct CountSheet {
     pub sheet_at: i64,
 }
 
-fn location_and_site(conn: &mut DbConn, location_id: i64) -> ServiceResult<(Location, Site)> {
-    let location = db::sites::location_by_id(conn, location_id)?
-        .ok_or_else(|| ServiceError::not_found(format!("no location with id {location_id}")))?;
-    let site = db::sites::by_id(conn, location.site_id)?
-        .ok_or_else(|| ServiceError::Internal("location without site".into()))?;
-    Ok((location, site))
+/// A location the actor counts at (another site's: 404) and its site.
+fn location_and_site(
+    conn: &mut DbConn,
+    actor: &Actor,
+    location_id: i64,
+) -> ServiceResult<(Location, Site)> {
+    super::scope::location(conn, actor, Action::CountStock, location_id)
 }
 
 /// The lots with stock at a location, by product then use-by (expired as
 /// of today at the location's site).
-pub fn sheet(conn: &mut DbConn, location_id: i64) -> ServiceResult<CountSheet> {
-    let (_, site) = location_and_site(conn, location_id)?;
+pub fn sheet(conn: &mut DbConn, actor: &Actor, location_id: i64) -> ServiceResult<CountSheet> {
+    let (_, site) = location_and_site(conn, actor, location_id)?;
     let today = site.today();
     db::read_tx(conn, |conn| {
         let sheet_at = db::ledger::max_id(conn)?;
@@ -119,7 +122,7 @@ pub fn sheet(conn: &mut DbConn, location_id: i64) -> ServiceResult<CountSheet> {
     })
     .map_err(ServiceError::from)
     .and_then(|(sheet_at, lines)| {
-        let (location, site) = location_and_site(conn, location_id)?;
+        let (location, site) = location_and_site(conn, actor, location_id)?;
         Ok(CountSheet {
             location,
             site,
@@ -159,7 +162,7 @@ pub struct CountOutcome {
 pub fn submit(conn: &mut DbConn, actor: &Actor, d: &CountDraft) -> ServiceResult<CountOutcome> {
     actor.require(Action::CountStock)?;
     db::write_tx(conn, |conn| {
-        let (location, _site) = location_and_site(conn, d.location_id)?;
+        let (location, _site) = location_and_site(conn, actor, d.location_id)?;
         let mut p = Problems::new();
         let note = parse_note(&mut p, &d.note);
         let mut counted: Vec<(Lot, i64)> = Vec::new();
@@ -294,10 +297,13 @@ pub struct CountResult {
 /// The discrepancy summary of a count, rebuilt from its ledger rows: the
 /// counted quantity is the balance right after the row, the expected one
 /// that minus the row's delta.
-pub fn result(conn: &mut DbConn, count_id: i64) -> ServiceResult<CountResult> {
-    let count = db::counts::by_id(conn, count_id)?
-        .ok_or_else(|| ServiceError::not_found(format!("no stock count {count_id}")))?;
-    let (location, site) = location_and_site(conn, count.location_id)?;
+pub fn result(conn: &mut DbConn, actor: &Actor, count_id: i64) -> ServiceResult<CountResult> {
+    let not_found = || ServiceError::not_found(format!("no stock count {count_id}"));
+    let count = db::counts::by_id(conn, count_id)?.ok_or_else(not_found)?;
+    let (location, site) = match location_and_site(conn, actor, count.location_id) {
+        Err(ServiceError::NotFound(_)) => return Err(not_found()),
+        other => other?,
+    };
     let username = db::users::by_id(conn, count.user_id)?
         .map(|u| u.username)
         .unwrap_or_default();

@@ -15,7 +15,7 @@ use crate::db::{
     models::Site,
     stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
-use crate::domain::access::{Action, Actor, Scope};
+use crate::domain::access::{Action, Actor};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
@@ -203,9 +203,7 @@ fn unit_of(p: &Product) -> Unit {
 /// (asking for another is refused); everyone else may pick one (default:
 /// `main`).
 pub fn site_for(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> ServiceResult<Site> {
-    let site = super::sites::resolve_site(conn, actor, code)?;
-    actor.check(Action::ViewDashboard, Scope::Site(site.id))?;
-    Ok(site)
+    super::scope::one_site(conn, actor, Action::ViewDashboard, code)
 }
 
 /// Everything the dashboard shows for one site, today at that site.
@@ -217,7 +215,7 @@ pub fn dashboard(
     let settings = super::settings::load(conn)?;
     let site = site_for(conn, actor, site_code)?;
     let today = site.today();
-    let sites = db::sites::list(conn)?;
+    let sites = super::scope::visible_sites(conn, actor, Action::ViewDashboard)?;
     let soon = today + Duration::days(settings.expiring_window_days);
     let (products, positions, expired, expired_total) = db::read_tx(conn, |conn| {
         let products = db::stock_summary::product_briefs(conn)?;

@@ -82,21 +82,26 @@ pub(crate) fn parse_bound(
     }
 }
 
-/// Turns typed filters into a ledger filter (422 naming the bad field).
-pub fn filter(conn: &mut DbConn, q: &LedgerQuery) -> ServiceResult<LedgerFilter> {
+/// Turns typed filters into a ledger filter (422 naming the bad field). A
+/// bound actor's filter is narrowed to their site (another site: 403).
+pub fn filter(conn: &mut DbConn, actor: &Actor, q: &LedgerQuery) -> ServiceResult<LedgerFilter> {
     let mut p = Problems::new();
     let mut f = LedgerFilter::default();
     let mut clock = super::sites::by_code_or_default(conn, None)
         .map(|s| s.clock())
         .unwrap_or_default();
-    if let Some(code) = text(&q.site) {
-        match db::sites::by_code(conn, code)? {
-            Some(s) => {
-                f.site_id = Some(s.id);
-                clock = s.clock();
-            }
-            None => p.add("site", format!("no site with code {code}")),
+    match super::scope::list_site(conn, actor, Action::ViewLedger, text(&q.site)) {
+        Ok(Some(s)) => {
+            f.site_id = Some(s.id);
+            clock = s.clock();
         }
+        Ok(None) => {}
+        Err(ServiceError::Invalid { errors, .. }) => {
+            for e in errors {
+                p.add(&e.field, e.message);
+            }
+        }
+        Err(e) => return Err(e),
     }
     f.product_id = parse_id(&mut p, "product_id", &q.product_id);
     f.lot_id = parse_id(&mut p, "lot_id", &q.lot_id);
@@ -291,9 +296,13 @@ pub struct Choices {
     pub locations: Vec<(String, String)>,
 }
 
-pub fn choices(conn: &mut DbConn) -> ServiceResult<Choices> {
+/// The choices of the sites the actor sees (`action`).
+pub fn choices(conn: &mut DbConn, actor: &Actor, action: Action) -> ServiceResult<Choices> {
     Ok(db::read_tx(conn, |conn| {
-        let sites = db::sites::list(conn)?;
+        let sites: Vec<_> = db::sites::list(conn)?
+            .into_iter()
+            .filter(|s| actor.sees(action, s.id))
+            .collect();
         let site_code = |id: i64| {
             sites
                 .iter()
@@ -303,6 +312,7 @@ pub fn choices(conn: &mut DbConn) -> ServiceResult<Choices> {
         };
         let locations = db::sites::locations(conn, None)?
             .into_iter()
+            .filter(|l| sites.iter().any(|s| s.id == l.site_id))
             .map(|l| {
                 (
                     l.id.to_string(),

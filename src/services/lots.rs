@@ -106,8 +106,11 @@ pub fn root_of(conn: &mut DbConn, lot_id: i64) -> ServiceResult<Lot> {
 }
 
 /// What the lot page shows. `full` adds history and sessions (managers).
+/// A bound actor sees their site's part of the lot only (another site's
+/// lot answers 404).
 pub fn detail(
     conn: &mut DbConn,
+    actor: &Actor,
     lot_id: i64,
     full: bool,
     history_page: i64,
@@ -116,20 +119,68 @@ pub fn detail(
     // One snapshot for everything on the page.
     conn.transaction(|conn| {
         let root = root_of(conn, lot_id)?;
-        detail_of(conn, root, full, history_page)
+        let site = visible_family(conn, actor, Action::ViewLot, lot_id, &root)?;
+        detail_of(conn, root, site, full, history_page)
     })
+}
+
+/// The site a bound actor's view of a lot family is narrowed to, after
+/// checking the family is theirs to see (404 otherwise).
+fn visible_family(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    lot_id: i64,
+    root: &Lot,
+) -> ServiceResult<Option<i64>> {
+    // An opened container asked for by its own id is the site's where it
+    // was opened; the sealed lot is every site's where the family moved.
+    let ids: Vec<i64> = if lot_id != root.id {
+        vec![lot_id]
+    } else {
+        db::lots::family(conn, root.id)?
+            .into_iter()
+            .map(|l| l.id)
+            .chain(std::iter::once(root.id))
+            .collect()
+    };
+    super::scope::lot_family(conn, actor, action, lot_id, &ids)
+}
+
+/// A lot family the actor may act on at all (`action`), by any of its lot
+/// ids: 404 when it is another site's.
+pub fn visible_root(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    lot_id: i64,
+) -> ServiceResult<Lot> {
+    let root = root_of(conn, lot_id)?;
+    visible_family(conn, actor, action, lot_id, &root)?;
+    Ok(root)
 }
 
 fn detail_of(
     conn: &mut DbConn,
     lot: Lot,
+    site: Option<i64>,
     full: bool,
     history_page: i64,
 ) -> ServiceResult<LotDetail> {
     let product = db::catalog::product_by_id(conn, lot.product_id)?
         .ok_or_else(|| ServiceError::Internal("lot without product".into()))?;
     let family = db::lots::family(conn, lot.id)?;
-    let containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    let mut containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    if let Some(site) = site {
+        // Containers opened at another site are that site's.
+        let mut mine = Vec::new();
+        for c in containers {
+            if db::lots::sites_of(conn, &[c.id])?.contains(&site) {
+                mine.push(c);
+            }
+        }
+        containers = mine;
+    }
     let ids: Vec<i64> = std::iter::once(lot.id)
         .chain(containers.iter().map(|c| c.id))
         .collect();
@@ -139,7 +190,7 @@ fn detail_of(
         .into_iter()
         .map(|l| (l.id, l.site_id))
         .collect();
-    let on_hand = db::lots::on_hand_of_lots(conn, &ids)?;
+    let on_hand = db::lots::on_hand_of_lots(conn, &ids, site)?;
     let holders: Vec<&Site> = site_rows
         .iter()
         .filter(|s| {
@@ -174,11 +225,12 @@ fn detail_of(
     let (history, history_total, sessions) = if full {
         let f = LedgerFilter {
             lot_ids: Some(ids.clone()),
+            site_id: site,
             ..LedgerFilter::default()
         };
         let total = db::ledger::count(conn, &f)?;
         let rows = db::ledger::page(conn, &f, HISTORY_PAGE, (history_page - 1) * HISTORY_PAGE)?;
-        let sessions = usages(db::recall::consumption_of_lots(conn, &ids)?);
+        let sessions = usages(db::recall::consumption_of_lots(conn, &ids, site)?);
         (rows, total, sessions)
     } else {
         (Vec::new(), 0, Vec::new())
@@ -207,7 +259,7 @@ pub fn set_quarantine(
 ) -> ServiceResult<Lot> {
     actor.require(Action::AdjustStock)?;
     db::write_tx(conn, |conn| {
-        let root = root_of(conn, lot_id)?;
+        let root = visible_root(conn, actor, Action::AdjustStock, lot_id)?;
         db::lots::set_quarantined(conn, root.id, quarantined)?;
         if root.quarantined != quarantined {
             let (action, verb) = if quarantined {
@@ -236,7 +288,12 @@ pub fn set_quarantine(
 /// The sessions that used a lot family (managers).
 pub fn recall(conn: &mut DbConn, actor: &Actor, lot_id: i64) -> ServiceResult<LotDetail> {
     actor.require(Action::Recall)?;
-    detail(conn, lot_id, true, 1)
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let root = root_of(conn, lot_id)?;
+        let site = visible_family(conn, actor, Action::Recall, lot_id, &root)?;
+        detail_of(conn, root, site, true, 1)
+    })
 }
 
 /// One lot family found by a recall search.
@@ -248,7 +305,8 @@ pub struct RecallHit {
 }
 
 /// "Which clients got lot X (of product Y)": every lot family with that lot
-/// number, with the sessions that used it.
+/// number, with the sessions that used it (a bound actor: the families
+/// that moved at their site, and their site's sessions only).
 pub fn search(
     conn: &mut DbConn,
     actor: &Actor,
@@ -260,6 +318,7 @@ pub fn search(
     if lot_number.is_empty() {
         return Err(ServiceError::invalid("lot", "enter a lot number"));
     }
+    let site = actor.site_filter(Action::Recall, None)?;
     Ok(db::read_tx(conn, |conn| {
         let lots = db::lots::by_number_of(conn, product_id, lot_number)?;
         let mut hits = Vec::new();
@@ -269,13 +328,18 @@ pub fn search(
                 .filter(|l| l.id == root.id || l.parent_lot_id == Some(root.id))
                 .map(|l| l.id)
                 .collect();
+            if let Some(own) = site
+                && !db::lots::sites_of(conn, &ids)?.contains(&own)
+            {
+                continue;
+            }
             let Some(product) = db::catalog::product_by_id(conn, root.product_id)? else {
                 continue;
             };
             hits.push(RecallHit {
                 lot: root.clone(),
                 product,
-                sessions: usages(db::recall::consumption_of_lots(conn, &ids)?),
+                sessions: usages(db::recall::consumption_of_lots(conn, &ids, site)?),
             });
         }
         Ok(hits)
@@ -336,15 +400,20 @@ pub fn recall_csv(
     Ok((name, bytes))
 }
 
-/// Active locations as (id, "site / code (name)"), for movement forms.
-pub fn location_choices(conn: &mut DbConn) -> ServiceResult<Vec<(String, String)>> {
-    let sites: HashMap<i64, String> = db::sites::list(conn)?
+/// Active locations as (id, "site / code (name)"), for movement forms: the
+/// sites the actor sees for `action` only.
+pub fn location_choices(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+) -> ServiceResult<Vec<(String, String)>> {
+    let sites: HashMap<i64, String> = super::scope::visible_sites(conn, actor, action)?
         .into_iter()
         .map(|s| (s.id, s.code))
         .collect();
     Ok(db::sites::locations(conn, None)?
         .into_iter()
-        .filter(|l| l.active)
+        .filter(|l| l.active && sites.contains_key(&l.site_id))
         .map(|l| {
             let site = sites.get(&l.site_id).cloned().unwrap_or_default();
             (

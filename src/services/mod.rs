@@ -22,6 +22,7 @@ pub mod protocols;
 pub mod receive_preview;
 pub mod receiving;
 pub mod reorder;
+pub mod scope;
 pub mod sessions;
 pub mod settings;
 pub mod signin;

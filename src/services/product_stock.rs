@@ -12,6 +12,7 @@ use crate::db::{
     models::{Lot, Product, Supplier},
     stock_summary::LotBalance,
 };
+use crate::domain::access::{Action, Actor};
 use crate::error::{ServiceError, ServiceResult};
 
 /// How a lot stands today.
@@ -126,14 +127,17 @@ impl Days {
 }
 
 /// Loads a product's page. `history` is (limit, offset) of ledger rows to
-/// show, None when the viewer may not see the ledger.
+/// show, None when the viewer may not see the ledger. The stock, lots and
+/// history shown are the actor's site's only when they are bound to one.
 pub fn detail(
     conn: &mut DbConn,
+    actor: &Actor,
     product_id: i64,
     all_lots: bool,
     history: Option<(i64, i64)>,
 ) -> ServiceResult<ProductDetail> {
     let window = super::settings::load(conn)?.expiring_window_days;
+    let site = actor.site_filter(Action::ViewStock, None)?;
     db::read_tx(conn, |conn| {
         let Some(product) = db::catalog::product_by_id(conn, product_id)? else {
             return Ok(None);
@@ -142,8 +146,11 @@ pub fn detail(
             Some(id) => db::catalog::supplier_by_id(conn, id)?,
             None => None,
         };
-        let lots = db::lots::of_product(conn, product_id)?;
-        let balances = db::stock_summary::balances_of_product(conn, product_id)?;
+        let lots = match site {
+            Some(site) => db::lots::of_product_at(conn, product_id, site)?,
+            None => db::lots::of_product(conn, product_id)?,
+        };
+        let balances = db::stock_summary::balances_of_product(conn, product_id, site)?;
         let site_rows = db::sites::list(conn)?;
         let days = Days {
             today: site_rows.iter().map(|s| (s.id, s.today())).collect(),
@@ -153,7 +160,7 @@ pub fn detail(
         let sites: HashMap<i64, String> = site_rows.into_iter().map(|s| (s.id, s.code)).collect();
         let (history, history_total) = match history {
             Some((limit, offset)) => {
-                db::stock_summary::product_history(conn, product_id, limit, offset)?
+                db::stock_summary::product_history(conn, product_id, site, limit, offset)?
             }
             None => (Vec::new(), 0),
         };

@@ -5,6 +5,7 @@
 //! lot, lot recorded with another expiry, archived product). Reads only.
 
 use crate::db::{self, DbConn, models::Product};
+use crate::domain::access::{Action, Actor};
 use crate::domain::gs1::{self, Gs1Data};
 use crate::domain::quantity::{Quantity, fmt_qty};
 use crate::domain::vocab::Unit;
@@ -73,8 +74,13 @@ pub fn conversion(p: &Product, quantity: &str, in_packs: bool) -> Option<String>
 
 /// Reads the scan (if any) into the draft and checks what can be checked
 /// without writing.
-pub fn preview(conn: &mut DbConn, d: &ReceiveDraft) -> ServiceResult<Preview> {
-    let today = super::sites::by_code_or_default(conn, text(&d.site))?.today();
+pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceResult<Preview> {
+    let today = match text(&d.site) {
+        // Another site's place is refused (403) before anything is shown.
+        Some(_) => super::scope::one_site(conn, actor, Action::ReceiveStock, text(&d.site))?,
+        None => super::sites::by_code_or_default(conn, None)?,
+    }
+    .today();
     let mut out = Preview {
         draft: d.clone(),
         ..Preview::default()

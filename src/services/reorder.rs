@@ -153,7 +153,7 @@ pub fn options(
         None => Some(DEFAULT_WINDOW_DAYS),
     };
     p.finish()?;
-    let site = super::sites::resolve_site(conn, actor, text(&q.site))?;
+    let site = super::scope::one_site(conn, actor, Action::ViewReports, text(&q.site))?;
     let settings = super::settings::load(conn)?;
     let as_of = as_of.unwrap_or_else(|| Some(site.today()));
     let (Some(as_of), Some(window_days)) = (as_of, window) else {

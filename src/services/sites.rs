@@ -25,6 +25,21 @@ pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<Site>> {
     Ok(db::sites::list(conn)?)
 }
 
+/// The sites whose details the actor sees (a bound user: their own).
+pub fn visible(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<Site>> {
+    super::scope::visible_sites(conn, actor, Action::ViewSites)
+}
+
+/// One site by its code for an actor: 404 when there is none or it is
+/// another site (hidden from a bound user).
+pub fn seen_by_code(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<Site> {
+    let site = by_code(conn, code)?;
+    super::scope::hide_unless(actor, Action::ViewSites, site.id, || {
+        format!("no site with code {code}")
+    })?;
+    Ok(site)
+}
+
 /// One site by its code (404 when there is none).
 pub fn by_code(conn: &mut DbConn, code: &str) -> ServiceResult<Site> {
     db::sites::by_code(conn, code.trim())?
@@ -329,6 +344,28 @@ pub fn locations(conn: &mut DbConn, site: Option<&str>) -> ServiceResult<Vec<(Lo
         ),
         None => None,
     };
+    with_site_codes(conn, &sites, site_id)
+}
+
+/// The locations of the sites the actor sees for `action`: of the site
+/// asked for (another site's: 403), else of their own site (bound users),
+/// else of every site.
+pub fn locations_for(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    site: Option<&str>,
+) -> ServiceResult<Vec<(Location, String)>> {
+    let site_id = super::scope::list_site_id(conn, actor, action, site)?;
+    let sites = db::sites::list(conn)?;
+    with_site_codes(conn, &sites, site_id)
+}
+
+fn with_site_codes(
+    conn: &mut DbConn,
+    sites: &[Site],
+    site_id: Option<i64>,
+) -> ServiceResult<Vec<(Location, String)>> {
     let locs = db::sites::locations(conn, site_id)?;
     Ok(locs
         .into_iter()

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use crate::db::{
     self, DbConn, catalog::ProductFilter, lots::OnHand, models::Product, models::Site,
 };
+use crate::domain::access::{Action, Actor};
 use crate::error::ServiceResult;
 
 #[derive(Debug, Clone)]
@@ -114,15 +115,18 @@ pub fn stock(
     .map_err(Into::into)
 }
 
-/// Usable stock per product summed over every site, each site's stock
-/// judged on its own calendar day (`product_ids` None: every product).
+/// Usable stock per product summed over every site the actor sees (a
+/// bound user: their own), each site's stock judged on its own calendar
+/// day.
 pub fn usable_everywhere(
     conn: &mut DbConn,
+    actor: &Actor,
     product_ids: &[i64],
 ) -> ServiceResult<std::collections::HashMap<i64, i64>> {
     let mut usable = std::collections::HashMap::new();
+    let sites = super::scope::visible_sites(conn, actor, Action::ViewStock)?;
     db::read_tx(conn, |conn| {
-        for site in db::sites::list(conn)? {
+        for site in sites {
             let today = site.today();
             let totals = db::stock_summary::product_totals(
                 conn,

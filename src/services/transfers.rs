@@ -39,11 +39,11 @@ pub struct Transferred {
 pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceResult<Transferred> {
     actor.require(Action::TransferStock)?;
     db::write_tx(conn, |conn| {
-        let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
+        let (lot, product) = lot_and_product(conn, actor, Action::TransferStock, text(&d.lot_id))?;
         let mut p = Problems::new();
         let from = resolve_location(
             conn,
-            actor,
+            (actor, Action::TransferStock),
             &mut p,
             "from_location",
             text(&d.from_location_id),
@@ -52,7 +52,7 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         )?;
         let to = resolve_location(
             conn,
-            actor,
+            (actor, Action::TransferStock),
             &mut p,
             "to_location",
             text(&d.to_location_id),
@@ -151,11 +151,11 @@ pub fn open_container_at(
 ) -> ServiceResult<Opened> {
     actor.require(Action::OpenContainer)?;
     db::write_tx(conn, |conn| {
-        let (lot, product) = lot_and_product(conn, text(&d.lot_id))?;
+        let (lot, product) = lot_and_product(conn, actor, Action::OpenContainer, text(&d.lot_id))?;
         let mut p = Problems::new();
         let location = resolve_location(
             conn,
-            actor,
+            (actor, Action::OpenContainer),
             &mut p,
             "location",
             text(&d.location_id),

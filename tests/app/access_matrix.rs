@@ -731,3 +731,8 @@ async fn run_matrix(scopes: &[&str]) {
 async fn every_route_answers_each_role_at_its_own_site_as_the_table_says() {
     run_matrix(&["own"]).await;
 }
+
+#[tokio::test]
+async fn every_route_answers_each_role_at_another_site_as_the_table_says() {
+    run_matrix(&["other"]).await;
+}

@@ -296,3 +296,40 @@ async fn command_line_user_token_check_and_backup() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
     }
 }
+
+/// The backend comes from the URL, explicitly (issue 12.5): an unreachable
+/// PostgreSQL or an unusable SQLite path is named in the error, with the
+/// address but never the password.
+#[test]
+fn an_unreachable_database_is_named_in_the_error() {
+    let bin = env!("CARGO_BIN_EXE_clinic-stock");
+    let run = |url: &str| {
+        let out = std::process::Command::new(bin)
+            .args(["--database-url", url, "check"])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = run("postgres://clinic:s3cret@127.0.0.1:1/nowhere");
+    assert!(!ok);
+    if cfg!(feature = "postgres") {
+        assert!(
+            err.contains("cannot connect to PostgreSQL at 127.0.0.1:1: "),
+            "{err}"
+        );
+    } else {
+        assert!(err.contains("no PostgreSQL support"), "{err}");
+    }
+    assert!(!err.contains("s3cret"), "the password is not shown: {err}");
+    assert!(!err.to_lowercase().contains("multiconnection"), "{err}");
+
+    let (ok, err) = run("sqlite:///nonexistent-dir-cs/sub/clinic.db");
+    assert!(!ok);
+    assert!(
+        err.contains("cannot open SQLite database /nonexistent-dir-cs/sub/clinic.db: "),
+        "{err}"
+    );
+}

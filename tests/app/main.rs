@@ -10,6 +10,8 @@ mod support;
 
 mod access_docs;
 mod access_matrix;
+mod access_sites;
+mod access_sites_world;
 mod architecture;
 mod audit_log;
 mod audit_pages;

@@ -169,7 +169,7 @@ async fn ledger_list(
     let actor = user.0.clone();
     let (items, total) = state
         .run(move |conn| {
-            let f = ledger::filter(conn, &query)?;
+            let f = ledger::filter(conn, &actor, &query)?;
             ledger::list(conn, &actor, &f, page.limit(), page.offset())
         })
         .await?;

@@ -234,17 +234,16 @@ async fn edit(
     user.require(Action::ManageOrders)?;
     let id = id.into_inner();
     let f = Fields::of(&body.0)?;
-    if !f.contains("lines") {
-        return Err(ApiError(ServiceError::invalid(
-            "lines",
-            "give the order's lines",
-        )));
-    }
-    let lines = line_drafts(&f)?;
+    let lines = match f.contains("lines") {
+        true => Some(line_drafts(&f)?),
+        false => None,
+    };
     let note = f.text("note")?;
     let actor = user.0.clone();
     let v = state
-        .run(move |conn| orders::replace_lines(conn, &actor, id, &note, &lines, &api_line_field))
+        .run(move |conn| {
+            orders::replace_lines(conn, &actor, id, &note, lines.as_deref(), &api_line_field)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(order_json(&v)))
 }

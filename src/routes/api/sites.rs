@@ -43,7 +43,8 @@ async fn list_sites(
     page: web::Query<PageParams>,
 ) -> ApiResult {
     user.require(Action::ViewSites)?;
-    let all = state.run(sites::list).await?;
+    let actor = user.0.clone();
+    let all = state.run(move |conn| sites::visible(conn, &actor)).await?;
     let total = all.len() as i64;
     let items = all
         .iter()
@@ -85,7 +86,10 @@ async fn create_site(
 async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<String>) -> ApiResult {
     user.require(Action::ViewSites)?;
     let code = code.into_inner();
-    let site = state.run(move |conn| sites::by_code(conn, &code)).await?;
+    let actor = user.0.clone();
+    let site = state
+        .run(move |conn| sites::seen_by_code(conn, &actor, &code))
+        .await?;
     Ok(HttpResponse::Ok().json(site_json(&site)))
 }
 
@@ -126,8 +130,9 @@ async fn list_locations(
         limit: q.limit,
         offset: q.offset,
     };
+    let actor = user.0.clone();
     let all = state
-        .run(move |conn| sites::locations(conn, q.site.as_deref()))
+        .run(move |conn| sites::locations_for(conn, &actor, Action::ViewStock, q.site.as_deref()))
         .await?;
     let total = all.len() as i64;
     let items = all

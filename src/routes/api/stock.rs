@@ -11,7 +11,7 @@ use crate::domain::Quantity;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::receiving::{self, ReceiveDraft};
-use crate::services::{sites, stock};
+use crate::services::{scope, stock};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/receipts", web::post().to(receive))
@@ -86,7 +86,7 @@ async fn stock_list(
     let site_code = q.site;
     let (items, total) = state
         .run(move |conn| {
-            let site = sites::resolve_site(conn, &actor, site_code.as_deref())?;
+            let site = scope::one_site(conn, &actor, Action::ViewStock, site_code.as_deref())?;
             stock::stock(conn, &site, &filter, page.limit(), page.offset())
         })
         .await?;

@@ -332,7 +332,7 @@ async fn save_lines(
         }
     };
     match state
-        .run(move |conn| orders::replace_lines(conn, &actor, id, &note, &drafts, &field))
+        .run(move |conn| orders::replace_lines(conn, &actor, id, &note, Some(&drafts), &field))
         .await
     {
         Ok(v) => {

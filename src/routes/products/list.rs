@@ -75,12 +75,13 @@ async fn list(
         ids: None,
     };
     let page = page_number(Some(&p.page));
+    let actor = user.actor.clone();
     let (items, total, usable, suppliers) = state
         .run(move |conn| {
             let (items, total) =
                 catalog::list_products(conn, &filter, PER_PAGE, Pager::offset(page, PER_PAGE))?;
             let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
-            let usable = stock::usable_everywhere(conn, &ids)?;
+            let usable = stock::usable_everywhere(conn, &actor, &ids)?;
             Ok((items, total, usable, catalog::suppliers(conn)?))
         })
         .await?;
@@ -175,9 +176,10 @@ async fn show(
     let all_lots = !q.all_lots.is_empty();
     let hpage = page_number(Some(&q.hpage));
     let history = can_manage.then_some((HISTORY_PER_PAGE, Pager::offset(hpage, HISTORY_PER_PAGE)));
+    let actor = user.actor.clone();
     let (d, currency) = state
         .run(move |conn| {
-            let d = product_stock::detail(conn, id, all_lots, history)?;
+            let d = product_stock::detail(conn, &actor, id, all_lots, history)?;
             Ok((d, crate::services::settings::load(conn)?.currency))
         })
         .await?;

@@ -19,6 +19,8 @@ const PAGE_SIZE: i64 = 50;
 #[derive(Deserialize, Default, Clone)]
 pub struct ListParams {
     #[serde(default)]
+    site: String,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
@@ -38,6 +40,7 @@ impl ListParams {
     fn href(&self, page: i64) -> String {
         let mut parts = Vec::new();
         for (k, v) in [
+            ("site", &self.site),
             ("from", &self.from),
             ("to", &self.to),
             ("practitioner", &self.practitioner),
@@ -69,6 +72,7 @@ pub async fn sessions(
     let p = q.into_inner();
     let page = p.page.unwrap_or(1).max(1);
     let query = ListQuery {
+        site: some(&p.site),
         from: some(&p.from),
         to: some(&p.to),
         practitioner: some(&p.practitioner),
@@ -81,7 +85,7 @@ pub async fn sessions(
     let (result, practitioners) = state
         .run(move |conn| {
             let result = sessions::list(conn, &actor, &query, PAGE_SIZE, (page - 1) * PAGE_SIZE);
-            Ok((result, sessions::query::practitioners(conn)?))
+            Ok((result, sessions::query::practitioners(conn, &actor)?))
         })
         .await?;
     let (rows, total, errors, status) = match result {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MAX_PACKS, OrderView, load, text};
+use super::{MAX_PACKS, OrderView, load, load_seen, text};
 use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
@@ -145,7 +145,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult
     actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
         let mut p = Problems::new();
-        let site = crate::services::sites::resolve_site(conn, actor, text(&d.site))?;
+        let site =
+            crate::services::scope::one_site(conn, actor, Action::ManageOrders, text(&d.site))?;
         let supplier = match text(&d.supplier_id).map(str::parse::<i64>) {
             Some(Ok(id)) => db::catalog::supplier_by_id(conn, id)?.or_else(|| {
                 p.add("supplier_id", format!("no supplier with id {id}"));
@@ -182,18 +183,23 @@ pub(super) fn not_draft(view: &OrderView) -> ServiceError {
     )
 }
 
-/// Replaces the lines (and note) of a draft. `field` names line fields in errors.
+/// Replaces the lines (and note) of a draft. `field` names line fields in
+/// errors; `None` lines (not sent at all) are refused once the order is
+/// known to be the actor's to see.
 pub fn replace_lines(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     note: &Option<String>,
-    lines: &[LineDraft],
+    lines: Option<&[LineDraft]>,
     field: &dyn Fn(usize, &str) -> String,
 ) -> ServiceResult<OrderView> {
     actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
-        let view = load(conn, id)?;
+        let view = load_seen(conn, actor, id)?;
+        let Some(lines) = lines else {
+            return Err(ServiceError::invalid("lines", "give the order's lines"));
+        };
         if !view.is_draft() {
             return Err(not_draft(&view));
         }
@@ -297,7 +303,12 @@ pub fn drafts_from_reorder(
                 lines: lines.clone(),
             };
             let mut lp = Problems::new();
-            let site = crate::services::sites::resolve_site(conn, actor, Some(&site_code))?;
+            let site = crate::services::scope::one_site(
+                conn,
+                actor,
+                Action::ManageOrders,
+                Some(&site_code),
+            )?;
             let specs = validate_lines(conn, &draft.lines, &mut lp, &api_field)?;
             lp.finish()?;
             let id = db::orders::insert_order(

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::drafts::not_draft;
-use super::{OrderView, load, text};
+use super::{OrderView, load, load_seen, text};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{fmt_money, fmt_qty};
@@ -28,7 +28,7 @@ pub fn send(
 ) -> ServiceResult<OrderView> {
     actor.require(Action::ManageOrders)?;
     // The sending day is a day at the order's site.
-    let clock = load(conn, id)?.site.clock();
+    let clock = load_seen(conn, actor, id)?.site.clock();
     let today = clock.today(now);
     let mut p = Problems::new();
     let sent_on = match text(&d.sent_on) {
@@ -60,7 +60,7 @@ pub fn send(
             .unwrap_or(now)
     };
     db::write_tx(conn, |conn| {
-        let view = load(conn, id)?;
+        let view = load_seen(conn, actor, id)?;
         if !view.is_draft() {
             return Err(not_draft(&view));
         }
@@ -100,7 +100,7 @@ pub fn cancel(
 ) -> ServiceResult<OrderView> {
     actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
-        let view = load(conn, id)?;
+        let view = load_seen(conn, actor, id)?;
         if !view.can_cancel() {
             return Err(ServiceError::conflict(
                 "order_closed",

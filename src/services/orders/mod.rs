@@ -136,10 +136,19 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<OrderView> {
     })
 }
 
+/// [`load`] for an actor: another site's order is hidden (404).
+pub fn load_seen(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<OrderView> {
+    let view = load(conn, id)?;
+    crate::services::scope::hide_unless(actor, Action::ManageOrders, view.order.site_id, || {
+        format!("no purchase order {id}")
+    })?;
+    Ok(view)
+}
+
 /// Reads one order (manager).
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<OrderView> {
     actor.require(Action::ManageOrders)?;
-    db::read_tx(conn, |conn| Ok(load(conn, id)))?
+    db::read_tx(conn, |conn| Ok(load_seen(conn, actor, id)))?
 }
 
 /// One row of the order list.
@@ -176,10 +185,15 @@ pub fn list(
     offset: i64,
 ) -> ServiceResult<(Vec<OrderSummary>, i64)> {
     actor.require(Action::ManageOrders)?;
-    let mut filter = db::orders::OrderFilter::default();
-    if let Some(code) = text(&q.site) {
-        filter.site_id = Some(super::sites::resolve_site(conn, actor, Some(code))?.id);
-    }
+    let mut filter = db::orders::OrderFilter {
+        site_id: crate::services::scope::list_site_id(
+            conn,
+            actor,
+            Action::ManageOrders,
+            text(&q.site),
+        )?,
+        ..db::orders::OrderFilter::default()
+    };
     if let Some(s) = text(&q.status) {
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {

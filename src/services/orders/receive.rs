@@ -17,7 +17,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::fmt_qty;
 use crate::error::{FieldError, ServiceError, ServiceResult};
 
-use super::{OrderLineView, OrderView, load};
+use super::{OrderLineView, OrderView, load, load_seen};
 use crate::services::receiving::{self, ReceiveDraft, Received};
 
 /// One order line's part of a delivery, as typed.
@@ -72,7 +72,7 @@ pub fn receive(
 ) -> ServiceResult<(OrderView, Vec<Received>)> {
     actor.require(Action::ManageOrders)?;
     db::write_tx(conn, |conn| {
-        let view = load(conn, id)?;
+        let view = load_seen(conn, actor, id)?;
         if !view.is_open() {
             return Err(not_open(&view));
         }

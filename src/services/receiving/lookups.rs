@@ -15,7 +15,7 @@ use crate::db::{
     self, DbConn,
     models::{Location, Product, Site},
 };
-use crate::domain::access::Actor;
+use crate::domain::access::{Action, Actor};
 use crate::error::ServiceResult;
 
 #[derive(Default)]
@@ -41,7 +41,9 @@ impl Lookups {
         }
     }
 
-    /// `services::sites::resolve_site`, remembered (refusals are not).
+    /// The site receipts go to (`services::scope::one_site` for
+    /// `receive_stock`: another site's is refused), remembered (refusals
+    /// are not).
     pub fn site(
         &mut self,
         conn: &mut DbConn,
@@ -52,7 +54,7 @@ impl Lookups {
         if let Some(s) = self.sites.get(&key) {
             return Ok(s.clone());
         }
-        let site = crate::services::sites::resolve_site(conn, actor, code)?;
+        let site = crate::services::scope::one_site(conn, actor, Action::ReceiveStock, code)?;
         self.sites.insert(key, site.clone());
         Ok(site)
     }

@@ -17,9 +17,19 @@ use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::receiving::parse_date;
 
 /// One session with its lines and lots.
+/// Another site's session is hidden from a bound actor (404).
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SessionView> {
     actor.require(Action::ViewSessions)?;
-    conn.transaction(|conn| view::load_existing(conn, id))
+    conn.transaction(|conn| {
+        let v = view::load_existing(conn, id)?;
+        crate::services::scope::hide_unless(
+            actor,
+            Action::ViewSessions,
+            v.session.site_id,
+            || format!("no session {id}"),
+        )?;
+        Ok(v)
+    })
 }
 
 /// The list's filters as typed (query string), every field text.
@@ -71,21 +81,30 @@ fn bound(
 }
 
 /// Turns the typed filters into a query filter (422 for bad values). Dates
-/// are days at the filtered site (else the default site).
-pub fn parse_filter(conn: &mut DbConn, q: &ListQuery) -> ServiceResult<SessionFilter> {
+/// are days at the filtered site (else the default site). A bound actor's
+/// list is narrowed to their site (another site asked for: 403).
+pub fn parse_filter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    q: &ListQuery,
+) -> ServiceResult<SessionFilter> {
     let mut p = Problems::new();
     let mut f = SessionFilter::default();
     let mut clock = crate::services::sites::by_code_or_default(conn, None)
         .map(|s| s.clock())
         .unwrap_or_default();
-    if let Some(code) = text(&q.site) {
-        match db::sites::by_code(conn, code)? {
-            Some(s) => {
-                f.site_id = Some(s.id);
-                clock = s.clock();
-            }
-            None => p.add("site", format!("no site with code {code}")),
+    match crate::services::scope::list_site(conn, actor, Action::ViewSessions, text(&q.site)) {
+        Ok(Some(s)) => {
+            f.site_id = Some(s.id);
+            clock = s.clock();
         }
+        Ok(None) => {}
+        Err(ServiceError::Invalid { errors, .. }) => {
+            for e in errors {
+                p.add(&e.field, e.message);
+            }
+        }
+        Err(e) => return Err(e),
     }
     f.from = bound(&mut p, "from", &q.from, false, &clock);
     f.to = bound(&mut p, "to", &q.to, true, &clock);
@@ -133,7 +152,7 @@ pub fn list(
     offset: i64,
 ) -> ServiceResult<(Vec<SessionRow>, i64)> {
     actor.require(Action::ViewSessions)?;
-    let filter = parse_filter(conn, q)?;
+    let filter = parse_filter(conn, actor, q)?;
     Ok(db::read_tx(conn, |conn| {
         let total = db::sessions::count(conn, &filter)?;
         let rows = db::sessions::page(conn, &filter, limit, offset)?;
@@ -144,7 +163,8 @@ pub fn list(
 /// Most sessions a client history shows.
 pub const HISTORY_LIMIT: i64 = 500;
 
-/// Every session of one client, newest first (void ones included, marked).
+/// Every session of one client, newest first (void ones included, marked);
+/// a bound actor sees their site's sessions only.
 pub fn client_history(
     conn: &mut DbConn,
     actor: &Actor,
@@ -152,7 +172,9 @@ pub fn client_history(
 ) -> ServiceResult<(String, Vec<SessionRow>)> {
     actor.require(Action::ViewSessions)?;
     let code = parse_client_ref(client_ref).map_err(|e| ServiceError::invalid("client_ref", e))?;
+    let site_id = crate::services::scope::list_site_id(conn, actor, Action::ViewSessions, None)?;
     let filter = SessionFilter {
+        site_id,
         client_ref: Some(code.clone()),
         ..SessionFilter::default()
     };
@@ -162,7 +184,9 @@ pub fn client_history(
     Ok((code, rows))
 }
 
-/// Users who may appear as practitioners in the list filter: (id, name).
-pub fn practitioners(conn: &mut DbConn) -> ServiceResult<Vec<(i64, String)>> {
-    Ok(db::sessions::practitioners(conn)?)
+/// Users who may appear as practitioners in the list filter: (id, name);
+/// a bound actor's site's people only.
+pub fn practitioners(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<(i64, String)>> {
+    let site = crate::services::scope::list_site_id(conn, actor, Action::ViewSessions, None)?;
+    Ok(db::sessions::practitioners(conn, site)?)
 }

@@ -51,13 +51,21 @@ pub fn record(
     draft: &SessionDraft,
 ) -> ServiceResult<Recorded> {
     actor.require(Action::LogSession)?;
+    // Times typed without an offset are the site's; an unknown site is
+    // refused inside the transaction, another site's (403) before the rest
+    // is read.
+    let clock = match crate::services::scope::one_site(
+        conn,
+        actor,
+        Action::LogSession,
+        request::text(&draft.site),
+    ) {
+        Ok(s) => s.clock(),
+        Err(e @ ServiceError::Forbidden(_)) => return Err(e),
+        Err(_) => Default::default(),
+    };
     let key = request::parse_key(key)?;
     let now = db::now();
-    // Times typed without an offset are the site's; an unknown site is
-    // refused inside the transaction.
-    let clock = sites::resolve_site(conn, actor, request::text(&draft.site))
-        .map(|s| s.clock())
-        .unwrap_or_default();
     let req = request::normalise(draft, now, &clock)?;
     let hash = request::fingerprint(&req, actor.user_id);
     let result = db::write_tx(conn, |conn| {

@@ -19,6 +19,12 @@ pub fn void(
     reason: &str,
 ) -> ServiceResult<SessionView> {
     actor.require(Action::VoidSession)?;
+    // Another site's session is hidden (404) before the reason is read.
+    let hidden = || format!("no session {session_id}");
+    let site_id = db::sessions::by_id(conn, session_id)?
+        .ok_or_else(|| ServiceError::not_found(hidden()))?
+        .site_id;
+    crate::services::scope::hide_unless(actor, Action::VoidSession, site_id, hidden)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ServiceError::invalid(

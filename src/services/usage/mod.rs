@@ -237,7 +237,11 @@ pub fn options(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResul
     let to = text(&q.to).map(|t| p.take("to", super::receiving::parse_date(t)));
     let from = text(&q.from).map(|t| p.take("from", super::receiving::parse_date(t)));
     // Without a site, dates cannot default: check what was typed first.
-    let site = super::sites::resolve_site(conn, actor, text(&q.site));
+    // Another site's report is refused (403) whatever else was typed.
+    let site = match super::scope::one_site(conn, actor, Action::ViewReports, text(&q.site)) {
+        Err(e @ ServiceError::Forbidden(_)) => return Err(e),
+        other => other,
+    };
     let today = site.as_ref().map(|s| s.today()).ok();
     let to = to.unwrap_or(today);
     let from = from.unwrap_or_else(|| to.map(|t| t - Duration::days(DEFAULT_DAYS - 1)));
