@@ -3,7 +3,7 @@
 //! carries it is `server`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::web;
@@ -27,38 +27,54 @@ pub struct AppState {
 pub struct Health {
     /// A read answered in time.
     pub readable: bool,
-    /// A committed write went through in time (at most [`HEALTH_FRESH`] ago).
+    /// A committed write went through in time.
     pub writable: bool,
 }
 
-/// How long a write probe's result stands: `/health` may be called often
-/// (a load balancer, the flood test every 20 ms); the database sees at most
-/// one probe write a second.
+/// How long a probe's result stands: `/health` may be called often (a load
+/// balancer, the flood test every 20 ms, a burst of 100 at once); the
+/// database sees at most one probe (a read and a committed write) a second.
 pub const HEALTH_FRESH: Duration = Duration::from_secs(1);
-/// How long `/health` waits for the database (a pooled connection and the
-/// query, or the write probe) before it answers "no".
+/// How long `/health` waits for its probe before it answers "no".
 pub const HEALTH_LIMIT: Duration = Duration::from_secs(2);
 
-/// The write probe's last result, and at most one probe at a time.
-#[derive(Default)]
+/// How far the running probe got.
+const PHASE_READING: u8 = 0;
+const PHASE_WRITING: u8 = 1;
+
+/// The probe's connection, its last result, and at most one probe at a time.
 struct HealthCheck {
-    last: std::sync::Mutex<Option<(Instant, bool)>>,
+    /// One connection of its own: requests holding every pooled connection
+    /// do not make a busy server look broken.
+    pool: Pool,
+    last: std::sync::Mutex<Option<(Instant, Health)>>,
     /// Held by whoever runs the probe; the others wait for its result.
     turn: tokio::sync::Mutex<()>,
     /// A probe's blocking work has not finished (it may outlive the limit:
     /// then no second one is started beside it).
     running: Arc<AtomicBool>,
+    /// How far it got: a probe stuck writing has read.
+    phase: Arc<AtomicU8>,
 }
 
 impl HealthCheck {
-    fn fresh(&self) -> Option<bool> {
+    fn fresh(&self) -> Option<Health> {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         last.filter(|(at, _)| at.elapsed() < HEALTH_FRESH)
-            .map(|(_, ok)| ok)
+            .map(|(_, h)| h)
     }
 
-    fn record(&self, ok: bool) {
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), ok));
+    fn record(&self, h: Health) -> Health {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), h));
+        h
+    }
+
+    /// What a probe that has not finished in time tells.
+    fn stuck(&self) -> Health {
+        Health {
+            readable: self.phase.load(Ordering::SeqCst) == PHASE_WRITING,
+            writable: false,
+        }
     }
 }
 
@@ -76,11 +92,18 @@ impl AppState {
     pub fn open(config: AppConfig) -> Result<AppState, String> {
         let url = DbUrl::parse(&config.database_url)?;
         let pool = db::connect(&url, config.pool_size, config.synchronous_full)?;
+        let health_pool = db::side_pool(&url, 1, config.synchronous_full, HEALTH_LIMIT)?;
         Ok(AppState {
             pool,
             backend: url.backend,
             config,
-            health: Arc::default(),
+            health: Arc::new(HealthCheck {
+                pool: health_pool,
+                last: std::sync::Mutex::new(None),
+                turn: tokio::sync::Mutex::new(()),
+                running: Arc::new(AtomicBool::new(false)),
+                phase: Arc::new(AtomicU8::new(PHASE_READING)),
+            }),
         })
     }
 
@@ -101,43 +124,46 @@ impl AppState {
         .map_err(|e| ServiceError::Internal(format!("blocking task: {e}")))?
     }
 
-    /// Whether the database answers a read and takes a write, each within
-    /// [`HEALTH_LIMIT`]. Never waits much longer than that, whatever the
-    /// database does: a stuck probe is not started again beside itself.
+    /// Whether the database answers a read and takes a committed write,
+    /// within [`HEALTH_LIMIT`], on a connection of its own. Never waits much
+    /// longer than that, whatever the database does: a probe stuck on the
+    /// database is not started again beside itself, and answers are shared
+    /// for [`HEALTH_FRESH`].
     pub async fn health(&self) -> Health {
-        let read = actix_web::rt::time::timeout(HEALTH_LIMIT, self.run(services::health::ping));
-        let readable = matches!(read.await, Ok(Ok(())));
-        let writable = readable && self.writable().await;
-        Health { readable, writable }
-    }
-
-    async fn writable(&self) -> bool {
         let h = &self.health;
-        if let Some(ok) = h.fresh() {
-            return ok;
+        if let Some(found) = h.fresh() {
+            return found;
         }
         let Ok(_turn) = actix_web::rt::time::timeout(HEALTH_LIMIT, h.turn.lock()).await else {
-            return false;
+            return h.stuck();
         };
         // Whoever held the turn before may have just probed.
-        if let Some(ok) = h.fresh() {
-            return ok;
+        if let Some(found) = h.fresh() {
+            return found;
         }
         if h.running.swap(true, Ordering::SeqCst) {
             // The last probe is still waiting on the database.
-            h.record(false);
-            return false;
+            return h.record(h.stuck());
         }
+        h.phase.store(PHASE_READING, Ordering::SeqCst);
         let running = Running(h.running.clone());
-        let probe = self.run(move |conn| {
+        let (pool, phase) = (h.pool.clone(), h.phase.clone());
+        let probe = web::block(move || {
             let _running = running;
-            services::health::write_probe(conn)
+            let mut conn = pool
+                .get()
+                .map_err(|e| ServiceError::Internal(format!("database pool: {e}")))?;
+            services::health::ping(&mut conn)?;
+            phase.store(PHASE_WRITING, Ordering::SeqCst);
+            services::health::write_probe(&mut conn)
         });
-        let ok = matches!(
-            actix_web::rt::time::timeout(HEALTH_LIMIT, probe).await,
-            Ok(Ok(()))
-        );
-        h.record(ok);
-        ok
+        let found = match actix_web::rt::time::timeout(HEALTH_LIMIT, probe).await {
+            Ok(Ok(Ok(()))) => Health {
+                readable: true,
+                writable: true,
+            },
+            _ => h.stuck(),
+        };
+        h.record(found)
     }
 }

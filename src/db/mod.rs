@@ -229,6 +229,25 @@ pub fn connect(url: &DbUrl, pool_size: u32, synchronous_full: bool) -> Result<Po
         .map_err(|e| format!("cannot build the connection pool: {e}"))
 }
 
+/// A small pool on a database [`connect`] has opened (no migrations):
+/// connections are opened when first needed. `/health` keeps one of its
+/// own, so that a server busy with requests is not reported unhealthy for
+/// want of a pooled connection.
+pub fn side_pool(
+    url: &DbUrl,
+    size: u32,
+    synchronous_full: bool,
+    connection_timeout: Duration,
+) -> Result<Pool, String> {
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(connection_timeout)
+        .connection_customizer(Box::new(ConnectionSettings { synchronous_full }))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| format!("cannot build the connection pool: {e}"))
+}
+
 /// The backend a live connection uses.
 pub fn backend_of(conn: &DbConn) -> Backend {
     match conn {

@@ -12,6 +12,7 @@
 //! control that the records the others must not see are really there.
 
 use scraper::Html;
+use serde_json::{Value, json};
 
 use crate::access_sites_world::*;
 use crate::support::*;
@@ -114,6 +115,13 @@ async fn product_pages_show_the_own_sites_stock_only() {
         let doc = page(&app, client, "/stock").await;
         assert_no_north(&format!("{who} /stock"), &main_text(&doc));
     }
+    // The product list's usable column: main's 50 + 50 less one session.
+    for client in [&w.pia, &w.mona] {
+        let doc = page(&app, client, "/products").await;
+        assert_eq!(texts(&doc, "td.usable"), vec!["99 each"]);
+    }
+    let doc = page(&app, &w.chris, "/products").await;
+    assert_eq!(texts(&doc, "td.usable"), vec!["197 each"], "both sites");
     let doc = page(&app, &w.chris, &format!("/products/{}", w.product)).await;
     assert!(
         main_text(&doc).contains("NORTH-ONLY"),
@@ -348,4 +356,164 @@ async fn practitioners_cannot_list_suppliers() {
     assert_eq!(status, 403, "{v}");
     let (status, _) = app.page(&w.mona, "/suppliers").await;
     assert_eq!(status, 200, "managers still may");
+}
+
+/// A form's fields (after the CSRF token).
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
+#[tokio::test]
+async fn writes_on_another_sites_records_change_nothing() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let order = {
+        let (s, v) = app
+            .api_post(
+                &w.chris_token,
+                "/api/v1/purchase-orders",
+                &json!({"site": "north", "supplier_id": w.supplier,
+                        "lines": [{"product_id": w.product, "packs": 1}]}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let rows_before = app.ledger_rows().await;
+    let t = &w.mona_token;
+    let api_writes: Vec<(reqwest::Method, String, Value, u16)> = vec![
+        (
+            reqwest::Method::POST,
+            "/api/v1/adjustments".into(),
+            json!({"site": "north", "lot_id": w.north_lot, "location": "vault", "delta": -1, "reason": "waste"}),
+            403,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/adjustments".into(),
+            json!({"lot_id": w.north_lot, "location": "store", "delta": 1, "reason": "found"}),
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/receipts".into(),
+            json!({"site": "north", "location": "vault", "product_id": w.product, "lot": "X-1",
+                "expiry": crate::fixtures::days(200).to_string(), "quantity": 5}),
+            403,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/sessions/{}/void", w.north_session),
+            json!({"reason": "not ours"}),
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/purchase-orders/{order}/send"),
+            json!({}),
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/purchase-orders/{order}/cancel"),
+            json!({}),
+            404,
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/purchase-orders/{order}"),
+            json!({"lines": []}),
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/purchase-orders/{order}/receive"),
+            json!({}),
+            404,
+        ),
+    ];
+    for (method, path, body, want) in api_writes {
+        let (s, v) = app.api_send(method, t, &path, &body, None).await;
+        assert_eq!(s, want, "{path}: {v}");
+    }
+    let (s, v) = app
+        .post_session(
+            t,
+            &crate::sessions_fixtures::new_key(),
+            &json!({"site": "north", "client_ref": "C-9999", "needle_length_mm": 1.5,
+                    "lines": [{"product_id": w.product, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(s, 403, "{v}");
+    let csrf = input_value(&page(&app, &w.mona, "/").await.html(), "csrf").unwrap();
+    let (nl, nv, shared, store) = (
+        w.north_lot.to_string(),
+        w.north_vault.to_string(),
+        w.shared_lot,
+        w.main_store.to_string(),
+    );
+    let forms: Vec<(String, Fields, u16)> = vec![
+        (format!("/lots/{nl}/quarantine"), vec![], 404),
+        (
+            format!("/lots/{nl}/adjust"),
+            vec![("location_id", &nv), ("delta", "-1"), ("reason", "waste")],
+            404,
+        ),
+        (format!("/lots/{nl}/open"), vec![("location_id", &nv)], 404),
+        (
+            format!("/lots/{shared}/transfer"),
+            vec![
+                ("from_location_id", &store),
+                ("to_location_id", &nv),
+                ("quantity", "1"),
+            ],
+            422,
+        ),
+        (
+            format!("/counts/{nv}"),
+            vec![("lot", &nl), ("counted", "0")],
+            404,
+        ),
+        (
+            "/stock/write-off-expired".into(),
+            vec![("site", "north")],
+            403,
+        ),
+        (
+            "/receive".into(),
+            vec![
+                ("place", "north/vault"),
+                ("product_id", "1"),
+                ("lot", "X-2"),
+            ],
+            403,
+        ),
+        (
+            format!("/sessions/{}/void", w.north_session),
+            vec![("reason", "not ours")],
+            404,
+        ),
+        (format!("/orders/{order}/cancel"), vec![], 404),
+    ];
+    for (path, fields, want) in forms {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend(fields);
+        let r = w.mona.post(app.url(&path)).form(&all).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), want, "{path}");
+    }
+    assert_eq!(app.ledger_rows().await, rows_before, "no stock moved");
+    let (lot, session, status) = app
+        .with_conn(move |c| {
+            let lot = clinic_stock::db::lots::by_id(c, w.north_lot)
+                .unwrap()
+                .unwrap();
+            let s = clinic_stock::db::sessions::by_id(c, w.north_session)
+                .unwrap()
+                .unwrap();
+            let o = clinic_stock::db::orders::by_id(c, order).unwrap().unwrap();
+            (lot.quarantined, s.voided_at.is_some(), o.status)
+        })
+        .await;
+    assert!(!lot, "north's lot not quarantined");
+    assert!(!session, "north's session not voided");
+    assert_eq!(status, "draft", "north's order untouched");
+    app.assert_ledger_consistent().await;
 }

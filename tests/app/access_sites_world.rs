@@ -13,6 +13,7 @@ use clinic_stock::services::accounts;
 
 pub struct World {
     pub product: i64,
+    pub supplier: i64,
     pub shared_lot: i64,
     pub north_lot: i64,
     pub main_lot: i64,
@@ -149,6 +150,7 @@ pub async fn world(app: &TestApp) -> World {
     };
     World {
         product,
+        supplier,
         shared_lot,
         north_lot,
         main_lot,

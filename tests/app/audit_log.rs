@@ -536,26 +536,42 @@ async fn an_import_run_is_audited_and_the_export_has_the_audit_log() {
         &["import", "suppliers", &file("s.csv", csv.as_bytes())],
     );
     assert_eq!(code, 0, "{out}{err}");
+    // One row for the run, and each supplier's own row (its history).
     let new = rows_after(&app, n).await;
-    assert_eq!(new.len(), 1, "{new:#?}");
-    assert_eq!(
-        (new[0].action.as_str(), new[0].entity.as_str()),
-        ("import", "import")
-    );
-    assert_eq!(new[0].actor_name, "(command line)");
+    assert_eq!(new.len(), 3, "{new:#?}");
+    let run = only(&new, "import", "import");
+    assert_eq!(run.actor_name, "(command line)");
     assert!(
-        new[0].summary.contains("suppliers from s.csv: 2 new"),
+        run.summary.contains("suppliers from s.csv: 2 new"),
         "{}",
-        new[0].summary
+        run.summary
     );
-    assert_eq!(changes(&new[0]).as_object().unwrap().len(), 2);
+    assert_eq!(changes(run).as_object().unwrap().len(), 2);
+    let created: Vec<&str> = new
+        .iter()
+        .filter(|r| r.action == "create" && r.entity == "supplier")
+        .map(|r| r.summary.as_str())
+        .collect();
+    assert_eq!(created, ["created supplier Alpha", "created supplier Beta"]);
     // Importing it again changes nothing and writes no row.
     let (code, _, _) = cli(
         &app,
         &["import", "suppliers", &file("s.csv", csv.as_bytes())],
     );
     assert_eq!(code, 0);
-    assert_eq!(rows(&app).await.len(), n + 1);
+    assert_eq!(rows(&app).await.len(), n + 3);
+    // A changed lead time: the run and the supplier, old and new values.
+    let csv2 = "name,email,lead_time_days\nAlpha,a@alpha.example,9\nBeta,,3\n";
+    let (code, out, err) = cli(
+        &app,
+        &["import", "suppliers", &file("s2.csv", csv2.as_bytes())],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let new = rows_after(&app, n + 3).await;
+    assert_eq!(new.len(), 2, "{new:#?}");
+    only(&new, "import", "import");
+    let alpha = only(&new, "update", "supplier");
+    assert_eq!(changes(alpha)["lead_time_days"], serde_json::json!([5, 9]));
 
     let dir = std::env::temp_dir().join(format!(
         "cs-audit-export-{}-{}",
@@ -580,4 +596,51 @@ async fn an_import_run_is_audited_and_the_export_has_the_audit_log() {
             .any(|r| &r[3] == "import" && &r[2] == "(command line)")
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 17.3: a price or name changed by an import updates the product and
+/// is in the product's own history, old and new values.
+#[tokio::test]
+async fn a_price_changed_by_an_import_is_in_the_products_history() {
+    use crate::import_cli::{cli, file};
+    let app = TestApp::new().await;
+    let header = "sku,name,category,unit,pack_size,needle_length_mm,gtin,supplier,unit_cost,min_level,max_level\n";
+    let one = format!("{header}RL-15,Derma roller 1.5 mm,roller,each,10,1.5,,,4.20,20,60\n");
+    let (code, out, err) = cli(
+        &app,
+        &["import", "products", &file("p.csv", one.as_bytes())],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let n = rows(&app).await.len();
+    let created = rows(&app).await;
+    let created = only(&created, "create", "product");
+    let id = created.entity_id.clone().unwrap();
+
+    let two = format!("{header}RL-15,Derma roller 1.5mm (blue),roller,each,10,1.5,,,4.65,20,60\n");
+    let (code, out, err) = cli(
+        &app,
+        &["import", "products", &file("p2.csv", two.as_bytes())],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 updated"), "{out}");
+    let new = rows_after(&app, n).await;
+    assert_eq!(new.len(), 2, "the run and the product: {new:#?}");
+    only(&new, "import", "import");
+    let changed = only(&new, "update", "product");
+    assert_eq!(changed.entity_id.as_deref(), Some(id.as_str()));
+    let c = changes(changed);
+    assert_eq!(c["unit_cost"], serde_json::json!(["4.20", "4.65"]), "{c}");
+    assert_eq!(
+        c["name"],
+        serde_json::json!(["Derma roller 1.5 mm", "Derma roller 1.5mm (blue)"])
+    );
+    assert_eq!(c.as_object().unwrap().len(), 2, "only what changed: {c}");
+    let (s, body) = app
+        .api_get(
+            &app.token("admin").await,
+            &format!("/api/v1/audit?entity=product&entity_id={id}"),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["total"], 2, "{body}");
 }

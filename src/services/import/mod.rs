@@ -183,8 +183,8 @@ fn apply(
 ) -> ServiceResult<Vec<RowReport>> {
     let formulas = formula_cells(table);
     let mut rows = match table.kind {
-        ImportKind::Suppliers => suppliers::apply(conn, table, &formulas)?,
-        ImportKind::Products => products::apply(conn, table, &formulas)?,
+        ImportKind::Suppliers => suppliers::apply(conn, actor, table, &formulas)?,
+        ImportKind::Products => products::apply(conn, actor, table, &formulas)?,
         ImportKind::Stock => stock::apply(conn, actor, table, opts, date_order, &formulas)?,
         ImportKind::Protocols => protocols::apply(conn, table, &formulas)?,
         ImportKind::Locations => locations::apply(conn, table, &formulas)?,

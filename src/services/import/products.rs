@@ -9,9 +9,11 @@
 use super::suppliers::find_by_name;
 use super::{CellProblems, FirstSeen, RowReport, RowStatus, start_row, unescaped};
 use crate::db::{self, DbConn, models::Supplier};
+use crate::domain::access::Actor;
 use crate::domain::import::{Row, Table, cells};
 use crate::domain::vocab::{Category, Unit};
 use crate::error::ServiceResult;
+use crate::services::audit;
 use crate::services::catalog::{self, ProductDraft};
 
 /// Unit words people use, beyond the codes and labels.
@@ -56,6 +58,7 @@ fn column(field: &str) -> String {
 
 pub fn apply(
     conn: &mut DbConn,
+    actor: &Actor,
     table: &Table,
     formulas: &CellProblems,
 ) -> ServiceResult<Vec<RowReport>> {
@@ -74,7 +77,7 @@ pub fn apply(
             report.error("sku", format!("{sku} appears twice (also line {l})"));
         }
         if !duplicate {
-            apply_row(conn, &row, &suppliers, &mut report)?;
+            apply_row(conn, actor, &row, &suppliers, &mut report)?;
         }
         out.push(report);
     }
@@ -138,6 +141,7 @@ fn draft_of(row: &Row, suppliers: &[Supplier], report: &mut RowReport) -> Produc
 
 fn apply_row(
     conn: &mut DbConn,
+    actor: &Actor,
     row: &Row,
     suppliers: &[Supplier],
     report: &mut RowReport,
@@ -162,6 +166,7 @@ fn apply_row(
                 return Ok(());
             }
             db::catalog::update_product(conn, current.id, &fields)?;
+            audit::product_changed(conn, actor, &current, &fields)?;
             report.status = RowStatus::Updated;
             report.detail = changes
                 .iter()
@@ -178,6 +183,9 @@ fn apply_row(
                 return Ok(());
             }
             let id = db::catalog::insert_product(conn, &fields)?;
+            if let Some(product) = db::catalog::product_by_id(conn, id)? {
+                audit::product_created(conn, actor, &product)?;
+            }
             report.status = RowStatus::New;
             report.detail = fields.name;
             report.link = Some(format!("/products/{id}"));

@@ -3,8 +3,10 @@
 
 use super::{CellProblems, FirstSeen, RowReport, RowStatus, start_row, unescaped};
 use crate::db::{self, DbConn, models::Supplier};
+use crate::domain::access::Actor;
 use crate::domain::import::{Row, Table, cells};
 use crate::error::ServiceResult;
+use crate::services::audit;
 use crate::services::catalog::{self, SupplierDraft};
 
 /// A supplier by name: the exact name first, else ignoring case.
@@ -18,6 +20,7 @@ pub fn find_by_name<'a>(all: &'a [Supplier], name: &str) -> Option<&'a Supplier>
 
 pub fn apply(
     conn: &mut DbConn,
+    actor: &Actor,
     table: &Table,
     formulas: &CellProblems,
 ) -> ServiceResult<Vec<RowReport>> {
@@ -37,7 +40,7 @@ pub fn apply(
             );
         }
         if !duplicate {
-            apply_row(conn, &row, &mut existing, &mut report)?;
+            apply_row(conn, actor, &row, &mut existing, &mut report)?;
         }
         out.push(report);
     }
@@ -46,6 +49,7 @@ pub fn apply(
 
 fn apply_row(
     conn: &mut DbConn,
+    actor: &Actor,
     row: &Row,
     existing: &mut Vec<Supplier>,
     report: &mut RowReport,
@@ -101,12 +105,16 @@ fn apply_row(
                 return report.refused(e, str::to_string);
             }
             db::catalog::update_supplier(conn, c.id, &name, email.as_deref(), lead)?;
+            if let Some(after) = db::catalog::supplier_by_id(conn, c.id)? {
+                audit::supplier_saved(conn, actor, Some(&c), &after)?;
+            }
             report.status = RowStatus::Updated;
             report.detail = changes.join("; ");
         }
         None => {
             let id = db::catalog::insert_supplier(conn, &name, email.as_deref(), lead)?;
             if let Some(s) = db::catalog::supplier_by_id(conn, id)? {
+                audit::supplier_saved(conn, actor, None, &s)?;
                 existing.push(s);
             }
             report.status = RowStatus::New;
