@@ -6,14 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use futures_util::{StreamExt, stream};
 
-use super::pages::{PageError, render_status};
+use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
-use crate::services::accounts;
 use crate::services::audit::{self, AuditQuery};
+use crate::services::{sites, users};
 use crate::views::Frame;
 use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
 use crate::views::ledger::fmt_time;
@@ -22,7 +22,8 @@ use crate::views::pager::Pager;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/audit", web::get().to(audit_page))
         .route("/admin/audit.csv", web::get().to(audit_csv))
-        .route("/admin/users/{id}", web::get().to(user_page));
+        .route("/admin/users/{id}", web::get().to(user_page))
+        .route("/admin/users/{id}/role", web::post().to(change_role));
 }
 
 /// The filters without empty values and without the page, as (name, value).
@@ -148,8 +149,8 @@ async fn user_page(
     user.require(Action::ManageUsers)?;
     let id = id.into_inner();
     let actor = user.actor.clone();
-    let d = state
-        .run(move |conn| accounts::user_detail(conn, &actor, id))
+    let (d, site_list) = state
+        .run(move |conn| Ok((users::user_detail(conn, &actor, id)?, sites::list(conn)?)))
         .await?;
     let now = crate::db::now();
     let u = &d.user;
@@ -163,6 +164,11 @@ async fn user_page(
                 .map(|r| r.label())
                 .unwrap_or("?")
                 .to_string(),
+            role_code: u.role.clone(),
+            site_code: d.site.clone().unwrap_or_default(),
+            roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+            sites: site_list.into_iter().map(|s| (s.code, s.name)).collect(),
+            is_self: u.id == user.actor.user_id,
             site: d.site.clone().unwrap_or_else(|| "all sites".into()),
             active: u.active,
             created: fmt_time(u.created_at),
@@ -198,7 +204,47 @@ pub async fn history_of(
     }
     let actor = user.actor.clone();
     let entries = state
-        .run(move |conn| audit::history(conn, &actor, entity, id, accounts::HISTORY_ROWS))
+        .run(move |conn| audit::history(conn, &actor, entity, id, users::HISTORY_ROWS))
         .await?;
     Ok(Some(AuditLine::lines(&entries)))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    site: String,
+}
+
+/// Changes a user's role and site from the user page (303 back to it with
+/// a flash saying what happened).
+async fn change_role(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<RoleForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Action::ManageUsers)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let draft = users::RoleDraft {
+        role: form.role,
+        site: form.site,
+    };
+    let back = format!("/admin/users/{id}");
+    match state
+        .run(move |conn| users::set_role(conn, &actor, id, &draft))
+        .await
+    {
+        Ok(u) => {
+            let message = format!("{} is now {}.", u.username, u.role);
+            flash_redirect(&state, &user, &back, message).await
+        }
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
+            let message = format!("Role not changed: {}", e.public_message());
+            flash_redirect(&state, &user, &back, message).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -135,8 +135,27 @@ pub fn set_flash(conn: &mut DbConn, session_id: i64, message: &str) -> ServiceRe
 
 /// Ends the login session at once (the row is deleted server-side).
 pub fn logout(conn: &mut DbConn, token_hash: &str) -> ServiceResult<()> {
-    db::users::delete_session(conn, token_hash)?;
-    Ok(())
+    db::write_tx(conn, |conn| {
+        let Some((_, user)) = db::users::session_by_token_hash(conn, token_hash)? else {
+            return Ok(());
+        };
+        db::users::delete_session(conn, token_hash)?;
+        let who = Who {
+            user_id: Some(user.id),
+            name: user.username.clone(),
+            ..Who::default()
+        };
+        let summary = format!("{} signed out", user.username);
+        audit::record(
+            conn,
+            &who,
+            "logout",
+            "user",
+            Some(user.id),
+            &summary,
+            &Changes::new(),
+        )
+    })
 }
 
 fn validate_username(problems: &mut Problems, name: &str) {
@@ -342,8 +361,26 @@ pub fn complete_setup(
                 ..db::sites::SiteDetails::of(&site)
             };
             db::sites::update(conn, site.id, &details)?;
+            let changes = Changes::new().field("time_zone", site.time_zone.as_str(), zone.zone());
+            if !changes.is_empty() {
+                let who = Who {
+                    site_id: Some(site.id),
+                    ..system_who("(setup link)")
+                };
+                let summary = format!("set the time zone of site {}", site.code);
+                audit::record(
+                    conn,
+                    &who,
+                    "update",
+                    "site",
+                    Some(site.id),
+                    &summary,
+                    &changes,
+                )?;
+            }
         }
-        db::settings::delete(conn, SETUP_KEY)
+        db::settings::delete(conn, SETUP_KEY)?;
+        Ok::<_, ServiceError>(())
     })?;
     Ok(id)
 }
@@ -451,34 +488,4 @@ pub fn list_users(conn: &mut DbConn) -> ServiceResult<Vec<(User, Option<String>)
             (u, site)
         })
         .collect())
-}
-
-/// One user for the admin user page: the user, their site's code, their API
-/// tokens and their own audit history (newest first).
-pub struct UserDetail {
-    pub user: User,
-    pub site: Option<String>,
-    pub tokens: Vec<super::tokens::TokenInfo>,
-    pub history: Vec<audit::AuditEntry>,
-}
-
-/// How many of a record's audit rows its page shows.
-pub const HISTORY_ROWS: i64 = 50;
-
-pub fn user_detail(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<UserDetail> {
-    actor.require(Action::ManageUsers)?;
-    let user =
-        db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
-    let site = match user.site_id {
-        Some(s) => db::sites::by_id(conn, s)?.map(|s| s.code),
-        None => None,
-    };
-    let tokens = super::tokens::list(conn, actor, Some(&user.username))?;
-    let history = audit::history(conn, actor, "user", id, HISTORY_ROWS)?;
-    Ok(UserDetail {
-        user,
-        site,
-        tokens,
-        history,
-    })
 }

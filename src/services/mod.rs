@@ -31,3 +31,4 @@ pub mod stock;
 pub mod tokens;
 pub mod transfers;
 pub mod usage;
+pub mod users;

@@ -150,6 +150,7 @@ const ROWS: &[Row] = &[
     ("GET", "/admin/users", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/users", Plain, "F", "L D D D A", ""),
     ("GET", "/admin/users/{id}", User, "-", "L D D D A", ""),
+    ("POST", "/admin/users/{id}/role", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/disable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/enable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/password", User, "F", "L D D D A", ""),

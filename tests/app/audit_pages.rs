@@ -299,3 +299,92 @@ async fn practitioners_and_managers_get_403_on_the_audit_pages() {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test]
+async fn an_admin_changes_a_role_on_the_user_page_and_it_is_audited() {
+    let app = TestApp::new().await;
+    let admin = app.logged_in("admin").await;
+    let maria = app.add_user("maria", "manager").await;
+    let page = format!("/admin/users/{maria}");
+    let (_, doc) = app.page(&admin, "/admin/users").await;
+    let link = Selector::parse("tr[data-user=maria] a.user-link").unwrap();
+    assert_eq!(
+        doc.select(&link).next().unwrap().value().attr("href"),
+        Some(page.as_str())
+    );
+    let r = app
+        .post_form(
+            &admin,
+            &page,
+            &format!("{page}/role"),
+            &[("role", "practitioner"), ("site", "main")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, doc) = app.page(&admin, &page).await;
+    assert_eq!(text(&doc, "#user-role"), "Practitioner");
+    assert_eq!(text(&doc, "#user-site"), "main");
+    assert_eq!(
+        text(
+            &doc,
+            "#audit-history tr[data-action=role] .change[data-field=role] .old"
+        ),
+        "manager"
+    );
+    assert_eq!(
+        text(
+            &doc,
+            "#audit-history tr[data-action=role] .change[data-field=site] .new"
+        ),
+        "main"
+    );
+    assert_eq!(role_rows(&app).await, 1);
+    // Refused: an unknown role, an unknown site, the admin's own role;
+    // the same role again changes nothing. No row for any of them.
+    for fields in [
+        [("role", "owner"), ("site", "")],
+        [("role", "manager"), ("site", "mars")],
+        [("role", "practitioner"), ("site", "main")],
+    ] {
+        let r = app
+            .post_form(&admin, &page, &format!("{page}/role"), &fields)
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let me = app
+        .with_conn(|c| {
+            clinic_stock::db::users::by_username(c, "admin1")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let mine = format!("/admin/users/{me}");
+    let (_, doc) = app.page(&admin, &mine).await;
+    assert_eq!(count(&doc, "#role-form"), 0);
+    let r = app
+        .post_form(
+            &admin,
+            &page,
+            &format!("{mine}/role"),
+            &[("role", "manager"), ("site", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, doc) = app.page(&admin, &mine).await;
+    assert_eq!(text(&doc, "#user-role"), "Admin");
+    assert_eq!(role_rows(&app).await, 1);
+}
+
+async fn role_rows(app: &TestApp) -> i64 {
+    app.with_conn(|c| {
+        use clinic_stock::db::schema::audit_log::dsl::*;
+        use diesel::prelude::*;
+        audit_log
+            .filter(action.eq("role"))
+            .count()
+            .get_result::<i64>(c)
+            .unwrap()
+    })
+    .await
+}

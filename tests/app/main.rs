@@ -16,6 +16,7 @@ mod api_movements;
 mod architecture;
 mod audit_log;
 mod audit_pages;
+mod audit_signin;
 mod browser;
 mod clock_days;
 mod demo;
