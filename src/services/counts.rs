@@ -292,6 +292,8 @@ pub struct CountResult {
     pub username: String,
     /// Lines that differed (lines that matched booked nothing).
     pub lines: Vec<ResultLine>,
+    /// The count's ledger rows, oldest first.
+    pub rows: Vec<crate::db::ledger::LedgerEntry>,
 }
 
 /// The discrepancy summary of a count, rebuilt from its ledger rows: the
@@ -308,7 +310,7 @@ pub fn result(conn: &mut DbConn, actor: &Actor, count_id: i64) -> ServiceResult<
         .map(|u| u.username)
         .unwrap_or_default();
     let ids = db::counts::ledger_ids(conn, count_id)?;
-    let entries = db::ledger::by_ids(conn, &ids)?;
+    let mut entries = db::ledger::by_ids(conn, &ids)?;
     let mut pids: Vec<i64> = entries.iter().map(|e| e.row.product_id).collect();
     pids.sort_unstable();
     pids.dedup();
@@ -333,11 +335,13 @@ pub fn result(conn: &mut DbConn, actor: &Actor, count_id: i64) -> ServiceResult<
             difference: e.row.delta,
         });
     }
+    entries.reverse();
     Ok(CountResult {
         count,
         location,
         site,
         username,
         lines,
+        rows: entries,
     })
 }

@@ -19,6 +19,7 @@ pub mod maintenance;
 pub mod orders;
 pub mod product_stock;
 pub mod protocols;
+pub mod receipts;
 pub mod receive_preview;
 pub mod receiving;
 pub mod reorder;

@@ -36,6 +36,7 @@ enum Fill {
     Session,
     Lot,
     Order,
+    Receipt,
     Count,
     Location,
     Client,
@@ -191,6 +192,10 @@ const ROWS: &[Row] = &[
     ("POST", "/api/v1/suppliers", Plain, "J", "L D A A A", ""),
     ("POST", "/api/v1/receipts", Plain, r#"{"site":"{site}","location":"store"}"#, "L D A A A", "L D D A A"),
     ("GET", "/api/v1/stock", SiteQ, "-", "L A A A A", "L D D A A"),
+    ("GET", "/api/v1/receipts", SiteQ, "-", "L D A A A", "L D D A A"),
+    ("GET", "/api/v1/counts", Plain, "-", "L D A A A", ""),
+    ("POST", "/api/v1/counts", Plain, r#"{"location_id":{loc}}"#, "L D A A A", "L D N A A"),
+    ("GET", "/api/v1/receipts/{id}", Receipt, "-", "L D A A A", "L D N A A"),
     ("POST", "/api/v1/adjustments", Plain, r#"{"site":"{site}","lot_id":{lot},"location":"store"}"#, "L D A A A", "L D D A A"),
     ("GET", "/api/v1/lots/{id}", Lot, "-", "L D A A A", "L D N A A"),
     ("POST", "/api/v1/lots/{id}/quarantine", Lot, "J", "L D A A A", "L D N A A"),
@@ -367,6 +372,7 @@ struct Records {
     lot: i64,
     session: i64,
     order: i64,
+    receipt: i64,
     count: i64,
     client: String,
 }
@@ -398,16 +404,16 @@ async fn site_records(
     product: i64,
     supplier: i64,
 ) -> Records {
-    let lot = ok_json(
+    let received = ok_json(
         app,
         admin,
         "/api/v1/receipts",
         json!({"site": site, "location": "store", "product_id": product,
                "lot": format!("LOT-{site}"), "expiry": days(300).to_string(), "quantity": 500}),
     )
-    .await["lot_id"]
-        .as_i64()
-        .unwrap();
+    .await;
+    let lot = received["lot_id"].as_i64().unwrap();
+    let receipt = received["receipt_id"].as_i64().unwrap();
     let client = if site == "main" { "C-1001" } else { "C-2002" }.to_string();
     let (s, v) = app
         .post_session(
@@ -458,6 +464,7 @@ async fn site_records(
         lot,
         session,
         order,
+        receipt,
         count,
         client,
     }
@@ -585,6 +592,7 @@ fn fill(w: &World, r: &Records, route: &str, how: Fill) -> String {
         Session => at(r.session.to_string()),
         Lot => at(r.lot.to_string()),
         Order => at(r.order.to_string()),
+        Receipt => at(r.receipt.to_string()),
         Count => at(r.count.to_string()),
         Location => at(r.location.to_string()),
         Client => at(r.client.clone()),

@@ -4,11 +4,13 @@
 
 pub mod audit;
 pub mod body;
+pub mod counts;
 pub mod health;
 pub mod lot_moves;
 pub mod movements;
 pub mod orders;
 pub mod products;
+pub mod receipts;
 pub mod reports;
 pub mod sessions;
 pub mod sites;
@@ -224,6 +226,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(stock::configure)
             .configure(movements::configure)
             .configure(lot_moves::configure)
+            .configure(receipts::configure)
+            .configure(counts::configure)
             .configure(sessions::configure)
             .configure(reports::configure)
             .configure(audit::configure)
