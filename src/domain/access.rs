@@ -19,6 +19,9 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub site_id: Option<i64>,
+    /// The client's address when the request came over the network (the
+    /// audit log records it); None on the command line.
+    pub address: Option<String>,
 }
 
 /// A refusal: the actor may not do this. Services turn it into a 403.
@@ -355,6 +358,7 @@ mod tests {
             username: "u".into(),
             role,
             site_id,
+            address: None,
         }
     }
 

@@ -54,7 +54,11 @@ impl FromRequest for CurrentUser {
                 .await
                 .map_err(PageError::from)?;
             match found {
-                Some(user) => {
+                Some(mut user) => {
+                    user.actor.address = Some(crate::routes::login::client_address(
+                        &req,
+                        &state.config.trusted_proxies,
+                    ));
                     req.extensions_mut().insert(user.clone());
                     Ok(user)
                 }
@@ -109,11 +113,19 @@ impl FromRequest for ApiUser {
                 .run(move |conn| accounts::resolve_token(conn, &token_hash))
                 .await
                 .map_err(ApiError)?;
-            actor.map(ApiUser).ok_or_else(|| {
-                ApiError(ServiceError::Unauthorized(
-                    "invalid or revoked token".into(),
-                ))
-            })
+            let address = crate::routes::login::client_address(&req, &state.config.trusted_proxies);
+            actor
+                .map(|a| {
+                    ApiUser(Actor {
+                        address: Some(address),
+                        ..a
+                    })
+                })
+                .ok_or_else(|| {
+                    ApiError(ServiceError::Unauthorized(
+                        "invalid or revoked token".into(),
+                    ))
+                })
         })
     }
 }

@@ -21,6 +21,7 @@ fn actor_of(user: &User) -> ServiceResult<Actor> {
         username: user.username.clone(),
         role,
         site_id: user.site_id,
+        address: None,
     })
 }
 

@@ -118,6 +118,8 @@ async fn catalogue_changes_are_audited_with_old_and_new_values() {
         (new[0].action.as_str(), new[0].entity.as_str()),
         ("update", "product")
     );
+    // Changes over the network carry the client's address.
+    assert_eq!(new[0].client_address.as_deref(), Some("127.0.0.1"));
     assert_eq!(
         changes(&new[0]),
         json!({"unit_cost": ["4.50", "4.80"], "name": ["Roller 1.5 mm", "Roller 1.5"]})

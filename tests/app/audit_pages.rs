@@ -339,6 +339,8 @@ async fn an_admin_changes_a_role_on_the_user_page_and_it_is_audited() {
         "main"
     );
     assert_eq!(role_rows(&app).await, 1);
+    let (_, doc) = app.page(&admin, "/admin/audit?action=role").await;
+    assert_eq!(text(&doc, "#audit tbody tr .address"), "127.0.0.1");
     // Refused: an unknown role, an unknown site, the admin's own role;
     // the same role again changes nothing. No row for any of them.
     for fields in [

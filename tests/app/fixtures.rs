@@ -31,6 +31,7 @@ pub fn fixture_actor(conn: &mut db::DbConn) -> Actor {
         username: user.username,
         role: Role::Admin,
         site_id: None,
+        address: None,
     }
 }
 

@@ -128,7 +128,10 @@ async fn health_stays_200_while_every_pooled_connection_is_taken() {
     for _ in 0..3 {
         let (s, body, took) = health(&app.base).await;
         assert_eq!(s, 200, "{body}");
-        assert!(took < Duration::from_secs(1), "answered in {took:?}");
+        // The old design (a probe on the shared pool) answered 503 after its
+        // 2 s deadline; the status says that. The bound is loose because
+        // the suite runs many servers at once on 2 cores.
+        assert!(took < Duration::from_secs(3), "answered in {took:?}");
         tokio::time::sleep(Duration::from_millis(600)).await;
     }
     drop(held);

@@ -116,6 +116,7 @@ impl TestApp {
                         username: u.username,
                         role: Role::parse(&u.role).unwrap(),
                         site_id: u.site_id,
+                        address: None,
                     }
                 }
                 None => fixture_actor(c),

@@ -42,7 +42,7 @@ impl Who {
             user_id: Some(actor.user_id),
             name: actor.username.clone(),
             site_id: actor.bound_site(),
-            address: None,
+            address: actor.address.clone(),
         }
     }
 

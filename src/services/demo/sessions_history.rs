@@ -173,6 +173,7 @@ fn actor(conn: &mut DbConn, id: i64) -> ServiceResult<Actor> {
         username: u.username,
         role: Role::parse(&u.role).unwrap_or(Role::Practitioner),
         site_id: u.site_id,
+        address: None,
     })
 }
 
