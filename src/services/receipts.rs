@@ -71,11 +71,12 @@ fn views(conn: &mut DbConn, rows: Vec<Receipt>) -> ServiceResult<Vec<ReceiptView
     let mut users: HashMap<i64, String> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        if !users.contains_key(&r.user_id) {
-            let name = db::users::by_id(conn, r.user_id)?
-                .map(|u| u.username)
-                .unwrap_or_default();
-            users.insert(r.user_id, name);
+        if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(r.user_id) {
+            slot.insert(
+                db::users::by_id(conn, r.user_id)?
+                    .map(|u| u.username)
+                    .unwrap_or_default(),
+            );
         }
         out.push(ReceiptView {
             site: sites.get(&r.site_id).cloned().unwrap_or_default(),
