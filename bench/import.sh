@@ -17,6 +17,7 @@ mkdir -p "$OUT"
 backend=postgres
 [ -n "${BENCH_NO_PG:-}" ] && backend=sqlite
 bench_build_app "$backend"
+[ -x "$APP_BIN" ] || { bench_log "no clinic-stock binary at $APP_BIN"; exit 1; }
 
 bench_log "writing the files into $OUT"
 printf 'name,email,lead_time_days\n' >"$OUT/suppliers.csv"
@@ -44,6 +45,7 @@ secs() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
 
 run_round() { # url
   local url=$1 t0 t1
+  set -e
   "$APP_BIN" --database-url "$url" import locations "$OUT/locations.csv" >/dev/null
   "$APP_BIN" --database-url "$url" import suppliers "$OUT/suppliers.csv" >/dev/null
   t0=$(secs); "$APP_BIN" --database-url "$url" import products "$OUT/products.csv" >/dev/null; t1=$(secs)
