@@ -114,6 +114,12 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the real app on a fresh database, on a random local port.
     pub async fn new() -> TestApp {
+        // `TEST_LOG=1 cargo test …` shows the in-process servers' log
+        // (filter with RUST_LOG as for `serve`).
+        static LOG: std::sync::Once = std::sync::Once::new();
+        if std::env::var_os("TEST_LOG").is_some() {
+            LOG.call_once(clinic_stock::logging::init);
+        }
         let db = TestDb::new();
         let url = db.url.clone();
         let state = tokio::task::spawn_blocking(move || {
