@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use futures_util::{StreamExt, stream};
 
 use super::pages::{PageError, Posted, flash_redirect, render_status};
 use crate::app::AppState;
@@ -89,12 +88,6 @@ async fn audit_page(
     )
 }
 
-/// Where the export stands between chunks.
-enum Next {
-    Rows(Option<i64>),
-    Done,
-}
-
 /// Streams the filtered log as CSV, newest first, one keyset chunk per
 /// database round trip; every cell through `csv_cell` (no formulas).
 async fn audit_csv(
@@ -108,37 +101,12 @@ async fn audit_csv(
     let (filter, header) = state
         .run(move |conn| Ok((audit::filter(conn, &q)?, audit::csv_header()?)))
         .await?;
-    let state = state.into_inner();
-    let chunks = stream::unfold(Next::Rows(None), move |next| {
-        let state = state.clone();
-        let filter = filter.clone();
-        let actor = actor.clone();
-        async move {
-            let Next::Rows(before) = next else {
-                return None;
-            };
-            let result = state
-                .run(move |conn| audit::csv_chunk(conn, &actor, &filter, before))
-                .await;
-            match result {
-                Ok((bytes, Some(b))) => Some((Ok(web::Bytes::from(bytes)), Next::Rows(Some(b)))),
-                Ok((bytes, None)) => Some((Ok(web::Bytes::from(bytes)), Next::Done)),
-                Err(e) => {
-                    tracing::error!(error = %e, "audit export failed");
-                    Some((
-                        Err(actix_web::error::ErrorInternalServerError("export failed")),
-                        Next::Done,
-                    ))
-                }
-            }
-        }
-    });
-    let body = stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
-        .chain(chunks);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"audit.csv\""))
-        .streaming(body))
+    Ok(super::csv_download::keyset_csv(
+        state.into_inner(),
+        "audit.csv",
+        header,
+        move |conn, before| audit::csv_chunk(conn, &actor, &filter, before),
+    ))
 }
 
 async fn user_page(

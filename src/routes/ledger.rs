@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use futures_util::{StreamExt, stream};
 
 use super::pages::{PageError, render_status};
 use crate::app::AppState;
@@ -96,12 +95,6 @@ async fn ledger_page(
     )
 }
 
-/// Where the export stands between chunks.
-enum Next {
-    Rows(Option<i64>),
-    Done,
-}
-
 /// Streams the filtered ledger as CSV, newest first, one keyset chunk of
 /// rows per database round trip (constant memory for any size).
 async fn ledger_csv(
@@ -116,35 +109,10 @@ async fn ledger_csv(
     let (filter, header) = state
         .run(move |conn| Ok((ledger::filter(conn, &asker, &q)?, ledger::csv_header()?)))
         .await?;
-    let state = state.into_inner();
-    let chunks = stream::unfold(Next::Rows(None), move |next| {
-        let state = state.clone();
-        let filter = filter.clone();
-        let actor = actor.clone();
-        async move {
-            let Next::Rows(before) = next else {
-                return None;
-            };
-            let result = state
-                .run(move |conn| ledger::csv_chunk(conn, &actor, &filter, before))
-                .await;
-            match result {
-                Ok((bytes, Some(b))) => Some((Ok(web::Bytes::from(bytes)), Next::Rows(Some(b)))),
-                Ok((bytes, None)) => Some((Ok(web::Bytes::from(bytes)), Next::Done)),
-                Err(e) => {
-                    tracing::error!(error = %e, "ledger export failed");
-                    Some((
-                        Err(actix_web::error::ErrorInternalServerError("export failed")),
-                        Next::Done,
-                    ))
-                }
-            }
-        }
-    });
-    let body = stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
-        .chain(chunks);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"ledger.csv\""))
-        .streaming(body))
+    Ok(super::csv_download::keyset_csv(
+        state.into_inner(),
+        "ledger.csv",
+        header,
+        move |conn, before| ledger::csv_chunk(conn, &actor, &filter, before),
+    ))
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod counts;
+pub mod csv_download;
 pub mod extract;
 pub mod guard;
 pub mod home;
