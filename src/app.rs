@@ -19,6 +19,8 @@ pub struct AppState {
     pub pool: Pool,
     pub config: AppConfig,
     pub backend: Backend,
+    /// Sends mail when the settings are given.
+    pub mailer: Option<crate::mail::Mailer>,
     health: Arc<HealthCheck>,
 }
 
@@ -93,8 +95,14 @@ impl AppState {
         let url = DbUrl::parse(&config.database_url)?;
         let pool = db::connect(&url, config.pool_size, config.synchronous_full)?;
         let health_pool = db::side_pool(&url, 1, config.synchronous_full, HEALTH_LIMIT)?;
+        let mailer = config
+            .mail
+            .clone()
+            .map(crate::mail::Mailer::new)
+            .transpose()?;
         Ok(AppState {
             pool,
+            mailer,
             backend: url.backend,
             config,
             health: Arc::new(HealthCheck {

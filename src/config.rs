@@ -19,6 +19,22 @@ pub struct Cli {
     )]
     pub database_url: String,
 
+    /// Outgoing mail server (digest, orders by e-mail):
+    /// smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or
+    /// smtp://host:25?tls=none for a relay on this machine. Without it the
+    /// app sends no mail.
+    #[arg(
+        long,
+        global = true,
+        env = "CLINIC_STOCK_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// The sender of that mail, e.g. "Clinic stock <stock@clinic.example>".
+    #[arg(long, global = true, env = "CLINIC_STOCK_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -171,6 +187,8 @@ pub struct AppConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Connection timeouts of the HTTP server (see [`ServeArgs`]).
     pub timeouts: Timeouts,
+    /// Outgoing mail; `None`: no mail is sent (pages say it is not set up).
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// The HTTP server's connection timeouts, in seconds.
@@ -194,6 +212,7 @@ impl AppConfig {
                 request: serve.request_timeout.max(1),
                 shutdown: serve.shutdown_timeout,
             },
+            mail: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod logging;
+pub mod mail;
 pub mod routes;
 pub mod server;
 pub mod services;

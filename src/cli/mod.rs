@@ -8,6 +8,7 @@ use crate::config::{AppConfig, Cli, Command, ServeArgs, TokenCommand, UserComman
 use crate::db::DbConn;
 use crate::error::ServiceError;
 use crate::logging::{complain, say};
+use crate::mail::MailConfig;
 use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
 
 mod transfer;
@@ -26,7 +27,14 @@ pub fn run(cli: Cli) -> i32 {
             ..ServeArgs::default()
         },
     };
-    let config = AppConfig::new(&cli.database_url, &serve_args);
+    let mut config = AppConfig::new(&cli.database_url, &serve_args);
+    config.mail = match MailConfig::parse(cli.smtp_url.as_deref(), cli.mail_from.as_deref()) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let state = match AppState::open(config) {
         Ok(s) => s,
         Err(e) => {
