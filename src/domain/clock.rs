@@ -205,6 +205,56 @@ impl SiteClock {
     }
 }
 
+/// Every site's clock, and the reader's: times of a site's records are
+/// shown on that site's clock; times that belong to no site (sign-ins,
+/// tokens, the audit log) on the reader's (their own site's, else the first
+/// site's). Each shown time carries its zone's abbreviation, so two clocks
+/// on one page cannot be mistaken for each other.
+#[derive(Debug, Clone, Default)]
+pub struct Clocks {
+    by_site: std::collections::HashMap<i64, SiteClock>,
+    reader: SiteClock,
+}
+
+impl Clocks {
+    /// `sites`: (site id, stored zone name); `reader_site`: the reader's
+    /// own site, if any.
+    pub fn new<'a>(
+        sites: impl IntoIterator<Item = (i64, &'a str)>,
+        reader_site: Option<i64>,
+    ) -> Clocks {
+        let mut first: Option<(i64, SiteClock)> = None;
+        let mut by_site = std::collections::HashMap::new();
+        for (id, zone) in sites {
+            let clock = SiteClock::from_stored(zone);
+            if first.is_none_or(|(f, _)| id < f) {
+                first = Some((id, clock));
+            }
+            by_site.insert(id, clock);
+        }
+        let reader = reader_site
+            .and_then(|id| by_site.get(&id).copied())
+            .or(first.map(|(_, c)| c))
+            .unwrap_or_default();
+        Clocks { by_site, reader }
+    }
+
+    /// The clock of a site (the reader's for an unknown id).
+    pub fn site(&self, site_id: i64) -> SiteClock {
+        self.by_site.get(&site_id).copied().unwrap_or(self.reader)
+    }
+
+    /// The reader's clock, for times of no site.
+    pub fn reader(&self) -> SiteClock {
+        self.reader
+    }
+
+    /// `2026-11-30 14:05 NZDT` on the site's clock.
+    pub fn format(&self, site_id: i64, utc: NaiveDateTime) -> String {
+        self.site(site_id).format(utc)
+    }
+}
+
 fn next_day(d: NaiveDate) -> NaiveDate {
     d.succ_opt().unwrap_or(d)
 }
@@ -249,6 +299,19 @@ pub fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn clocks_pick_the_site_then_the_reader() {
+        let c = super::Clocks::new([(2, "Pacific/Auckland"), (1, "UTC")], Some(2));
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_opt(1, 5, 0))
+            .unwrap_or_default();
+        assert_eq!(c.format(2, t), "2026-11-30 14:05 NZDT");
+        assert_eq!(c.format(1, t), "2026-11-30 01:05 UTC");
+        assert_eq!(c.format(9, t), "2026-11-30 14:05 NZDT", "unknown: reader's");
+        let first = super::Clocks::new([(2, "Pacific/Auckland"), (1, "UTC")], None);
+        assert_eq!(first.reader().format(t), "2026-11-30 01:05 UTC");
+    }
+
     use super::*;
 
     fn dt(s: &str) -> NaiveDateTime {

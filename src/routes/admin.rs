@@ -288,20 +288,21 @@ async fn tokens_page(
     let actor = user.actor.clone();
     let filter = v.filter.trim().to_string();
     let f = filter.clone();
-    let (list, users) = state
+    let (list, users, clock) = state
         .run(move |conn| {
+            let clock = crate::services::sites::clocks(conn, &actor)?.reader();
             let list = tokens::list(conn, &actor, Some(f.as_str()).filter(|s| !s.is_empty()))?;
             let users = accounts::list_users(conn)?
                 .into_iter()
                 .filter(|(u, _)| u.active && u.username != accounts::COMMAND_LINE_USER)
                 .map(|(u, _)| u.username)
                 .collect::<Vec<_>>();
-            Ok((list, users))
+            Ok((list, users, clock))
         })
         .await?;
     let now = crate::db::now();
     let when = |t: Option<chrono::NaiveDateTime>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        t.map(|t| clock.format(t))
             .unwrap_or_default()
     };
     let page = TokensPage {

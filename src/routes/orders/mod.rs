@@ -202,7 +202,7 @@ async fn order_page(
             })
             .collect(),
         currency: settings.currency.clone(),
-        receipts: receipt_rows(&receipts),
+        receipts: receipt_rows(&receipts, view.site.clock()),
         draft_email: orders::email_text(
             &view,
             &settings.clinic_name,
