@@ -194,6 +194,19 @@ impl SiteClock {
         )
     }
 
+    /// An end instant as people say it: `2026-12-31 (end of day)` when it
+    /// is a local midnight (a validity that runs through that day), else
+    /// like [`SiteClock::format`].
+    pub fn format_until(&self, utc: NaiveDateTime) -> String {
+        let local = self.local(utc);
+        if local.time() == NaiveTime::MIN {
+            let day = local.date().pred_opt().unwrap_or(local.date());
+            format!("{day} (end of day)")
+        } else {
+            self.format(utc)
+        }
+    }
+
     /// `14:05`: the local time of day alone.
     pub fn format_time(&self, utc: NaiveDateTime) -> String {
         self.local(utc).format("%H:%M").to_string()
@@ -310,6 +323,14 @@ mod tests {
         assert_eq!(c.format(9, t), "2026-11-30 14:05 NZDT", "unknown: reader's");
         let first = super::Clocks::new([(2, "Pacific/Auckland"), (1, "UTC")], None);
         assert_eq!(first.reader().format(t), "2026-11-30 01:05 UTC");
+        let midnight = chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default();
+        assert_eq!(
+            first.reader().format_until(midnight),
+            "2026-12-31 (end of day)"
+        );
+        assert_eq!(c.site(2).format_until(midnight), "2027-01-01 13:00 NZDT");
     }
 
     use super::*;

@@ -301,10 +301,7 @@ async fn tokens_page(
         })
         .await?;
     let now = crate::db::now();
-    let when = |t: Option<chrono::NaiveDateTime>| {
-        t.map(|t| clock.format(t))
-            .unwrap_or_default()
-    };
+    let when = |t: Option<chrono::NaiveDateTime>| t.map(|t| clock.format(t)).unwrap_or_default();
     let page = TokensPage {
         frame: Frame::new(user, "API tokens", "/admin/users"),
         tokens: list
@@ -315,7 +312,10 @@ async fn tokens_page(
                 name: t.name.clone(),
                 created: when(Some(t.created_at)),
                 last_used: when(t.last_used_at),
-                expires: when(t.expires_at),
+                expires: t
+                    .expires_at
+                    .map(|t| clock.format_until(t))
+                    .unwrap_or_default(),
                 status: t.status(now),
             })
             .collect(),

@@ -250,10 +250,7 @@ fn detail_of(
         history_page,
         sessions,
         clock,
-        clocks: Clocks::new(
-            site_rows.iter().map(|s| (s.id, s.time_zone.as_str())),
-            site,
-        ),
+        clocks: Clocks::new(site_rows.iter().map(|s| (s.id, s.time_zone.as_str())), site),
         today,
     })
 }

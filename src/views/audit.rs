@@ -5,8 +5,8 @@ use askama::Template;
 use serde_json::Value;
 
 use super::Frame;
-use crate::domain::clock::SiteClock;
 use super::pager::Pager;
+use crate::domain::clock::SiteClock;
 use crate::services::audit::{AuditEntry, AuditQuery};
 
 /// One field's change as people read it.

@@ -24,7 +24,6 @@ pub fn signed_qty_unit(q: i64, unit: &str) -> String {
     if q > 0 { format!("+{s}") } else { s }
 }
 
-
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

@@ -184,10 +184,7 @@ impl LotPage {
             .map(|c| ContainerRow {
                 lot_id: c.id,
                 container: c.container,
-                opened_at: c
-                    .opened_at
-                    .map(|t| d.clock.format(t))
-                    .unwrap_or_default(),
+                opened_at: c.opened_at.map(|t| d.clock.format(t)).unwrap_or_default(),
                 discard_by: c.discard_by.map(|x| x.to_string()).unwrap_or_default(),
                 use_by: c.use_by.to_string(),
                 expired: is_expired(c.use_by, today),

@@ -249,10 +249,7 @@ pub fn list(
                         .get(&order.site_id)
                         .map(|s| s.0.clone())
                         .unwrap_or_default(),
-                    clock: sites
-                        .get(&order.site_id)
-                        .map(|s| s.1)
-                        .unwrap_or_default(),
+                    clock: sites.get(&order.site_id).map(|s| s.1).unwrap_or_default(),
                     lines: ls.len(),
                     total_cents: ls
                         .iter()
