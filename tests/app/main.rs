@@ -35,6 +35,7 @@ mod import_page;
 mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
+mod orders_email;
 mod ops_crash_drill;
 mod ops_server;
 mod ops_two_servers;
