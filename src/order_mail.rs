@@ -48,16 +48,13 @@ pub fn mail_failed(why: &str, order: &str) -> ServiceError {
 /// doc for the steps). Returns the order as recorded.
 pub async fn email_order(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<OrderView> {
     let a = actor.clone();
-    let plan = state
-        .run(move |conn| email::prepare(conn, &a, id))
-        .await?;
+    let plan = state.run(move |conn| email::prepare(conn, &a, id)).await?;
     if plan.to.parse::<lettre::message::Mailbox>().is_err() {
         return Err(email::supplier_email_missing(&plan.view));
     }
     let mailer: Mailer = state.mailer.clone().ok_or_else(not_configured)?;
     let now = crate::db::now();
-    let message =
-        crate::views::order_mail::compose(&plan, now).map_err(ServiceError::Internal)?;
+    let message = crate::views::order_mail::compose(&plan, now).map_err(ServiceError::Internal)?;
     let number = plan.view.number();
     let text = message.text.clone();
     let sent = actix_web::web::block(move || mailer.send(&message))

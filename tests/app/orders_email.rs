@@ -16,7 +16,8 @@ use clinic_stock::db::schema::users;
 
 /// A draft at site `main` (a clinic in Auckland with its details) for
 /// NeedleCo: 4 packs of RL-150 (10 each at 12.34) and 3 of a gel whose name
-/// looks like a formula (30 g at 5.50). Returns (manager token, order id).
+/// looks like a formula (30 g at 5.50). Returns (manager token, order id);
+/// the admin's token is `admin_token(app)`.
 async fn draft_order(app: &TestApp) -> (String, i64) {
     let admin = app.token("admin").await;
     let (s, site) = app
@@ -75,11 +76,22 @@ async fn order(app: &TestApp, token: &str, id: i64) -> Value {
     v
 }
 
+/// A new token of the admin `draft_order` made.
+async fn admin_token(app: &TestApp) -> String {
+    app.with_conn(|c| {
+        clinic_stock::services::accounts::create_token(c, "admin-api", "again").unwrap()
+    })
+    .await
+}
+
 /// Audit rows of the order with action `email`.
 async fn email_audits(app: &TestApp, id: i64) -> Vec<Value> {
-    let admin = app.token("admin").await;
+    let admin = admin_token(app).await;
     let (s, v) = app
-        .api_get(&admin, &format!("/api/v1/audit?entity=order&entity_id={id}"))
+        .api_get(
+            &admin,
+            &format!("/api/v1/audit?entity=order&entity_id={id}"),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     v["items"]
@@ -106,7 +118,11 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
     let (m, id) = draft_order(&app).await;
     let day_before = auckland_days();
     let (s, sent) = app
-        .api_post(&m, &format!("/api/v1/purchase-orders/{id}/email"), &json!({}))
+        .api_post(
+            &m,
+            &format!("/api/v1/purchase-orders/{id}/email"),
+            &json!({}),
+        )
         .await;
     let day_after = auckland_days();
     assert_eq!(s, 200, "{sent}");
@@ -128,11 +144,7 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
         format!("Purchase order {number} from Glow Skin Clinic")
     );
     let currency = app
-        .with_conn(|c| {
-            clinic_stock::services::settings::load(c)
-                .unwrap()
-                .currency
-        })
+        .with_conn(|c| clinic_stock::services::settings::load(c).unwrap().currency)
         .await;
 
     // Plain text: the clinic's details, the date at the site, the lines.
@@ -164,10 +176,17 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
     );
     assert_eq!(text(&doc, "#clinic .phone"), "+64 9 555 0100");
     assert_eq!(text(&doc, "#clinic .email"), "hello@glow.example");
-    let rows: Vec<Vec<String>> = ["sku", "name", "packs", "pack-size", "pack-price", "line-total"]
-        .iter()
-        .map(|c| texts(&doc, &format!("tr.line td.{c}")))
-        .collect();
+    let rows: Vec<Vec<String>> = [
+        "sku",
+        "name",
+        "packs",
+        "pack-size",
+        "pack-price",
+        "line-total",
+    ]
+    .iter()
+    .map(|c| texts(&doc, &format!("tr.line td.{c}")))
+    .collect();
     assert_eq!(rows[0], ["RL-150", "AN-GEL"]);
     assert_eq!(rows[1], ["Roller 1.5 mm", "=SUM(A1) numbing gel"]);
     assert_eq!(rows[2], ["4", "3"]);
@@ -200,8 +219,30 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
     assert_eq!(
         lines,
         [
-            [number.as_str(), "RL-150", "Roller 1.5 mm", "", "4", "10", "each", "12.34", "49.36", currency.as_str()],
-            [number.as_str(), "AN-GEL", "'=SUM(A1) numbing gel", "", "3", "30", "g", "5.50", "16.50", currency.as_str()],
+            [
+                number.as_str(),
+                "RL-150",
+                "Roller 1.5 mm",
+                "",
+                "4",
+                "10",
+                "each",
+                "12.34",
+                "49.36",
+                currency.as_str()
+            ],
+            [
+                number.as_str(),
+                "AN-GEL",
+                "'=SUM(A1) numbing gel",
+                "",
+                "3",
+                "30",
+                "g",
+                "5.50",
+                "16.50",
+                currency.as_str()
+            ],
         ]
     );
 
@@ -242,7 +283,11 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
 
     // Once sent, it is not sent again.
     let (s, e) = app
-        .api_post(&m, &format!("/api/v1/purchase-orders/{id}/email"), &json!({}))
+        .api_post(
+            &m,
+            &format!("/api/v1/purchase-orders/{id}/email"),
+            &json!({}),
+        )
         .await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
@@ -323,7 +368,7 @@ async fn without_a_supplier_address_nothing_is_sent() {
     let smtp = SmtpServer::start();
     let app = TestApp::with_mail(&smtp.url()).await;
     let (m, id) = draft_order(&app).await;
-    let admin = app.token("admin").await;
+    let admin = admin_token(&app).await;
     // The supplier loses its address (through the API, as a person would).
     let (s, v) = app
         .api_post(&admin, "/api/v1/suppliers", &json!({"name": "NoMail Ltd"}))
@@ -343,7 +388,11 @@ async fn without_a_supplier_address_nothing_is_sent() {
     let bare = o["id"].as_i64().unwrap();
 
     let (s, e) = app
-        .api_post(&m, &format!("/api/v1/purchase-orders/{bare}/email"), &json!({}))
+        .api_post(
+            &m,
+            &format!("/api/v1/purchase-orders/{bare}/email"),
+            &json!({}),
+        )
         .await;
     assert_eq!(
         (s, e["error"]["code"].as_str(), e["error"]["field"].as_str()),
@@ -401,7 +450,11 @@ async fn without_mail_settings_orders_are_marked_sent_by_hand() {
     let app = TestApp::new().await;
     let (m, id) = draft_order(&app).await;
     let (s, e) = app
-        .api_post(&m, &format!("/api/v1/purchase-orders/{id}/email"), &json!({}))
+        .api_post(
+            &m,
+            &format!("/api/v1/purchase-orders/{id}/email"),
+            &json!({}),
+        )
         .await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
@@ -423,7 +476,10 @@ async fn without_mail_settings_orders_are_marked_sent_by_hand() {
             &client,
             &page,
             &format!("{page}/send"),
-            &[("sent_on", ""), ("email_text", "Dear NeedleCo, 4 boxes please.")],
+            &[
+                ("sent_on", ""),
+                ("email_text", "Dear NeedleCo, 4 boxes please."),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 303);
