@@ -40,6 +40,7 @@ mod ops_crash_drill;
 mod ops_server;
 mod ops_two_servers;
 mod orders_email;
+mod orders_email_checks;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;
