@@ -3,6 +3,7 @@
 //! area, mirroring `templates/`.
 
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(audit::configure)
     .configure(import::configure)
     .configure(home::configure)
+    .configure(alerts::configure)
     .configure(stock::configure)
     .configure(products::configure)
     .configure(receive::configure)

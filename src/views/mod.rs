@@ -3,6 +3,7 @@
 //! for the user's role, CSRF token, flash message).
 
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod charts;
