@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod counts;
 pub mod export;
+pub mod follow_ups;
 pub mod health;
 pub mod ledger;
 pub mod lots;

@@ -313,3 +313,20 @@ pub struct PurchaseOrderLine {
     pub pack_cost_cents: i64,
     pub received_quantity: i64,
 }
+
+/// A follow-up of a session: side effects noticed after it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = follow_ups)]
+pub struct FollowUp {
+    pub id: i64,
+    pub session_id: i64,
+    pub observed_on: NaiveDate,
+    /// Comma-separated `SideEffect` codes.
+    pub side_effects: String,
+    pub side_effect_other: Option<String>,
+    /// A `Severity` code.
+    pub severity: String,
+    pub note: Option<String>,
+    pub user_id: i64,
+    pub created_at: NaiveDateTime,
+}

@@ -299,6 +299,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_ups (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        observed_on -> Date,
+        side_effects -> Text,
+        side_effect_other -> Nullable<Text>,
+        severity -> Text,
+        note -> Nullable<Text>,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(locations -> sites (site_id));
 diesel::joinable!(users -> sites (site_id));
 diesel::joinable!(login_sessions -> users (user_id));
@@ -321,6 +335,8 @@ diesel::joinable!(ledger -> locations (location_id));
 diesel::joinable!(ledger -> products (product_id));
 diesel::joinable!(ledger -> users (user_id));
 diesel::joinable!(ledger -> treatment_sessions (session_id));
+diesel::joinable!(follow_ups -> treatment_sessions (session_id));
+diesel::joinable!(follow_ups -> users (user_id));
 diesel::joinable!(balances -> lots (lot_id));
 diesel::joinable!(balances -> locations (location_id));
 diesel::joinable!(balances -> products (product_id));
@@ -347,6 +363,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     balances,
     login_throttle,
     audit_log,
+    follow_ups,
 );
 
 diesel::table! {

@@ -1,6 +1,7 @@
 //! The fixed vocabularies of the domain, each stored as a lowercase code and
 //! shown with a label: product categories and units, roles, ledger kinds,
-//! adjustment reasons, indications, add-ons, side effects, order statuses.
+//! adjustment reasons, indications, add-ons, side effects and their
+//! severity, order statuses.
 
 /// Declares a closed set of codes with labels: `ALL`, `code()`, `label()`, `parse()`.
 macro_rules! vocabulary {
@@ -166,6 +167,15 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How bad a side effect seen at a follow-up is; ordered mild < moderate < severe.
+    Severity {
+        Mild => ("mild", "Mild"),
+        Moderate => ("moderate", "Moderate"),
+        Severe => ("severe", "Severe"),
+    }
+);
+
+vocabulary!(
     /// Purchase order life cycle.
     OrderStatus {
         Draft => ("draft", "Draft"),
@@ -208,5 +218,8 @@ mod tests {
             vec![SideEffect::Redness, SideEffect::Milia]
         );
         assert!(parse_list("redness,nope", SideEffect::parse).is_err());
+        assert_eq!(Severity::parse("moderate"), Some(Severity::Moderate));
+        assert!(Severity::Mild < Severity::Severe);
+        assert_eq!(Severity::parse("awful"), None);
     }
 }

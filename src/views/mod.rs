@@ -9,6 +9,7 @@ pub mod auth;
 pub mod charts;
 pub mod counts;
 pub mod errors;
+pub mod follow_ups;
 pub mod form;
 pub mod frame;
 pub mod home;

@@ -338,6 +338,10 @@ pub struct SessionPage {
     pub void_error: Option<String>,
     pub reason: String,
     pub client_href: String,
+    pub follow_ups: Vec<super::follow_ups::ShownFollowUp>,
+    /// The follow-up form; `None` when the user may not record one or the
+    /// session is void.
+    pub follow_up_form: Option<super::follow_ups::FollowUpForm>,
 }
 
 #[derive(Template)]
@@ -363,6 +367,7 @@ pub struct ListRow {
     pub protocol: String,
     pub site: String,
     pub voided: bool,
+    pub follow_ups: super::follow_ups::FollowUpSummary,
 }
 
 impl ListRow {
@@ -384,6 +389,7 @@ impl ListRow {
             protocol: r.protocol_name.clone().unwrap_or_else(|| "—".into()),
             site: r.site_code.clone(),
             voided: s.voided_at.is_some(),
+            follow_ups: Default::default(),
         }
     }
 }
@@ -415,4 +421,6 @@ pub struct ClientPage {
     pub active: usize,
     pub first: String,
     pub last: String,
+    /// The user may record follow-ups (the "Record follow-up" links).
+    pub can_follow_up: bool,
 }

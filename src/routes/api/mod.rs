@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod body;
 pub mod counts;
+pub mod follow_ups;
 pub mod health;
 pub mod lot_moves;
 pub mod movements;

@@ -24,6 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sessions", web::get().to(list_sessions))
         .route("/sessions/{id}", web::get().to(get_session))
         .route("/sessions/{id}/void", web::post().to(void_session))
+        .route(
+            "/sessions/{id}/follow-ups",
+            web::post().to(super::follow_ups::create_follow_up),
+        )
         .route("/protocols", web::get().to(list_protocols))
         .route("/protocols", web::post().to(create_protocol))
         .route("/protocols/{id}", web::get().to(get_protocol))
@@ -81,6 +85,7 @@ pub fn session_json(v: &SessionView) -> Value {
                 "quantity": Quantity(a.quantity).to_json(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "follow_ups": v.follow_ups.iter().map(super::follow_ups::follow_up_json).collect::<Vec<_>>(),
     })
 }
 

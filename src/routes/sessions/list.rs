@@ -1,5 +1,6 @@
 //! `GET /sessions` (filters: date, practitioner, indication, client code,
-//! void; paginated) and `GET /clients/{client_ref}` (a client's history).
+//! void; paginated) and `GET /clients/{client_ref}` (a client's history,
+//! with each session's follow-ups).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,6 +13,7 @@ use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render, render_status, urlencode};
 use crate::services::sessions::{self, query::ListQuery};
 use crate::views::Frame;
+use crate::views::follow_ups::FollowUpSummary;
 use crate::views::sessions::{ClientPage, ListRow, Opt, SessionListPage, indication_opts};
 
 const PAGE_SIZE: i64 = 50;
@@ -143,10 +145,23 @@ pub async fn client(
     user.require(Action::ViewSessions)?;
     let actor = user.actor.clone();
     let client_ref = client_ref.into_inner();
-    let (code, rows) = state
-        .run(move |conn| sessions::client_history(conn, &actor, &client_ref))
+    let (code, rows, follow_ups) = state
+        .run(move |conn| {
+            let (code, rows) = sessions::client_history(conn, &actor, &client_ref)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.session.id).collect();
+            let follow_ups = sessions::follow_up::of_sessions(conn, &ids)?;
+            Ok((code, rows, follow_ups))
+        })
         .await?;
-    let rows: Vec<ListRow> = rows.iter().map(ListRow::from_row).collect();
+    let rows: Vec<ListRow> = rows
+        .iter()
+        .map(|r| {
+            let mut row = ListRow::from_row(r);
+            let mine: Vec<_> = follow_ups.iter().filter(|f| f.session_id == row.id).collect();
+            row.follow_ups = FollowUpSummary::of(&mine);
+            row
+        })
+        .collect();
     let active: Vec<&ListRow> = rows.iter().filter(|r| !r.voided).collect();
     let first = active
         .last()
@@ -163,5 +178,6 @@ pub async fn client(
         rows,
         first,
         last,
+        can_follow_up: user.may(Action::RecordFollowUp),
     })
 }

@@ -17,5 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sessions/{id}", web::get().to(show::session))
         .route("/sessions/{id}/aftercare", web::get().to(show::aftercare))
         .route("/sessions/{id}/void", web::post().to(show::void))
+        .route("/sessions/{id}/follow-ups", web::post().to(show::follow_up))
         .route("/clients/{client_ref}", web::get().to(list::client));
 }

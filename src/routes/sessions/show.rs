@@ -1,6 +1,7 @@
 //! One session: `GET /sessions/{id}` (what was used from which lot,
 //! warnings, void state), `GET /sessions/{id}/aftercare` (the printable
-//! sheet for the client) and `POST /sessions/{id}/void` (managers).
+//! sheet for the client), `POST /sessions/{id}/void` (managers) and
+//! `POST /sessions/{id}/follow-ups` (side effects seen since).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,33 +9,52 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::access::Action;
-use crate::error::ServiceError;
+use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
+use crate::services::sessions::FollowUpDraft;
 use crate::services::{sessions, settings};
 use crate::views::Frame;
+use crate::views::follow_ups::{FollowUpForm, FollowUpTyped, ShownFollowUp};
 use crate::views::sessions::{AftercarePage, SessionPage, ShownSession, client_href};
+
+/// What the session page shows besides the session: a void form or a
+/// follow-up form sent back with its errors.
+#[derive(Default)]
+struct Typed {
+    void_error: Option<String>,
+    reason: String,
+    follow_up: Option<(FollowUpTyped, Vec<FieldError>)>,
+}
 
 async fn session_page(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
     status: StatusCode,
-    void_error: Option<String>,
-    reason: String,
+    typed: Typed,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
     let v = state
         .run(move |conn| sessions::get(conn, &actor, id))
         .await?;
     let s = ShownSession::from_view(&v);
+    let follow_up_form = (user.may(Action::RecordFollowUp) && !v.voided()).then(|| {
+        FollowUpForm::new(
+            v.local_date().to_string(),
+            v.site_today().to_string(),
+            typed.follow_up.as_ref().map(|(t, e)| (t, e.clone())),
+        )
+    });
     let page = SessionPage {
         frame: Frame::new(user, format!("Session {id}"), "/sessions"),
         client_href: client_href(&s.client_ref),
         s,
         can_void: user.may(Action::VoidSession),
-        void_error,
-        reason,
+        void_error: typed.void_error,
+        reason: typed.reason,
+        follow_ups: v.follow_ups.iter().map(ShownFollowUp::from_view).collect(),
+        follow_up_form,
     };
     render_status(status, &page)
 }
@@ -51,8 +71,7 @@ pub async fn session(
         &user,
         id.into_inner(),
         StatusCode::OK,
-        None,
-        String::new(),
+        Typed::default(),
     )
     .await
 }
@@ -119,10 +138,69 @@ pub async fn void(
                 &user,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg),
-                form.reason,
+                Typed {
+                    void_error: Some(msg),
+                    reason: form.reason,
+                    follow_up: None,
+                },
             )
             .await
+        }
+        Err(e @ ServiceError::Conflict { .. }) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/sessions/{id}"),
+                e.public_message(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// `POST /sessions/{id}/follow-ups`: back to the session with a flash, or
+/// the page again (422) with the field errors and the values as typed.
+pub async fn follow_up(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<FollowUpTyped>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Action::RecordFollowUp)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let draft = FollowUpDraft {
+        observed_on: opt(&form.observed_on),
+        side_effects: form.side_effects.clone(),
+        side_effect_other: opt(&form.side_effect_other),
+        severity: opt(&form.severity),
+        note: opt(&form.note),
+    };
+    match state
+        .run(move |conn| sessions::follow_up::record(conn, &actor, id, &draft))
+        .await
+    {
+        Ok(f) => {
+            flash_redirect(
+                &state,
+                &user,
+                &format!("/sessions/{id}#follow-ups"),
+                format!("Follow-up of {} recorded.", f.observed_on),
+            )
+            .await
+        }
+        Err(ServiceError::Invalid { errors, .. }) => {
+            let typed = Typed {
+                follow_up: Some((form, errors)),
+                ..Typed::default()
+            };
+            session_page(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, typed).await
         }
         Err(e @ ServiceError::Conflict { .. }) => {
             flash_redirect(

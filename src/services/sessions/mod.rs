@@ -1,7 +1,8 @@
 //! Treatment sessions (DOMAIN.md "Treatment sessions"): recording one with
 //! FEFO allocation and idempotency (`record`), voiding it (`void`), reading
 //! them back (`query`: one session, the filtered list, a client's history),
-//! and the live preview the session form shows before saving (`hints`).
+//! the live preview the session form shows before saving (`hints`), and
+//! side effects noticed afterwards (`follow_up`).
 //!
 //! - `request`: the request as typed → a normalised request and its hash
 //!   (the idempotency fingerprint), without touching the database;
@@ -11,6 +12,7 @@
 //! - `view`: a stored session with its lines, lots and warnings.
 
 pub mod allocate;
+pub mod follow_up;
 pub mod hints;
 pub mod query;
 pub mod record;
@@ -18,6 +20,7 @@ pub mod request;
 pub mod view;
 pub mod void;
 
+pub use follow_up::{FollowUpDraft, FollowUpView};
 pub use query::{client_history, get, list};
 pub use record::{Recorded, record};
 pub use request::{LineDraft, SessionDraft};

@@ -1,5 +1,6 @@
 //! A stored session as people and API clients read it: its lines, the lots
-//! and locations each line took stock from, warnings and void state.
+//! and locations each line took stock from, warnings, void state and the
+//! follow-ups recorded since.
 
 use std::collections::HashMap;
 
@@ -80,6 +81,8 @@ pub struct SessionView {
     pub voided_by: Option<String>,
     pub warnings: Vec<Warning>,
     pub lines: Vec<LineView>,
+    /// Side effects noticed after the session, oldest observation first.
+    pub follow_ups: Vec<super::follow_up::FollowUpView>,
 }
 
 impl SessionView {
@@ -94,6 +97,11 @@ impl SessionView {
     /// The session's day at its site.
     pub fn local_date(&self) -> NaiveDate {
         self.clock.local_date(self.session.performed_at)
+    }
+
+    /// Today at the session's site (the last day a follow-up may name).
+    pub fn site_today(&self) -> NaiveDate {
+        self.clock.today(db::now())
     }
 
     pub fn indication(&self) -> Option<Indication> {
@@ -198,6 +206,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
         protocol_name: row.protocol_name,
         voided_by,
         lines: out_lines,
+        follow_ups: super::follow_up::of_sessions(conn, &[id])?,
     }))
 }
 
