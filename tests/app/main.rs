@@ -52,6 +52,7 @@ mod sessions_concurrency;
 mod sessions_demo;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
+mod sessions_follow_ups;
 mod sessions_pages;
 mod stock_catalog_api;
 mod stock_counts;

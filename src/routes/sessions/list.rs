@@ -157,7 +157,10 @@ pub async fn client(
         .iter()
         .map(|r| {
             let mut row = ListRow::from_row(r);
-            let mine: Vec<_> = follow_ups.iter().filter(|f| f.session_id == row.id).collect();
+            let mine: Vec<_> = follow_ups
+                .iter()
+                .filter(|f| f.session_id == row.id)
+                .collect();
             row.follow_ups = FollowUpSummary::of(&mine);
             row
         })

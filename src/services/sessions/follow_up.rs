@@ -116,7 +116,10 @@ fn effects(p: &mut Problems, codes: &[String]) -> Vec<SideEffect> {
             None => {
                 p.add(
                     "side_effects",
-                    format!("unknown side effect '{code}' (one of {})", SideEffect::choices()),
+                    format!(
+                        "unknown side effect '{code}' (one of {})",
+                        SideEffect::choices()
+                    ),
                 );
                 return Vec::new();
             }
@@ -199,7 +202,9 @@ pub fn normalise(
             severity,
             note,
         }),
-        _ => Err(ServiceError::Internal("follow-up checked without a value".into())),
+        _ => Err(ServiceError::Internal(
+            "follow-up checked without a value".into(),
+        )),
     }
 }
 
@@ -316,16 +321,30 @@ mod tests {
     #[test]
     fn effects_other_and_severity_are_checked() {
         let (s, t) = (day("2026-11-20"), day("2026-12-01"));
-        let f = |e: &[&str], o: &str, sev: &str| fields(normalise(&draft("2026-11-21", e, o, sev), s, t));
+        let f = |e: &[&str], o: &str, sev: &str| {
+            fields(normalise(&draft("2026-11-21", e, o, sev), s, t))
+        };
         assert_eq!(f(&[], "", "mild"), vec!["side_effects"]);
         assert_eq!(f(&["itching"], "", "mild"), vec!["side_effects"]);
         assert_eq!(f(&["other"], "", "mild"), vec!["side_effect_other"]);
         assert_eq!(f(&["milia"], "rash", "mild"), vec!["side_effect_other"]);
         assert_eq!(f(&["milia"], "", "awful"), vec!["severity"]);
         assert_eq!(f(&["milia"], "", ""), vec!["severity"]);
-        let ok = normalise(&draft("2026-11-21", &["other", "redness", "redness"], " rash ", "severe"), s, t)
-            .unwrap();
-        assert_eq!(ok.side_effects, vec![SideEffect::Redness, SideEffect::Other]);
+        let ok = normalise(
+            &draft(
+                "2026-11-21",
+                &["other", "redness", "redness"],
+                " rash ",
+                "severe",
+            ),
+            s,
+            t,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.side_effects,
+            vec![SideEffect::Redness, SideEffect::Other]
+        );
         assert_eq!(ok.side_effect_other.as_deref(), Some("rash"));
         assert_eq!(ok.severity, Severity::Severe);
     }
