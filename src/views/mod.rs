@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod counts;
+pub mod digest;
 pub mod errors;
 pub mod form;
 pub mod frame;

@@ -24,6 +24,7 @@ mod audit_signin;
 mod browser;
 mod clock_days;
 mod demo;
+mod digest;
 mod edges_csv;
 mod edges_hostile;
 mod edges_hostile_table;
