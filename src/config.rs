@@ -245,7 +245,9 @@ pub fn parse_public_url(url: &str) -> Result<String, String> {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_string()),
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(url.to_string())
+        }
         _ => Err(format!(
             "CLINIC_STOCK_PUBLIC_URL: {url} is not an http:// or https:// address \
              (e.g. https://stock.clinic.example)"

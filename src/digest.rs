@@ -51,12 +51,11 @@ pub fn run_due(state: &AppState, now: NaiveDateTime) -> ServiceResult<Vec<SiteRe
             continue;
         };
         // Whatever went wrong is recorded, so the day is tried again later.
-        let outcome = deliver(&mut conn, mailer, state, &claim, now).unwrap_or_else(|e| {
-            Outcome::Failed {
+        let outcome =
+            deliver(&mut conn, mailer, state, &claim, now).unwrap_or_else(|e| Outcome::Failed {
                 error: e.to_string(),
                 alerts: 0,
-            }
-        });
+            });
         runs::finish(&mut conn, &claim, &outcome, runs::SCHEDULER, now)?;
         done.push(SiteResult {
             site: due.site.code,
@@ -161,7 +160,9 @@ pub fn send_now(state: &AppState, site: &Site, now: NaiveDateTime) -> ServiceRes
     let day = site.clock().today(now);
     let Some(claim) = runs::claim(&mut conn, site, day, now, Duration::zero())? else {
         let run = runs::run_of(&mut conn, site.id, day)?;
-        return Ok(SendNow::AlreadyDone(run.map(|r| r.status).unwrap_or_default()));
+        return Ok(SendNow::AlreadyDone(
+            run.map(|r| r.status).unwrap_or_default(),
+        ));
     };
     let outcome = deliver(&mut conn, mailer, state, &claim, now)?;
     let who = crate::services::accounts::command_line_actor(&mut conn)?.username;

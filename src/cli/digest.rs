@@ -19,7 +19,9 @@ pub fn run(state: &AppState, conn: &mut DbConn, site: Option<&str>, send: bool) 
         }
     };
     if send && state.mailer.is_none() {
-        eprintln!("error: mail is not set up: set CLINIC_STOCK_SMTP_URL and CLINIC_STOCK_MAIL_FROM");
+        eprintln!(
+            "error: mail is not set up: set CLINIC_STOCK_SMTP_URL and CLINIC_STOCK_MAIL_FROM"
+        );
         return 2;
     }
     let now = db::now();
@@ -70,7 +72,10 @@ fn print(
             } else {
                 c.outgoing.to.join(", ")
             };
-            println!("Subject: {}\nTo: {to}\n\n{}\n", c.outgoing.subject, c.outgoing.text);
+            println!(
+                "Subject: {}\nTo: {to}\n\n{}\n",
+                c.outgoing.subject, c.outgoing.text
+            );
         }
     }
     Ok(())
@@ -80,7 +85,11 @@ fn print(
 fn report(s: &Site, day: chrono::NaiveDate, r: &SendNow) -> bool {
     match r {
         SendNow::Done(Outcome::Sent { to, alerts }) => {
-            println!("{}: digest of {day} ({alerts} alerts) sent to {}", s.code, to.join(", "));
+            println!(
+                "{}: digest of {day} ({alerts} alerts) sent to {}",
+                s.code,
+                to.join(", ")
+            );
             true
         }
         SendNow::Done(Outcome::Empty) => {
@@ -88,7 +97,10 @@ fn report(s: &Site, day: chrono::NaiveDate, r: &SendNow) -> bool {
             true
         }
         SendNow::Done(Outcome::NoRecipients { alerts }) => {
-            println!("{}: {alerts} alerts on {day} but nobody to send them to", s.code);
+            println!(
+                "{}: {alerts} alerts on {day} but nobody to send them to",
+                s.code
+            );
             true
         }
         SendNow::Done(Outcome::Failed { error, .. }) => {

@@ -45,11 +45,19 @@ impl DigestMail {
     }
 
     pub fn text(&self) -> Result<String, askama::Error> {
-        DigestText { m: self, s: &self.s }.render()
+        DigestText {
+            m: self,
+            s: &self.s,
+        }
+        .render()
     }
 
     pub fn html(&self) -> Result<String, askama::Error> {
-        DigestHtml { m: self, s: &self.s }.render()
+        DigestHtml {
+            m: self,
+            s: &self.s,
+        }
+        .render()
     }
 }
 

@@ -23,7 +23,14 @@ use clinic_stock::services::digest::{self as runs, Outcome};
 
 /// A user of `role` (bound to `site` if given) with `email`, the digest on
 /// or off, and a display name.
-async fn person(app: &TestApp, name: &str, role: &str, site: Option<&str>, email: Option<&str>, on: bool) {
+async fn person(
+    app: &TestApp,
+    name: &str,
+    role: &str,
+    site: Option<&str>,
+    email: Option<&str>,
+    on: bool,
+) {
     let id = app.add_user(name, role).await;
     let (site, email, display) = (
         site.map(str::to_string),
@@ -115,13 +122,61 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         )
         .await;
     assert_eq!(status, 201, "{v}");
-    person(&app, "maria", "admin", None, Some("maria@clinic.example"), true).await;
-    person(&app, "mona", "manager", Some("main"), Some("mona@clinic.example"), true).await;
-    person(&app, "nils", "manager", Some("north"), Some("nils@clinic.example"), true).await;
-    person(&app, "chris", "manager", None, Some("chris@clinic.example"), false).await;
-    person(&app, "pia", "practitioner", Some("main"), Some("pia@clinic.example"), true).await;
+    person(
+        &app,
+        "maria",
+        "admin",
+        None,
+        Some("maria@clinic.example"),
+        true,
+    )
+    .await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
+    person(
+        &app,
+        "nils",
+        "manager",
+        Some("north"),
+        Some("nils@clinic.example"),
+        true,
+    )
+    .await;
+    person(
+        &app,
+        "chris",
+        "manager",
+        None,
+        Some("chris@clinic.example"),
+        false,
+    )
+    .await;
+    person(
+        &app,
+        "pia",
+        "practitioner",
+        Some("main"),
+        Some("pia@clinic.example"),
+        true,
+    )
+    .await;
     person(&app, "olga", "manager", Some("main"), None, true).await;
-    person(&app, "dora", "manager", Some("main"), Some("dora@clinic.example"), true).await;
+    person(
+        &app,
+        "dora",
+        "manager",
+        Some("main"),
+        Some("dora@clinic.example"),
+        true,
+    )
+    .await;
     app.with_conn(|c| {
         let id = db::users::by_username(c, "dora").unwrap().unwrap().id;
         db::users::set_active(c, id, false).unwrap();
@@ -130,16 +185,20 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     let st = state(&app);
 
     // 07:29 in Auckland is 18:29 the evening before in London: north is
-    // due, has nothing to send, and is done for its day without a mail.
+    // due (the roller's min of 20 holds there too, with nothing on the
+    // shelf) and goes to the admin and north's manager.
     let r = run_due(&st, at(&s, 0, 7, 29)).await;
     assert_eq!(
-        r,
-        vec![SiteResult {
-            site: "north".into(),
-            outcome: Outcome::Empty
-        }]
+        sent_to(&r),
+        vec![(
+            "north".to_string(),
+            vec![
+                "\"Maria Person\" <maria@clinic.example>".to_string(),
+                "\"Nils Person\" <nils@clinic.example>".to_string()
+            ]
+        )]
     );
-    assert_eq!(smtp.attempts(), 0);
+    assert_eq!(smtp.messages().len(), 1);
 
     // 07:30 local: main's digest, to the admin and main's manager only.
     let r = run_due(&st, at(&s, 0, 7, 30)).await;
@@ -154,9 +213,9 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         )]
     );
     let got = smtp.messages();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].to, ["maria@clinic.example", "mona@clinic.example"]);
-    let m = got[0].parsed();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].to, ["maria@clinic.example", "mona@clinic.example"]);
+    let m = got[1].parsed();
     let site_name = app
         .with_conn(|c| db::sites::by_code(c, "main").unwrap().unwrap().name)
         .await;
@@ -164,7 +223,7 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         m.subject,
         format!("Our clinic: 7 stock alerts at {site_name} on {}", s.d)
     );
-    let text = m.text.clone().unwrap();
+    let text = m.text.clone().unwrap().replace("\r\n", "\n");
     let zone = s.clock.abbreviation(at(&s, 0, 7, 30));
     for line in [
         format!("Stock alerts for {site_name} (main) on {}", s.d),
@@ -198,24 +257,34 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         [format!("{}/alerts?site=main", app.base)]
     );
     let run = run_row(&app, s.d).await;
-    assert_eq!((run.status.as_str(), run.attempts, run.alerts), ("sent", 1, 7));
+    assert_eq!(
+        (run.status.as_str(), run.attempts, run.alerts),
+        ("sent", 1, 7)
+    );
     assert_eq!(run.sent_at, Some(at(&s, 0, 7, 30)));
 
     // Later the same day, and after a restart: nothing more.
     assert_eq!(run_due(&st, at(&s, 0, 7, 31)).await, vec![]);
     let restarted = another_server(&app, &smtp).await;
-    assert_eq!(run_due(&restarted, at(&s, 0, 23, 59)).await, vec![]);
-    assert_eq!(smtp.messages().len(), 1);
-    assert_eq!(smtp.attempts(), 1);
+    // (Noon in Auckland: still the evening before in London.)
+    assert_eq!(run_due(&restarted, at(&s, 0, 12, 0)).await, vec![]);
+    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.attempts(), 2);
 
-    // The audit log names the digest.
-    let (status, v) = app
-        .api_get(&admin, "/api/v1/audit?entity=digest")
-        .await;
+    // The audit log names the digests.
+    let (status, v) = app.api_get(&admin, "/api/v1/audit?entity=digest").await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["total"], 2, "{v}");
     assert_eq!(v["items"][0]["action"], "sent");
     assert_eq!(v["items"][0]["actor"], "(digest)");
+    assert!(
+        v["items"][0]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("mona@clinic.example")
+            || v.to_string().contains("mona@clinic.example"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -225,10 +294,24 @@ async fn nothing_to_send_sends_no_mail_and_nobody_to_send_to_neither() {
     let clock = app.set_zone("Pacific/Auckland").await;
     let d = clock.today(db::now());
     let eight = |day: chrono::NaiveDate| clock.to_utc(day.and_hms_opt(8, 0, 0).unwrap()).unwrap();
-    person(&app, "mona", "manager", Some("main"), Some("mona@clinic.example"), true).await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
     let st = state(&app);
     let r = run_due(&st, eight(d)).await;
-    assert_eq!(r, vec![SiteResult { site: "main".into(), outcome: Outcome::Empty }]);
+    assert_eq!(
+        r,
+        vec![SiteResult {
+            site: "main".into(),
+            outcome: Outcome::Empty
+        }]
+    );
     assert_eq!(run_row(&app, d).await.status, "empty");
     assert_eq!(run_due(&st, eight(d) + Duration::hours(1)).await, vec![]);
 
@@ -246,7 +329,10 @@ async fn nothing_to_send_sends_no_mail_and_nobody_to_send_to_neither() {
     let r = run_due(&st, eight(d + Duration::days(1))).await;
     assert_eq!(
         r,
-        vec![SiteResult { site: "main".into(), outcome: Outcome::NoRecipients { alerts: 1 } }]
+        vec![SiteResult {
+            site: "main".into(),
+            outcome: Outcome::NoRecipients { alerts: 1 }
+        }]
     );
     assert_eq!(smtp.attempts(), 0, "no SMTP conversation at all");
 }
@@ -257,18 +343,38 @@ async fn a_refused_digest_is_not_marked_sent_and_goes_out_on_a_later_try() {
     smtp.set_mode(Mode::RefuseRcpt);
     let app = TestApp::with_mail(&smtp.url()).await;
     let s = auckland(&app).await;
-    person(&app, "mona", "manager", Some("main"), Some("mona@clinic.example"), true).await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
     let st = state(&app);
 
     let r = run_due(&st, at(&s, 0, 7, 30)).await;
     assert!(
-        matches!(&r[..], [SiteResult { outcome: Outcome::Failed { .. }, .. }]),
+        matches!(
+            &r[..],
+            [SiteResult {
+                outcome: Outcome::Failed { .. },
+                ..
+            }]
+        ),
         "{r:?}"
     );
     assert!(smtp.messages().is_empty());
     let run = run_row(&app, s.d).await;
-    assert_eq!((run.status.as_str(), run.attempts, run.sent_at), ("failed", 1, None));
-    assert!(run.error.as_deref().unwrap_or("").contains("refused"), "{run:?}");
+    assert_eq!(
+        (run.status.as_str(), run.attempts, run.sent_at),
+        ("failed", 1, None)
+    );
+    assert!(
+        run.error.as_deref().unwrap_or("").contains("refused"),
+        "{run:?}"
+    );
 
     // Not again before the retry delay, then again, and it goes out.
     smtp.set_mode(Mode::Accept);
@@ -279,7 +385,10 @@ async fn a_refused_digest_is_not_marked_sent_and_goes_out_on_a_later_try() {
     assert_eq!(sent_to(&r).len(), 1, "{r:?}");
     assert_eq!(smtp.messages().len(), 1);
     let run = run_row(&app, s.d).await;
-    assert_eq!((run.status.as_str(), run.attempts, run.error), ("sent", 2, None));
+    assert_eq!(
+        (run.status.as_str(), run.attempts, run.error),
+        ("sent", 2, None)
+    );
     assert_eq!(run_due(&st, at(&s, 0, 8, 30)).await, vec![]);
     assert_eq!(smtp.messages().len(), 1);
 }
@@ -289,7 +398,15 @@ async fn two_servers_on_one_database_send_one_digest_a_day() {
     let smtp = SmtpServer::start();
     let app = TestApp::with_mail(&smtp.url()).await;
     let s = auckland(&app).await;
-    person(&app, "mona", "manager", Some("main"), Some("mona@clinic.example"), true).await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
     let servers = [state(&app), another_server(&app, &smtp).await];
     for day in 0..3 {
         let now = at(&s, day, 7, 30);
@@ -316,16 +433,36 @@ async fn two_servers_on_one_database_send_one_digest_a_day() {
 async fn the_digest_command_prints_the_days_digest() {
     let app = TestApp::new().await;
     let s = auckland(&app).await;
-    person(&app, "mona", "manager", Some("main"), Some("mona@clinic.example"), true).await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
     let (code, out, err) = cli(&app, &["digest", "--site", "main"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Subject: Our clinic: 7 stock alerts at "), "{out}");
-    assert!(out.contains("To: \"Mona Person\" <mona@clinic.example>"), "{out}");
     assert!(
-        out.contains(&format!("lot A1 at store: 5 each, use by {} (yesterday)", s.d - Duration::days(1))),
+        out.contains("Subject: Our clinic: 7 stock alerts at "),
         "{out}"
     );
-    assert!(out.contains("http://127.0.0.1:8080/alerts?site=main"), "{out}");
+    assert!(
+        out.contains("To: \"Mona Person\" <mona@clinic.example>"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "lot A1 at store: 5 each, use by {} (yesterday)",
+            s.d - Duration::days(1)
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("http://127.0.0.1:8080/alerts?site=main"),
+        "{out}"
+    );
     // Printing claims nothing.
     let none = app
         .with_conn(move |c| {
