@@ -479,3 +479,56 @@ async fn the_digest_command_prints_the_days_digest() {
     assert_eq!(code, 2);
     assert!(err.contains("mail is not set up"), "{err}");
 }
+
+#[tokio::test]
+async fn digest_send_sends_now_once_through_the_same_claim() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::with_mail(&smtp.url()).await;
+    let s = auckland(&app).await;
+    person(
+        &app,
+        "mona",
+        "manager",
+        Some("main"),
+        Some("mona@clinic.example"),
+        true,
+    )
+    .await;
+    let send = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clinic-stock"))
+            .args([
+                "--database-url",
+                &app.db.url,
+                "digest",
+                "--site",
+                "main",
+                "--send",
+            ])
+            .env("CLINIC_STOCK_SMTP_URL", smtp.url())
+            .env("CLINIC_STOCK_MAIL_FROM", "stock@clinic.example")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = send();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.trim(),
+        format!(
+            "main: digest of {} (7 alerts) sent to \"Mona Person\" <mona@clinic.example>",
+            s.d
+        )
+    );
+    assert_eq!(smtp.messages().len(), 1);
+    let (code, out) = send();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("was sent already; not sent again"), "{out}");
+    // The scheduler does not send the day again either.
+    assert_eq!(run_due(&state(&app), at(&s, 0, 23, 0)).await, vec![]);
+    assert_eq!(smtp.messages().len(), 1);
+    let run = run_row(&app, s.d).await;
+    assert_eq!(run.status, "sent");
+}
