@@ -29,6 +29,8 @@ mod edges_inputs;
 mod foundation_auth;
 mod foundation_db;
 mod foundation_schema;
+mod identity_account;
+mod identity_printed;
 mod import_cli;
 mod import_page;
 mod import_roundtrip;

@@ -203,11 +203,12 @@ async fn order_page(
             .collect(),
         currency: settings.currency.clone(),
         receipts: receipt_rows(&receipts),
+        clinic: crate::views::clinic::ClinicBlock::new(&view.site),
         draft_email: orders::email_text(
             &view,
             &settings.clinic_name,
             &settings.currency,
-            &user.actor.username,
+            user.shown_name(),
         ),
         today: view.site.today().to_string(),
         form_errors: form.other_errors(&shown),
