@@ -101,7 +101,7 @@ async fn save(
     let draft = profile::ProfileDraft {
         display_name: form.display_name.clone(),
         email: form.email.clone(),
-        digest_enabled: (!form.digest_shown.is_empty()).then(|| !form.digest_enabled.is_empty()),
+        digest_enabled: (!form.digest_shown.is_empty()).then_some(!form.digest_enabled.is_empty()),
     };
     let actor = user.actor.clone();
     match state
@@ -177,7 +177,8 @@ async fn change_password(
                 password_errors: FieldErrors::from_refusal(&e, "current_password"),
                 ..Shown::default()
             };
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             page(&state, &user, status, shown).await
         }
         Err(e) => Err(e.into()),

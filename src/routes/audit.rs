@@ -14,8 +14,8 @@ use crate::routes::extract::CurrentUser;
 use crate::services::audit::{self, AuditQuery};
 use crate::services::{profile, sites, users};
 use crate::views::Frame;
-use crate::views::form::FieldErrors;
 use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
+use crate::views::form::FieldErrors;
 use crate::views::ledger::fmt_time;
 use crate::views::pager::Pager;
 

@@ -123,10 +123,7 @@ mod tests {
         let q = both.questions();
         assert_eq!(q.as_ref().map(|q| q.verb), Some("Call"));
         assert_eq!(q.as_ref().map(|q| q.href.as_str()), Some("tel:+6495550142"));
-        assert_eq!(
-            q.and_then(|q| q.also_email).as_deref(),
-            Some("a@b.example")
-        );
+        assert_eq!(q.and_then(|q| q.also_email).as_deref(), Some("a@b.example"));
         let mail = ClinicBlock::new(&site("C", Some(" "), Some("a@b.example")));
         assert_eq!(mail.questions().map(|q| q.verb), Some("E-mail"));
         assert_eq!(ClinicBlock::new(&site("C", None, None)).questions(), None);

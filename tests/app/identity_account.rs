@@ -26,7 +26,10 @@ async fn post_details(
 ) -> (u16, scraper::Html) {
     let r = app.post_form(client, "/account", "/account", fields).await;
     let status = r.status().as_u16();
-    (status, scraper::Html::parse_document(&r.text().await.unwrap()))
+    (
+        status,
+        scraper::Html::parse_document(&r.text().await.unwrap()),
+    )
 }
 
 #[tokio::test]
@@ -64,7 +67,10 @@ async fn a_user_sets_their_name_and_address_and_the_menu_shows_the_name() {
     // Audited once, old and new values.
     let new = rows_after(&app, before).await;
     assert_eq!(new.len(), 1, "{new:#?}");
-    assert_eq!((new[0].action.as_str(), new[0].entity.as_str()), ("update", "user"));
+    assert_eq!(
+        (new[0].action.as_str(), new[0].entity.as_str()),
+        ("update", "user")
+    );
     assert_eq!(new[0].entity_id, Some(u.id.to_string()));
     assert_eq!(
         changes(&new[0]),
@@ -74,7 +80,10 @@ async fn a_user_sets_their_name_and_address_and_the_menu_shows_the_name() {
     let (s, _) = post_details(
         &app,
         &client,
-        &[("display_name", "Pia Novak"), ("email", "pia@lumenskin.example")],
+        &[
+            ("display_name", "Pia Novak"),
+            ("email", "pia@lumenskin.example"),
+        ],
     )
     .await;
     assert_eq!(s, 303);
@@ -88,7 +97,10 @@ async fn bad_details_are_field_errors_and_nothing_is_saved() {
     let (s, _) = post_details(
         &app,
         &client,
-        &[("display_name", "Mele Tupou"), ("email", "mele@clinic.example")],
+        &[
+            ("display_name", "Mele Tupou"),
+            ("email", "mele@clinic.example"),
+        ],
     )
     .await;
     assert_eq!(s, 303);
@@ -139,7 +151,10 @@ async fn bad_details_are_field_errors_and_nothing_is_saved() {
     let after = user(&app, "manager1").await;
     assert_eq!(after.display_name, before.0.display_name);
     assert_eq!(after.email, before.0.email);
-    assert!(after.digest_enabled, "the digest choice was not saved either");
+    assert!(
+        after.digest_enabled,
+        "the digest choice was not saved either"
+    );
     assert_eq!(rows(&app).await.len(), before.1);
 }
 
@@ -148,8 +163,16 @@ async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
     let app = TestApp::new().await;
     let m = app.logged_in("manager").await;
     let (_, doc) = app.page(&m, "/account").await;
-    assert_eq!(count(&doc, "#digest-choice input[name=digest_enabled][checked]"), 1);
-    let (s, _) = post_details(&app, &m, &[("email", "m@clinic.example"), ("digest_shown", "1")]).await;
+    assert_eq!(
+        count(&doc, "#digest-choice input[name=digest_enabled][checked]"),
+        1
+    );
+    let (s, _) = post_details(
+        &app,
+        &m,
+        &[("email", "m@clinic.example"), ("digest_shown", "1")],
+    )
+    .await;
     assert_eq!(s, 303);
     let u = user(&app, "manager1").await;
     assert!(!u.digest_enabled);
@@ -158,7 +181,11 @@ async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
     let (s, _) = post_details(
         &app,
         &m,
-        &[("email", "m@clinic.example"), ("digest_shown", "1"), ("digest_enabled", "on")],
+        &[
+            ("email", "m@clinic.example"),
+            ("digest_shown", "1"),
+            ("digest_enabled", "on"),
+        ],
     )
     .await;
     assert_eq!(s, 303);
@@ -167,7 +194,10 @@ async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
     let p = app.logged_in("practitioner").await;
     let (s, _) = post_details(&app, &p, &[("digest_shown", "1")]).await;
     assert_eq!(s, 303);
-    assert!(user(&app, "practitioner1").await.digest_enabled, "unchanged");
+    assert!(
+        user(&app, "practitioner1").await.digest_enabled,
+        "unchanged"
+    );
 }
 
 #[tokio::test]
@@ -222,7 +252,12 @@ async fn admins_set_a_users_name_and_address_on_the_user_page() {
     let page = format!("/admin/users/{id}");
     let action = format!("/admin/users/{id}/details");
     let r = app
-        .post_form(&admin, &page, &action, &[("display_name", "Pia"), ("email", "pia@")])
+        .post_form(
+            &admin,
+            &page,
+            &action,
+            &[("display_name", "Pia"), ("email", "pia@")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let doc = scraper::Html::parse_document(&r.text().await.unwrap());
@@ -236,7 +271,10 @@ async fn admins_set_a_users_name_and_address_on_the_user_page() {
             &admin,
             &page,
             &action,
-            &[("display_name", "Pia Novak"), ("email", "pia@lumenskin.example")],
+            &[
+                ("display_name", "Pia Novak"),
+                ("email", "pia@lumenskin.example"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -271,7 +309,10 @@ async fn post_password(
         )
         .await;
     let status = r.status().as_u16();
-    (status, scraper::Html::parse_document(&r.text().await.unwrap()))
+    (
+        status,
+        scraper::Html::parse_document(&r.text().await.unwrap()),
+    )
 }
 
 #[tokio::test]
@@ -282,10 +323,25 @@ async fn changing_your_password_needs_the_current_one() {
     let hash = user(&app, "practitioner1").await.password_hash;
     let before = rows(&app).await.len();
     for (current, new, repeat, field) in [
-        ("not my password", "a brand new secret", "a brand new secret", "current_password"),
-        ("", "a brand new secret", "a brand new secret", "current_password"),
+        (
+            "not my password",
+            "a brand new secret",
+            "a brand new secret",
+            "current_password",
+        ),
+        (
+            "",
+            "a brand new secret",
+            "a brand new secret",
+            "current_password",
+        ),
         (PASSWORD, "short", "short", "new_password"),
-        (PASSWORD, "a brand new secret", "a brand new secreT", "repeat_password"),
+        (
+            PASSWORD,
+            "a brand new secret",
+            "a brand new secreT",
+            "repeat_password",
+        ),
     ] {
         let (s, doc) = post_password(&app, &client, current, new, repeat).await;
         assert_eq!(s, 422, "{current:?} {new:?}");
@@ -299,7 +355,14 @@ async fn changing_your_password_needs_the_current_one() {
     assert_eq!(user(&app, "practitioner1").await.password_hash, hash);
     assert_eq!(rows(&app).await.len(), before, "nothing audited");
 
-    let (s, _) = post_password(&app, &client, PASSWORD, "a brand new secret", "a brand new secret").await;
+    let (s, _) = post_password(
+        &app,
+        &client,
+        PASSWORD,
+        "a brand new secret",
+        "a brand new secret",
+    )
+    .await;
     assert_eq!(s, 303);
     assert_ne!(user(&app, "practitioner1").await.password_hash, hash);
     // This browser stays signed in; the other sign-in has ended.
@@ -308,7 +371,9 @@ async fn changing_your_password_needs_the_current_one() {
     let r = elsewhere.get(app.url("/account")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     // The old password no longer works, the new one does.
-    let r = app.login_with(&app.client(), "practitioner1", PASSWORD).await;
+    let r = app
+        .login_with(&app.client(), "practitioner1", PASSWORD)
+        .await;
     assert_eq!(r.status(), 401);
     app.login_as("practitioner1", "a brand new secret").await;
     // Audited as changed, never the hash or the password.
@@ -319,7 +384,10 @@ async fn changing_your_password_needs_the_current_one() {
         .expect("a password_change row");
     assert_eq!(changes(row)["password"], json!(["(old)", "(new)"]));
     let text = serde_json::to_string(&all.iter().map(|r| &r.changes).collect::<Vec<_>>()).unwrap();
-    assert!(!text.contains("argon2") && !text.contains("brand new"), "{text}");
+    assert!(
+        !text.contains("argon2") && !text.contains("brand new"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -355,7 +423,10 @@ async fn user_add_on_the_command_line_takes_an_email_and_a_display_name() {
         .into_iter()
         .find(|r| r.action == "create" && r.entity == "user")
         .unwrap();
-    assert_eq!(changes(&created)["email"], json!([null, "mele@lumenskin.example"]));
+    assert_eq!(
+        changes(&created)["email"],
+        json!([null, "mele@lumenskin.example"])
+    );
 
     // A malformed address: refused, nobody created.
     let (code, err) = run(&["zoe", "--role", "manager", "--email", "zoe@"]);
@@ -364,7 +435,11 @@ async fn user_add_on_the_command_line_takes_an_email_and_a_display_name() {
     let n: i64 = app
         .with_conn(|c| {
             use clinic_stock::db::schema::users::dsl::*;
-            users.filter(username.eq("zoe")).count().get_result(c).unwrap()
+            users
+                .filter(username.eq("zoe"))
+                .count()
+                .get_result(c)
+                .unwrap()
         })
         .await;
     assert_eq!(n, 0);

@@ -107,7 +107,13 @@ async fn the_aftercare_sheet_prints_the_clinic_and_its_phone() {
     );
 
     // No phone: the e-mail address.
-    main_site(&app, "Lumen Skin Clinic", None, Some("hello@lumenskin.example")).await;
+    main_site(
+        &app,
+        "Lumen Skin Clinic",
+        None,
+        Some("hello@lumenskin.example"),
+    )
+    .await;
     let (_, doc) = app.page(&client, &sheet).await;
     assert_eq!(
         text(&doc, "#questions"),
@@ -145,22 +151,32 @@ async fn treated_by_the_display_name_everywhere_a_session_shows() {
     assert_eq!(text(&doc, "#treated-by"), "Treated by Pia Novak");
     let (_, doc) = app.page(&client, "/sessions").await;
     assert_eq!(
-        text(&doc, &format!("#sessions tr[data-session=\"{id}\"] td:nth-child(3)")),
+        text(
+            &doc,
+            &format!("#sessions tr[data-session=\"{id}\"] td:nth-child(3)")
+        ),
         "Pia Novak"
     );
     // The list's filter names people by display name and filters by login.
     assert!(texts(&doc, "select[name=practitioner] option").contains(&"Pia Novak".to_string()));
-    let (_, doc) = app.page(&client, "/sessions?practitioner=practitioner-api").await;
+    let (_, doc) = app
+        .page(&client, "/sessions?practitioner=practitioner-api")
+        .await;
     assert_eq!(count(&doc, "#sessions tr[data-session]"), 1);
     let (_, doc) = app.page(&client, "/clients/C-200").await;
     assert_eq!(
-        text(&doc, &format!("#history tr[data-session=\"{id}\"] td:nth-child(5)")),
+        text(
+            &doc,
+            &format!("#history tr[data-session=\"{id}\"] td:nth-child(5)")
+        ),
         "Pia Novak"
     );
 
     // Without a display name: the login.
     app.with_conn(|c| {
-        let u = db::users::by_username(c, "practitioner-api").unwrap().unwrap();
+        let u = db::users::by_username(c, "practitioner-api")
+            .unwrap()
+            .unwrap();
         let p = UserProfile {
             display_name: None,
             ..UserProfile::of(&u)
@@ -185,7 +201,13 @@ async fn the_order_page_prints_the_ordering_clinic_and_who_created_it() {
     let m = app.token("manager").await;
     name_user(&app, "manager-api", "Mele Tupou").await;
     let sup = app.supplier("DermaSupply", None).await;
-    let p = app.product("RL-15").roller(150).supplier(sup).pack("10").create().await;
+    let p = app
+        .product("RL-15")
+        .roller(150)
+        .supplier(sup)
+        .pack("10")
+        .create()
+        .await;
     let (s, po) = app
         .api_post(
             &m,
@@ -198,7 +220,10 @@ async fn the_order_page_prints_the_ordering_clinic_and_who_created_it() {
     let client = app.logged_in("manager").await;
     let (s, doc) = app.page(&client, &format!("/orders/{}", po["id"])).await;
     assert_eq!(s, 200);
-    assert_eq!(text(&doc, "#clinic-details .clinic-name"), "Lumen Skin Clinic");
+    assert_eq!(
+        text(&doc, "#clinic-details .clinic-name"),
+        "Lumen Skin Clinic"
+    );
     assert_eq!(
         texts(&doc, "#clinic-details span"),
         [

@@ -23,10 +23,30 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// Demo users: (login, role, display name, e-mail address).
 pub const DEMO_USERS: &[(&str, Role, &str, &str)] = &[
-    ("admin", Role::Admin, "Aroha Walker", "aroha@lumenskin.example"),
-    ("manager", Role::Manager, "Mele Tupou", "mele@lumenskin.example"),
-    ("pia", Role::Practitioner, "Pia Novak", "pia@lumenskin.example"),
-    ("paul", Role::Practitioner, "Paul Chen", "paul@lumenskin.example"),
+    (
+        "admin",
+        Role::Admin,
+        "Aroha Walker",
+        "aroha@lumenskin.example",
+    ),
+    (
+        "manager",
+        Role::Manager,
+        "Mele Tupou",
+        "mele@lumenskin.example",
+    ),
+    (
+        "pia",
+        Role::Practitioner,
+        "Pia Novak",
+        "pia@lumenskin.example",
+    ),
+    (
+        "paul",
+        Role::Practitioner,
+        "Paul Chen",
+        "paul@lumenskin.example",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
