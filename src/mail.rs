@@ -255,6 +255,7 @@ fn build(from: &Mailbox, m: &Outgoing) -> Result<Message, MailError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

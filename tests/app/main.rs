@@ -6,6 +6,7 @@
 mod fixtures;
 mod movements_fixtures;
 mod server_process;
+mod smtp;
 mod support;
 
 mod access_docs;

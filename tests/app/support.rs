@@ -114,6 +114,23 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the real app on a fresh database, on a random local port.
     pub async fn new() -> TestApp {
+        TestApp::start(None).await
+    }
+
+    /// Like [`TestApp::new`] with mail configured: `url` is
+    /// `CLINIC_STOCK_SMTP_URL` (for the test server, `SmtpServer::url()`),
+    /// the sender `Clinic stock <stock@clinic.example>`.
+    #[allow(dead_code)]
+    pub async fn with_mail(url: &str) -> TestApp {
+        let mail = clinic_stock::mail::MailConfig::parse(
+            Some(url),
+            Some("Clinic stock <stock@clinic.example>"),
+        )
+        .expect("mail settings parse");
+        TestApp::start(mail).await
+    }
+
+    async fn start(mail: Option<clinic_stock::mail::MailConfig>) -> TestApp {
         // `TEST_LOG=1 cargo test …` shows the in-process servers' log
         // (filter with RUST_LOG as for `serve`).
         static LOG: std::sync::Once = std::sync::Once::new();
@@ -123,13 +140,14 @@ impl TestApp {
         let db = TestDb::new();
         let url = db.url.clone();
         let state = tokio::task::spawn_blocking(move || {
-            let config = AppConfig::new(
+            let mut config = AppConfig::new(
                 &url,
                 &ServeArgs {
                     pool_size: 8,
                     ..ServeArgs::default()
                 },
             );
+            config.mail = mail;
             let state = AppState::open(config).expect("open database");
             let mut conn = state.pool.get().unwrap();
             bootstrap::ensure_defaults(&mut conn).unwrap();
