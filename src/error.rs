@@ -46,6 +46,14 @@ pub enum ServiceError {
         message: String,
         details: serde_json::Map<String, serde_json::Value>,
     },
+    /// A server the app depends on failed (502: the mail server refused)
+    /// or is not set up (422: mail not configured); `code` is the API's
+    /// code, `message` says why.
+    External {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     Db(DieselError),
     Internal(String),
 }
@@ -101,6 +109,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Conflict { code, .. } => code,
+            ServiceError::External { code, .. } => code,
             ServiceError::Db(_) | ServiceError::Internal(_) => "internal_error",
         }
     }
@@ -115,6 +124,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
             ServiceError::Conflict { .. } => 409,
+            ServiceError::External { status, .. } => *status,
             ServiceError::Db(e) if db::is_retryable(e) => 503,
             ServiceError::Db(_) | ServiceError::Internal(_) => 500,
         }
@@ -138,7 +148,9 @@ impl ServiceError {
             | ServiceError::Unauthorized(m)
             | ServiceError::Forbidden(m)
             | ServiceError::NotFound(m) => m.clone(),
-            ServiceError::Conflict { message, .. } => message.clone(),
+            ServiceError::Conflict { message, .. } | ServiceError::External { message, .. } => {
+                message.clone()
+            }
             ServiceError::Db(e) if db::is_retryable(e) => {
                 "the database is busy, please try again".to_string()
             }

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod logging;
 pub mod mail;
+pub mod order_mail;
 pub mod routes;
 pub mod server;
 pub mod services;

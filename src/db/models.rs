@@ -298,6 +298,8 @@ pub struct PurchaseOrder {
     pub email_text: Option<String>,
     pub closed_at: Option<NaiveDateTime>,
     pub note: Option<String>,
+    /// The address the app e-mailed the order to (None: marked sent by hand).
+    pub sent_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -157,6 +157,29 @@ pub fn mark_sent(
     .execute(conn)
 }
 
+/// Marks a draft as sent by e-mail from the app: when, the text sent and the
+/// address. Returns rows changed (0 when it is no longer a draft).
+pub fn mark_emailed(
+    conn: &mut DbConn,
+    id: i64,
+    sent_at: NaiveDateTime,
+    email_text: &str,
+    sent_to: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        purchase_orders::table
+            .filter(purchase_orders::id.eq(id))
+            .filter(purchase_orders::status.eq("draft")),
+    )
+    .set((
+        purchase_orders::status.eq("sent"),
+        purchase_orders::sent_at.eq(sent_at),
+        purchase_orders::email_text.eq(email_text),
+        purchase_orders::sent_to.eq(sent_to),
+    ))
+    .execute(conn)
+}
+
 /// Moves an order from one of `from` to `to`; `closed` sets `closed_at`.
 /// Returns rows changed (0 when the order was not in one of `from`).
 pub fn move_status(

@@ -207,6 +207,7 @@ diesel::table! {
         email_text -> Nullable<Text>,
         closed_at -> Nullable<Timestamp>,
         note -> Nullable<Text>,
+        sent_to -> Nullable<Text>,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod home;
 pub mod import;
 pub mod ledger;
 pub mod lots;
+pub mod order_mail;
 pub mod orders;
 pub mod pager;
 pub mod products;

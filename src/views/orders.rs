@@ -127,6 +127,7 @@ pub struct OrderHead {
     pub id: i64,
     pub number: String,
     pub supplier: String,
+    pub supplier_id: i64,
     pub supplier_email: String,
     pub site: String,
     pub status: String,
@@ -139,6 +140,10 @@ pub struct OrderHead {
     pub note: String,
     pub total: String,
     pub email_text: String,
+    /// The address the app e-mailed the order to (empty: marked sent by hand).
+    pub sent_to: String,
+    /// "Sent by e-mail to X at 2026-12-01 09:15 NZDT" (empty when not).
+    pub sent_by_email: String,
     pub is_draft: bool,
     pub is_open: bool,
     pub can_cancel: bool,
@@ -151,6 +156,7 @@ impl OrderHead {
             id: o.id,
             number: v.number(),
             supplier: v.supplier.name.clone(),
+            supplier_id: v.supplier.id,
             supplier_email: v.supplier.email.clone().unwrap_or_default(),
             site: format!("{} ({})", v.site.name, v.site.code),
             status: v.status.code().into(),
@@ -169,6 +175,15 @@ impl OrderHead {
             note: o.note.clone().unwrap_or_default(),
             total: fmt_money(v.total_cents()),
             email_text: o.email_text.clone().unwrap_or_default(),
+            sent_to: o.sent_to.clone().unwrap_or_default(),
+            sent_by_email: match (&o.sent_to, o.sent_at) {
+                (Some(to), Some(at)) => format!(
+                    "Sent by e-mail to {to} at {} ({})",
+                    v.site.clock().format(at),
+                    v.site.clock().zone()
+                ),
+                _ => String::new(),
+            },
             is_draft: v.is_draft(),
             is_open: v.is_open(),
             can_cancel: v.can_cancel(),
@@ -268,6 +283,8 @@ pub struct OrderPage {
     pub clinic: crate::views::clinic::ClinicBlock,
     /// Proposed e-mail text for the send form (drafts).
     pub draft_email: String,
+    /// Mail is set up on this server ("Send to supplier" can work).
+    pub mail_ready: bool,
     pub today: String,
     pub form: FormState,
     pub form_errors: Vec<String>,

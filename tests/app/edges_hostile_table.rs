@@ -444,6 +444,7 @@ pub fn id_routes() -> Vec<(reqwest::Method, &'static str)> {
         (Method::GET, "/api/v1/purchase-orders/{}"),
         (Method::PATCH, "/api/v1/purchase-orders/{}"),
         (Method::POST, "/api/v1/purchase-orders/{}/send"),
+        (Method::POST, "/api/v1/purchase-orders/{}/email"),
         (Method::POST, "/api/v1/purchase-orders/{}/cancel"),
         (Method::POST, "/api/v1/purchase-orders/{}/receive"),
         (Method::GET, "/products/{}"),

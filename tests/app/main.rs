@@ -40,6 +40,7 @@ mod login_tokens;
 mod ops_crash_drill;
 mod ops_server;
 mod ops_two_servers;
+mod orders_email;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reorder;

@@ -1,5 +1,6 @@
 //! `/api/v1/purchase-orders`: list, create (by hand or from the reorder
-//! report), read, edit a draft, send, cancel, receive against.
+//! report), read, edit a draft, send (mark sent, or e-mail to the supplier),
+//! cancel, receive against.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/purchase-orders/{id}", web::get().to(get))
         .route("/purchase-orders/{id}", web::patch().to(edit))
         .route("/purchase-orders/{id}/send", web::post().to(send))
+        .route("/purchase-orders/{id}/email", web::post().to(email))
         .route("/purchase-orders/{id}/cancel", web::post().to(cancel))
         .route("/purchase-orders/{id}/receive", web::post().to(receive));
 }
@@ -54,6 +56,7 @@ pub fn order_json(v: &OrderView) -> serde_json::Value {
         "closed_at": time(o.closed_at),
         "note": o.note,
         "email_text": o.email_text,
+        "sent_to": o.sent_to,
         "total_cents": v.total_cents(),
         "lines": v.lines.iter().map(|l| serde_json::json!({
             "id": l.line.id,
@@ -274,6 +277,24 @@ async fn send(
     let v = state
         .run(move |conn| orders::send(conn, &actor, id, &d, crate::db::now()))
         .await?;
+    Ok(HttpResponse::Ok().json(order_json(&v)))
+}
+
+/// E-mails a draft to its supplier and marks it sent (`crate::order_mail`):
+/// 200 with the order; 502 `mail_failed` (still a draft), 422
+/// `supplier_email_missing`, 409 `order_not_draft`, 422 `mail_not_configured`.
+/// The body is optional and has no fields yet (if given, a JSON object).
+async fn email(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<i64>,
+    body: ApiJsonOpt<serde_json::Value>,
+) -> ApiResult {
+    user.require(Action::ManageOrders)?;
+    if let Some(v) = &body.0 {
+        Fields::of(v)?;
+    }
+    let v = crate::order_mail::email_order(&state, &user.0, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(order_json(&v)))
 }
 

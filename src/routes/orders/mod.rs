@@ -1,6 +1,8 @@
-//! Purchase orders: list, start a draft, edit lines, send, cancel; receiving
-//! against an order is in `receive`.
+//! Purchase orders: list, start a draft, edit lines, send, cancel; e-mailing
+//! a draft to the supplier is in `email`, receiving against an order in
+//! `receive`.
 
+mod email;
 mod receive;
 
 use actix_web::http::StatusCode;
@@ -27,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}", web::get().to(show))
         .route("/orders/{id}/lines", web::post().to(save_lines))
         .route("/orders/{id}/send", web::post().to(send))
+        .route("/orders/{id}/email", web::post().to(email::email))
         .route("/orders/{id}/cancel", web::post().to(cancel))
         .route("/orders/{id}/receive", web::get().to(receive::form))
         .route("/orders/{id}/receive", web::post().to(receive::receive));
@@ -210,6 +213,7 @@ async fn order_page(
             &settings.currency,
             user.shown_name(),
         ),
+        mail_ready: state.mailer.is_some(),
         today: view.site.today().to_string(),
         form_errors: form.other_errors(&shown),
         form,
@@ -247,10 +251,12 @@ async fn refused(
     let mut fs = FormState::from_pairs(form);
     match e {
         ServiceError::Invalid { errors, .. } => fs.errors = errors,
-        ServiceError::Conflict { message, .. } => fs.errors.push(FieldError {
-            field: String::new(),
-            message,
-        }),
+        ServiceError::Conflict { message, .. } | ServiceError::External { message, .. } => {
+            fs.errors.push(FieldError {
+                field: String::new(),
+                message,
+            })
+        }
         other => return Err(other.into()),
     }
     order_page(state, user, id, fs, status).await

@@ -37,6 +37,7 @@ fn fields(v: &OrderView) -> Vec<(&'static str, Option<String>)> {
         ("site", Some(v.site.code.clone())),
         ("note", v.order.note.clone()),
         ("sent_at", time(v.order.sent_at)),
+        ("sent_to", v.order.sent_to.clone()),
         ("closed_at", time(v.order.closed_at)),
         ("lines", Some(lines).filter(|l| !l.is_empty())),
         ("total", Some(fmt_money(v.total_cents()))),
@@ -66,6 +67,11 @@ pub fn order_changed(
         "create" => format!("created {number} for {}", after.supplier.name),
         "lines" => format!("changed the lines of {number}"),
         "send" => format!("sent {number} to {}", after.supplier.name),
+        "email" => format!(
+            "e-mailed {number} to {} <{}>",
+            after.supplier.name,
+            after.order.sent_to.as_deref().unwrap_or("")
+        ),
         "cancel" => format!("cancelled {number}"),
         "receive" => format!("received against {number}"),
         other => format!("{other} {number}"),

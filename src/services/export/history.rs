@@ -147,6 +147,7 @@ pub fn orders(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<
         "closed_at",
         "note",
         "email_text",
+        "sent_to",
     ])
     .map_err(csv_err)?;
     for o in db::export::orders(conn)? {
@@ -161,6 +162,7 @@ pub fn orders(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<
             opt_time(o.closed_at),
             opt_text(o.note),
             opt_text(o.email_text),
+            opt_text(o.sent_to),
         ])
         .map_err(csv_err)?;
     }

@@ -3,8 +3,9 @@
 //! received, or cancelled. Lines are whole packs with a pack cost; lines can
 //! be edited while the order is a draft. Submodules: `drafts` (creating
 //! and editing drafts, drafting from the reorder report), `lifecycle`
-//! (sending, cancelling, the e-mail text), `receive` (receiving against an
-//! order).
+//! (sending, cancelling, the e-mail text), `email` (e-mailing an order to
+//! its supplier: the checks before and the record after), `receive`
+//! (receiving against an order).
 //!
 //! Decisions: an empty draft may exist (lines are added on its page) but
 //! cannot be sent; a product may appear once per order; cancelling is allowed
@@ -12,6 +13,7 @@
 //! the rest stops counting as on order).
 
 pub mod drafts;
+pub mod email;
 pub mod lifecycle;
 pub mod receive;
 

@@ -1,0 +1,1 @@
+ALTER TABLE purchase_orders DROP COLUMN sent_to;
