@@ -21,7 +21,37 @@ pub struct AppState {
     pub backend: Backend,
     /// Sends mail when the settings are given.
     pub mailer: Option<crate::mail::Mailer>,
+    /// The menu's alert count, recomputed at most once a minute per scope.
+    pub alert_badge: Arc<AlertBadge>,
     health: Arc<HealthCheck>,
+}
+
+/// How long the menu's alert count stands before a page counts again.
+pub const ALERT_BADGE_FRESH: Duration = Duration::from_secs(60);
+
+/// The menu's alert count per scope (a site-bound user's site, or every
+/// site), so that a page render does not recompute the alerts: counting
+/// costs a reorder report per site (see README, "Alerts and the daily
+/// digest"). `/alerts` itself always counts afresh and stores its count.
+#[derive(Default)]
+pub struct AlertBadge {
+    counts: std::sync::Mutex<std::collections::HashMap<Option<i64>, (Instant, usize)>>,
+}
+
+impl AlertBadge {
+    /// The stored count for this actor's scope, if fresh.
+    pub fn get(&self, actor: &crate::domain::access::Actor) -> Option<usize> {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts
+            .get(&actor.bound_site())
+            .filter(|(at, _)| at.elapsed() < ALERT_BADGE_FRESH)
+            .map(|(_, n)| *n)
+    }
+
+    pub fn put(&self, actor: &crate::domain::access::Actor, count: usize) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.insert(actor.bound_site(), (Instant::now(), count));
+    }
 }
 
 /// What `GET /health` found.
@@ -103,6 +133,7 @@ impl AppState {
         Ok(AppState {
             pool,
             mailer,
+            alert_badge: Arc::new(AlertBadge::default()),
             backend: url.backend,
             config,
             health: Arc::new(HealthCheck {

@@ -8,6 +8,7 @@
 // is irrefutable; the same code must compile for both feature sets.
 #![allow(irrefutable_let_patterns)]
 
+pub mod alerts;
 pub mod audit;
 pub mod balances;
 pub mod bulk;

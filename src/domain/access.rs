@@ -340,6 +340,9 @@ pub struct CurrentUser {
     pub session_id: i64,
     pub csrf: String,
     pub flash: Option<String>,
+    /// What the menu's alert badge shows (None: not counted, or the user
+    /// may not see alerts).
+    pub alert_count: Option<usize>,
 }
 
 impl CurrentUser {

@@ -14,7 +14,7 @@ use crate::domain::access::{Action, Actor};
 use crate::error::ServiceError;
 use crate::routes::api::ApiError;
 use crate::routes::pages::PageError;
-use crate::services::accounts;
+use crate::services::{accounts, alerts};
 
 impl CurrentUser {
     /// The route guard for pages: 403 page unless the permission table
@@ -49,8 +49,12 @@ impl FromRequest for CurrentUser {
                 .cloned()
                 .ok_or_else(|| PageError::from(ServiceError::Internal("no state".into())))?;
             let token_hash = hash_token(cookie.value());
+            let badge = state.alert_badge.clone();
             let found = state
-                .run(move |conn| accounts::resolve_session(conn, &token_hash))
+                .run(move |conn| {
+                    let user = accounts::resolve_session(conn, &token_hash)?;
+                    Ok(user.map(|u| with_alert_count(conn, &badge, u)))
+                })
                 .await
                 .map_err(PageError::from)?;
             match found {
@@ -66,6 +70,25 @@ impl FromRequest for CurrentUser {
             }
         })
     }
+}
+
+/// Adds the menu's alert count for users who see alerts: the stored count
+/// while fresh, else counted now (a failure leaves the badge out: it never
+/// fails the page).
+fn with_alert_count(
+    conn: &mut crate::db::DbConn,
+    badge: &crate::app::AlertBadge,
+    mut user: CurrentUser,
+) -> CurrentUser {
+    if !user.may(Action::ViewAlerts) {
+        return user;
+    }
+    user.alert_count = badge.get(&user.actor).or_else(|| {
+        let n = alerts::count(conn, &user.actor, crate::db::now()).ok()?;
+        badge.put(&user.actor, n);
+        Some(n)
+    });
+    user
 }
 
 /// The caller behind an API request (`Authorization: Bearer TOKEN`).

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(audit::configure)
     .configure(import::configure)
     .configure(home::configure)
+    .configure(alerts::configure)
     .configure(stock::configure)
     .configure(products::configure)
     .configure(receive::configure)

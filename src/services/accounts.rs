@@ -76,6 +76,7 @@ pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Opt
         session_id: session.id,
         csrf: session.csrf_token,
         flash: session.flash,
+        alert_count: None,
     }))
 }
 

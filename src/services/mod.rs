@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod adjustments;
+pub mod alerts;
 pub mod audit;
 pub mod bootstrap;
 pub mod catalog;

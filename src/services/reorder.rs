@@ -180,7 +180,8 @@ pub fn run(conn: &mut DbConn, actor: &Actor, q: &ReorderQuery) -> ServiceResult<
     report(conn, options)
 }
 
-fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<ReorderRow>> {
+/// Every row of the report, on the caller's snapshot (the alerts reuse it).
+pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<ReorderRow>> {
     let filter = db::catalog::ProductFilter::default();
     let products = db::catalog::list_products(conn, &filter, i64::MAX, 0)?;
     let suppliers: HashMap<i64, Supplier> = db::catalog::suppliers(conn)?

@@ -8,6 +8,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// A count shown beside the label (the alerts), when above 0.
+    pub badge: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,10 +26,13 @@ pub struct Frame {
     pub nav: Vec<NavItem>,
 }
 
+const ALERTS: &str = "/alerts";
+
 /// (href, label, the action the page is for) in menu order: an entry shows
 /// when the permission table lets the user do that action.
 const MENU: &[(&str, &str, Action)] = &[
     ("/", "Home", Action::ViewDashboard),
+    ("/alerts", "Alerts", Action::ViewAlerts),
     ("/sessions/new", "Log session", Action::LogSession),
     ("/sessions", "Sessions", Action::ViewSessions),
     ("/stock", "Stock", Action::ViewStock),
@@ -58,6 +63,7 @@ impl Frame {
                 href,
                 label,
                 active: *href == active,
+                badge: None,
             })
             .collect();
         Frame {
@@ -69,6 +75,17 @@ impl Frame {
             flash: user.flash.clone(),
             nav,
         }
+        .with_alert_count(user.alert_count)
+    }
+
+    /// Shows `count` on the menu's Alerts entry (nothing when 0 or None).
+    pub fn with_alert_count(mut self, count: Option<usize>) -> Frame {
+        for item in &mut self.nav {
+            if item.href == ALERTS {
+                item.badge = count.filter(|n| *n > 0);
+            }
+        }
+        self
     }
 
     /// Frame for pages seen before login (login, setup, errors).

@@ -89,6 +89,9 @@ pub struct ReorderLine {
     pub order_now: bool,
     /// `!order_now && min > 0 && position <= 1.25 × min`, with the exact min.
     pub watch: bool,
+    /// `usable <= min && min > 0`, with the exact min: low on the shelf,
+    /// whatever is already on order (the alerts' "low stock").
+    pub usable_low: bool,
     /// When `order_now`: `max(ceil((max − position) / pack_size), 1)` with
     /// the exact max; else 0.
     pub order_packs: i64,
@@ -154,6 +157,8 @@ pub fn compute(params: &ReorderParams, input: &ReorderInput) -> ReorderLine {
     let order_now = min_num > 0 && position_num <= min_num;
     let watch =
         !order_now && min_num > 0 && position_num.saturating_mul(4) <= min_num.saturating_mul(5);
+    let usable_low =
+        min_num > 0 && i128::from(input.usable_on_hand).saturating_mul(window) <= min_num;
 
     let pack = i128::from(input.pack_size.max(1));
     let (order_packs, order_quantity) = if order_now {
@@ -185,6 +190,7 @@ pub fn compute(params: &ReorderParams, input: &ReorderInput) -> ReorderLine {
         position,
         order_now,
         watch,
+        usable_low,
         order_packs,
         order_quantity,
         days_of_cover_tenths,

@@ -208,6 +208,30 @@ fn watch_band() {
 }
 
 #[test]
+fn usable_low_ignores_what_is_on_order() {
+    // min 21_000 (exact). Usable at or below it is low, however much is on
+    // order; the comparison uses the exact min (21_002.333… below).
+    let mut i = input();
+    i.on_order = 50_000;
+    for (usable, low) in [(0, true), (21_000, true), (21_001, false)] {
+        i.usable_on_hand = usable;
+        let l = compute(&params(), &i);
+        assert_eq!(l.usable_low, low, "{usable}");
+        assert!(!l.order_now, "covered by the order");
+    }
+    let mut i = input();
+    i.consumed = 90_010; // × 21 / 90 = 21_002.333…
+    i.usable_on_hand = 21_002;
+    assert!(compute(&params(), &i).usable_low);
+    i.usable_on_hand = 21_003;
+    assert!(!compute(&params(), &i).usable_low);
+    // No use and no manual min: never low.
+    let mut i = input();
+    i.consumed = 0;
+    assert!(!compute(&params(), &i).usable_low);
+}
+
+#[test]
 fn expiring_before_use_two_lots() {
     // Use 1_000/day. Lot A expires in 10 days (as_of + 10) with 15_000:
     // usable through day 10 → 11 days of use = 11_000 used, 4_000 expire.

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"?}}` with the right status, list
 //! pagination. One module per resource.
 
+pub mod alerts;
 pub mod audit;
 pub mod body;
 pub mod counts;
@@ -222,6 +223,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(sites::configure)
+            .configure(alerts::configure)
             .configure(products::configure)
             .configure(stock::configure)
             .configure(movements::configure)
