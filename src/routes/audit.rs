@@ -16,7 +16,6 @@ use crate::services::{profile, sites, users};
 use crate::views::Frame;
 use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
 use crate::views::form::FieldErrors;
-use crate::views::ledger::fmt_time;
 use crate::views::pager::Pager;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -50,17 +49,26 @@ async fn audit_page(
     let actor = user.actor.clone();
     let query = q.clone();
     let page = audit::page_number(&q);
-    let result = state
+    let (clock, result) = state
         .run(move |conn| {
-            Ok(audit::filter(conn, &query).and_then(|f| {
-                let offset = Pager::offset(page, audit::PAGE_SIZE);
-                audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
-            }))
+            let clock = sites::clocks(conn, &actor)?.reader();
+            Ok((
+                clock,
+                audit::filter(conn, &query).and_then(|f| {
+                    let offset = Pager::offset(page, audit::PAGE_SIZE);
+                    audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
+                }),
+            ))
         })
         .await?;
     let params = params(&q);
     let (status, rows, total, error) = match result {
-        Ok((entries, total)) => (StatusCode::OK, AuditLine::lines(&entries), total, None),
+        Ok((entries, total)) => (
+            StatusCode::OK,
+            AuditLine::lines(&entries, clock),
+            total,
+            None,
+        ),
         Err(e @ ServiceError::Invalid { .. }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
@@ -129,8 +137,14 @@ async fn show_user(
     typed: Option<(DetailsForm, FieldErrors)>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
-    let (d, site_list) = state
-        .run(move |conn| Ok((users::user_detail(conn, &actor, id)?, sites::list(conn)?)))
+    let (d, site_list, clock) = state
+        .run(move |conn| {
+            Ok((
+                users::user_detail(conn, &actor, id)?,
+                sites::list(conn)?,
+                sites::clocks(conn, &actor)?.reader(),
+            ))
+        })
         .await?;
     let now = crate::db::now();
     let u = &d.user;
@@ -160,7 +174,7 @@ async fn show_user(
             is_self: u.id == user.actor.user_id,
             site: d.site.clone().unwrap_or_else(|| "all sites".into()),
             active: u.active,
-            created: fmt_time(u.created_at),
+            created: clock.format(u.created_at),
             digest_enabled: u.digest_enabled,
             display_name: details.display_name,
             email: details.email,
@@ -171,15 +185,15 @@ async fn show_user(
                 .map(|t| UserToken {
                     id: t.id,
                     name: t.name.clone(),
-                    created: fmt_time(t.created_at),
+                    created: clock.format(t.created_at),
                     last_used: t
                         .last_used_at
-                        .map(fmt_time)
+                        .map(|t| clock.format(t))
                         .unwrap_or_else(|| "never".into()),
                     status: t.status(now),
                 })
                 .collect(),
-            audit_history: AuditLine::lines(&d.history),
+            audit_history: AuditLine::lines(&d.history, clock),
         },
     )
 }
@@ -196,10 +210,15 @@ pub async fn history_of(
         return Ok(None);
     }
     let actor = user.actor.clone();
-    let entries = state
-        .run(move |conn| audit::history(conn, &actor, entity, id, users::HISTORY_ROWS))
+    let (entries, clock) = state
+        .run(move |conn| {
+            Ok((
+                audit::history(conn, &actor, entity, id, users::HISTORY_ROWS)?,
+                sites::clocks(conn, &actor)?.reader(),
+            ))
+        })
         .await?;
-    Ok(Some(AuditLine::lines(&entries)))
+    Ok(Some(AuditLine::lines(&entries, clock)))
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -256,10 +256,6 @@ pub fn client_href(code: &str) -> String {
     format!("/clients/{safe}")
 }
 
-pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 impl ShownSession {
     pub fn from_view(v: &SessionView) -> ShownSession {
         let s = &v.session;
@@ -277,9 +273,8 @@ impl ShownSession {
         ShownSession {
             id: s.id,
             client_ref: s.client_ref.clone(),
-            performed_at: fmt_time(s.performed_at),
-            // The client's day: the session's date at its site.
-            date: v.local_date().format("%Y-%m-%d").to_string(),
+            performed_at: v.clock.format(s.performed_at),
+            date: v.local_date().to_string(),
             site: v.site_code.clone(),
             practitioner: v.practitioner.clone(),
             practitioner_name: v.practitioner_name.clone(),
@@ -294,7 +289,7 @@ impl ShownSession {
             notes: s.notes.clone().unwrap_or_default(),
             warnings: v.warnings.clone(),
             voided: v.voided(),
-            voided_at: s.voided_at.map(fmt_time).unwrap_or_default(),
+            voided_at: s.voided_at.map(|t| v.clock.format(t)).unwrap_or_default(),
             voided_by: v.voided_by.clone().unwrap_or_default(),
             void_reason: s.void_reason.clone().unwrap_or_default(),
             lines: v
@@ -380,7 +375,7 @@ impl ListRow {
         let s = &r.session;
         ListRow {
             id: s.id,
-            performed_at: fmt_time(s.performed_at),
+            performed_at: r.clock().format(s.performed_at),
             client_href: format!("/clients/{}", crate::views::pager::urlencode(&s.client_ref)),
             client_ref: s.client_ref.clone(),
             practitioner: r.practitioner_shown().to_string(),

@@ -23,6 +23,7 @@ mod audit_pages;
 mod audit_signin;
 mod browser;
 mod clock_days;
+mod clock_shown;
 mod demo;
 mod edges_csv;
 mod edges_hostile;

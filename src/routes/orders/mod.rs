@@ -205,7 +205,7 @@ async fn order_page(
             })
             .collect(),
         currency: settings.currency.clone(),
-        receipts: receipt_rows(&receipts),
+        receipts: receipt_rows(&receipts, view.site.clock()),
         clinic: crate::views::clinic::ClinicBlock::new(&view.site),
         draft_email: orders::email_text(
             &view,
