@@ -170,6 +170,12 @@ pub enum UserCommand {
         role: String,
         #[arg(long)]
         site: Option<String>,
+        /// Where the daily digest goes (managers and admins).
+        #[arg(long, value_name = "ADDR")]
+        email: Option<String>,
+        /// The name people read ("Pia Novak"); default: the login.
+        #[arg(long, value_name = "NAME")]
+        display_name: Option<String>,
     },
     /// Lift the sign-in lock (and any delay) left by failed logins.
     Unlock { name: String },

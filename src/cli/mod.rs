@@ -68,9 +68,23 @@ pub fn run(cli: Cli) -> i32 {
             drop(conn);
             return serve(state, &args);
         }
-        Command::User(UserCommand::Add { name, role, site }) => {
-            user_add(&mut conn, name, role, site)
-        }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            site,
+            email,
+            display_name,
+        }) => user_add(
+            &mut conn,
+            accounts::NewUser {
+                username: name,
+                password: String::new(),
+                role,
+                site,
+                display_name,
+                email,
+            },
+        ),
         Command::User(UserCommand::Unlock { name }) => user_unlock(&mut conn, &name),
         Command::Token(TokenCommand::Create {
             name,
@@ -131,12 +145,8 @@ impl ServiceError {
     }
 }
 
-fn user_add(
-    conn: &mut DbConn,
-    name: String,
-    role: String,
-    site: Option<String>,
-) -> Result<(), ServiceError> {
+fn user_add(conn: &mut DbConn, mut input: accounts::NewUser) -> Result<(), ServiceError> {
+    let name = input.username.clone();
     let password = match std::env::var("CLINIC_STOCK_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => {
@@ -153,16 +163,9 @@ fn user_add(
             p
         }
     };
-    let id = accounts::create_user(
-        conn,
-        &accounts::NewUser {
-            username: name.clone(),
-            password,
-            role: role.clone(),
-            site,
-        },
-    )?;
-    println!("user {name} ({role}) created with id {id}");
+    input.password = password;
+    let id = accounts::create_user(conn, &input)?;
+    println!("user {name} ({}) created with id {id}", input.role);
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub struct SessionUse {
     pub voided_at: Option<NaiveDateTime>,
     pub void_reason: Option<String>,
     pub practitioner: String,
+    pub site_id: i64,
 }
 
 /// Every `consume` row of these lots that belongs to a session, newest
@@ -52,6 +53,7 @@ pub fn consumption_of_lots(
         treatment_sessions::voided_at,
         treatment_sessions::void_reason,
         users::username,
+        treatment_sessions::site_id,
     ))
     .order((treatment_sessions::performed_at.desc(), ledger::id.desc()))
     .load(conn)

@@ -194,6 +194,19 @@ impl SiteClock {
         )
     }
 
+    /// An end instant as people say it: `2026-12-31 (end of day)` when it
+    /// is a local midnight (a validity that runs through that day), else
+    /// like [`SiteClock::format`].
+    pub fn format_until(&self, utc: NaiveDateTime) -> String {
+        let local = self.local(utc);
+        if local.time() == NaiveTime::MIN {
+            let day = local.date().pred_opt().unwrap_or(local.date());
+            format!("{day} (end of day)")
+        } else {
+            self.format(utc)
+        }
+    }
+
     /// `14:05`: the local time of day alone.
     pub fn format_time(&self, utc: NaiveDateTime) -> String {
         self.local(utc).format("%H:%M").to_string()
@@ -202,6 +215,56 @@ impl SiteClock {
     /// The value of an `<input type="datetime-local">` showing a UTC instant.
     pub fn input_value(&self, utc: NaiveDateTime) -> String {
         self.local(utc).format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
+/// Every site's clock, and the reader's: times of a site's records are
+/// shown on that site's clock; times that belong to no site (sign-ins,
+/// tokens, the audit log) on the reader's (their own site's, else the first
+/// site's). Each shown time carries its zone's abbreviation, so two clocks
+/// on one page cannot be mistaken for each other.
+#[derive(Debug, Clone, Default)]
+pub struct Clocks {
+    by_site: std::collections::HashMap<i64, SiteClock>,
+    reader: SiteClock,
+}
+
+impl Clocks {
+    /// `sites`: (site id, stored zone name); `reader_site`: the reader's
+    /// own site, if any.
+    pub fn new<'a>(
+        sites: impl IntoIterator<Item = (i64, &'a str)>,
+        reader_site: Option<i64>,
+    ) -> Clocks {
+        let mut first: Option<(i64, SiteClock)> = None;
+        let mut by_site = std::collections::HashMap::new();
+        for (id, zone) in sites {
+            let clock = SiteClock::from_stored(zone);
+            if first.is_none_or(|(f, _)| id < f) {
+                first = Some((id, clock));
+            }
+            by_site.insert(id, clock);
+        }
+        let reader = reader_site
+            .and_then(|id| by_site.get(&id).copied())
+            .or(first.map(|(_, c)| c))
+            .unwrap_or_default();
+        Clocks { by_site, reader }
+    }
+
+    /// The clock of a site (the reader's for an unknown id).
+    pub fn site(&self, site_id: i64) -> SiteClock {
+        self.by_site.get(&site_id).copied().unwrap_or(self.reader)
+    }
+
+    /// The reader's clock, for times of no site.
+    pub fn reader(&self) -> SiteClock {
+        self.reader
+    }
+
+    /// `2026-11-30 14:05 NZDT` on the site's clock.
+    pub fn format(&self, site_id: i64, utc: NaiveDateTime) -> String {
+        self.site(site_id).format(utc)
     }
 }
 
@@ -249,6 +312,27 @@ pub fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn clocks_pick_the_site_then_the_reader() {
+        let c = super::Clocks::new([(2, "Pacific/Auckland"), (1, "UTC")], Some(2));
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_opt(1, 5, 0))
+            .unwrap_or_default();
+        assert_eq!(c.format(2, t), "2026-11-30 14:05 NZDT");
+        assert_eq!(c.format(1, t), "2026-11-30 01:05 UTC");
+        assert_eq!(c.format(9, t), "2026-11-30 14:05 NZDT", "unknown: reader's");
+        let first = super::Clocks::new([(2, "Pacific/Auckland"), (1, "UTC")], None);
+        assert_eq!(first.reader().format(t), "2026-11-30 01:05 UTC");
+        let midnight = chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default();
+        assert_eq!(
+            first.reader().format_until(midnight),
+            "2026-12-31 (end of day)"
+        );
+        assert_eq!(c.site(2).format_until(midnight), "2027-01-01 13:00 NZDT");
+    }
+
     use super::*;
 
     fn dt(s: &str) -> NaiveDateTime {

@@ -56,6 +56,7 @@ async fn users_page(
                         locked: t.locked,
                     }),
                 id: u.id,
+                display_name: u.display_name.clone().filter(|n| !n.trim().is_empty()),
                 role: Role::parse(&u.role)
                     .map(|r| r.label())
                     .unwrap_or("?")
@@ -105,6 +106,7 @@ async fn add_user(
         password: form.password.clone(),
         role: form.role.clone(),
         site: Some(form.site.clone()),
+        ..Default::default()
     };
     let actor = user.actor.clone();
     match state
@@ -288,22 +290,20 @@ async fn tokens_page(
     let actor = user.actor.clone();
     let filter = v.filter.trim().to_string();
     let f = filter.clone();
-    let (list, users) = state
+    let (list, users, clock) = state
         .run(move |conn| {
+            let clock = crate::services::sites::clocks(conn, &actor)?.reader();
             let list = tokens::list(conn, &actor, Some(f.as_str()).filter(|s| !s.is_empty()))?;
             let users = accounts::list_users(conn)?
                 .into_iter()
                 .filter(|(u, _)| u.active && u.username != accounts::COMMAND_LINE_USER)
                 .map(|(u, _)| u.username)
                 .collect::<Vec<_>>();
-            Ok((list, users))
+            Ok((list, users, clock))
         })
         .await?;
     let now = crate::db::now();
-    let when = |t: Option<chrono::NaiveDateTime>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default()
-    };
+    let when = |t: Option<chrono::NaiveDateTime>| t.map(|t| clock.format(t)).unwrap_or_default();
     let page = TokensPage {
         frame: Frame::new(user, "API tokens", "/admin/users"),
         tokens: list
@@ -314,7 +314,10 @@ async fn tokens_page(
                 name: t.name.clone(),
                 created: when(Some(t.created_at)),
                 last_used: when(t.last_used_at),
-                expires: when(t.expires_at),
+                expires: t
+                    .expires_at
+                    .map(|t| clock.format_until(t))
+                    .unwrap_or_default(),
                 status: t.status(now),
             })
             .collect(),

@@ -1,6 +1,6 @@
 //! The audit log page `/admin/audit` (filters, pages), its CSV
 //! `/admin/audit.csv`, and the user page `/admin/users/{id}` with the
-//! user's tokens and history (admins).
+//! user's details, tokens and history (admins).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,17 +12,18 @@ use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::audit::{self, AuditQuery};
-use crate::services::{sites, users};
+use crate::services::{profile, sites, users};
 use crate::views::Frame;
 use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
-use crate::views::ledger::fmt_time;
+use crate::views::form::FieldErrors;
 use crate::views::pager::Pager;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/audit", web::get().to(audit_page))
         .route("/admin/audit.csv", web::get().to(audit_csv))
         .route("/admin/users/{id}", web::get().to(user_page))
-        .route("/admin/users/{id}/role", web::post().to(change_role));
+        .route("/admin/users/{id}/role", web::post().to(change_role))
+        .route("/admin/users/{id}/details", web::post().to(change_details));
 }
 
 /// The filters without empty values and without the page, as (name, value).
@@ -48,17 +49,26 @@ async fn audit_page(
     let actor = user.actor.clone();
     let query = q.clone();
     let page = audit::page_number(&q);
-    let result = state
+    let (clock, result) = state
         .run(move |conn| {
-            Ok(audit::filter(conn, &query).and_then(|f| {
-                let offset = Pager::offset(page, audit::PAGE_SIZE);
-                audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
-            }))
+            let clock = sites::clocks(conn, &actor)?.reader();
+            Ok((
+                clock,
+                audit::filter(conn, &query).and_then(|f| {
+                    let offset = Pager::offset(page, audit::PAGE_SIZE);
+                    audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
+                }),
+            ))
         })
         .await?;
     let params = params(&q);
     let (status, rows, total, error) = match result {
-        Ok((entries, total)) => (StatusCode::OK, AuditLine::lines(&entries), total, None),
+        Ok((entries, total)) => (
+            StatusCode::OK,
+            AuditLine::lines(&entries, clock),
+            total,
+            None,
+        ),
         Err(e @ ServiceError::Invalid { .. }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
@@ -115,19 +125,44 @@ async fn user_page(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::ManageUsers)?;
-    let id = id.into_inner();
+    show_user(&state, &user, id.into_inner(), StatusCode::OK, None).await
+}
+
+/// The user page; `typed`: a refused details form (values and problems).
+async fn show_user(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    status: StatusCode,
+    typed: Option<(DetailsForm, FieldErrors)>,
+) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
-    let (d, site_list) = state
-        .run(move |conn| Ok((users::user_detail(conn, &actor, id)?, sites::list(conn)?)))
+    let (d, site_list, clock) = state
+        .run(move |conn| {
+            Ok((
+                users::user_detail(conn, &actor, id)?,
+                sites::list(conn)?,
+                sites::clocks(conn, &actor)?.reader(),
+            ))
+        })
         .await?;
     let now = crate::db::now();
     let u = &d.user;
+    let (details, details_errors) = typed.unwrap_or_else(|| {
+        let form = DetailsForm {
+            display_name: u.display_name.clone().unwrap_or_default(),
+            email: u.email.clone().unwrap_or_default(),
+        };
+        (form, FieldErrors::none())
+    });
     render_status(
-        StatusCode::OK,
+        status,
         &UserPage {
-            frame: Frame::new(&user, format!("User {}", u.username), "/admin/users"),
+            frame: Frame::new(user, format!("User {}", u.username), "/admin/users"),
             id: u.id,
             username: u.username.clone(),
+            shown_name: u.shown_name().to_string(),
+            stored_email: u.email.clone().unwrap_or_default(),
             role: Role::parse(&u.role)
                 .map(|r| r.label())
                 .unwrap_or("?")
@@ -139,22 +174,26 @@ async fn user_page(
             is_self: u.id == user.actor.user_id,
             site: d.site.clone().unwrap_or_else(|| "all sites".into()),
             active: u.active,
-            created: fmt_time(u.created_at),
+            created: clock.format(u.created_at),
+            digest_enabled: u.digest_enabled,
+            display_name: details.display_name,
+            email: details.email,
+            details_errors,
             tokens: d
                 .tokens
                 .iter()
                 .map(|t| UserToken {
                     id: t.id,
                     name: t.name.clone(),
-                    created: fmt_time(t.created_at),
+                    created: clock.format(t.created_at),
                     last_used: t
                         .last_used_at
-                        .map(fmt_time)
+                        .map(|t| clock.format(t))
                         .unwrap_or_else(|| "never".into()),
                     status: t.status(now),
                 })
                 .collect(),
-            audit_history: AuditLine::lines(&d.history),
+            audit_history: AuditLine::lines(&d.history, clock),
         },
     )
 }
@@ -171,10 +210,15 @@ pub async fn history_of(
         return Ok(None);
     }
     let actor = user.actor.clone();
-    let entries = state
-        .run(move |conn| audit::history(conn, &actor, entity, id, users::HISTORY_ROWS))
+    let (entries, clock) = state
+        .run(move |conn| {
+            Ok((
+                audit::history(conn, &actor, entity, id, users::HISTORY_ROWS)?,
+                sites::clocks(conn, &actor)?.reader(),
+            ))
+        })
         .await?;
-    Ok(Some(AuditLine::lines(&entries)))
+    Ok(Some(AuditLine::lines(&entries, clock)))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -212,6 +256,47 @@ async fn change_role(
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let message = format!("Role not changed: {}", e.public_message());
             flash_redirect(&state, &user, &back, message).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailsForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// An admin sets a user's display name and e-mail address (303 back with
+/// a flash; bad input: the page again with the field errors, nothing saved).
+async fn change_details(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<DetailsForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Action::ManageUsers)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let draft = profile::ProfileDraft {
+        display_name: form.display_name.clone(),
+        email: form.email.clone(),
+        digest_enabled: None,
+    };
+    match state
+        .run(move |conn| profile::set_details(conn, &actor, id, &draft))
+        .await
+    {
+        Ok(u) => {
+            let message = format!("Details of {} saved.", u.username);
+            flash_redirect(&state, &user, &format!("/admin/users/{id}"), message).await
+        }
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let errors = FieldErrors::from_refusal(&e, "display_name");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            show_user(&state, &user, id, status, Some((form, errors))).await
         }
         Err(e) => Err(e.into()),
     }

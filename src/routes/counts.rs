@@ -17,7 +17,7 @@ use crate::views::Frame;
 use crate::views::counts::{
     CountLocationRow, CountResultPage, CountSheetPage, CountsPage, ResultRow, SheetRow,
 };
-use crate::views::ledger::{fmt_time, qty_unit, signed_qty_unit};
+use crate::views::ledger::{qty_unit, signed_qty_unit};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/counts", web::get().to(index))
@@ -29,8 +29,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn index(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, PageError> {
     user.require(Action::CountStock)?;
     let actor = user.actor.clone();
-    let list = state
-        .run(move |conn| counts::overview(conn, &actor))
+    let (list, clocks) = state
+        .run(move |conn| {
+            Ok((
+                counts::overview(conn, &actor)?,
+                crate::services::sites::clocks(conn, &actor)?,
+            ))
+        })
         .await?;
     render(&CountsPage {
         frame: Frame::new(&user, "Stock count", "/counts"),
@@ -44,7 +49,7 @@ async fn index(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResp
                 lots: c.lots_on_hand,
                 last_counted: c
                     .last_counted
-                    .map(fmt_time)
+                    .map(|t| clocks.format(c.location.site_id, t))
                     .unwrap_or_else(|| "never".into()),
             })
             .collect(),
@@ -270,8 +275,8 @@ async fn result(
         count_id: id,
         location_id: r.location.id,
         location: r.location.code,
+        when: r.site.clock().format(r.count.created_at),
         site: r.site.code,
-        when: fmt_time(r.count.created_at),
         user: r.username,
         blind: r.count.blind,
         lines_counted: r.count.lines_counted,

@@ -10,6 +10,7 @@ use crate::domain::vocab::LedgerKind;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::ledger::{self, LedgerQuery};
+use crate::services::sites;
 use crate::views::Frame;
 use crate::views::ledger::{FilterValues, LedgerLine, LedgerPage};
 
@@ -45,19 +46,23 @@ async fn ledger_page(
     let q = q.into_inner();
     let actor = user.actor.clone();
     let query = q.clone();
-    let (choices, result) = state
+    let (choices, clocks, result) = state
         .run(move |conn| {
             let choices = ledger::choices(conn, &actor, Action::ViewLedger)?;
+            let clocks = sites::clocks(conn, &actor)?;
             let page = ledger::page_number(&query);
             let result = ledger::filter(conn, &actor, &query)
                 .and_then(|f| ledger::page(conn, &actor, &f, page));
-            Ok((choices, result))
+            Ok((choices, clocks, result))
         })
         .await?;
     let (status, rows, total, page, pages, error) = match result {
         Ok(p) => (
             StatusCode::OK,
-            p.entries.iter().map(LedgerLine::from_entry).collect(),
+            p.entries
+                .iter()
+                .map(|e| LedgerLine::from_entry(e, &clocks))
+                .collect(),
             p.total,
             p.page,
             p.pages,

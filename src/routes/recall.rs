@@ -36,15 +36,16 @@ async fn recall(
     let product_id = q.product_id.trim().parse::<i64>().ok();
     let lot = q.lot.clone();
     let actor = user.actor.clone();
-    let (products, result) = state
+    let (products, clocks, result) = state
         .run(move |conn| {
             let products = ledger::choices(conn, &actor, Action::Recall)?.products;
+            let clocks = crate::services::sites::clocks(conn, &actor)?;
             let result = if searched {
                 lots::search(conn, &actor, product_id, &lot)
             } else {
                 Ok(Vec::new())
             };
-            Ok((products, result))
+            Ok((products, clocks, result))
         })
         .await?;
     let (status, hits, error) = match result {
@@ -78,7 +79,7 @@ async fn recall(
                 sessions: h
                     .sessions
                     .iter()
-                    .map(|s| SessionRow::from_usage(s, &h.product.unit))
+                    .map(|s| SessionRow::from_usage(s, &h.product.unit, &clocks))
                     .collect(),
             })
             .collect(),

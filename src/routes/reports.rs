@@ -217,7 +217,7 @@ async fn print(
         currency: settings.currency.clone(),
         groups: view::group_views(&report, None),
         total: crate::domain::quantity::fmt_money(report.order_cost_cents()),
-        printed: crate::db::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        printed: o.site.clock().format(crate::db::now()),
         query: report_query(&report),
     };
     render(&page)

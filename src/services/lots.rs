@@ -17,7 +17,7 @@ use crate::db::{
 };
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
-use crate::domain::clock::SiteClock;
+use crate::domain::clock::{Clocks, SiteClock};
 use crate::error::{ServiceError, ServiceResult};
 
 /// Rows of lot history per page.
@@ -34,6 +34,8 @@ pub struct SessionUsage {
     pub quantity: i64,
     pub voided: bool,
     pub void_reason: Option<String>,
+    /// The session's site (its times are on that site's clock).
+    pub site_id: i64,
 }
 
 /// Sums consume rows per session (keeping the newest-first order).
@@ -53,6 +55,7 @@ pub fn usages(rows: Vec<SessionUse>) -> Vec<SessionUsage> {
                     quantity: -r.delta,
                     voided: r.voided_at.is_some(),
                     void_reason: r.void_reason,
+                    site_id: r.site_id,
                 });
             }
         }
@@ -77,6 +80,8 @@ pub struct LotDetail {
     /// The clock of the site holding the stock (the default site when none
     /// does): times on the page are read on it.
     pub clock: SiteClock,
+    /// Every site's clock: history rows and sessions are shown on theirs.
+    pub clocks: Clocks,
     /// Today at the site(s) holding the stock: the latest of their days, so
     /// a lot shows expired once any holder's day is past its use-by.
     pub today: NaiveDate,
@@ -245,6 +250,7 @@ fn detail_of(
         history_page,
         sessions,
         clock,
+        clocks: Clocks::new(site_rows.iter().map(|s| (s.id, s.time_zone.as_str())), site),
         today,
     })
 }

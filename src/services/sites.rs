@@ -8,7 +8,7 @@ use crate::db::{
     sites::SiteDetails,
 };
 use crate::domain::access::{Action, Actor};
-use crate::domain::clock::{SiteClock, parse_hhmm};
+use crate::domain::clock::{Clocks, SiteClock, parse_hhmm};
 use crate::domain::contact;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
@@ -23,6 +23,16 @@ fn valid_code(code: &str) -> bool {
 
 pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<Site>> {
     Ok(db::sites::list(conn)?)
+}
+
+/// Every site's clock and the actor's own (times are shown on the clock of
+/// the site they belong to; see [`Clocks`]).
+pub fn clocks(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Clocks> {
+    let sites = db::sites::list(conn)?;
+    Ok(Clocks::new(
+        sites.iter().map(|s| (s.id, s.time_zone.as_str())),
+        actor.site_id,
+    ))
 }
 
 /// The sites whose details the actor sees (a bound user: their own).

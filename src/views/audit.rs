@@ -5,8 +5,8 @@ use askama::Template;
 use serde_json::Value;
 
 use super::Frame;
-use super::ledger::fmt_time;
 use super::pager::Pager;
+use crate::domain::clock::SiteClock;
 use crate::services::audit::{AuditEntry, AuditQuery};
 
 /// One field's change as people read it.
@@ -55,12 +55,13 @@ pub fn entity_href(entity: &str, id: &str) -> Option<String> {
 }
 
 impl AuditLine {
-    pub fn from_entry(e: &AuditEntry) -> AuditLine {
+    /// The row with its time on the reader's clock.
+    pub fn from_entry(e: &AuditEntry, clock: SiteClock) -> AuditLine {
         let r = &e.row;
         let entity_id = r.entity_id.clone().unwrap_or_default();
         AuditLine {
             id: r.id,
-            time: fmt_time(r.at),
+            time: clock.format(r.at),
             actor: r.actor_name.clone(),
             action: r.action.clone(),
             entity: r.entity.clone(),
@@ -87,8 +88,11 @@ impl AuditLine {
         }
     }
 
-    pub fn lines(entries: &[AuditEntry]) -> Vec<AuditLine> {
-        entries.iter().map(AuditLine::from_entry).collect()
+    pub fn lines(entries: &[AuditEntry], clock: SiteClock) -> Vec<AuditLine> {
+        entries
+            .iter()
+            .map(|e| AuditLine::from_entry(e, clock))
+            .collect()
     }
 }
 
@@ -144,6 +148,15 @@ pub struct UserPage {
     pub frame: Frame,
     pub id: i64,
     pub username: String,
+    /// Display name, else the login.
+    pub shown_name: String,
+    /// The e-mail address as stored.
+    pub stored_email: String,
+    /// The details form: as stored, or as typed when refused.
+    pub display_name: String,
+    pub email: String,
+    pub details_errors: super::form::FieldErrors,
+    pub digest_enabled: bool,
     pub role: String,
     pub site: String,
     pub role_code: String,

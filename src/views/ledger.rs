@@ -5,6 +5,7 @@ use askama::Template;
 use super::Frame;
 use crate::db::ledger::LedgerEntry;
 use crate::domain::Quantity;
+use crate::domain::clock::Clocks;
 use crate::domain::vocab::{AdjustReason, LedgerKind};
 use crate::services::ledger::LedgerQuery;
 
@@ -21,11 +22,6 @@ pub fn qty_unit(q: i64, unit: &str) -> String {
 pub fn signed_qty_unit(q: i64, unit: &str) -> String {
     let s = qty_unit(q, unit);
     if q > 0 { format!("+{s}") } else { s }
-}
-
-/// A time as shown on pages (UTC).
-pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 fn capitalised(s: &str) -> String {
@@ -59,11 +55,12 @@ pub struct LedgerLine {
 }
 
 impl LedgerLine {
-    pub fn from_entry(e: &LedgerEntry) -> LedgerLine {
+    /// The row on its site's clock.
+    pub fn from_entry(e: &LedgerEntry, clocks: &Clocks) -> LedgerLine {
         let reason = e.row.reason.clone().unwrap_or_default();
         LedgerLine {
             id: e.row.id,
-            time: fmt_time(e.row.occurred_at),
+            time: clocks.format(e.row.site_id, e.row.occurred_at),
             kind: e.row.kind.clone(),
             kind_label: LedgerKind::parse(&e.row.kind)
                 .map(|k| k.label().to_string())

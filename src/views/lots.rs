@@ -4,7 +4,8 @@
 use askama::Template;
 
 use super::Frame;
-use super::ledger::{Choice, LedgerLine, fmt_time, qty_unit};
+use super::ledger::{Choice, LedgerLine, qty_unit};
+use crate::domain::clock::Clocks;
 use crate::domain::vocab::AdjustReason;
 use crate::error::FieldError;
 use crate::services::lots::{HISTORY_PAGE, LotDetail, SessionUsage};
@@ -40,10 +41,11 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
-    pub fn from_usage(s: &SessionUsage, unit: &str) -> SessionRow {
+    /// The session with its time on its site's clock.
+    pub fn from_usage(s: &SessionUsage, unit: &str, clocks: &Clocks) -> SessionRow {
         SessionRow {
             id: s.session_id,
-            performed_at: fmt_time(s.performed_at),
+            performed_at: clocks.format(s.site_id, s.performed_at),
             client_ref: s.client_ref.clone(),
             practitioner: s.practitioner.clone(),
             quantity: qty_unit(s.quantity, unit),
@@ -182,7 +184,7 @@ impl LotPage {
             .map(|c| ContainerRow {
                 lot_id: c.id,
                 container: c.container,
-                opened_at: c.opened_at.map(fmt_time).unwrap_or_default(),
+                opened_at: c.opened_at.map(|t| d.clock.format(t)).unwrap_or_default(),
                 discard_by: c.discard_by.map(|x| x.to_string()).unwrap_or_default(),
                 use_by: c.use_by.to_string(),
                 expired: is_expired(c.use_by, today),
@@ -268,14 +270,18 @@ impl LotPage {
                 .iter()
                 .map(|r| (r.code().to_string(), r.label().to_string()))
                 .collect(),
-            history: d.history.iter().map(LedgerLine::from_entry).collect(),
+            history: d
+                .history
+                .iter()
+                .map(|e| LedgerLine::from_entry(e, &d.clocks))
+                .collect(),
             history_total: d.history_total,
             history_page: d.history_page,
             history_pages,
             sessions: d
                 .sessions
                 .iter()
-                .map(|s| SessionRow::from_usage(s, &unit))
+                .map(|s| SessionRow::from_usage(s, &unit, &d.clocks))
                 .collect(),
             sessions_total: qty_unit(d.sessions.iter().map(|s| s.quantity).sum(), &unit),
             unit: if unit == "each" { "items".into() } else { unit },

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 
+use crate::domain::clock::SiteClock;
+
 use super::Frame;
 use crate::db::orders::OrderReceipt;
 use crate::domain::quantity::{fmt_money, fmt_qty};
@@ -93,11 +95,11 @@ impl OrderListRow {
             status: s.status.code().to_string(),
             status_label: s.status.label().to_string(),
             badge: status_badge(s.status.code()),
-            created: s.order.created_at.format("%Y-%m-%d").to_string(),
+            created: s.clock.local_date(s.order.created_at).to_string(),
             sent: s
                 .order
                 .sent_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| s.clock.local_date(t).to_string())
                 .unwrap_or_default(),
             lines: s.lines,
             open_lines: s.open_lines,
@@ -162,15 +164,15 @@ impl OrderHead {
             status: v.status.code().into(),
             status_label: v.status.label().into(),
             badge: status_badge(v.status.code()),
-            created: o.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            created: v.site.clock().format(o.created_at),
             created_by: v.created_by.clone(),
             sent: o
                 .sent_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| v.site.clock().local_date(t).to_string())
                 .unwrap_or_default(),
             closed: o
                 .closed_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| v.site.clock().local_date(t).to_string())
                 .unwrap_or_default(),
             note: o.note.clone().unwrap_or_default(),
             total: fmt_money(v.total_cents()),
@@ -256,10 +258,11 @@ pub struct ReceiptRow {
     pub unit: String,
 }
 
-pub fn receipt_rows(rows: &[OrderReceipt]) -> Vec<ReceiptRow> {
+/// The order's receipts, times on the order's site clock.
+pub fn receipt_rows(rows: &[OrderReceipt], clock: SiteClock) -> Vec<ReceiptRow> {
     rows.iter()
         .map(|r| ReceiptRow {
-            when: r.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+            when: clock.format(r.occurred_at),
             sku: r.sku.clone(),
             lot: r.lot_number.clone(),
             expiry: r.expiry.to_string(),
@@ -279,6 +282,8 @@ pub struct OrderPage {
     pub products: Vec<(i64, String)>,
     pub currency: String,
     pub receipts: Vec<ReceiptRow>,
+    /// The ordering clinic (the order's site): the delivery and invoice block.
+    pub clinic: crate::views::clinic::ClinicBlock,
     /// Proposed e-mail text for the send form (drafts).
     pub draft_email: String,
     /// Mail is set up on this server ("Send to supplier" can work).

@@ -227,7 +227,10 @@ pub struct ShownSession {
     pub performed_at: String,
     pub date: String,
     pub site: String,
+    /// The login of who treated.
     pub practitioner: String,
+    /// Their display name, else the login ("Treated by Pia Novak").
+    pub practitioner_name: String,
     pub indication: String,
     pub needle: String,
     pub protocol: Option<String>,
@@ -253,10 +256,6 @@ pub fn client_href(code: &str) -> String {
     format!("/clients/{safe}")
 }
 
-pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 impl ShownSession {
     pub fn from_view(v: &SessionView) -> ShownSession {
         let s = &v.session;
@@ -274,10 +273,11 @@ impl ShownSession {
         ShownSession {
             id: s.id,
             client_ref: s.client_ref.clone(),
-            performed_at: fmt_time(s.performed_at),
-            date: s.performed_at.format("%Y-%m-%d").to_string(),
+            performed_at: v.clock.format(s.performed_at),
+            date: v.local_date().to_string(),
             site: v.site_code.clone(),
             practitioner: v.practitioner.clone(),
+            practitioner_name: v.practitioner_name.clone(),
             indication: v
                 .indication()
                 .map(|i| i.label().to_string())
@@ -289,7 +289,7 @@ impl ShownSession {
             notes: s.notes.clone().unwrap_or_default(),
             warnings: v.warnings.clone(),
             voided: v.voided(),
-            voided_at: s.voided_at.map(fmt_time).unwrap_or_default(),
+            voided_at: s.voided_at.map(|t| v.clock.format(t)).unwrap_or_default(),
             voided_by: v.voided_by.clone().unwrap_or_default(),
             void_reason: s.void_reason.clone().unwrap_or_default(),
             lines: v
@@ -349,7 +349,8 @@ pub struct SessionPage {
 pub struct AftercarePage {
     pub frame: Frame,
     pub s: ShownSession,
-    pub clinic_name: String,
+    /// The session's site: its name and contact details.
+    pub clinic: crate::views::clinic::ClinicBlock,
 }
 
 // ---- lists ---------------------------------------------------------------------
@@ -374,10 +375,10 @@ impl ListRow {
         let s = &r.session;
         ListRow {
             id: s.id,
-            performed_at: fmt_time(s.performed_at),
+            performed_at: r.clock().format(s.performed_at),
             client_href: format!("/clients/{}", crate::views::pager::urlencode(&s.client_ref)),
             client_ref: s.client_ref.clone(),
-            practitioner: r.practitioner.clone(),
+            practitioner: r.practitioner_shown().to_string(),
             indication: s
                 .indication
                 .as_deref()

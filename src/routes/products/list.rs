@@ -177,10 +177,14 @@ async fn show(
     let hpage = page_number(Some(&q.hpage));
     let history = can_manage.then_some((HISTORY_PER_PAGE, Pager::offset(hpage, HISTORY_PER_PAGE)));
     let actor = user.actor.clone();
-    let (d, currency) = state
+    let (d, currency, clocks) = state
         .run(move |conn| {
             let d = product_stock::detail(conn, &actor, id, all_lots, history)?;
-            Ok((d, crate::services::settings::load(conn)?.currency))
+            Ok((
+                d,
+                crate::services::settings::load(conn)?.currency,
+                crate::services::sites::clocks(conn, &actor)?,
+            ))
         })
         .await?;
     let p = &d.product;
@@ -291,7 +295,7 @@ async fn show(
                 .iter()
                 .map(|h| HistoryLine {
                     id: h.row.id,
-                    when: h.row.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                    when: clocks.format(h.row.site_id, h.row.occurred_at),
                     kind: LedgerKind::parse(&h.row.kind)
                         .map(|k| k.label().to_string())
                         .unwrap_or_else(|| h.row.kind.clone()),

@@ -11,8 +11,9 @@ use crate::domain::access::Action;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
-use crate::services::{sessions, settings};
+use crate::services::{sessions, sites};
 use crate::views::Frame;
+use crate::views::clinic::ClinicBlock;
 use crate::views::sessions::{AftercarePage, SessionPage, ShownSession, client_href};
 
 async fn session_page(
@@ -66,16 +67,17 @@ pub async fn aftercare(
     user.require(Action::ViewSessions)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
-    let (v, clinic_name) = state
+    let (v, site) = state
         .run(move |conn| {
             let v = sessions::get(conn, &actor, id)?;
-            Ok((v, settings::load(conn)?.clinic_name))
+            let site = sites::by_code(conn, &v.site_code)?;
+            Ok((v, site))
         })
         .await?;
     render(&AftercarePage {
         frame: Frame::new(&user, "After-care", "/sessions"),
         s: ShownSession::from_view(&v),
-        clinic_name,
+        clinic: ClinicBlock::new(&site),
     })
 }
 

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use crate::db::models::{Product, PurchaseOrder, PurchaseOrderLine, Site, Supplier};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
+use crate::domain::clock::SiteClock;
 use crate::domain::vocab::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -63,6 +64,7 @@ pub struct OrderView {
     pub status: OrderStatus,
     pub supplier: Supplier,
     pub site: Site,
+    /// Who created it: their display name, else their login.
     pub created_by: String,
     pub lines: Vec<OrderLineView>,
 }
@@ -117,7 +119,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<OrderView> {
     let site = db::sites::by_id(conn, order.site_id)?
         .ok_or_else(|| ServiceError::Internal("order without site".into()))?;
     let created_by = db::users::by_id(conn, order.created_by)?
-        .map(|u| u.username)
+        .map(|u| u.shown_name().to_string())
         .unwrap_or_default();
     let lines = lines
         .into_iter()
@@ -160,6 +162,8 @@ pub struct OrderSummary {
     pub status: OrderStatus,
     pub supplier_name: String,
     pub site_code: String,
+    /// The order's site clock (its dates are that site's days).
+    pub clock: SiteClock,
     pub lines: usize,
     pub total_cents: i64,
     /// Lines with something still to come.
@@ -230,9 +234,9 @@ pub fn list(
             .into_iter()
             .map(|s| (s.id, s.name))
             .collect();
-        let sites: HashMap<i64, String> = db::sites::list(conn)?
+        let sites: HashMap<i64, (String, SiteClock)> = db::sites::list(conn)?
             .into_iter()
-            .map(|s| (s.id, s.code))
+            .map(|s| (s.id, (s.code.clone(), s.clock())))
             .collect();
         let items = orders
             .into_iter()
@@ -244,7 +248,11 @@ pub fn list(
                         .get(&order.supplier_id)
                         .cloned()
                         .unwrap_or_default(),
-                    site_code: sites.get(&order.site_id).cloned().unwrap_or_default(),
+                    site_code: sites
+                        .get(&order.site_id)
+                        .map(|s| s.0.clone())
+                        .unwrap_or_default(),
+                    clock: sites.get(&order.site_id).map(|s| s.1).unwrap_or_default(),
                     lines: ls.len(),
                     total_cents: ls
                         .iter()
