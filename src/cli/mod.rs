@@ -11,6 +11,7 @@ use crate::logging::{complain, say};
 use crate::mail::MailConfig;
 use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
 
+mod digest;
 mod transfer;
 
 /// Runs a parsed command line; returns the process exit code.
@@ -35,6 +36,15 @@ pub fn run(cli: Cli) -> i32 {
             return 2;
         }
     };
+    if let Some(url) = cli.public_url.as_deref() {
+        match crate::config::parse_public_url(url) {
+            Ok(u) => config.public_url = u,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
     let state = match AppState::open(config) {
         Ok(s) => s,
         Err(e) => {
@@ -58,9 +68,23 @@ pub fn run(cli: Cli) -> i32 {
             drop(conn);
             return serve(state, &args);
         }
-        Command::User(UserCommand::Add { name, role, site }) => {
-            user_add(&mut conn, name, role, site)
-        }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            site,
+            email,
+            display_name,
+        }) => user_add(
+            &mut conn,
+            accounts::NewUser {
+                username: name,
+                password: String::new(),
+                role,
+                site,
+                display_name,
+                email,
+            },
+        ),
         Command::User(UserCommand::Unlock { name }) => user_unlock(&mut conn, &name),
         Command::Token(TokenCommand::Create {
             name,
@@ -98,6 +122,9 @@ pub fn run(cli: Cli) -> i32 {
             );
         }
         Command::Export { dir } => return transfer::export(&mut conn, &dir),
+        Command::Digest { site, send } => {
+            return digest::run(&state, &mut conn, site.as_deref(), send);
+        }
     };
     match result {
         Ok(()) => 0,
@@ -118,12 +145,8 @@ impl ServiceError {
     }
 }
 
-fn user_add(
-    conn: &mut DbConn,
-    name: String,
-    role: String,
-    site: Option<String>,
-) -> Result<(), ServiceError> {
+fn user_add(conn: &mut DbConn, mut input: accounts::NewUser) -> Result<(), ServiceError> {
+    let name = input.username.clone();
     let password = match std::env::var("CLINIC_STOCK_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => {
@@ -140,16 +163,9 @@ fn user_add(
             p
         }
     };
-    let id = accounts::create_user(
-        conn,
-        &accounts::NewUser {
-            username: name.clone(),
-            password,
-            role: role.clone(),
-            site,
-        },
-    )?;
-    println!("user {name} ({role}) created with id {id}");
+    input.password = password;
+    let id = accounts::create_user(conn, &input)?;
+    println!("user {name} ({}) created with id {id}", input.role);
     Ok(())
 }
 
@@ -282,6 +298,17 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
         "clinic-stock listening on http://{addr} ({})",
         state.backend.name()
     ));
+    if state.mailer.is_some() {
+        // The daily digest: its own thread, a step a minute.
+        if let Err(e) = crate::digest::spawn(state.clone()) {
+            complain(&format!("error: cannot start the digest thread: {e}"));
+            return 2;
+        }
+        say(&format!(
+            "daily digest on (links to {})",
+            state.config.public_url
+        ));
+    }
     let system = actix_web::rt::System::new();
     let workers = args.workers;
     let result = system.block_on(async move {

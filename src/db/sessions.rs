@@ -312,10 +312,13 @@ pub fn rows_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SessionRow
         .load(conn)
 }
 
-/// Practitioners who logged sessions, for the list filter: (id, username).
-/// `site_id`: the people of that site (bound to it, or who logged sessions
-/// there) only.
-pub fn practitioners(conn: &mut DbConn, site_id: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
+/// Practitioners who logged sessions, for the list filter: (id, username,
+/// display name). `site_id`: the people of that site (bound to it, or who
+/// logged sessions there) only.
+pub fn practitioners(
+    conn: &mut DbConn,
+    site_id: Option<i64>,
+) -> QueryResult<Vec<(i64, String, Option<String>)>> {
     let mut q = users::table
         .filter(users::role.ne("admin").or(
             users::id.eq_any(treatment_sessions::table.select(treatment_sessions::practitioner_id)),
@@ -330,7 +333,7 @@ pub fn practitioners(conn: &mut DbConn, site_id: Option<i64>) -> QueryResult<Vec
             )),
         );
     }
-    q.select((users::id, users::username))
+    q.select((users::id, users::username, users::display_name))
         .order(users::username)
         .load(conn)
 }

@@ -82,6 +82,46 @@ pub fn set_password(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<usize
         .execute(conn)
 }
 
+/// What a user says about themselves: the name people read, where mail
+/// reaches them, and whether they get the daily digest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserProfile {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub digest_enabled: bool,
+}
+
+impl UserProfile {
+    pub fn of(u: &User) -> UserProfile {
+        UserProfile {
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            digest_enabled: u.digest_enabled,
+        }
+    }
+}
+
+/// Writes a user's display name, e-mail address and digest choice.
+pub fn set_profile(conn: &mut DbConn, id: i64, p: &UserProfile) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(&p.display_name),
+            users::email.eq(&p.email),
+            users::digest_enabled.eq(p.digest_enabled),
+        ))
+        .execute(conn)
+}
+
+/// Ends a user's login sessions except the one they are using.
+pub fn delete_sessions_of_except(conn: &mut DbConn, user_id: i64, keep: i64) -> QueryResult<usize> {
+    diesel::delete(
+        login_sessions::table
+            .filter(login_sessions::user_id.eq(user_id))
+            .filter(login_sessions::id.ne(keep)),
+    )
+    .execute(conn)
+}
+
 pub fn set_role(
     conn: &mut DbConn,
     id: i64,

@@ -39,6 +39,7 @@ impl std::fmt::Display for Denied {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     ViewDashboard,
+    ManageOwnAccount,
     LogSession,
     ViewSessions,
     RecordFollowUp,
@@ -149,6 +150,7 @@ use Reach::{Chain, PerSite};
 #[rustfmt::skip]
 pub const TABLE: &[Rule] = &[
     rule(A::ViewDashboard, "view_dashboard", STAFF, PerSite, "home page: today's sessions, stock alerts"),
+    rule(A::ManageOwnAccount, "manage_own_account", STAFF, Chain, "their own account page: display name, e-mail, daily digest, password (own record only)"),
     rule(A::LogSession, "log_session", STAFF, PerSite, "log a treatment session (form, hints, API)"),
     rule(A::ViewSessions, "view_sessions", STAFF, PerSite, "session list and detail, after-care sheet, a client's history"),
     rule(A::RecordFollowUp, "record_follow_up", STAFF, PerSite, "record side effects seen after a session"),
@@ -333,6 +335,8 @@ pub fn permissions_markdown() -> String {
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub actor: Actor,
+    /// Their display name ("Pia Novak"), when they have set one.
+    pub display_name: Option<String>,
     pub session_id: i64,
     pub csrf: String,
     pub flash: Option<String>,
@@ -348,6 +352,14 @@ impl CurrentUser {
 
     pub fn may(&self, action: Action) -> bool {
         self.actor.may(action, Scope::Anywhere)
+    }
+
+    /// The name the menu shows: the display name, else the login.
+    pub fn shown_name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.actor.username)
     }
 }
 

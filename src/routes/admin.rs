@@ -56,6 +56,7 @@ async fn users_page(
                         locked: t.locked,
                     }),
                 id: u.id,
+                display_name: u.display_name.clone().filter(|n| !n.trim().is_empty()),
                 role: Role::parse(&u.role)
                     .map(|r| r.label())
                     .unwrap_or("?")
@@ -105,6 +106,7 @@ async fn add_user(
         password: form.password.clone(),
         role: form.role.clone(),
         site: Some(form.site.clone()),
+        ..Default::default()
     };
     let actor = user.actor.clone();
     match state

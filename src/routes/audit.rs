@@ -1,6 +1,6 @@
 //! The audit log page `/admin/audit` (filters, pages), its CSV
 //! `/admin/audit.csv`, and the user page `/admin/users/{id}` with the
-//! user's tokens and history (admins).
+//! user's details, tokens and history (admins).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,16 +12,18 @@ use crate::domain::vocab::Role;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::services::audit::{self, AuditQuery};
-use crate::services::{sites, users};
+use crate::services::{profile, sites, users};
 use crate::views::Frame;
 use crate::views::audit::{AuditFilterValues, AuditLine, AuditPage, UserPage, UserToken};
+use crate::views::form::FieldErrors;
 use crate::views::pager::Pager;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/audit", web::get().to(audit_page))
         .route("/admin/audit.csv", web::get().to(audit_csv))
         .route("/admin/users/{id}", web::get().to(user_page))
-        .route("/admin/users/{id}/role", web::post().to(change_role));
+        .route("/admin/users/{id}/role", web::post().to(change_role))
+        .route("/admin/users/{id}/details", web::post().to(change_details));
 }
 
 /// The filters without empty values and without the page, as (name, value).
@@ -123,7 +125,17 @@ async fn user_page(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::ManageUsers)?;
-    let id = id.into_inner();
+    show_user(&state, &user, id.into_inner(), StatusCode::OK, None).await
+}
+
+/// The user page; `typed`: a refused details form (values and problems).
+async fn show_user(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    status: StatusCode,
+    typed: Option<(DetailsForm, FieldErrors)>,
+) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
     let (d, site_list, clock) = state
         .run(move |conn| {
@@ -136,12 +148,21 @@ async fn user_page(
         .await?;
     let now = crate::db::now();
     let u = &d.user;
+    let (details, details_errors) = typed.unwrap_or_else(|| {
+        let form = DetailsForm {
+            display_name: u.display_name.clone().unwrap_or_default(),
+            email: u.email.clone().unwrap_or_default(),
+        };
+        (form, FieldErrors::none())
+    });
     render_status(
-        StatusCode::OK,
+        status,
         &UserPage {
-            frame: Frame::new(&user, format!("User {}", u.username), "/admin/users"),
+            frame: Frame::new(user, format!("User {}", u.username), "/admin/users"),
             id: u.id,
             username: u.username.clone(),
+            shown_name: u.shown_name().to_string(),
+            stored_email: u.email.clone().unwrap_or_default(),
             role: Role::parse(&u.role)
                 .map(|r| r.label())
                 .unwrap_or("?")
@@ -154,6 +175,10 @@ async fn user_page(
             site: d.site.clone().unwrap_or_else(|| "all sites".into()),
             active: u.active,
             created: clock.format(u.created_at),
+            digest_enabled: u.digest_enabled,
+            display_name: details.display_name,
+            email: details.email,
+            details_errors,
             tokens: d
                 .tokens
                 .iter()
@@ -231,6 +256,47 @@ async fn change_role(
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let message = format!("Role not changed: {}", e.public_message());
             flash_redirect(&state, &user, &back, message).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailsForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// An admin sets a user's display name and e-mail address (303 back with
+/// a flash; bad input: the page again with the field errors, nothing saved).
+async fn change_details(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    posted: Posted<DetailsForm>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { user, form } = posted;
+    user.require(Action::ManageUsers)?;
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let draft = profile::ProfileDraft {
+        display_name: form.display_name.clone(),
+        email: form.email.clone(),
+        digest_enabled: None,
+    };
+    match state
+        .run(move |conn| profile::set_details(conn, &actor, id, &draft))
+        .await
+    {
+        Ok(u) => {
+            let message = format!("Details of {} saved.", u.username);
+            flash_redirect(&state, &user, &format!("/admin/users/{id}"), message).await
+        }
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let errors = FieldErrors::from_refusal(&e, "display_name");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            show_user(&state, &user, id, status, Some((form, errors))).await
         }
         Err(e) => Err(e.into()),
     }

@@ -2,6 +2,7 @@
 //! render a page or redirect (HTML) or answer JSON (`api/`). One module per
 //! area, mirroring `templates/`.
 
+pub mod account;
 pub mod admin;
 pub mod alerts;
 pub mod api;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(api::configure)
     .configure(login::configure)
     .configure(admin::configure)
+    .configure(account::configure)
     .configure(audit::configure)
     .configure(import::configure)
     .configure(home::configure)

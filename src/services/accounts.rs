@@ -10,8 +10,6 @@ use crate::domain::vocab::Role;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes, Who};
 
-const SETUP_KEY: &str = "setup_token_hash";
-
 fn actor_of(user: &User) -> ServiceResult<Actor> {
     let role = Role::parse(&user.role).ok_or_else(|| {
         ServiceError::Internal(format!("user {} has role {}", user.id, user.role))
@@ -74,6 +72,7 @@ pub fn resolve_session(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Opt
     }
     Ok(Some(CurrentUser {
         actor: actor_of(&user)?,
+        display_name: user.display_name.clone(),
         session_id: session.id,
         csrf: session.csrf_token,
         flash: session.flash,
@@ -174,12 +173,13 @@ fn validate_username(problems: &mut Problems, name: &str) {
     }
 }
 
-fn validate_password(problems: &mut Problems, password: &str) {
+/// The password rules (everywhere a password is set): 10–256 characters.
+pub(crate) fn validate_password(problems: &mut Problems, field: &str, password: &str) {
     let n = password.chars().count();
     if n < 10 {
-        problems.add("password", "at least 10 characters");
+        problems.add(field, "at least 10 characters");
     } else if n > 256 {
-        problems.add("password", "at most 256 characters");
+        problems.add(field, "at most 256 characters");
     }
 }
 
@@ -190,6 +190,10 @@ pub struct NewUser {
     pub password: String,
     pub role: String,
     pub site: Option<String>,
+    /// The name people read ("Pia Novak"); empty or None: the login.
+    pub display_name: Option<String>,
+    /// Where the daily digest goes (managers and admins).
+    pub email: Option<String>,
 }
 
 /// Who the audit log names for changes made on the server itself (the
@@ -218,11 +222,24 @@ pub fn create_user_by(conn: &mut DbConn, who: &Who, input: &NewUser) -> ServiceR
     let mut problems = Problems::new();
     let username = input.username.trim().to_string();
     validate_username(&mut problems, &username);
-    validate_password(&mut problems, &input.password);
+    validate_password(&mut problems, "password", &input.password);
     let role = Role::parse(&input.role);
     if role.is_none() {
         problems.add("role", format!("choose one of {}", Role::choices()));
     }
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    let display_name = problems
+        .take(
+            "display_name",
+            super::profile::parse_display_name(&text(&input.display_name)),
+        )
+        .flatten();
+    let email = problems
+        .take(
+            "email",
+            super::profile::parse_optional_email(&text(&input.email)),
+        )
+        .flatten();
     problems.finish()?;
     let role = role.unwrap_or(Role::Practitioner);
     let hash = auth::hash_password(&input.password)?;
@@ -250,6 +267,14 @@ pub fn create_user_by(conn: &mut DbConn, who: &Who, input: &NewUser) -> ServiceR
             });
         }
         let id = db::users::insert(conn, &username, &hash, role.code(), site_id)?;
+        if display_name.is_some() || email.is_some() {
+            let profile = db::users::UserProfile {
+                display_name: display_name.clone(),
+                email: email.clone(),
+                digest_enabled: true,
+            };
+            db::users::set_profile(conn, id, &profile)?;
+        }
         let site_code = input
             .site
             .as_deref()
@@ -266,6 +291,8 @@ pub fn create_user_by(conn: &mut DbConn, who: &Who, input: &NewUser) -> ServiceR
                 .set("username", username.as_str())
                 .set("role", role.code())
                 .set("site", site_code)
+                .set("display_name", display_name.clone())
+                .set("email", email.clone())
                 .set("active", true),
         )?;
         Ok(id)
@@ -294,98 +321,7 @@ pub fn create_token(conn: &mut DbConn, username: &str, label: &str) -> ServiceRe
     Ok(token)
 }
 
-// ---- first-admin setup ------------------------------------------------------
-
-/// When no user exists, makes a new one-time setup token (replacing any
-/// earlier one) and returns it; None once users exist.
-pub fn issue_setup_token(conn: &mut DbConn) -> ServiceResult<Option<String>> {
-    db::write_tx(conn, |conn| {
-        // The command-line account (made by an import) is nobody's login.
-        if db::users::count_except(conn, COMMAND_LINE_USER)? > 0 {
-            db::settings::delete(conn, SETUP_KEY)?;
-            return Ok(None);
-        }
-        let token = auth::random_token();
-        db::settings::set(conn, SETUP_KEY, &auth::hash_token(&token))?;
-        Ok(Some(token))
-    })
-}
-
-/// True when the setup token is the live one and no admin exists yet.
-pub fn setup_token_valid(conn: &mut DbConn, token: &str) -> ServiceResult<bool> {
-    let stored = db::settings::get(conn, SETUP_KEY)?;
-    Ok(match stored {
-        Some(h) => {
-            auth::same_token(&h, &auth::hash_token(token))
-                && db::users::count_except(conn, COMMAND_LINE_USER)? == 0
-        }
-        None => false,
-    })
-}
-
-/// Creates the first admin through the setup link; the link dies with it.
-pub fn complete_setup(
-    conn: &mut DbConn,
-    token: &str,
-    username: &str,
-    password: &str,
-    time_zone: &str,
-) -> ServiceResult<i64> {
-    if !setup_token_valid(conn, token)? {
-        return Err(ServiceError::NotFound(
-            "this setup link has already been used or is not valid".into(),
-        ));
-    }
-    // The clinic's clock: checked before anything is written.
-    let zone = match time_zone.trim() {
-        "" => None,
-        z => Some(
-            crate::domain::clock::SiteClock::parse(z)
-                .map_err(|e| ServiceError::invalid("time_zone", e))?,
-        ),
-    };
-    let id = create_user_by(
-        conn,
-        &system_who("(setup link)"),
-        &NewUser {
-            username: username.to_string(),
-            password: password.to_string(),
-            role: Role::Admin.code().into(),
-            site: None,
-        },
-    )?;
-    db::write_tx(conn, |conn| {
-        if let Some(zone) = zone
-            && let Some(site) = db::sites::by_code(conn, super::bootstrap::DEFAULT_SITE)?
-        {
-            let details = db::sites::SiteDetails {
-                time_zone: zone.zone().to_string(),
-                ..db::sites::SiteDetails::of(&site)
-            };
-            db::sites::update(conn, site.id, &details)?;
-            let changes = Changes::new().field("time_zone", site.time_zone.as_str(), zone.zone());
-            if !changes.is_empty() {
-                let who = Who {
-                    site_id: Some(site.id),
-                    ..system_who("(setup link)")
-                };
-                let summary = format!("set the time zone of site {}", site.code);
-                audit::record(
-                    conn,
-                    &who,
-                    "update",
-                    "site",
-                    Some(site.id),
-                    &summary,
-                    &changes,
-                )?;
-            }
-        }
-        db::settings::delete(conn, SETUP_KEY)?;
-        Ok::<_, ServiceError>(())
-    })?;
-    Ok(id)
-}
+pub use super::setup::{complete_setup, issue_setup_token, setup_token_valid};
 
 // ---- user administration ----------------------------------------------------
 
@@ -448,7 +384,7 @@ pub fn reset_password(
 ) -> ServiceResult<User> {
     actor.require(Action::ManageUsers)?;
     let mut problems = Problems::new();
-    validate_password(&mut problems, password);
+    validate_password(&mut problems, "password", password);
     problems.finish()?;
     let hash = auth::hash_password(password)?;
     db::write_tx(conn, |conn| {

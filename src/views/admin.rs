@@ -8,6 +8,8 @@ use crate::error::FieldError;
 pub struct UserRow {
     pub id: i64,
     pub username: String,
+    /// Their display name, when set.
+    pub display_name: Option<String>,
     pub role: String,
     pub site: String,
     pub active: bool,

@@ -148,6 +148,15 @@ pub struct UserPage {
     pub frame: Frame,
     pub id: i64,
     pub username: String,
+    /// Display name, else the login.
+    pub shown_name: String,
+    /// The e-mail address as stored.
+    pub stored_email: String,
+    /// The details form: as stored, or as typed when refused.
+    pub display_name: String,
+    pub email: String,
+    pub details_errors: super::form::FieldErrors,
+    pub digest_enabled: bool,
     pub role: String,
     pub site: String,
     pub role_code: String,

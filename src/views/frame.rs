@@ -15,7 +15,11 @@ pub struct NavItem {
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub title: String,
+    /// The signed-in user's shown name (display name, else login); None
+    /// before login.
     pub username: Option<String>,
+    /// Whether the name links to their account page (`/account`).
+    pub account_active: bool,
     pub role_label: String,
     pub csrf: String,
     pub flash: Option<String>,
@@ -64,7 +68,8 @@ impl Frame {
             .collect();
         Frame {
             title: title.into(),
-            username: Some(user.actor.username.clone()),
+            username: Some(user.shown_name().to_string()),
+            account_active: active == "/account",
             role_label: role.label().to_string(),
             csrf: user.csrf.clone(),
             flash: user.flash.clone(),
@@ -88,6 +93,7 @@ impl Frame {
         Frame {
             title: title.into(),
             username: None,
+            account_active: false,
             role_label: String::new(),
             csrf: csrf.to_string(),
             flash: None,

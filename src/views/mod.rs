@@ -2,12 +2,15 @@
 //! Each carries a [`Frame`]: what the base layout needs (title, navigation
 //! for the user's role, CSRF token, flash message).
 
+pub mod account;
 pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod clinic;
 pub mod counts;
+pub mod digest;
 pub mod errors;
 pub mod follow_ups;
 pub mod form;

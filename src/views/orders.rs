@@ -282,6 +282,8 @@ pub struct OrderPage {
     pub products: Vec<(i64, String)>,
     pub currency: String,
     pub receipts: Vec<ReceiptRow>,
+    /// The ordering clinic (the order's site): the delivery and invoice block.
+    pub clinic: crate::views::clinic::ClinicBlock,
     /// Proposed e-mail text for the send form (drafts).
     pub draft_email: String,
     /// Mail is set up on this server ("Send to supplier" can work).

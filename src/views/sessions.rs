@@ -227,7 +227,10 @@ pub struct ShownSession {
     pub performed_at: String,
     pub date: String,
     pub site: String,
+    /// The login of who treated.
     pub practitioner: String,
+    /// Their display name, else the login ("Treated by Pia Novak").
+    pub practitioner_name: String,
     pub indication: String,
     pub needle: String,
     pub protocol: Option<String>,
@@ -274,6 +277,7 @@ impl ShownSession {
             date: v.local_date().to_string(),
             site: v.site_code.clone(),
             practitioner: v.practitioner.clone(),
+            practitioner_name: v.practitioner_name.clone(),
             indication: v
                 .indication()
                 .map(|i| i.label().to_string())
@@ -349,7 +353,8 @@ pub struct SessionPage {
 pub struct AftercarePage {
     pub frame: Frame,
     pub s: ShownSession,
-    pub clinic_name: String,
+    /// The session's site: its name and contact details.
+    pub clinic: crate::views::clinic::ClinicBlock,
 }
 
 // ---- lists ---------------------------------------------------------------------
@@ -378,7 +383,7 @@ impl ListRow {
             performed_at: r.clock().format(s.performed_at),
             client_href: format!("/clients/{}", crate::views::pager::urlencode(&s.client_ref)),
             client_ref: s.client_ref.clone(),
-            practitioner: r.practitioner.clone(),
+            practitioner: r.practitioner_shown().to_string(),
             indication: s
                 .indication
                 .as_deref()

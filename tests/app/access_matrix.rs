@@ -150,11 +150,16 @@ const ROWS: &[Row] = &[
     ("POST", "/orders/{id}/cancel", Order, "F", "L D A A A", "L D N A A"),
     ("GET", "/orders/{id}/receive", Order, "-", "L D A A A", "L D N A A"),
     ("POST", "/orders/{id}/receive", Order, "F", "L D A A A", "L D N A A"),
+    // ---- their own account (every role, own record only: no id)
+    ("GET", "/account", Plain, "-", "L A A A A", ""),
+    ("POST", "/account", Plain, "F", "L A A A A", ""),
+    ("POST", "/account/password", Plain, "F", "L A A A A", ""),
     // ---- admin
     ("GET", "/admin/users", Plain, "-", "L D D D A", ""),
     ("POST", "/admin/users", Plain, "F", "L D D D A", ""),
     ("GET", "/admin/users/{id}", User, "-", "L D D D A", ""),
     ("POST", "/admin/users/{id}/role", User, "F", "L D D D A", ""),
+    ("POST", "/admin/users/{id}/details", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/disable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/enable", User, "F", "L D D D A", ""),
     ("POST", "/admin/users/{id}/password", User, "F", "L D D D A", ""),
@@ -518,6 +523,7 @@ async fn world(app: &TestApp) -> World {
         password: PASSWORD.into(),
         role: role.into(),
         site: site.map(str::to_string),
+        ..Default::default()
     };
     let people = [
         user("pia", "practitioner", Some("main")),

@@ -141,6 +141,7 @@ pub async fn world(app: &TestApp) -> World {
             password: PASSWORD.into(),
             role: role.into(),
             site: site.map(str::to_string),
+            ..Default::default()
         };
         app.with_conn(move |c| accounts::create_user(c, &u).unwrap())
             .await;

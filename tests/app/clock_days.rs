@@ -33,6 +33,7 @@ impl TestApp {
                             password: PASSWORD.into(),
                             role: "admin".into(),
                             site: None,
+                            ..Default::default()
                         },
                     )
                     .unwrap();

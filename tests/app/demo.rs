@@ -46,6 +46,22 @@ async fn demo_loads_a_believable_clinic_once() {
     }
     let p = app.login_as("pia", demo::DEMO_PASSWORD).await;
     assert_eq!(app.page(&p, "/").await.0, 200);
+    // People have names, the clinic has its details (issue 11.2): the menu
+    // says who is signed in, and a session's sheet says who treated and
+    // how to reach the clinic.
+    let (_, doc) = app.page(&p, "/sessions").await;
+    assert_eq!(text(&doc, "#account-link"), "Pia Novak");
+    let first = doc
+        .select(&scraper::Selector::parse("#sessions tr[data-session]").unwrap())
+        .next()
+        .and_then(|r| r.value().attr("data-session"))
+        .unwrap()
+        .to_string();
+    let (_, sheet) = app.page(&p, &format!("/sessions/{first}/aftercare")).await;
+    assert_eq!(text(&sheet, "#aftercare h1"), "Lumen Skin Clinic");
+    assert!(text(&sheet, "#questions").starts_with("Questions? Call +64 9 555 0142"));
+    assert!(text(&sheet, "#treated-by").starts_with("Treated by "));
+    assert!(!text(&sheet, "#treated-by").contains("Treated by pia"));
 
     // A second run refuses: there is stock now.
     let again = app

@@ -297,6 +297,7 @@ async fn manager_of(app: &TestApp, name: &str, site: &str) -> reqwest::Client {
         password: PASSWORD.to_string(),
         role: "manager".to_string(),
         site: Some(site.to_string()),
+        ..Default::default()
     };
     app.with_conn(move |c| accounts::create_user(c, &input).unwrap())
         .await;

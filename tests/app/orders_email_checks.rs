@@ -197,6 +197,7 @@ async fn another_sites_order_is_hidden_and_nothing_is_sent() {
         password: PASSWORD.into(),
         role: "manager".into(),
         site: Some("north".into()),
+        ..Default::default()
     };
     app.with_conn(move |c| clinic_stock::services::accounts::create_user(c, &input).unwrap())
         .await;

@@ -237,7 +237,8 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     let (s, doc) = app.page(&client, &format!("{location}/aftercare")).await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#spf .spf-product"), "Mineral SPF 50");
-    assert_eq!(text(&doc, "#aftercare h1"), "Our clinic");
+    // The session's site is the clinic on the sheet (issue 11.2).
+    assert_eq!(text(&doc, "#aftercare h1"), "Main clinic");
     assert!(text(&doc, "#aftercare").contains("lukewarm water only"));
     app.assert_ledger_consistent().await;
 }

@@ -207,6 +207,7 @@ impl TestApp {
             password: PASSWORD.to_string(),
             role: role.to_string(),
             site: None,
+            ..Default::default()
         };
         self.with_conn(move |c| accounts::create_user(c, &input).unwrap())
             .await

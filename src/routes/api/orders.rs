@@ -51,6 +51,7 @@ pub fn order_json(v: &OrderView) -> serde_json::Value {
         "supplier": v.supplier.name,
         "status": v.status.code(),
         "created_at": time(Some(o.created_at)),
+        "created_by_name": v.created_by,
         "sent_at": time(o.sent_at),
         "closed_at": time(o.closed_at),
         "note": o.note,

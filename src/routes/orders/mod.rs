@@ -206,11 +206,12 @@ async fn order_page(
             .collect(),
         currency: settings.currency.clone(),
         receipts: receipt_rows(&receipts, view.site.clock()),
+        clinic: crate::views::clinic::ClinicBlock::new(&view.site),
         draft_email: orders::email_text(
             &view,
             &settings.clinic_name,
             &settings.currency,
-            &user.actor.username,
+            user.shown_name(),
         ),
         mail_ready: state.mailer.is_some(),
         today: view.site.today().to_string(),

@@ -111,7 +111,7 @@ pub async fn sessions(
     who.extend(
         practitioners
             .into_iter()
-            .map(|(_, name)| Opt::new(name.clone(), name, p.practitioner.trim())),
+            .map(|(_, login, shown)| Opt::new(login, shown, p.practitioner.trim())),
     );
     let voided = p.voided.trim();
     let page_view = SessionListPage {

@@ -13,8 +13,9 @@ use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::services::sessions::FollowUpDraft;
-use crate::services::{sessions, settings};
+use crate::services::{sessions, sites};
 use crate::views::Frame;
+use crate::views::clinic::ClinicBlock;
 use crate::views::follow_ups::{FollowUpForm, FollowUpTyped, ShownFollowUp};
 use crate::views::sessions::{AftercarePage, SessionPage, ShownSession, client_href};
 
@@ -85,16 +86,17 @@ pub async fn aftercare(
     user.require(Action::ViewSessions)?;
     let actor = user.actor.clone();
     let id = id.into_inner();
-    let (v, clinic_name) = state
+    let (v, site) = state
         .run(move |conn| {
             let v = sessions::get(conn, &actor, id)?;
-            Ok((v, settings::load(conn)?.clinic_name))
+            let site = sites::by_code(conn, &v.site_code)?;
+            Ok((v, site))
         })
         .await?;
     render(&AftercarePage {
         frame: Frame::new(&user, "After-care", "/sessions"),
         s: ShownSession::from_view(&v),
-        clinic_name,
+        clinic: ClinicBlock::new(&site),
     })
 }
 

@@ -21,12 +21,32 @@ use crate::services::accounts::{self, NewUser};
 /// The password of every demo user (printed after loading).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
-/// Demo users: (name, role).
-pub const DEMO_USERS: &[(&str, Role)] = &[
-    ("admin", Role::Admin),
-    ("manager", Role::Manager),
-    ("pia", Role::Practitioner),
-    ("paul", Role::Practitioner),
+/// Demo users: (login, role, display name, e-mail address).
+pub const DEMO_USERS: &[(&str, Role, &str, &str)] = &[
+    (
+        "admin",
+        Role::Admin,
+        "Aroha Walker",
+        "aroha@lumenskin.example",
+    ),
+    (
+        "manager",
+        Role::Manager,
+        "Mele Tupou",
+        "mele@lumenskin.example",
+    ),
+    (
+        "pia",
+        Role::Practitioner,
+        "Pia Novak",
+        "pia@lumenskin.example",
+    ),
+    (
+        "paul",
+        Role::Practitioner,
+        "Paul Chen",
+        "paul@lumenskin.example",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +86,7 @@ pub fn run(conn: &mut DbConn, opts: &DemoOptions) -> ServiceResult<String> {
         "{summary}\nLog in as {} with password {DEMO_PASSWORD}.",
         DEMO_USERS
             .iter()
-            .map(|(n, r)| format!("{n} ({})", r.label().to_lowercase()))
+            .map(|(n, r, _, _)| format!("{n} ({})", r.label().to_lowercase()))
             .collect::<Vec<_>>()
             .join(", ")
     ))
@@ -82,7 +102,7 @@ pub struct DemoUsers {
 
 fn demo_users(conn: &mut DbConn) -> ServiceResult<DemoUsers> {
     let mut ids = Vec::new();
-    for (name, role) in DEMO_USERS {
+    for (name, role, display_name, email) in DEMO_USERS {
         let id = match db::users::by_username(conn, name)? {
             Some(u) => u.id,
             None => accounts::create_user(
@@ -92,6 +112,8 @@ fn demo_users(conn: &mut DbConn) -> ServiceResult<DemoUsers> {
                     password: DEMO_PASSWORD.to_string(),
                     role: role.code().to_string(),
                     site: None,
+                    display_name: Some((*display_name).to_string()),
+                    email: Some((*email).to_string()),
                 },
             )?,
         };

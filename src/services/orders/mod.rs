@@ -64,6 +64,7 @@ pub struct OrderView {
     pub status: OrderStatus,
     pub supplier: Supplier,
     pub site: Site,
+    /// Who created it: their display name, else their login.
     pub created_by: String,
     pub lines: Vec<OrderLineView>,
 }
@@ -118,7 +119,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<OrderView> {
     let site = db::sites::by_id(conn, order.site_id)?
         .ok_or_else(|| ServiceError::Internal("order without site".into()))?;
     let created_by = db::users::by_id(conn, order.created_by)?
-        .map(|u| u.username)
+        .map(|u| u.shown_name().to_string())
         .unwrap_or_default();
     let lines = lines
         .into_iter()

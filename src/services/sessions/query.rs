@@ -184,9 +184,21 @@ pub fn client_history(
     Ok((code, rows))
 }
 
-/// Users who may appear as practitioners in the list filter: (id, name);
-/// a bound actor's site's people only.
-pub fn practitioners(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<(i64, String)>> {
+/// Users who may appear as practitioners in the list filter: (id, login,
+/// shown name: the display name, else the login); a bound actor's site's
+/// people only.
+pub fn practitioners(
+    conn: &mut DbConn,
+    actor: &Actor,
+) -> ServiceResult<Vec<(i64, String, String)>> {
     let site = crate::services::scope::list_site_id(conn, actor, Action::ViewSessions, None)?;
-    Ok(db::sessions::practitioners(conn, site)?)
+    Ok(db::sessions::practitioners(conn, site)?
+        .into_iter()
+        .map(|(id, login, display)| {
+            let shown = display
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| login.clone());
+            (id, login, shown)
+        })
+        .collect())
 }
