@@ -35,6 +35,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "CLINIC_STOCK_MAIL_FROM")]
     pub mail_from: Option<String>,
 
+    /// The address people open the app at, for links in mail (the daily
+    /// digest), e.g. https://stock.clinic.example. Default: http:// and the
+    /// listen address.
+    #[arg(long, global = true, env = "CLINIC_STOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -85,6 +91,17 @@ pub enum Command {
     /// Write every table the clinic owns as CSV files into DIR (the import
     /// formats where one exists, plus ledger, sessions, orders, …).
     Export { dir: String },
+    /// Print today's alert digest of every site (or one), as it would be
+    /// mailed; with --send, send it now instead of at the digest time.
+    Digest {
+        /// One site's digest (its code).
+        #[arg(long)]
+        site: Option<String>,
+        /// Send it now (once a day per site: a day already sent is not
+        /// sent again; a failed one is tried again at once).
+        #[arg(long)]
+        send: bool,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -195,6 +212,8 @@ pub struct AppConfig {
     pub timeouts: Timeouts,
     /// Outgoing mail; `None`: no mail is sent (pages say it is not set up).
     pub mail: Option<crate::mail::MailConfig>,
+    /// Where people open the app (links in mail), without a trailing slash.
+    pub public_url: String,
 }
 
 /// The HTTP server's connection timeouts, in seconds.
@@ -219,6 +238,25 @@ impl AppConfig {
                 shutdown: serve.shutdown_timeout,
             },
             mail: None,
+            public_url: format!("http://{}", serve.bind),
         }
+    }
+}
+
+/// Checks `CLINIC_STOCK_PUBLIC_URL`: an http(s) address; the trailing slash
+/// is dropped.
+pub fn parse_public_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(url.to_string())
+        }
+        _ => Err(format!(
+            "CLINIC_STOCK_PUBLIC_URL: {url} is not an http:// or https:// address \
+             (e.g. https://stock.clinic.example)"
+        )),
     }
 }

@@ -11,6 +11,7 @@ use crate::logging::{complain, say};
 use crate::mail::MailConfig;
 use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
 
+mod digest;
 mod transfer;
 
 /// Runs a parsed command line; returns the process exit code.
@@ -35,6 +36,15 @@ pub fn run(cli: Cli) -> i32 {
             return 2;
         }
     };
+    if let Some(url) = cli.public_url.as_deref() {
+        match crate::config::parse_public_url(url) {
+            Ok(u) => config.public_url = u,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
     let state = match AppState::open(config) {
         Ok(s) => s,
         Err(e) => {
@@ -112,6 +122,9 @@ pub fn run(cli: Cli) -> i32 {
             );
         }
         Command::Export { dir } => return transfer::export(&mut conn, &dir),
+        Command::Digest { site, send } => {
+            return digest::run(&state, &mut conn, site.as_deref(), send);
+        }
     };
     match result {
         Ok(()) => 0,
@@ -285,6 +298,17 @@ fn serve(state: AppState, args: &ServeArgs) -> i32 {
         "clinic-stock listening on http://{addr} ({})",
         state.backend.name()
     ));
+    if state.mailer.is_some() {
+        // The daily digest: its own thread, a step a minute.
+        if let Err(e) = crate::digest::spawn(state.clone()) {
+            complain(&format!("error: cannot start the digest thread: {e}"));
+            return 2;
+        }
+        say(&format!(
+            "daily digest on (links to {})",
+            state.config.public_url
+        ));
+    }
     let system = actix_web::rt::System::new();
     let workers = args.workers;
     let result = system.block_on(async move {

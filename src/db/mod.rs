@@ -14,6 +14,7 @@ pub mod balances;
 pub mod bulk;
 pub mod catalog;
 pub mod counts;
+pub mod digest;
 pub mod export;
 pub mod health;
 pub mod ledger;

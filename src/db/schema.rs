@@ -355,3 +355,21 @@ diesel::table! {
         checked_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    digest_runs (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        local_date -> Date,
+        status -> Text,
+        claimed_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+        attempts -> Integer,
+        recipients -> Nullable<Text>,
+        alerts -> Integer,
+    }
+}
+
+diesel::joinable!(digest_runs -> sites (site_id));
+diesel::allow_tables_to_appear_in_same_query!(digest_runs, sites);

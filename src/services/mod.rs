@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod counts;
 pub mod dashboard;
 pub mod demo;
+pub mod digest;
 pub mod export;
 pub mod health;
 pub mod import;

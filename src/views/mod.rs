@@ -10,6 +10,7 @@ pub mod auth;
 pub mod charts;
 pub mod clinic;
 pub mod counts;
+pub mod digest;
 pub mod errors;
 pub mod form;
 pub mod frame;

@@ -25,6 +25,7 @@ mod browser;
 mod clock_days;
 mod clock_shown;
 mod demo;
+mod digest;
 mod edges_csv;
 mod edges_hostile;
 mod edges_hostile_table;

@@ -16,7 +16,7 @@ use crate::services::adjustments::text;
 /// The entity names rows are recorded under (the `entity` filter's choices).
 pub const ENTITIES: &[&str] = &[
     "product", "supplier", "lot", "protocol", "order", "user", "token", "settings", "site",
-    "location", "import",
+    "location", "import", "digest",
 ];
 
 /// Rows per page on the audit page; rows per chunk of the CSV.
