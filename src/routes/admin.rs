@@ -73,6 +73,8 @@ async fn users_page(
             .map(|f| f.role.clone())
             .unwrap_or_else(|| "practitioner".into()),
         form_site: form.map(|f| f.site.clone()).unwrap_or_default(),
+        form_display_name: form.map(|f| f.display_name.clone()).unwrap_or_default(),
+        form_email: form.map(|f| f.email.clone()).unwrap_or_default(),
         errors,
     };
     render_status(status, &page)
@@ -93,6 +95,10 @@ pub struct AddUserForm {
     role: String,
     #[serde(default)]
     site: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn add_user(
@@ -106,7 +112,8 @@ async fn add_user(
         password: form.password.clone(),
         role: form.role.clone(),
         site: Some(form.site.clone()),
-        ..Default::default()
+        display_name: Some(form.display_name.clone()),
+        email: Some(form.email.clone()),
     };
     let actor = user.actor.clone();
     match state

@@ -69,6 +69,8 @@ pub struct UsersPage {
     pub form_username: String,
     pub form_role: String,
     pub form_site: String,
+    pub form_display_name: String,
+    pub form_email: String,
     pub errors: Vec<FieldError>,
 }
 

@@ -444,3 +444,52 @@ async fn user_add_on_the_command_line_takes_an_email_and_a_display_name() {
         .await;
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn admins_add_a_user_with_a_name_and_address() {
+    let app = TestApp::new().await;
+    let admin = app.logged_in("admin").await;
+    let fields = |email: &'static str| {
+        [
+            ("username", "paul"),
+            ("password", "a long enough password"),
+            ("role", "practitioner"),
+            ("site", ""),
+            ("display_name", "Paul Chen"),
+            ("email", email),
+        ]
+    };
+    let r = app
+        .post_form(&admin, "/admin/users", "/admin/users", &fields("paul@"))
+        .await;
+    assert_eq!(r.status(), 422);
+    let doc = scraper::Html::parse_document(&r.text().await.unwrap());
+    assert_eq!(count(&doc, "small.field-error[data-field=email]"), 1);
+    assert_eq!(
+        input_value(&doc.html(), "display_name").as_deref(),
+        Some("Paul Chen")
+    );
+    let n: i64 = app
+        .with_conn(|c| {
+            use clinic_stock::db::schema::users::dsl::*;
+            users
+                .filter(username.eq("paul"))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(n, 0, "nobody created");
+    let r = app
+        .post_form(
+            &admin,
+            "/admin/users",
+            "/admin/users",
+            &fields("paul@lumenskin.example"),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let u = user(&app, "paul").await;
+    assert_eq!(u.display_name.as_deref(), Some("Paul Chen"));
+    assert_eq!(u.email.as_deref(), Some("paul@lumenskin.example"));
+}
