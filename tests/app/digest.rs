@@ -3,7 +3,7 @@
 //! and HTML, local times with the zone, links to /alerts), once per site
 //! per local day — also across a restart and with two servers on one
 //! database; nothing to send → no mail; a refusal is recorded and tried
-//! again later; `clinic-stock digest` prints it.
+//! again later (the command line: `digest_cli.rs`).
 
 use std::sync::{Arc, Barrier};
 
@@ -12,7 +12,6 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::alerts::{Scenario, auckland};
-use crate::import_cli::cli;
 use crate::smtp::{Mode, SmtpServer};
 use crate::support::*;
 use clinic_stock::app::AppState;
@@ -23,7 +22,7 @@ use clinic_stock::services::digest::{self as runs, Outcome};
 
 /// A user of `role` (bound to `site` if given) with `email`, the digest on
 /// or off, and a display name.
-async fn person(
+pub async fn person(
     app: &TestApp,
     name: &str,
     role: &str,
@@ -53,7 +52,7 @@ async fn person(
 }
 
 /// The app's state with links to the test server's own address.
-fn state(app: &TestApp) -> AppState {
+pub fn state(app: &TestApp) -> AppState {
     let mut s = app.state.clone();
     s.config.public_url = app.base.clone();
     s
@@ -77,7 +76,7 @@ async fn another_server(app: &TestApp, smtp: &SmtpServer) -> AppState {
     .unwrap()
 }
 
-async fn run_due(state: &AppState, now: NaiveDateTime) -> Vec<SiteResult> {
+pub async fn run_due(state: &AppState, now: NaiveDateTime) -> Vec<SiteResult> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || digest::run_due(&state, now).unwrap())
         .await
@@ -85,13 +84,13 @@ async fn run_due(state: &AppState, now: NaiveDateTime) -> Vec<SiteResult> {
 }
 
 /// 07:30 (or another time) at the Auckland site on day D + `day`.
-fn at(s: &Scenario, day: i64, h: u32, m: u32) -> NaiveDateTime {
+pub fn at(s: &Scenario, day: i64, h: u32, m: u32) -> NaiveDateTime {
     s.clock
         .to_utc((s.d + Duration::days(day)).and_hms_opt(h, m, 0).unwrap())
         .unwrap()
 }
 
-async fn run_row(app: &TestApp, day: chrono::NaiveDate) -> db::digest::DigestRun {
+pub async fn run_row(app: &TestApp, day: chrono::NaiveDate) -> db::digest::DigestRun {
     app.with_conn(move |c| {
         let site = db::sites::by_code(c, "main").unwrap().unwrap();
         runs::run_of(c, site.id, day).unwrap().unwrap()
@@ -427,108 +426,4 @@ async fn two_servers_on_one_database_send_one_digest_a_day() {
         assert_eq!(sent, 1, "day {day}");
         assert_eq!(smtp.messages().len(), day as usize + 1, "day {day}");
     }
-}
-
-#[tokio::test]
-async fn the_digest_command_prints_the_days_digest() {
-    let app = TestApp::new().await;
-    let s = auckland(&app).await;
-    person(
-        &app,
-        "mona",
-        "manager",
-        Some("main"),
-        Some("mona@clinic.example"),
-        true,
-    )
-    .await;
-    let (code, out, err) = cli(&app, &["digest", "--site", "main"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("Subject: Our clinic: 7 stock alerts at "),
-        "{out}"
-    );
-    assert!(
-        out.contains("To: \"Mona Person\" <mona@clinic.example>"),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!(
-            "lot A1 at store: 5 each, use by {} (yesterday)",
-            s.d - Duration::days(1)
-        )),
-        "{out}"
-    );
-    assert!(
-        out.contains("http://127.0.0.1:8080/alerts?site=main"),
-        "{out}"
-    );
-    // Printing claims nothing.
-    let none = app
-        .with_conn(move |c| {
-            let site = db::sites::by_code(c, "main").unwrap().unwrap();
-            runs::run_of(c, site.id, s.d).unwrap()
-        })
-        .await;
-    assert!(none.is_none());
-    let (code, _, err) = cli(&app, &["digest", "--site", "nowhere"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("no site with code nowhere"), "{err}");
-    // --send without mail settings.
-    let (code, _, err) = cli(&app, &["digest", "--send"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("mail is not set up"), "{err}");
-}
-
-#[tokio::test]
-async fn digest_send_sends_now_once_through_the_same_claim() {
-    let smtp = SmtpServer::start();
-    let app = TestApp::with_mail(&smtp.url()).await;
-    let s = auckland(&app).await;
-    person(
-        &app,
-        "mona",
-        "manager",
-        Some("main"),
-        Some("mona@clinic.example"),
-        true,
-    )
-    .await;
-    let send = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clinic-stock"))
-            .args([
-                "--database-url",
-                &app.db.url,
-                "digest",
-                "--site",
-                "main",
-                "--send",
-            ])
-            .env("CLINIC_STOCK_SMTP_URL", smtp.url())
-            .env("CLINIC_STOCK_MAIL_FROM", "stock@clinic.example")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
-    let (code, out) = send();
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(
-        out.trim(),
-        format!(
-            "main: digest of {} (7 alerts) sent to \"Mona Person\" <mona@clinic.example>",
-            s.d
-        )
-    );
-    assert_eq!(smtp.messages().len(), 1);
-    let (code, out) = send();
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("was sent already; not sent again"), "{out}");
-    // The scheduler does not send the day again either.
-    assert_eq!(run_due(&state(&app), at(&s, 0, 23, 0)).await, vec![]);
-    assert_eq!(smtp.messages().len(), 1);
-    let run = run_row(&app, s.d).await;
-    assert_eq!(run.status, "sent");
 }

@@ -26,6 +26,7 @@ mod clock_days;
 mod clock_shown;
 mod demo;
 mod digest;
+mod digest_cli;
 mod edges_csv;
 mod edges_hostile;
 mod edges_hostile_table;
