@@ -29,7 +29,7 @@ fn security_headers(secure: bool) -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add((
             "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
+            "camera=(self), microphone=(), geolocation=()",
         ))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"));

@@ -79,3 +79,23 @@ pub fn of_sessions(conn: &mut DbConn, session_ids: &[i64]) -> QueryResult<Vec<Fo
         })
         .collect())
 }
+
+/// Up to `limit` follow-ups after `after_id`, by id, with who recorded them
+/// (the export).
+pub fn after(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<FollowUpRow>> {
+    let rows: Vec<(FollowUp, String, Option<String>)> = follow_ups::table
+        .inner_join(users::table)
+        .filter(follow_ups::id.gt(after_id))
+        .order(follow_ups::id)
+        .limit(limit)
+        .select((FollowUp::as_select(), users::username, users::display_name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(follow_up, username, display_name)| FollowUpRow {
+            follow_up,
+            username,
+            display_name,
+        })
+        .collect())
+}

@@ -24,6 +24,7 @@ pub mod migrations;
 pub mod models;
 pub mod orders;
 pub mod protocols;
+pub mod reactions;
 pub mod recall;
 pub mod receiving;
 pub mod reports;

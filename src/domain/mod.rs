@@ -11,6 +11,7 @@ pub mod import;
 pub mod input;
 pub mod needle;
 pub mod quantity;
+pub mod reactions;
 pub mod reorder;
 pub mod throttle;
 pub mod vocab;

@@ -60,12 +60,18 @@ pub async fn lot_page(
     user.require(Action::ViewLot)?;
     let manager = user.may(Action::Recall);
     let actor = user.actor.clone();
-    let (detail, locations) = state
+    let (detail, locations, reactions) = state
         .run(move |conn| {
             let detail = lots::detail(conn, &actor, lot_id, manager, history_page)?;
+            let reactions = if manager {
+                Some(crate::services::reactions::for_lot(conn, &actor, lot_id)?)
+            } else {
+                None
+            };
             Ok((
                 detail,
                 lots::location_choices(conn, &actor, Action::ViewLot)?,
+                reactions,
             ))
         })
         .await?;
@@ -77,6 +83,9 @@ pub async fn lot_page(
         locations,
         forms,
     );
+    page.reactions = reactions.map(|r| {
+        crate::views::lot_reactions::LotReactionPanel::new(&r, page.product_id, &page.lot_number)
+    });
     page.audit_history =
         crate::routes::audit::history_of(state, user, "lot", detail.lot.id).await?;
     render_status(status, &page)

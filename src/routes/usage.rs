@@ -167,6 +167,7 @@ async fn page(
         waste_months,
         waste_products,
         waste_reasons,
+        reactions: crate::views::usage_reactions::ReactionsView::new(&report.reactions),
         query: report_query(&report),
         errors,
     };

@@ -20,6 +20,9 @@
 //!   day. Orders store no expected date: it is the local day the order was
 //!   sent plus the supplier's lead time (14 days when the supplier has none,
 //!   as in the reorder rule); an order is overdue from the day after.
+//! - **Reaction lots**: lots whose sessions at the site over the last 90
+//!   days reacted well above the other lots of their product
+//!   (`services::reactions`, the rule of `domain::reactions`).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
@@ -97,6 +100,8 @@ pub struct Alerts {
     pub containers_past_discard: Vec<LotAlert>,
     /// By expected day, then order.
     pub overdue_orders: Vec<OverdueOrder>,
+    /// Flagged by the reaction rule; by SKU, then lot number.
+    pub reaction_lots: Vec<super::reactions::LotReaction>,
 }
 
 impl Alerts {
@@ -107,6 +112,7 @@ impl Alerts {
             + self.expired.len()
             + self.containers_past_discard.len()
             + self.overdue_orders.len()
+            + self.reaction_lots.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,11 +138,12 @@ pub fn for_site(conn: &mut DbConn, site: Site, now: NaiveDateTime) -> ServiceRes
         safety_days: settings.safety_days,
         cover_days: settings.cover_days,
     };
-    let (rows, positions, orders) = db::read_tx(conn, |conn| {
+    let (rows, positions, orders, reaction_lots) = db::read_tx(conn, |conn| {
         Ok((
             reorder::rows(conn, &options)?,
             db::alerts::positions_due(conn, site.id, soon)?,
             db::alerts::sent_orders(conn, site.id)?,
+            super::reactions::flagged_at_site(conn, &site, now)?,
         ))
     })?;
     let mut low_stock: Vec<LowStock> = rows
@@ -186,6 +193,7 @@ pub fn for_site(conn: &mut DbConn, site: Site, now: NaiveDateTime) -> ServiceRes
         expired,
         containers_past_discard,
         overdue_orders,
+        reaction_lots,
     })
 }
 

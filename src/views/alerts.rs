@@ -10,6 +10,7 @@ use super::home::SiteChoice;
 use crate::domain::Quantity;
 use crate::domain::quantity::fmt_qty;
 use crate::services::alerts::{Alerts, AlertsPage, LotAlert, LowStock, OverdueOrder};
+use crate::services::reactions::LotReaction;
 
 #[derive(Debug, Clone)]
 pub struct LowRow {
@@ -112,6 +113,38 @@ impl OrderRow {
     }
 }
 
+/// A lot flagged by the reaction rule.
+#[derive(Debug, Clone)]
+pub struct ReactionRow {
+    pub lot_id: i64,
+    pub lot: String,
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub sessions: i64,
+    pub reactions: i64,
+    pub rate: String,
+    pub others_rate: String,
+    pub recall_url: String,
+}
+
+impl ReactionRow {
+    fn new(l: &LotReaction) -> ReactionRow {
+        ReactionRow {
+            lot_id: l.lot.lot_id,
+            lot: l.lot.lot_number.clone(),
+            product_id: l.lot.product_id,
+            sku: l.lot.sku.clone(),
+            name: l.lot.product_name.clone(),
+            sessions: l.counts.sessions,
+            reactions: l.counts.reactions,
+            rate: l.counts.tally().rate_text(),
+            others_rate: l.others.rate_text(),
+            recall_url: super::usage_reactions::recall_url(l.lot.product_id, &l.lot.lot_number),
+        }
+    }
+}
+
 /// One site's alerts, formatted.
 #[derive(Debug, Clone)]
 pub struct SiteAlerts {
@@ -127,6 +160,8 @@ pub struct SiteAlerts {
     pub expired: Vec<LotRow>,
     pub containers: Vec<LotRow>,
     pub overdue: Vec<OrderRow>,
+    pub reactions: Vec<ReactionRow>,
+    pub reaction_window_days: i64,
 }
 
 impl SiteAlerts {
@@ -145,6 +180,8 @@ impl SiteAlerts {
             expired: lots(&a.expired),
             containers: lots(&a.containers_past_discard),
             overdue: a.overdue_orders.iter().map(OrderRow::new).collect(),
+            reactions: a.reaction_lots.iter().map(ReactionRow::new).collect(),
+            reaction_window_days: crate::services::reactions::WINDOW_DAYS,
         }
     }
 }
@@ -204,7 +241,8 @@ fn lot_json(a: &LotAlert) -> Value {
 }
 
 /// `GET /api/v1/alerts` (API.md "Alerts"; `sku`, `use_by`, `discard_by`,
-/// `order_now`, `supplier` and `sent_on` are added fields).
+/// `order_now`, `supplier` and `sent_on` are added fields, and
+/// `reaction_lots`: lots flagged by the reaction rule, rates 0–1).
 pub fn alerts_json(a: &Alerts) -> Value {
     let q = |v: i64| Quantity(v).to_json();
     json!({
@@ -229,5 +267,16 @@ pub fn alerts_json(a: &Alerts) -> Value {
             "expected_on": o.expected_on.to_string(),
         })).collect::<Vec<_>>(),
         "containers_past_discard": a.containers_past_discard.iter().map(lot_json).collect::<Vec<_>>(),
+        "reaction_lots": a.reaction_lots.iter().map(|l| json!({
+            "lot_id": l.lot.lot_id,
+            "lot": l.lot.lot_number,
+            "product_id": l.lot.product_id,
+            "sku": l.lot.sku,
+            "sessions": l.counts.sessions,
+            "reactions": l.counts.reactions,
+            "rate": l.counts.tally().rate(),
+            "others_sessions": l.others.sessions,
+            "others_rate": l.others.rate(),
+        })).collect::<Vec<_>>(),
     })
 }

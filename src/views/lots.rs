@@ -108,6 +108,9 @@ pub struct LotPage {
     pub forms: LotForms,
     /// This record's audit rows (None: the viewer may not read the audit log).
     pub audit_history: Option<Vec<crate::views::audit::AuditLine>>,
+    /// Side effects of the lot's recent sessions against the product's
+    /// other lots (managers; None for others).
+    pub reactions: Option<super::lot_reactions::LotReactionPanel>,
 }
 
 impl LotPage {
@@ -287,6 +290,7 @@ impl LotPage {
             unit: if unit == "each" { "items".into() } else { unit },
             forms,
             audit_history: None,
+            reactions: None,
         }
     }
 }

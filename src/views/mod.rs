@@ -18,6 +18,7 @@ pub mod frame;
 pub mod home;
 pub mod import;
 pub mod ledger;
+pub mod lot_reactions;
 pub mod lots;
 pub mod order_mail;
 pub mod orders;
@@ -31,5 +32,6 @@ pub mod sites_admin;
 pub mod stock;
 pub mod usage;
 pub mod usage_export;
+pub mod usage_reactions;
 
 pub use frame::Frame;

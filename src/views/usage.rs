@@ -123,6 +123,8 @@ pub struct UsagePage {
     pub waste_months: Vec<SeriesRow>,
     pub waste_products: Vec<WasteProductRow>,
     pub waste_reasons: Vec<SeriesRow>,
+    /// Side effects by protocol, needle length and lot.
+    pub reactions: super::usage_reactions::ReactionsView,
     /// `site=…&from=…&to=…&product=…&category=…` for CSV links.
     pub query: String,
     pub errors: Vec<FieldError>,

@@ -21,6 +21,9 @@ pub const CSV_REPORTS: &[(&str, &str)] = &[
     ("weekly", "Consumption per week"),
     ("waste", "Waste by product"),
     ("waste-months", "Waste per month"),
+    ("reactions-protocols", "Side effects by protocol"),
+    ("reactions-needles", "Side effects by needle length"),
+    ("reactions-lots", "Side effects by lot"),
 ];
 
 fn qty_or_blank(a: &Amount) -> (Cell<'static>, Cell<'static>) {
@@ -173,6 +176,9 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
                 ])?;
             }
         }
+        name if name.starts_with("reactions-") => {
+            super::usage_reactions::write_csv(w, &r.reactions, name)?
+        }
         _ => return Err(csv::Error::from(std::io::Error::other("unknown report"))),
     }
     Ok(())
@@ -232,6 +238,7 @@ pub fn usage_json(r: &UsageReport) -> serde_json::Value {
         "by_protocol": groups_json(&r.by_protocol),
         "by_indication": groups_json(&r.by_indication),
         "by_practitioner": groups_json(&r.by_practitioner),
+        "side_effects": super::usage_reactions::json(&r.reactions),
         "sessions_per_day": r.sessions_per_day.iter().map(|(d, n)| serde_json::json!({"date": d.to_string(), "sessions": n})).collect::<Vec<_>>(),
         "weekly": r.weekly.iter().map(|b| serde_json::json!({
             "from": b.start.to_string(), "to": b.end.to_string(), "amount": amount_json(&b.amount)

@@ -126,6 +126,7 @@ const ROWS: &[Row] = &[
     ("GET", "/sessions/new", Plain, "-", "L A A A A", ""),
     ("POST", "/sessions/new", Plain, "site={site}", "L A A A A", "L D D A A"),
     ("POST", "/sessions/new/lines", Plain, "F", "L A A A A", ""),
+    ("GET", "/sessions/new/scan", SiteQ, "-", "L A A A A", "L D D A A"),
     ("POST", "/sessions/hints", Plain, "F", "L A A A A", ""),
     ("GET", "/sessions", SiteQ, "-", "L A A A A", "L D D A A"),
     ("GET", "/sessions/{id}", Session, "-", "L A A A A", "L N N A A"),

@@ -188,6 +188,7 @@ pub fn expected_on_d(s: &Scenario) -> Value {
                             "sent_on": (s.d - Duration::days(8)).to_string(),
                             "expected_on": (s.d - Duration::days(1)).to_string()}],
         "containers_past_discard": [lot(s, 0, s.c1, b, "B1", [200, -1], 5)],
+        "reaction_lots": [],
     })
 }
 
@@ -215,6 +216,7 @@ async fn alerts_at_an_auckland_site_turn_over_at_local_midnight() {
         "expired": [],
         "overdue_orders": [],
         "containers_past_discard": [],
+        "reaction_lots": [],
     });
     assert_eq!(v, expected, "{v:#}");
 

@@ -4,6 +4,7 @@
 
 mod form;
 mod list;
+mod scan;
 mod show;
 
 use actix_web::web;
@@ -12,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions/new", web::get().to(form::new_form))
         .route("/sessions/new", web::post().to(form::post_form))
         .route("/sessions/new/lines", web::post().to(form::lines_partial))
+        .route("/sessions/new/scan", web::get().to(scan::session_lot))
         .route("/sessions/hints", web::post().to(form::hints_partial))
         .route("/sessions", web::get().to(list::sessions))
         .route("/sessions/{id}", web::get().to(show::session))

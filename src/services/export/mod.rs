@@ -2,11 +2,12 @@
 //! formats where one exists (locations, suppliers, products, protocols,
 //! stock), so that an export imports cleanly into an empty installation,
 //! plus the history that cannot be imported (ledger, sessions and their
-//! lines, lots, purchase orders, receipts, counts, users, settings, the
+//! lines, their follow-ups, lots, purchase orders, receipts, counts, users, settings, the
 //! audit log). Written
 //! to a folder (`clinic-stock export DIR`) or a zip (the page's button)
 //! through [`ExportSink`]; every cell goes through `csv_cell` (no formulas).
 
+mod follow_ups;
 mod history;
 mod sink;
 mod tables;
@@ -33,6 +34,7 @@ const FILES: &[(&str, Writer)] = &[
     ("ledger.csv", history::ledger),
     ("sessions.csv", history::sessions),
     ("session_lines.csv", history::session_lines),
+    ("follow-ups.csv", follow_ups::follow_ups),
     ("purchase_orders.csv", history::orders),
     ("purchase_order_lines.csv", history::order_lines),
     ("receipts.csv", history::receipts),
@@ -46,8 +48,8 @@ const README: &str = "clinic-stock export\n\
 \n\
 Import into another installation in this order (clinic-stock import KIND FILE):\n\
   locations.csv  suppliers.csv  products.csv  protocols.csv  stock.csv\n\
-The other files are the history (ledger, sessions, orders, receipts, counts,\n\
-users, settings, the audit log) for reading; they are not imported.\n";
+The other files are the history (ledger, sessions, follow-ups, orders,\n\
+receipts, counts, users, settings, the audit log) for reading; they are not imported.\n";
 
 pub(crate) fn csv_err(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(format!("export: {e}"))

@@ -11,6 +11,7 @@
 //! per figure shown.
 
 mod consumption;
+pub mod reactions;
 mod sessions;
 mod waste;
 
@@ -192,6 +193,8 @@ pub struct UsageReport {
     pub waste_total: Amount,
     /// reason code → money written off
     pub waste_by_reason: BTreeMap<String, Amount>,
+    /// Side effects by protocol, needle length and lot (`reactions`).
+    pub reactions: reactions::Reactions,
 }
 
 impl UsageReport {
@@ -298,6 +301,7 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
     let c = consumption::consumption(conn, &o, &products)?;
     let s = sessions::sessions(conn, &o, &products, &c.needle_used)?;
     let w = waste::waste(conn, &o, &products)?;
+    let reactions = reactions::reactions(conn, &o)?;
     Ok(UsageReport {
         options: o,
         sessions: s.sessions,
@@ -315,5 +319,6 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         waste_by_product: w.by_product,
         waste_total: w.total,
         waste_by_reason: w.by_reason,
+        reactions,
     })
 }

@@ -1,0 +1,174 @@
+//! What reaction signals read (issue 15, part 2): the sessions of a window
+//! (not voided) with their side effects, the side effects of their
+//! follow-ups, and which lots each session took stock from (its `consume`
+//! ledger rows, an opened container counted as its sealed lot).
+//!
+//! The window is on `performed_at`; a session's `consume` rows carry the
+//! same time (`occurred_at`), so the ledger side is read from
+//! `ledger_site_kind_time` (one site) or `ledger_product_time` (one product).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{follow_ups, ledger, lots, products, treatment_sessions};
+
+/// Which sessions: one site or every site, `[start, end)`, and optionally
+/// only those that used a product.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub site_id: Option<i64>,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    pub product_id: Option<i64>,
+}
+
+/// A session of the window and what it is grouped by.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct SessionFacts {
+    pub id: i64,
+    pub protocol_id: Option<i64>,
+    pub needle_length: i32,
+    /// Comma-separated side-effect codes recorded at the session.
+    pub side_effects: String,
+}
+
+/// One lot a session took stock from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionLot {
+    pub session_id: i64,
+    /// The sealed lot (an opened container's parent).
+    pub lot_id: i64,
+    pub product_id: i64,
+}
+
+/// Sessions (not voided) of the window; with a product, those whose
+/// `consume` rows took that product.
+pub fn sessions(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionFacts>> {
+    let mut q = treatment_sessions::table
+        .filter(treatment_sessions::performed_at.ge(w.start))
+        .filter(treatment_sessions::performed_at.lt(w.end))
+        .filter(treatment_sessions::voided_at.is_null())
+        .into_boxed();
+    if let Some(site) = w.site_id {
+        q = q.filter(treatment_sessions::site_id.eq(site));
+    }
+    if let Some(product) = w.product_id {
+        q = q.filter(
+            treatment_sessions::id.nullable().eq_any(
+                ledger::table
+                    .filter(ledger::product_id.eq(product))
+                    .filter(ledger::kind.eq("consume"))
+                    .filter(ledger::occurred_at.ge(w.start))
+                    .filter(ledger::occurred_at.lt(w.end))
+                    .select(ledger::session_id),
+            ),
+        );
+    }
+    q.select((
+        treatment_sessions::id,
+        treatment_sessions::protocol_id,
+        treatment_sessions::needle_length,
+        treatment_sessions::side_effects,
+    ))
+    .load(conn)
+}
+
+/// (session, comma-separated effect codes) of the follow-ups of the
+/// window's sessions.
+pub fn follow_up_effects(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<(i64, String)>> {
+    let mut q = follow_ups::table
+        .inner_join(treatment_sessions::table)
+        .filter(treatment_sessions::performed_at.ge(w.start))
+        .filter(treatment_sessions::performed_at.lt(w.end))
+        .filter(treatment_sessions::voided_at.is_null())
+        .into_boxed();
+    if let Some(site) = w.site_id {
+        q = q.filter(treatment_sessions::site_id.eq(site));
+    }
+    if let Some(product) = w.product_id {
+        q = q.filter(
+            treatment_sessions::id.nullable().eq_any(
+                ledger::table
+                    .filter(ledger::product_id.eq(product))
+                    .filter(ledger::kind.eq("consume"))
+                    .filter(ledger::occurred_at.ge(w.start))
+                    .filter(ledger::occurred_at.lt(w.end))
+                    .select(ledger::session_id),
+            ),
+        );
+    }
+    q.select((follow_ups::session_id, follow_ups::side_effects))
+        .load(conn)
+}
+
+/// The lots the window's sessions took stock from, one row per (session,
+/// sealed lot).
+pub fn session_lots(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionLot>> {
+    let mut q = ledger::table
+        .inner_join(treatment_sessions::table)
+        .inner_join(lots::table)
+        .filter(ledger::kind.eq("consume"))
+        .filter(ledger::occurred_at.ge(w.start))
+        .filter(ledger::occurred_at.lt(w.end))
+        .filter(treatment_sessions::voided_at.is_null())
+        .into_boxed();
+    if let Some(site) = w.site_id {
+        q = q.filter(ledger::site_id.eq(site));
+    }
+    if let Some(product) = w.product_id {
+        q = q.filter(ledger::product_id.eq(product));
+    }
+    let rows: Vec<(i64, i64, Option<i64>, i64)> = q
+        .select((
+            treatment_sessions::id,
+            ledger::lot_id,
+            lots::parent_lot_id,
+            ledger::product_id,
+        ))
+        .load(conn)?;
+    let mut out: Vec<SessionLot> = rows
+        .into_iter()
+        .map(|(session_id, lot, parent, product_id)| SessionLot {
+            session_id,
+            lot_id: parent.unwrap_or(lot),
+            product_id,
+        })
+        .collect();
+    out.sort_by_key(|l| (l.session_id, l.lot_id));
+    out.dedup();
+    Ok(out)
+}
+
+/// A lot as the reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct LotName {
+    pub lot_id: i64,
+    pub lot_number: String,
+    pub expiry: chrono::NaiveDate,
+    pub product_id: i64,
+    pub sku: String,
+    pub product_name: String,
+}
+
+/// Lot number, expiry and product of some lots.
+pub fn lot_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<LotName>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            lots::table
+                .inner_join(products::table)
+                .filter(lots::id.eq_any(chunk.to_vec()))
+                .select((
+                    lots::id,
+                    lots::lot_number,
+                    lots::expiry,
+                    products::id,
+                    products::sku,
+                    products::name,
+                ))
+                .load::<LotName>(conn)?,
+        );
+    }
+    Ok(out)
+}

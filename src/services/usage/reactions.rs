@@ -1,0 +1,91 @@
+//! Side effects in the usage report (issue 15, part 2): the window's
+//! sessions (not voided) by protocol, needle length and lot, each with the
+//! sessions that reacted at the session or at follow-up and the sessions per
+//! effect; lots carry the flag of `domain::reactions`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::UsageOptions;
+use crate::db::reactions::Window;
+use crate::db::{self, DbConn};
+use crate::domain::reactions::EffectCounts;
+use crate::services::reactions::{self, LotReaction};
+
+/// Side effects of a group of sessions.
+#[derive(Debug, Clone)]
+pub struct EffectGroup {
+    pub key: String,
+    pub label: String,
+    pub counts: EffectCounts,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Reactions {
+    /// Every session of the window.
+    pub total: EffectCounts,
+    /// Most sessions first.
+    pub by_protocol: Vec<EffectGroup>,
+    /// By needle length.
+    pub by_needle: Vec<EffectGroup>,
+    /// By SKU and lot number.
+    pub by_lot: Vec<LotReaction>,
+}
+
+impl Reactions {
+    pub fn flagged_lots(&self) -> usize {
+        self.by_lot.iter().filter(|l| l.flagged).count()
+    }
+}
+
+pub(super) fn reactions(conn: &mut DbConn, o: &UsageOptions) -> diesel::QueryResult<Reactions> {
+    let w = Window {
+        site_id: Some(o.site.id),
+        start: o.start(),
+        end: o.end(),
+        product_id: None,
+    };
+    let c = reactions::collect(conn, &w)?;
+    let mut total = EffectCounts::default();
+    let mut protocol: BTreeMap<Option<i64>, EffectCounts> = BTreeMap::new();
+    let mut needle: BTreeMap<i32, EffectCounts> = BTreeMap::new();
+    for (s, e) in &c.sessions {
+        total.add(e);
+        protocol.entry(s.protocol_id).or_default().add(e);
+        needle.entry(s.needle_length).or_default().add(e);
+    }
+    let names: HashMap<i64, String> = db::reports::protocol_names(conn)?.into_iter().collect();
+    let mut by_protocol: Vec<EffectGroup> = protocol
+        .into_iter()
+        .map(|(id, counts)| EffectGroup {
+            key: id.map(|i| i.to_string()).unwrap_or_default(),
+            label: match id {
+                Some(i) => names
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("protocol {i}")),
+                None => "(no protocol)".into(),
+            },
+            counts,
+        })
+        .collect();
+    by_protocol.sort_by(|a, b| {
+        b.counts
+            .sessions
+            .cmp(&a.counts.sessions)
+            .then(a.label.cmp(&b.label))
+    });
+    let by_needle = needle
+        .into_iter()
+        .map(|(n, counts)| EffectGroup {
+            key: n.to_string(),
+            label: format!("{} mm", crate::domain::needle::fmt_needle(n)),
+            counts,
+        })
+        .collect();
+    Ok(Reactions {
+        total,
+        by_protocol,
+        by_needle,
+        by_lot: reactions::by_lot(conn, &c)?,
+    })
+}
