@@ -17,7 +17,7 @@ async fn scan(app: &TestApp, client: &reqwest::Client, q: &str) -> (u16, Value) 
         .get(app.url(&format!("/sessions/new/scan?{q}")))
         .send()
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("GET /sessions/new/scan?{q}: {e:?}"));
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (
