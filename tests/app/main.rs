@@ -56,6 +56,7 @@ mod reports_reactions;
 mod reports_reorder;
 mod reports_reorder_exact;
 mod reports_usage;
+mod reports_usage_window;
 mod scan_session_lot;
 mod sessions_api;
 mod sessions_concurrency;
