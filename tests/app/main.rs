@@ -54,6 +54,7 @@ mod reports_usage;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;
+mod sessions_facts;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_follow_ups;

@@ -332,6 +332,8 @@ pub struct FormData {
     /// Active products, by category, needle length, name.
     pub products: Vec<Product>,
     pub protocols: Vec<crate::services::protocols::ProtocolView>,
+    /// Treatment areas a session may name (not retired).
+    pub areas: Vec<crate::db::areas::TreatmentArea>,
     pub hints: Hints,
 }
 
@@ -351,7 +353,9 @@ pub fn form_data(
         crate::services::catalog::list_products(conn, &ProductFilter::default(), 1000, 0)?;
     let protocols = crate::services::protocols::list(conn, true)?;
     let hints = hints(conn, actor, d, rows)?;
+    let areas = crate::services::areas::active(conn)?;
     Ok(FormData {
+        areas,
         clock: site.clock(),
         site_code: site.code,
         sites,
