@@ -214,6 +214,8 @@ diesel::table! {
         quantity -> BigInt,
         named_lot_id -> Nullable<BigInt>,
         position -> Integer,
+        site_id -> Nullable<BigInt>,
+        performed_at -> Nullable<Timestamp>,
     }
 }
 

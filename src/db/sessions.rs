@@ -59,17 +59,22 @@ pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// One line of a session; it carries the session's site and time (never
+/// changed) for the usage report's index (`session_lines_window`).
 pub fn insert_line(
     conn: &mut DbConn,
-    session_id: i64,
+    session: (i64, i64, NaiveDateTime),
     product_id: i64,
     quantity: i64,
     named_lot_id: Option<i64>,
     position: i32,
 ) -> QueryResult<i64> {
+    let (session_id, site_id, performed_at) = session;
     diesel::insert_into(session_lines::table)
         .values((
             session_lines::session_id.eq(session_id),
+            session_lines::site_id.eq(site_id),
+            session_lines::performed_at.eq(performed_at),
             session_lines::product_id.eq(product_id),
             session_lines::quantity.eq(quantity),
             session_lines::named_lot_id.eq(named_lot_id),

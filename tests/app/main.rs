@@ -51,6 +51,7 @@ mod reports_orders;
 mod reports_reorder;
 mod reports_reorder_exact;
 mod reports_usage;
+mod reports_usage_window;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;

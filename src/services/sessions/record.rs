@@ -212,7 +212,7 @@ fn record_in_tx(
     for (position, line) in checked.iter().enumerate() {
         let line_id = db::sessions::insert_line(
             conn,
-            session_id,
+            (session_id, site.id, performed_at),
             line.product.id,
             line.quantity,
             line.named_lot.as_ref().map(|l| l.id),
