@@ -61,6 +61,7 @@ mod scan_session_lot;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;
+mod sessions_facts;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_follow_ups;
