@@ -13,6 +13,7 @@ pub mod needle;
 pub mod quantity;
 pub mod reorder;
 pub mod session_facts;
+pub mod session_warnings;
 pub mod throttle;
 pub mod vocab;
 
