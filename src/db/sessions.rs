@@ -28,6 +28,9 @@ pub struct NewSession {
     pub warnings: String,
     pub idempotency_key: String,
     pub request_hash: String,
+    pub duration_minutes: Option<i32>,
+    pub anaesthetic_applied_at: Option<NaiveDateTime>,
+    pub anaesthetic_contact_minutes: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
@@ -48,6 +51,9 @@ pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
             treatment_sessions::idempotency_key.eq(&s.idempotency_key),
             treatment_sessions::request_hash.eq(&s.request_hash),
             treatment_sessions::created_at.eq(now()),
+            treatment_sessions::duration_minutes.eq(s.duration_minutes),
+            treatment_sessions::anaesthetic_applied_at.eq(s.anaesthetic_applied_at),
+            treatment_sessions::anaesthetic_contact_minutes.eq(s.anaesthetic_contact_minutes),
         ))
         .returning(treatment_sessions::id)
         .get_result(conn)

@@ -16,6 +16,7 @@ pub const CSV_REPORTS: &[(&str, &str)] = &[
     ),
     ("protocols", "Sessions and cost by protocol"),
     ("indications", "Sessions and cost by indication"),
+    ("areas", "Sessions by treatment area"),
     ("practitioners", "Sessions and cost by practitioner"),
     ("daily", "Sessions per day"),
     ("weekly", "Consumption per week"),
@@ -120,6 +121,16 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
         }
         "protocols" => groups_csv(w, "Protocol", &r.by_protocol)?,
         "indications" => groups_csv(w, "Indication", &r.by_indication)?,
+        "areas" => {
+            w.header(&["Area", "Code", "Sessions"])?;
+            for a in &r.by_area {
+                w.row([
+                    Cell::text(a.area.name.as_str()),
+                    Cell::text(a.area.code.as_str()),
+                    Cell::int(a.sessions),
+                ])?;
+            }
+        }
         "practitioners" => groups_csv(w, "Practitioner", &r.by_practitioner)?,
         "daily" => {
             w.header(&["Date", "Sessions"])?;
@@ -231,6 +242,12 @@ pub fn usage_json(r: &UsageReport) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "by_protocol": groups_json(&r.by_protocol),
         "by_indication": groups_json(&r.by_indication),
+        "by_area": r.by_area.iter().map(|a| serde_json::json!({
+            "area_id": a.area.id,
+            "code": a.area.code,
+            "name": a.area.name,
+            "sessions": a.sessions,
+        })).collect::<Vec<_>>(),
         "by_practitioner": groups_json(&r.by_practitioner),
         "sessions_per_day": r.sessions_per_day.iter().map(|(d, n)| serde_json::json!({"date": d.to_string(), "sessions": n})).collect::<Vec<_>>(),
         "weekly": r.weekly.iter().map(|b| serde_json::json!({

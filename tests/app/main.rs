@@ -55,6 +55,7 @@ mod reports_usage_window;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;
+mod sessions_facts;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_follow_ups;

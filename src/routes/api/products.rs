@@ -40,6 +40,7 @@ pub fn product_json(p: &Product) -> serde_json::Value {
         "max_level": p.max_level.map(|q| Quantity(q).to_json()),
         "max_per_session": p.max_per_session.map(|q| Quantity(q).to_json()),
         "use_within_days_of_opening": p.use_within_days,
+        "max_contact_minutes": p.max_contact_minutes,
         "active": p.active,
     })
 }
@@ -66,6 +67,7 @@ fn draft_from_json(body: &serde_json::Value) -> Result<ProductDraft, ApiError> {
         max_level: f.raw("max_level")?,
         max_per_session: f.raw("max_per_session")?,
         use_within_days_of_opening: f.raw("use_within_days_of_opening")?,
+        max_contact_minutes: f.raw("max_contact_minutes")?,
         active: f.flag("active")?,
     })
 }

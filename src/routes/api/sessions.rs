@@ -64,6 +64,10 @@ pub fn session_json(v: &SessionView) -> Value {
         "side_effects": v.side_effects().iter().map(|a| a.code()).collect::<Vec<_>>(),
         "side_effect_other": s.side_effect_other,
         "notes": s.notes,
+        "areas": v.areas.iter().map(|a| json!({"id": a.id, "code": a.code, "name": a.name})).collect::<Vec<_>>(),
+        "duration_minutes": s.duration_minutes,
+        "anaesthetic_applied_at": s.anaesthetic_applied_at.map(rfc3339),
+        "anaesthetic_contact_minutes": s.anaesthetic_contact_minutes,
         "warnings": v.warnings,
         "voided": v.voided(),
         "voided_at": s.voided_at.map(rfc3339),
@@ -136,7 +140,35 @@ fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
         side_effects: f.codes("side_effects")?,
         side_effect_other: f.text("side_effect_other")?,
         notes: f.text("notes")?,
+        areas: area_refs(&f)?,
+        duration_minutes: f.text("duration_minutes")?,
+        anaesthetic_applied_at: f.text("anaesthetic_applied_at")?,
+        anaesthetic_contact_minutes: f.text("anaesthetic_contact_minutes")?,
     })
+}
+
+/// `areas`: a list whose items are area ids (numbers) or area codes or
+/// names (strings); one comma-separated string is accepted too.
+fn area_refs(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
+    let wrong = || {
+        ApiError(crate::error::ServiceError::invalid(
+            "areas",
+            "a list of area ids, codes or names",
+        ))
+    };
+    match f.get("areas") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s.split(',').map(str::to_string).collect()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) if n.as_i64().is_some() => Ok(n.to_string()),
+                _ => Err(wrong()),
+            })
+            .collect(),
+        Some(_) => Err(wrong()),
+    }
 }
 
 async fn create_session(
