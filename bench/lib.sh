@@ -7,6 +7,8 @@ set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PERFREF_DIR=${PERFREF_DIR:-$(cd "$BENCH_ROOT/.." && pwd)/shared/perfref}
+# A git worktree one level further down (/work/wt/NAME) finds it one more up.
+[ -d "$PERFREF_DIR" ] || PERFREF_DIR=$(cd "$BENCH_ROOT/../.." && pwd)/shared/perfref
 PERFREF_TARGET=${PERFREF_TARGET:-/tmp/perfref-target}
 PERFREF_BIN="$PERFREF_TARGET/release/perfref"
 APP_BIN=${APP_BIN:-$BENCH_ROOT/target/release/clinic-stock}

@@ -14,6 +14,7 @@ pub mod quantity;
 pub mod reactions;
 pub mod reorder;
 pub mod session_facts;
+pub mod session_warnings;
 pub mod throttle;
 pub mod vocab;
 

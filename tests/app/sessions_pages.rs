@@ -356,9 +356,15 @@ async fn hints_partial_previews_lots_and_warnings() {
             .map(|e| e.value().attr("data-code").unwrap().to_string())
             .collect()
     };
+    // Three rollers and no SPF line warn too (issue 15 part 4).
     assert_eq!(
         codes,
-        vec!["needle_outside_protocol", "above_max_per_session"]
+        vec![
+            "needle_outside_protocol",
+            "above_max_per_session",
+            "several_needle_devices",
+            "no_spf"
+        ]
     );
     assert_eq!(app.session_rows().await, (0, 0), "hints write nothing");
 }

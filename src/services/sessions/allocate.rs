@@ -15,11 +15,11 @@ use crate::db::{
     lots::OnHand,
     models::{Lot, Product, Protocol},
 };
+use crate::domain::Quantity;
 use crate::domain::fefo::{self, AllocError, Allocation, Candidate};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
-use crate::domain::{NeedleLength, Quantity};
 use crate::error::{FieldError, ServiceError, ServiceResult};
 
 /// A line whose product, unit and named lot have been checked.
@@ -156,53 +156,52 @@ pub fn issues_error(issues: Vec<LineIssue>) -> ServiceError {
     }
 }
 
-/// Warnings that do not stop the session: needle length outside the
-/// protocol's range, a product above its maximum per session.
-pub fn warnings(protocol: Option<&Protocol>, needle: i32, lines: &[CheckedLine]) -> Vec<Warning> {
-    let mut out = Vec::new();
-    if let Some(p) = protocol
-        && (needle < p.needle_min || needle > p.needle_max)
-    {
-        out.push(Warning::new(
-            "needle_outside_protocol",
-            format!(
-                "needle {} mm is outside the range of protocol {} ({}–{} mm)",
-                NeedleLength(needle),
-                p.name,
-                fmt_needle(p.needle_min),
-                fmt_needle(p.needle_max)
-            ),
-        ));
-    }
-    let mut seen: Vec<i64> = Vec::new();
-    for l in lines {
-        if seen.contains(&l.product.id) {
-            continue;
-        }
-        seen.push(l.product.id);
-        let Some(max) = l.product.max_per_session else {
-            continue;
-        };
-        let total: i64 = lines
+/// Warnings that do not stop the session (`domain::session_warnings`):
+/// needle length outside the protocol's range (else the indication's usual
+/// range), a product above its maximum per session or contact time, no
+/// needle device or more than one, no SPF line.
+pub fn warnings(
+    protocol: Option<&Protocol>,
+    indication: Option<crate::domain::vocab::Indication>,
+    needle: Option<i32>,
+    contact_minutes: Option<i32>,
+    lines: &[CheckedLine],
+) -> Vec<Warning> {
+    use crate::domain::session_warnings::{self as rules, LineFacts, Range, SessionFacts};
+    let facts = SessionFacts {
+        needle,
+        protocol: protocol.map(|p| Range {
+            name: p.name.clone(),
+            min: p.needle_min,
+            max: p.needle_max,
+        }),
+        // The usual ranges of DOMAIN.md ("other" has none).
+        indication: indication
+            .filter(|i| *i != crate::domain::vocab::Indication::Other)
+            .map(|i| {
+                let (min, max) = i.usual_range();
+                Range {
+                    name: i.label().to_string(),
+                    min,
+                    max,
+                }
+            }),
+        lines: lines
             .iter()
-            .filter(|o| o.product.id == l.product.id)
-            .map(|o| o.quantity)
-            .sum();
-        if total > max {
-            out.push(Warning::new(
-                "above_max_per_session",
-                format!(
-                    "{}: {} {} is above the maximum of {} {} per session",
-                    l.product.name,
-                    fmt_qty(total),
-                    l.product.unit,
-                    fmt_qty(max),
-                    l.product.unit
-                ),
-            ));
-        }
-    }
-    out
+            .map(|l| LineFacts {
+                product_id: l.product.id,
+                name: l.product.name.clone(),
+                category: Category::parse(&l.product.category),
+                unit: l.product.unit.clone(),
+                quantity: l.quantity,
+                max_per_session: l.product.max_per_session,
+                max_contact_minutes: l.product.max_contact_minutes,
+            })
+            .collect(),
+        contact_minutes,
+        judge_presence: !lines.is_empty(),
+    };
+    rules::warnings(&facts)
 }
 
 /// Lot number, expiry and location of a candidate, for display.

@@ -227,10 +227,10 @@ fn preview(
             h.left_after = Some(stock.usable(p.id));
         }
     }
-    let warned = match needle {
-        Some(n) => warnings(protocol.as_ref(), n, &checked),
-        None => warnings(None, 0, &checked),
-    };
+    let indication = text(&d.indication).and_then(crate::domain::vocab::Indication::parse);
+    let contact = text(&d.anaesthetic_contact_minutes)
+        .and_then(|t| crate::domain::session_facts::parse_contact_minutes(t).ok());
+    let warned = warnings(protocol.as_ref(), indication, needle, contact, &checked);
     Ok(Hints {
         lines: out,
         warnings: warned,

@@ -172,7 +172,13 @@ fn record_in_tx(
     let performed_at = req.performed_at.unwrap_or(now);
     // Lots are judged on the session's day at the site.
     let day = site.clock().local_date(performed_at);
-    let warned = warnings(protocol.as_ref(), req.needle, &checked);
+    let warned = warnings(
+        protocol.as_ref(),
+        indication,
+        Some(req.needle),
+        req.anaesthetic_contact_minutes,
+        &checked,
+    );
     // The session row first: on PostgreSQL a concurrent duplicate key waits
     // here on the UNIQUE index instead of taking stock first.
     let session_id = db::sessions::insert(

@@ -15,20 +15,7 @@ use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
 use crate::error::{ServiceError, ServiceResult};
 
 /// A warning saved with the session (saving went ahead).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Warning {
-    pub code: String,
-    pub message: String,
-}
-
-impl Warning {
-    pub fn new(code: &str, message: impl Into<String>) -> Warning {
-        Warning {
-            code: code.to_string(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::session_warnings::Warning;
 
 /// Warnings as stored in `treatment_sessions.warnings` (a JSON array).
 pub fn encode_warnings(w: &[Warning]) -> String {
