@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::db::sessions::SessionRow;
 use crate::domain::access::Action;
 use crate::domain::{NeedleLength, Quantity};
+use crate::error::{ErrorCode, ServiceError};
 use crate::routes::extract::ApiUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
 use crate::services::sessions::query::ListQuery;
@@ -153,11 +154,11 @@ async fn create_session(
         .map(str::to_string)
         .filter(|k| !k.trim().is_empty())
     else {
-        return Ok(HttpResponse::BadRequest().json(json!({"error": {
-            "code": "idempotency_key_required",
-            "message": "the Idempotency-Key header is required (e.g. a new UUID per session)",
-            "field": "Idempotency-Key",
-        }})));
+        return Err(ApiError(ServiceError::invalid_code(
+            ErrorCode::IdempotencyKeyRequired,
+            "Idempotency-Key",
+            "the header is required (e.g. a new UUID per session)",
+        )));
     };
     let draft = session_draft(&body.0)?;
     let actor = user.0.clone();
