@@ -107,7 +107,7 @@ struct CountOut {
     /// The lines that differed (a line that matched books nothing).
     lines: Vec<CountLineOut>,
     /// The `count` ledger rows booked.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
 }
 
 async fn submit(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {

@@ -143,7 +143,7 @@ struct TransferOut {
     from_location: String,
     to_location: String,
     /// The two ledger rows: out of the source, into the destination.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
     /// The lot's balances at both locations afterwards.
     balances: Vec<Balance>,
 }
@@ -211,7 +211,7 @@ struct OpenedOut {
     quantity: Value,
     unit: String,
     /// The two ledger rows: out of the sealed lot, into the container.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
 }
 
 async fn open_container(

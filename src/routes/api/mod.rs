@@ -17,6 +17,7 @@ pub mod reports;
 pub mod sessions;
 pub mod sites;
 pub mod stock;
+pub mod types;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -133,7 +134,14 @@ async fn read_json<T: DeserializeOwned>(
 /// Reads a body taken as `ApiJson<Value>` into `T`, with the same 422s as
 /// `ApiJson<T>`: for handlers that must check permission before the body's
 /// shape (a refused caller gets 403, never a validation message).
+/// The body must be a JSON object (anything else is 400, as a body that is
+/// not JSON is).
 pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError(ServiceError::BadRequest(
+            "expected a JSON object".into(),
+        )));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| ApiError(type_error(&e)))
 }
 

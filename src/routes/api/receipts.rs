@@ -32,7 +32,7 @@ struct ReceiptOut {
     unit_cost_cents: Option<i64>,
     note: Option<String>,
     /// The `receive` ledger rows of this receipt.
-    lines: Vec<Value>,
+    lines: Vec<super::types::movements::LedgerOut>,
 }
 
 fn out(v: ReceiptView) -> ReceiptOut {

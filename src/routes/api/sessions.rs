@@ -6,19 +6,20 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::body::{Fields, scalar_text};
+use super::types::Scalar;
+use super::types::sessions::{
+    ProtocolBody, ProtocolOut, SessionBody, SessionOut, SessionRowOut, VoidBody,
+};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use crate::db::sessions::SessionRow;
 use crate::domain::access::Action;
-use crate::domain::{NeedleLength, Quantity};
 use crate::error::{ErrorCode, ServiceError};
 use crate::routes::extract::ApiUser;
-use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
+use crate::services::protocols;
 use crate::services::sessions::query::ListQuery;
-use crate::services::sessions::{self, LineDraft, SessionDraft, SessionView};
+use crate::services::sessions;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session))
@@ -35,110 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/protocols/{id}", web::put().to(update_protocol));
 }
 
-/// RFC 3339 UTC, whole seconds.
-pub fn rfc3339(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn needle_json(h: i32) -> Value {
-    NeedleLength(h).to_json()
-}
-
-/// A session as JSON (the 201 of `POST /sessions` and `GET /sessions/{id}`).
-pub fn session_json(v: &SessionView) -> Value {
-    let s = &v.session;
-    json!({
-        "id": s.id,
-        "site": v.site_code,
-        "client_ref": s.client_ref,
-        "practitioner": v.practitioner,
-        "practitioner_name": v.practitioner_name,
-        "performed_at": rfc3339(s.performed_at),
-        "local_date": v.local_date().to_string(),
-        "time_zone": v.clock.zone(),
-        "indication": s.indication,
-        "needle_length_mm": needle_json(s.needle_length),
-        "protocol_id": s.protocol_id,
-        "protocol": v.protocol_name,
-        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "side_effects": v.side_effects().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "side_effect_other": s.side_effect_other,
-        "notes": s.notes,
-        "warnings": v.warnings,
-        "voided": v.voided(),
-        "voided_at": s.voided_at.map(rfc3339),
-        "voided_by": v.voided_by,
-        "void_reason": s.void_reason,
-        "lines": v.lines.iter().map(|l| json!({
-            "id": l.line.id,
-            "product_id": l.product.id,
-            "sku": l.product.sku,
-            "name": l.product.name,
-            "unit": l.product.unit,
-            "quantity": Quantity(l.line.quantity).to_json(),
-            "lot_id": l.line.named_lot_id,
-            "allocations": l.allocations.iter().map(|a| json!({
-                "lot_id": a.lot_id,
-                "lot": a.lot,
-                "expiry": a.expiry.to_string(),
-                "location": a.location,
-                "quantity": Quantity(a.quantity).to_json(),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "follow_ups": v.follow_ups.iter().map(super::follow_ups::follow_up_json).collect::<Vec<_>>(),
-    })
-}
-
-/// A row of the session list as JSON.
-pub fn session_row_json(r: &SessionRow) -> Value {
-    let s = &r.session;
-    json!({
-        "id": s.id,
-        "site": r.site_code,
-        "client_ref": s.client_ref,
-        "practitioner": r.practitioner,
-        "practitioner_name": r.practitioner_shown(),
-        "performed_at": rfc3339(s.performed_at),
-        "local_date": r.local_date().to_string(),
-        "indication": s.indication,
-        "needle_length_mm": needle_json(s.needle_length),
-        "protocol_id": s.protocol_id,
-        "protocol": r.protocol_name,
-        "voided": s.voided_at.is_some(),
-    })
-}
-
-fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
-    let f = Fields::of(body)?;
-    let lines = f
-        .objects("lines")?
-        .map(|ls| {
-            ls.iter()
-                .map(|l| {
-                    Ok(LineDraft {
-                        product_id: l.text("product_id")?,
-                        quantity: l.text("quantity")?,
-                        lot_id: l.text("lot_id")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
-        })
-        .transpose()?;
-    Ok(SessionDraft {
-        site: f.text("site")?,
-        client_ref: f.text("client_ref")?,
-        needle_length_mm: f.text("needle_length_mm")?,
-        indication: f.text("indication")?,
-        protocol_id: f.text("protocol_id")?,
-        performed_at: f.text("performed_at")?,
-        lines,
-        addons: f.codes("addons")?,
-        side_effects: f.codes("side_effects")?,
-        side_effect_other: f.text("side_effect_other")?,
-        notes: f.text("notes")?,
-    })
-}
+/// RFC 3339 UTC, whole seconds (the API's one time format).
+pub use super::types::api_time as rfc3339;
 
 async fn create_session(
     state: web::Data<AppState>,
@@ -147,6 +46,7 @@ async fn create_session(
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::LogSession)?;
+    let body: SessionBody = super::typed(body.0)?;
     let Some(key) = req
         .headers()
         .get("Idempotency-Key")
@@ -160,7 +60,7 @@ async fn create_session(
             "the header is required (e.g. a new UUID per session)",
         )));
     };
-    let draft = session_draft(&body.0)?;
+    let draft = body.draft();
     let actor = user.0.clone();
     let recorded = state
         .run(move |conn| sessions::record(conn, &actor, &key, &draft))
@@ -169,7 +69,7 @@ async fn create_session(
     if recorded.replayed {
         resp.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(resp.json(session_json(&recorded.view)))
+    Ok(resp.json(SessionOut::from(&recorded.view)))
 }
 
 #[derive(Deserialize, Default)]
@@ -211,7 +111,7 @@ async fn list_sessions(
     let (rows, total) = state
         .run(move |conn| sessions::list(conn, &actor, &query, page.limit(), page.offset()))
         .await?;
-    Ok(list(rows.iter().map(session_row_json).collect(), total))
+    Ok(list(rows.iter().map(SessionRowOut::from).collect(), total))
 }
 
 async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
@@ -221,13 +121,7 @@ async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i6
     let v = state
         .run(move |conn| sessions::get(conn, &actor, id))
         .await?;
-    Ok(HttpResponse::Ok().json(session_json(&v)))
-}
-
-#[derive(Deserialize)]
-pub struct VoidBody {
-    #[serde(default)]
-    reason: Option<Value>,
+    Ok(HttpResponse::Ok().json(SessionOut::from(&v)))
 }
 
 async fn void_session(
@@ -237,70 +131,17 @@ async fn void_session(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::VoidSession)?;
-    let body = ApiJson(super::typed::<VoidBody>(body.0)?);
-    let reason = body
-        .0
-        .reason
-        .as_ref()
-        .map(|v| scalar_text("reason", v))
-        .transpose()?
-        .unwrap_or_default();
+    let body: VoidBody = super::typed(body.0)?;
+    let reason = Scalar::text(&body.reason).unwrap_or_default();
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
         .run(move |conn| sessions::void(conn, &actor, id, &reason))
         .await?;
-    Ok(HttpResponse::Ok().json(session_json(&v)))
+    Ok(HttpResponse::Ok().json(SessionOut::from(&v)))
 }
 
 // ---- protocols -----------------------------------------------------------------
-
-pub fn protocol_json(v: &ProtocolView) -> Value {
-    let p = &v.protocol;
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "indication": p.indication,
-        "needle_min_mm": needle_json(p.needle_min),
-        "needle_max_mm": needle_json(p.needle_max),
-        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "notes": p.notes,
-        "active": p.active,
-        "lines": v.lines.iter().map(|(l, prod)| json!({
-            "product_id": l.product_id,
-            "sku": prod.sku,
-            "name": prod.name,
-            "unit": prod.unit,
-            "needle_length_mm": prod.needle_length.map(needle_json),
-            "quantity": Quantity(l.quantity).to_json(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn protocol_draft(body: &Value) -> Result<ProtocolDraft, ApiError> {
-    let f = Fields::of(body)?;
-    let lines = f
-        .objects("lines")?
-        .unwrap_or_default()
-        .iter()
-        .map(|l| {
-            Ok(ProtocolLineDraft {
-                product_id: l.text("product_id")?,
-                quantity: l.text("quantity")?,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(ProtocolDraft {
-        name: f.text("name")?,
-        indication: f.text("indication")?,
-        needle_min_mm: f.text("needle_min_mm")?,
-        needle_max_mm: f.text("needle_max_mm")?,
-        addons: f.codes("addons")?,
-        notes: f.text("notes")?,
-        active: f.flag("active")?,
-        lines,
-    })
-}
 
 #[derive(Deserialize, Default)]
 pub struct ProtocolQuery {
@@ -319,14 +160,14 @@ async fn list_protocols(
         .run(move |conn| protocols::list(conn, active_only))
         .await?;
     let total = items.len() as i64;
-    Ok(list(items.iter().map(protocol_json).collect(), total))
+    Ok(list(items.iter().map(ProtocolOut::from).collect(), total))
 }
 
 async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewProtocols)?;
     let id = id.into_inner();
     let v = state.run(move |conn| protocols::get(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+    Ok(HttpResponse::Ok().json(ProtocolOut::from(&v)))
 }
 
 async fn create_protocol(
@@ -335,12 +176,12 @@ async fn create_protocol(
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::ManageProtocols)?;
-    let draft = protocol_draft(&body.0)?;
+    let draft = super::typed::<ProtocolBody>(body.0)?.draft();
     let actor = user.0.clone();
     let v = state
         .run(move |conn| protocols::create(conn, &actor, &draft))
         .await?;
-    Ok(HttpResponse::Created().json(protocol_json(&v)))
+    Ok(HttpResponse::Created().json(ProtocolOut::from(&v)))
 }
 
 async fn update_protocol(
@@ -350,11 +191,11 @@ async fn update_protocol(
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::ManageProtocols)?;
-    let draft = protocol_draft(&body.0)?;
+    let draft = super::typed::<ProtocolBody>(body.0)?.draft();
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
         .run(move |conn| protocols::update(conn, &actor, id, &draft))
         .await?;
-    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+    Ok(HttpResponse::Ok().json(ProtocolOut::from(&v)))
 }
