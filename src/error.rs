@@ -80,6 +80,8 @@ error_codes! {
     IdempotencyKeyReused = ("idempotency_key_reused", 422),
     /// The session's needle length does not fit a product's needle length.
     NeedleLengthMismatch = ("needle_length_mismatch", 422),
+    /// The GS1 element string could not be read.
+    InvalidGs1 = ("invalid_gs1", 422),
     /// No product with that id or GTIN.
     UnknownProduct = ("unknown_product", 422),
     /// No lot with that id (or not at that site).

@@ -80,7 +80,7 @@ pub fn parse_lot_number(s: &str) -> Result<String, String> {
 pub fn parse_scan(conn: &mut DbConn, scan: &str) -> ServiceResult<gs1::Gs1Data> {
     let settings = super::settings::load(conn)?;
     gs1::parse(scan, settings.gs1_separator)
-        .map_err(|e| ServiceError::invalid_code("invalid_gs1", "gs1", e.message))
+        .map_err(|e| ServiceError::invalid_code(ErrorCode::InvalidGs1, "gs1", e.message))
 }
 
 /// Receives one lot into a location.

@@ -6,32 +6,15 @@
 use actix_web::web;
 use serde::Deserialize;
 
+use super::types::admin::AuditOut;
 use super::{ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
-use crate::services::audit::{self, AuditEntry, AuditQuery};
+use crate::services::audit::{self, AuditQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(audit_list));
-}
-
-/// An audit entry as JSON.
-pub fn entry_json(e: &AuditEntry) -> serde_json::Value {
-    let r = &e.row;
-    serde_json::json!({
-        "id": r.id,
-        "at": audit::utc(r.at),
-        "actor": r.actor_name,
-        "actor_id": r.actor_id,
-        "action": r.action,
-        "entity": r.entity,
-        "entity_id": r.entity_id,
-        "summary": r.summary,
-        "changes": e.changes,
-        "site_id": r.site_id,
-        "client_address": r.client_address,
-    })
 }
 
 #[derive(Deserialize, Default)]
@@ -74,5 +57,5 @@ async fn audit_list(
             audit::list(conn, &actor, &f, page.limit(), page.offset())
         })
         .await?;
-    Ok(list(items.iter().map(entry_json).collect(), total))
+    Ok(list(items.iter().map(AuditOut::from).collect(), total))
 }

@@ -4,7 +4,6 @@
 
 pub mod alerts;
 pub mod audit;
-pub mod body;
 pub mod counts;
 pub mod follow_ups;
 pub mod health;

@@ -3,16 +3,16 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::body::{Fields, scalar_text};
+use super::types::catalog::{ProductBody, ProductOut, SupplierBody, SupplierOut};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
-use crate::db::models::{Product, Supplier};
+use crate::db::models::Product;
 use crate::domain::access::Action;
-use crate::domain::{NeedleLength, Quantity};
+use crate::domain::NeedleLength;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
-use crate::services::catalog::{self, ProductDraft, SupplierDraft};
+use crate::services::catalog;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/products", web::get().to(list_products))
@@ -23,51 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/suppliers", web::post().to(create_supplier));
 }
 
-pub fn product_json(p: &Product) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "sku": p.sku,
-        "name": p.name,
-        "category": p.category,
-        "unit": p.unit,
-        "pack_size": Quantity(p.pack_size).to_json(),
-        "needle_length_mm": p.needle_length.map(|n| NeedleLength(n).to_json()),
-        "gtin": p.gtin,
-        "supplier_id": p.supplier_id,
-        "unit_cost_cents": p.unit_cost_cents,
-        "lead_time_days": p.lead_time_days,
-        "min_level": p.min_level.map(|q| Quantity(q).to_json()),
-        "max_level": p.max_level.map(|q| Quantity(q).to_json()),
-        "max_per_session": p.max_per_session.map(|q| Quantity(q).to_json()),
-        "use_within_days_of_opening": p.use_within_days,
-        "active": p.active,
-    })
-}
-
-fn supplier_json(s: &Supplier) -> serde_json::Value {
-    serde_json::json!({"id": s.id, "name": s.name, "email": s.email, "lead_time_days": s.lead_time_days})
-}
-
-fn draft_from_json(body: &serde_json::Value) -> Result<ProductDraft, ApiError> {
-    let f = Fields::of(body)?;
-    Ok(ProductDraft {
-        sku: f.raw("sku")?,
-        name: f.raw("name")?,
-        category: f.raw("category")?,
-        unit: f.raw("unit")?,
-        pack_size: f.raw("pack_size")?,
-        needle_length_mm: f.raw("needle_length_mm")?,
-        gtin: f.raw("gtin")?,
-        supplier_id: f.raw("supplier_id")?,
-        unit_cost_cents: f.raw("unit_cost_cents")?,
-        unit_cost: None,
-        lead_time_days: f.raw("lead_time_days")?,
-        min_level: f.raw("min_level")?,
-        max_level: f.raw("max_level")?,
-        max_per_session: f.raw("max_per_session")?,
-        use_within_days_of_opening: f.raw("use_within_days_of_opening")?,
-        active: f.flag("active")?,
-    })
+pub fn product_json(p: &Product) -> ProductOut {
+    ProductOut::from(p)
 }
 
 #[derive(Deserialize, Default)]
@@ -141,7 +98,7 @@ async fn create_product(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageProducts)?;
-    let draft = draft_from_json(&body.0)?;
+    let draft = super::typed::<ProductBody>(body.0)?.draft();
     let actor = user.0.clone();
     let p = state
         .run(move |conn| catalog::create_product(conn, &actor, &draft))
@@ -163,7 +120,7 @@ async fn patch_product(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageProducts)?;
-    let draft = draft_from_json(&body.0)?;
+    let draft = super::typed::<ProductBody>(body.0)?.draft();
     let actor = user.0.clone();
     let id = id.into_inner();
     let p = state
@@ -176,14 +133,7 @@ async fn list_suppliers(state: web::Data<AppState>, user: ApiUser) -> ApiResult 
     user.require(Action::ViewSuppliers)?;
     let items = state.run(catalog::suppliers).await?;
     let total = items.len() as i64;
-    Ok(list(items.iter().map(supplier_json).collect(), total))
-}
-
-#[derive(Deserialize)]
-pub struct NewSupplier {
-    name: String,
-    email: Option<String>,
-    lead_time_days: Option<serde_json::Value>,
+    Ok(list(items.iter().map(SupplierOut::from).collect(), total))
 }
 
 async fn create_supplier(
@@ -192,20 +142,10 @@ async fn create_supplier(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSuppliers)?;
-    let body = ApiJson(super::typed::<NewSupplier>(body.0)?);
-    let b = body.0;
-    let draft = SupplierDraft {
-        name: b.name,
-        email: b.email,
-        lead_time_days: b
-            .lead_time_days
-            .as_ref()
-            .map(|v| scalar_text("lead_time_days", v))
-            .transpose()?,
-    };
+    let draft = super::typed::<SupplierBody>(body.0)?.draft();
     let actor = user.0.clone();
     let s = state
         .run(move |conn| catalog::create_supplier(conn, &actor, &draft))
         .await?;
-    Ok(HttpResponse::Created().json(supplier_json(&s)))
+    Ok(HttpResponse::Created().json(SupplierOut::from(&s)))
 }

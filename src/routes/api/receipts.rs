@@ -5,9 +5,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::movements::ledger_json;
+use super::types::Time;
 use super::{ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::domain::access::Action;
@@ -19,15 +19,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/receipts/{id}", web::get().to(show));
 }
 
-#[derive(Serialize)]
-struct ReceiptOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReceiptOut {
     id: i64,
     site: String,
     site_id: i64,
     location: String,
     location_id: i64,
     user: String,
-    received_at: String,
+    received_at: Time,
     purchase_order_id: Option<i64>,
     unit_cost_cents: Option<i64>,
     note: Option<String>,
@@ -44,7 +44,7 @@ fn out(v: ReceiptView) -> ReceiptOut {
         location: v.location,
         location_id: r.location_id,
         user: v.user,
-        received_at: r.received_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        received_at: Time(r.received_at),
         purchase_order_id: r.purchase_order_id,
         unit_cost_cents: r.unit_cost_cents,
         note: r.note,
@@ -52,7 +52,7 @@ fn out(v: ReceiptView) -> ReceiptOut {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ReceiptQuery {
     site: Option<String>,
     limit: Option<i64>,

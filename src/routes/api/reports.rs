@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::reports::{ReorderOut, UsageOut};
 use super::{ApiError, ApiResult};
 use crate::app::AppState;
 use crate::domain::access::Action;
@@ -51,19 +52,7 @@ async fn reorder_json(
     let report = state
         .run(move |conn| reorder::run(conn, &actor, &q))
         .await?;
-    let o = &report.options;
-    let items: Vec<serde_json::Value> =
-        report.rows.iter().map(reorder_view::reorder_json).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "site": o.site.code,
-        "as_of": o.as_of.to_string(),
-        "window": o.window_days,
-        "safety_days": o.safety_days,
-        "cover_days": o.cover_days,
-        "order_cost_cents": report.order_cost_cents(),
-        "total": items.len(),
-        "items": items,
-    })))
+    Ok(HttpResponse::Ok().json(ReorderOut::from(&report)))
 }
 
 fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
@@ -125,7 +114,7 @@ async fn usage_json(
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
-    Ok(HttpResponse::Ok().json(usage_export::usage_json(&report)))
+    Ok(HttpResponse::Ok().json(UsageOut::from(&report)))
 }
 
 async fn usage_csv(

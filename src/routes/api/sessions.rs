@@ -46,7 +46,6 @@ async fn create_session(
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::LogSession)?;
-    let body: SessionBody = super::typed(body.0)?;
     let Some(key) = req
         .headers()
         .get("Idempotency-Key")
@@ -60,7 +59,7 @@ async fn create_session(
             "the header is required (e.g. a new UUID per session)",
         )));
     };
-    let draft = body.draft();
+    let draft = super::typed::<SessionBody>(body.0)?.draft();
     let actor = user.0.clone();
     let recorded = state
         .run(move |conn| sessions::record(conn, &actor, &key, &draft))

@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use crate::db::models::{Location, Site};
+use super::types::sites::{LocationOut, NewLocationBody, NewSiteBody, SiteBody, SiteOut};
+use crate::db::models::Site;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::sites::{self, SiteDraft};
@@ -19,22 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/locations", web::post().to(create_location));
 }
 
-pub fn site_json(s: &Site) -> serde_json::Value {
-    serde_json::json!({
-        "id": s.id,
-        "code": s.code,
-        "name": s.name,
-        "time_zone": s.time_zone,
-        "address": s.address,
-        "phone": s.phone,
-        "email": s.email,
-        "digest_time": s.digest_time,
-        "today": s.today().to_string(),
-    })
-}
-
-fn location_json(l: &Location, site: &str) -> serde_json::Value {
-    serde_json::json!({"id": l.id, "site": site, "code": l.code, "name": l.name})
+pub fn site_json(s: &Site) -> SiteOut {
+    SiteOut::from(s)
 }
 
 async fn list_sites(
@@ -52,15 +39,7 @@ async fn list_sites(
         .take(page.limit() as usize)
         .map(site_json)
         .collect();
-    Ok(list::<serde_json::Value>(items, total))
-}
-
-#[derive(Deserialize)]
-pub struct NewSite {
-    code: String,
-    name: String,
-    #[serde(flatten)]
-    details: SiteDraft,
+    Ok(list::<SiteOut>(items, total))
 }
 
 async fn create_site(
@@ -69,12 +48,11 @@ async fn create_site(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<NewSite>(body.0)?);
+    let b: NewSiteBody = super::typed(body.0)?;
     let actor = user.0.clone();
-    let b = body.0;
     let draft = SiteDraft {
         name: Some(b.name),
-        ..b.details
+        ..b.details.draft()
     };
     let site = state
         .run(move |conn| sites::create(conn, &actor, &b.code, &draft))
@@ -102,10 +80,9 @@ async fn update_site(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<SiteDraft>(body.0)?);
+    let draft = super::typed::<SiteBody>(body.0)?.draft();
     let actor = user.0.clone();
     let code = code.into_inner();
-    let draft = body.0;
     let site = state
         .run(move |conn| sites::update(conn, &actor, &code, &draft))
         .await?;
@@ -139,16 +116,9 @@ async fn list_locations(
         .iter()
         .skip(page.offset() as usize)
         .take(page.limit() as usize)
-        .map(|(l, s)| location_json(l, s))
+        .map(|(l, s)| LocationOut::new(l, s))
         .collect();
-    Ok(list::<serde_json::Value>(items, total))
-}
-
-#[derive(Deserialize)]
-pub struct NewLocation {
-    site: String,
-    code: String,
-    name: String,
+    Ok(list::<LocationOut>(items, total))
 }
 
 async fn create_location(
@@ -157,11 +127,10 @@ async fn create_location(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<NewLocation>(body.0)?);
+    let b: NewLocationBody = super::typed(body.0)?;
     let actor = user.0.clone();
-    let b = body.0;
     let (loc, site) = state
         .run(move |conn| sites::create_location(conn, &actor, &b.site, &b.code, &b.name))
         .await?;
-    Ok(HttpResponse::Created().json(location_json(&loc, &site)))
+    Ok(HttpResponse::Created().json(LocationOut::new(&loc, &site)))
 }

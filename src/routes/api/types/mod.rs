@@ -8,9 +8,14 @@
 //! Responses are built from the services' views into these structs and
 //! serialised straight (no `serde_json::Value` trees).
 
+pub mod admin;
+pub mod catalog;
 pub mod movements;
 pub mod orders;
+pub mod reports;
 pub mod sessions;
+pub mod sites;
+pub mod stock;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -204,6 +209,13 @@ impl PartialSchema for Scalar {
     }
 }
 impl ToSchema for Scalar {}
+
+/// For a field whose `null` means something (clear it) as opposed to
+/// leaving it out: absent is `None` (with `#[serde(default)]`), `null` is
+/// `Some("")`.
+pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
+    Scalar::deserialize(d).map(Some)
+}
 
 /// A list of codes: an array of strings, or one comma-separated string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
