@@ -14,6 +14,7 @@ mod access_matrix;
 mod access_sites;
 mod access_sites_world;
 mod alerts;
+mod api_contract;
 mod api_counts;
 mod api_movements;
 mod api_receipts;

@@ -6,6 +6,7 @@
 use actix_web::web;
 use serde::Deserialize;
 
+use super::types::Page;
 use super::types::admin::AuditOut;
 use super::{ApiResult, PageParams, list};
 use crate::app::AppState;
@@ -17,7 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(audit_list));
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditApiQuery {
     entity: Option<String>,
@@ -30,6 +32,14 @@ pub struct AuditApiQuery {
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    params(AuditApiQuery),
+    responses((status = 200, description = "A page of audit entries, newest first", body = Page<AuditOut>)),
+)]
 async fn audit_list(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::types::Page;
 use super::movements::ledger_json;
 use super::types::{Qty, Time};
 use super::{ApiJson, ApiResult, list, typed};
@@ -30,6 +31,13 @@ pub struct CountLocationOut {
     last_counted: Option<Time>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/counts",
+    operation_id = "list_count_locations",
+    tag = "stock",
+    responses((status = 200, description = "Every location the caller counts at", body = Page<CountLocationOut>)),
+)]
 async fn index(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
     user.require(Action::CountStock)?;
     let actor = user.0.clone();
@@ -106,6 +114,14 @@ pub struct CountOut {
     ledger: Vec<super::types::movements::LedgerOut>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counts",
+    operation_id = "submit_count",
+    tag = "stock",
+    request_body = CountIn,
+    responses((status = 201, description = "The count", body = CountOut)),
+)]
 async fn submit(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {
     user.require(Action::CountStock)?;
     let b: CountIn = typed(body.0)?;

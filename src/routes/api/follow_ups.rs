@@ -13,6 +13,15 @@ use crate::routes::extract::ApiUser;
 use crate::services::sessions;
 
 /// `POST /api/v1/sessions/{id}/follow-ups`
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/follow-ups",
+    operation_id = "record_follow_up",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = FollowUpBody,
+    responses((status = 201, description = "The follow-up", body = FollowUpOut)),
+)]
 pub async fn create_follow_up(
     state: web::Data<AppState>,
     user: ApiUser,

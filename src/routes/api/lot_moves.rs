@@ -87,6 +87,15 @@ async fn set_quarantine(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/{id}/quarantine",
+    operation_id = "quarantine_lot",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<ReasonBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The lot", body = LotState)),
+)]
 async fn quarantine(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -96,6 +105,15 @@ async fn quarantine(
     set_quarantine(state, user, id.into_inner(), body.0, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/{id}/release",
+    operation_id = "release_lot",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<ReasonBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The lot", body = LotState)),
+)]
 async fn release(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -147,6 +165,14 @@ pub struct TransferOut {
     balances: Vec<Balance>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/transfers",
+    operation_id = "transfer_stock",
+    tag = "stock",
+    request_body = TransferBody,
+    responses((status = 201, description = "The transfer", body = TransferOut)),
+)]
 async fn transfer(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {
     user.require(Action::TransferStock)?;
     let b: TransferBody = object(body.0)?;
@@ -213,6 +239,14 @@ pub struct OpenedOut {
     ledger: Vec<super::types::movements::LedgerOut>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers",
+    operation_id = "open_container",
+    tag = "stock",
+    request_body = OpenBody,
+    responses((status = 201, description = "The opened container", body = OpenedOut)),
+)]
 async fn open_container(
     state: web::Data<AppState>,
     user: ApiUser,

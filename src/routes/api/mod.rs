@@ -9,6 +9,7 @@ pub mod follow_ups;
 pub mod health;
 pub mod lot_moves;
 pub mod movements;
+pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod receipts;
@@ -194,7 +195,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonOpt<T> {
 }
 
 /// `?limit=&offset=` (default 100, max 1000).
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -230,6 +232,7 @@ pub async fn not_found() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .configure(openapi::configure)
             .configure(sites::configure)
             .configure(alerts::configure)
             .configure(products::configure)

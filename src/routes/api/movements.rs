@@ -7,6 +7,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::Page;
 use super::types::movements::{AdjustBody, LedgerOut, LotOut};
 use super::{ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
@@ -28,6 +29,14 @@ pub fn ledger_json(e: &LedgerEntry) -> LedgerOut {
     LedgerOut::from(e)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/adjustments",
+    operation_id = "adjust_stock",
+    tag = "stock",
+    request_body = AdjustBody,
+    responses((status = 201, description = "The ledger row", body = LedgerOut)),
+)]
 async fn adjust(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -42,6 +51,14 @@ async fn adjust(
     Ok(HttpResponse::Created().json(ledger_json(&e)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lots/{id}",
+    operation_id = "get_lot",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The lot (recall view)", body = LotOut)),
+)]
 async fn lot(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::Recall)?;
     let id = id.into_inner();
@@ -52,7 +69,8 @@ async fn lot(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> A
     Ok(HttpResponse::Ok().json(LotOut::from(&d)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerApiQuery {
     site: Option<String>,
     product_id: Option<String>,
@@ -67,6 +85,14 @@ pub struct LedgerApiQuery {
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger",
+    operation_id = "list_ledger",
+    tag = "stock",
+    params(LedgerApiQuery),
+    responses((status = 200, description = "A page of ledger rows, newest first", body = Page<LedgerOut>)),
+)]
 async fn ledger_list(
     state: web::Data<AppState>,
     user: ApiUser,

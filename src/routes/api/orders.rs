@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/purchase-orders/{id}/receive", web::post().to(receive));
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     site: Option<String>,
     status: Option<String>,
@@ -43,6 +44,14 @@ pub struct ListParams {
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/purchase-orders",
+    operation_id = "list_orders",
+    tag = "orders",
+    params(ListParams),
+    responses((status = 200, description = "A page of orders", body = Page<OrderSummaryOut>)),
+)]
 async fn list_orders(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -69,6 +78,14 @@ async fn list_orders(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders",
+    operation_id = "create_order",
+    tag = "orders",
+    request_body = OrderBody,
+    responses((status = 201, description = "The draft order", body = OrderOut)),
+)]
 async fn create(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -91,6 +108,14 @@ async fn create(
 
 /// `{"site"?, "as_of"?, "window"?, "product_ids"?: [..], "lines"?: [{"product_id", "packs"?}]}`:
 /// one draft per supplier; without products, every "order now" row.
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders/from-reorder",
+    operation_id = "orders_from_reorder",
+    tag = "orders",
+    request_body = FromReorderBody,
+    responses((status = 201, description = "The drafts, one per supplier", body = Page<OrderOut>)),
+)]
 async fn from_reorder(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -151,6 +176,14 @@ async fn from_reorder(
     Ok(HttpResponse::Created().json(Page { items, total }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/purchase-orders/{id}",
+    operation_id = "get_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The order", body = OrderOut)),
+)]
 async fn get(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ManageOrders)?;
     let id = id.into_inner();
@@ -160,6 +193,15 @@ async fn get(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> A
 }
 
 /// `{"lines": [...], "note"?}` replaces the lines of a draft.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/purchase-orders/{id}",
+    operation_id = "edit_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = OrderEditBody,
+    responses((status = 200, description = "The order", body = OrderOut)),
+)]
 async fn edit(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -181,6 +223,15 @@ async fn edit(
     Ok(HttpResponse::Ok().json(OrderOut::from(&v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders/{id}/send",
+    operation_id = "send_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<SendBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The order, sent", body = OrderOut)),
+)]
 async fn send(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -207,6 +258,15 @@ async fn send(
 /// 200 with the order; 502 `mail_failed` (still a draft), 422
 /// `supplier_email_missing`, 409 `order_not_draft`, 422 `mail_not_configured`.
 /// The body is optional and has no fields yet (if given, a JSON object).
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders/{id}/email",
+    operation_id = "email_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<EmailBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The order, e-mailed and sent", body = OrderOut)),
+)]
 async fn email(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -221,6 +281,15 @@ async fn email(
     Ok(HttpResponse::Ok().json(OrderOut::from(&v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders/{id}/cancel",
+    operation_id = "cancel_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<CancelBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The order, cancelled", body = OrderOut)),
+)]
 async fn cancel(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -242,6 +311,15 @@ async fn cancel(
 
 /// `{"location"?, "received_at"?, "note"?, "lines": [{"line_id"|"product_id",
 /// "lot", "expiry", "gs1"?, "quantity", "quantity_in"?}]}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/purchase-orders/{id}/receive",
+    operation_id = "receive_order",
+    tag = "orders",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = OrderReceiveBody,
+    responses((status = 201, description = "The order after, and what came in", body = OrderReceivedOut)),
+)]
 async fn receive(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::Page;
 use super::types::catalog::{ProductBody, ProductOut, SupplierBody, SupplierOut};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
@@ -27,7 +28,8 @@ pub fn product_json(p: &Product) -> ProductOut {
     ProductOut::from(p)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductQuery {
     q: Option<String>,
     category: Option<String>,
@@ -68,6 +70,14 @@ pub fn product_filter(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    operation_id = "list_products",
+    tag = "catalogue",
+    params(ProductQuery),
+    responses((status = 200, description = "A page of products", body = Page<ProductOut>)),
+)]
 async fn list_products(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -92,6 +102,14 @@ async fn list_products(
     Ok(list(items.iter().map(product_json).collect(), total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/products",
+    operation_id = "create_product",
+    tag = "catalogue",
+    request_body = ProductBody,
+    responses((status = 201, description = "The product", body = ProductOut)),
+)]
 async fn create_product(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -106,6 +124,14 @@ async fn create_product(
     Ok(HttpResponse::Created().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    operation_id = "get_product",
+    tag = "catalogue",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The product", body = ProductOut)),
+)]
 async fn get_product(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewProducts)?;
     let id = id.into_inner();
@@ -113,6 +139,15 @@ async fn get_product(state: web::Data<AppState>, user: ApiUser, id: web::Path<i6
     Ok(HttpResponse::Ok().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/products/{id}",
+    operation_id = "update_product",
+    tag = "catalogue",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = ProductBody,
+    responses((status = 200, description = "The product", body = ProductOut)),
+)]
 async fn patch_product(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -129,6 +164,13 @@ async fn patch_product(
     Ok(HttpResponse::Ok().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/suppliers",
+    operation_id = "list_suppliers",
+    tag = "catalogue",
+    responses((status = 200, description = "Every supplier", body = Page<SupplierOut>)),
+)]
 async fn list_suppliers(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
     user.require(Action::ViewSuppliers)?;
     let items = state.run(catalog::suppliers).await?;
@@ -136,6 +178,14 @@ async fn list_suppliers(state: web::Data<AppState>, user: ApiUser) -> ApiResult 
     Ok(list(items.iter().map(SupplierOut::from).collect(), total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers",
+    operation_id = "create_supplier",
+    tag = "catalogue",
+    request_body = SupplierBody,
+    responses((status = 201, description = "The supplier", body = SupplierOut)),
+)]
 async fn create_supplier(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::types::Page;
 use super::movements::ledger_json;
 use super::types::Time;
 use super::{ApiResult, PageParams, list};
@@ -52,13 +53,22 @@ fn out(v: ReceiptView) -> ReceiptOut {
     }
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReceiptQuery {
     site: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/receipts",
+    operation_id = "list_receipts",
+    tag = "stock",
+    params(ReceiptQuery),
+    responses((status = 200, description = "A page of receipts, newest first", body = Page<ReceiptOut>)),
+)]
 async fn index(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -79,6 +89,14 @@ async fn index(
     Ok(list(items.into_iter().map(out).collect(), total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/receipts/{id}",
+    operation_id = "get_receipt",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The receipt", body = ReceiptOut)),
+)]
 async fn show(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ReceiveStock)?;
     let id = id.into_inner();

@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `?site=&as_of=&window=` (window also as `window_days`).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReorderParams {
     site: Option<String>,
     as_of: Option<String>,
@@ -41,6 +42,14 @@ impl ReorderParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/reorder",
+    operation_id = "reorder_report",
+    tag = "reports",
+    params(ReorderParams),
+    responses((status = 200, description = "The reorder report", body = ReorderOut)),
+)]
 async fn reorder_json(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -59,6 +68,14 @@ fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
     crate::routes::reports::csv_response(filename, body)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/reorder.csv",
+    operation_id = "reorder_report_csv",
+    tag = "reports",
+    params(ReorderParams),
+    responses((status = 200, description = "The reorder report as CSV", content_type = "text/csv", body = String)),
+)]
 async fn reorder_csv(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -82,7 +99,8 @@ async fn reorder_csv(
 }
 
 /// `?site=&from=&to=&product=&category=` (and `report=` for CSV).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageParams {
     site: Option<String>,
     from: Option<String>,
@@ -105,6 +123,14 @@ impl UsageParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/usage",
+    operation_id = "usage_report",
+    tag = "reports",
+    params(UsageParams),
+    responses((status = 200, description = "The usage report", body = UsageOut)),
+)]
 async fn usage_json(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -117,6 +143,14 @@ async fn usage_json(
     Ok(HttpResponse::Ok().json(UsageOut::from(&report)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/usage.csv",
+    operation_id = "usage_report_csv",
+    tag = "reports",
+    params(UsageParams),
+    responses((status = 200, description = "One table of the usage report as CSV", content_type = "text/csv", body = String)),
+)]
 async fn usage_csv(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::types::Page;
 use super::types::Scalar;
 use super::types::sessions::{
     ProtocolBody, ProtocolOut, SessionBody, SessionOut, SessionRowOut, VoidBody,
@@ -39,6 +40,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// RFC 3339 UTC, whole seconds (the API's one time format).
 pub use super::types::api_time as rfc3339;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions",
+    operation_id = "log_session",
+    tag = "sessions",
+    params(("Idempotency-Key" = String, Header, description = "required: a new unique key (e.g. a UUID) per session; 8–200 visible ASCII characters. The same key and body again answers the first response, with header `Idempotent-Replayed: true`")),
+    request_body = SessionBody,
+    responses((status = 201, description = "The session", body = SessionOut)),
+)]
 async fn create_session(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,7 +81,8 @@ async fn create_session(
     Ok(resp.json(SessionOut::from(&recorded.view)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     site: Option<String>,
     from: Option<String>,
@@ -85,6 +96,14 @@ pub struct SessionQuery {
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    operation_id = "list_sessions",
+    tag = "sessions",
+    params(SessionQuery),
+    responses((status = 200, description = "A page of sessions, newest first", body = Page<SessionRowOut>)),
+)]
 async fn list_sessions(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -113,6 +132,14 @@ async fn list_sessions(
     Ok(list(rows.iter().map(SessionRowOut::from).collect(), total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}",
+    operation_id = "get_session",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The session", body = SessionOut)),
+)]
 async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewSessions)?;
     let actor = user.0.clone();
@@ -123,6 +150,15 @@ async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i6
     Ok(HttpResponse::Ok().json(SessionOut::from(&v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/void",
+    operation_id = "void_session",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = VoidBody,
+    responses((status = 200, description = "The session, voided", body = SessionOut)),
+)]
 async fn void_session(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -142,12 +178,21 @@ async fn void_session(
 
 // ---- protocols -----------------------------------------------------------------
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProtocolQuery {
     /// `true` includes archived protocols.
     all: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/protocols",
+    operation_id = "list_protocols",
+    tag = "sessions",
+    params(ProtocolQuery),
+    responses((status = 200, description = "Every protocol", body = Page<ProtocolOut>)),
+)]
 async fn list_protocols(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -162,6 +207,14 @@ async fn list_protocols(
     Ok(list(items.iter().map(ProtocolOut::from).collect(), total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/protocols/{id}",
+    operation_id = "get_protocol",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The protocol", body = ProtocolOut)),
+)]
 async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewProtocols)?;
     let id = id.into_inner();
@@ -169,6 +222,14 @@ async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i
     Ok(HttpResponse::Ok().json(ProtocolOut::from(&v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/protocols",
+    operation_id = "create_protocol",
+    tag = "sessions",
+    request_body = ProtocolBody,
+    responses((status = 201, description = "The protocol", body = ProtocolOut)),
+)]
 async fn create_protocol(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -183,6 +244,15 @@ async fn create_protocol(
     Ok(HttpResponse::Created().json(ProtocolOut::from(&v)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/protocols/{id}",
+    operation_id = "update_protocol",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = ProtocolBody,
+    responses((status = 200, description = "The protocol", body = ProtocolOut)),
+)]
 async fn update_protocol(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::Page;
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
 use super::types::sites::{LocationOut, NewLocationBody, NewSiteBody, SiteBody, SiteOut};
@@ -24,6 +25,14 @@ pub fn site_json(s: &Site) -> SiteOut {
     SiteOut::from(s)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    operation_id = "list_sites",
+    tag = "sites",
+    params(PageParams),
+    responses((status = 200, description = "A page of sites", body = Page<SiteOut>)),
+)]
 async fn list_sites(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -42,6 +51,14 @@ async fn list_sites(
     Ok(list::<SiteOut>(items, total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites",
+    operation_id = "create_site",
+    tag = "sites",
+    request_body = NewSiteBody,
+    responses((status = 201, description = "The site", body = SiteOut)),
+)]
 async fn create_site(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -61,6 +78,14 @@ async fn create_site(
     Ok(HttpResponse::Created().json(site_json(&site)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{code}",
+    operation_id = "get_site",
+    tag = "sites",
+    params(("code" = String, Path, description = "the site code")),
+    responses((status = 200, description = "The site", body = SiteOut)),
+)]
 async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<String>) -> ApiResult {
     user.require(Action::ViewSites)?;
     let code = code.into_inner();
@@ -73,6 +98,15 @@ async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<Str
 
 /// `PATCH /api/v1/sites/{code}` (admin): any of name, time_zone, address,
 /// phone, email, digest_time; `""` clears address, phone or e-mail.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sites/{code}",
+    operation_id = "update_site",
+    tag = "sites",
+    params(("code" = String, Path, description = "the site code")),
+    request_body = SiteBody,
+    responses((status = 200, description = "The site", body = SiteOut)),
+)]
 async fn update_site(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -89,13 +123,22 @@ async fn update_site(
     Ok(HttpResponse::Ok().json(site_json(&site)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocationQuery {
     site: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/locations",
+    operation_id = "list_locations",
+    tag = "sites",
+    params(LocationQuery),
+    responses((status = 200, description = "A page of locations", body = Page<LocationOut>)),
+)]
 async fn list_locations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -121,6 +164,14 @@ async fn list_locations(
     Ok(list::<LocationOut>(items, total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/locations",
+    operation_id = "create_location",
+    tag = "sites",
+    request_body = NewLocationBody,
+    responses((status = 201, description = "The location", body = LocationOut)),
+)]
 async fn create_location(
     state: web::Data<AppState>,
     user: ApiUser,

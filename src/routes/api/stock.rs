@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::Page;
 use super::types::stock::{ReceiveBody, ReceivedLotOut, StockOut};
 use super::products::product_filter;
 use super::{ApiJson, ApiResult, list};
@@ -17,6 +18,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stock", web::get().to(stock_list));
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/receipts",
+    operation_id = "receive_stock",
+    tag = "stock",
+    request_body = ReceiveBody,
+    responses((status = 201, description = "The lot received", body = ReceivedLotOut)),
+)]
 async fn receive(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -31,7 +40,8 @@ async fn receive(
     Ok(HttpResponse::Created().json(ReceivedLotOut::from(&r)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StockQuery {
     site: Option<String>,
     product_id: Option<i64>,
@@ -42,6 +52,14 @@ pub struct StockQuery {
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stock",
+    operation_id = "list_stock",
+    tag = "stock",
+    params(StockQuery),
+    responses((status = 200, description = "Stock per product", body = Page<StockOut>)),
+)]
 async fn stock_list(
     state: web::Data<AppState>,
     user: ApiUser,

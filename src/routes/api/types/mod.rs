@@ -9,6 +9,7 @@
 //! serialised straight (no `serde_json::Value` trees).
 
 pub mod admin;
+pub mod alerts;
 pub mod catalog;
 pub mod movements;
 pub mod orders;
@@ -279,4 +280,64 @@ pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
     /// How many match in all (every page).
     pub total: i64,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    struct Body {
+        a: Option<Scalar>,
+        b: Option<Scalar>,
+        #[serde(default, deserialize_with = "present")]
+        c: Option<Scalar>,
+        #[serde(default, deserialize_with = "present")]
+        d: Option<Scalar>,
+        #[serde(default)]
+        codes: Codes,
+        lines: Option<Vec<Line>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Line {
+        q: Option<Scalar>,
+    }
+
+    fn read(v: serde_json::Value) -> Result<Body, String> {
+        serde_path_to_error::deserialize::<_, Body>(v).map_err(|e| e.path().to_string())
+    }
+
+    #[test]
+    fn scalars_read_as_form_text_and_lists_are_refused_at_their_path() {
+        let b = read(json!({"a": 2.5, "b": true, "c": null, "codes": "x,y",
+                            "lines": [{"q": 1}, {"q": "0.5"}]}))
+        .unwrap();
+        assert_eq!(Scalar::text(&b.a).as_deref(), Some("2.5"));
+        assert_eq!(Scalar::text(&b.b).as_deref(), Some("true"));
+        assert_eq!(b.c, Some(Scalar(String::new())), "null is present and empty");
+        assert_eq!(b.d, None, "absent");
+        assert_eq!(b.codes.0, ["x", "y"]);
+        let lines = b.lines.unwrap();
+        assert_eq!(Scalar::text(&lines[1].q).as_deref(), Some("0.5"));
+        assert_eq!(read(json!({"a": ["x"]})).unwrap_err(), "a");
+        assert_eq!(read(json!({"lines": [{"q": 1}, {"q": {"n": 1}}]})).unwrap_err(), "lines[1].q");
+        assert_eq!(read(json!({"lines": [{"q": 1}, 3]})).unwrap_err(), "lines[1]");
+        assert_eq!(read(json!({"codes": [1]})).unwrap_err(), "codes");
+    }
+
+    #[test]
+    fn times_and_quantities_are_written_one_way() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(9, 30, 5)
+            .unwrap();
+        assert_eq!(api_time(t), "2026-12-01T09:30:05Z");
+        assert_eq!(serde_json::to_value(Time(t)).unwrap(), json!("2026-12-01T09:30:05Z"));
+        assert_eq!(serde_json::to_value(Qty(2500)).unwrap(), json!(2.5));
+        assert_eq!(serde_json::to_value(Qty(3000)).unwrap(), json!(3));
+        assert_eq!(serde_json::to_value(Needle(150)).unwrap(), json!(1.5));
+    }
 }
