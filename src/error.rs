@@ -214,11 +214,7 @@ impl ServiceError {
     }
 
     /// A single-field validation error with its own code.
-    pub fn invalid_code(
-        code: ErrorCode,
-        field: &str,
-        message: impl Into<String>,
-    ) -> ServiceError {
+    pub fn invalid_code(code: ErrorCode, field: &str, message: impl Into<String>) -> ServiceError {
         ServiceError::Invalid {
             code,
             errors: vec![FieldError {

@@ -45,7 +45,11 @@ pub fn refuse(path: &str, e: ServiceError) -> HttpResponse {
 
 /// A 422 naming the field that holds a control character.
 fn control_error(field: &str, c: char) -> ServiceError {
-    ServiceError::invalid_code(ErrorCode::ControlCharacter, field, control_character_message(c))
+    ServiceError::invalid_code(
+        ErrorCode::ControlCharacter,
+        field,
+        control_character_message(c),
+    )
 }
 
 /// Percent-decodes a path or query component into bytes.

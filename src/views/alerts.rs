@@ -185,4 +185,3 @@ impl AlertsPageView {
         self.sections.iter().map(|s| s.count).sum()
     }
 }
-

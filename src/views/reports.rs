@@ -285,4 +285,3 @@ pub fn reorder_csv(report: &ReorderReport) -> Result<Vec<u8>, csv::Error> {
     }
     w.into_inner()
 }
-

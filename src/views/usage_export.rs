@@ -176,4 +176,3 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
     }
     Ok(())
 }
-

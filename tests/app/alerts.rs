@@ -13,8 +13,8 @@ use crate::fixtures::fixture_actor;
 use crate::support::*;
 use clinic_stock::db;
 use clinic_stock::domain::clock::SiteClock;
-use clinic_stock::services::{alerts, orders, transfers};
 use clinic_stock::routes::api::types::alerts::AlertsOut;
+use clinic_stock::services::{alerts, orders, transfers};
 
 /// The UTC instant of a local time at the site.
 fn local(clock: &SiteClock, day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {

@@ -141,7 +141,10 @@ async fn the_docs_page_uses_embedded_assets() {
     assert_eq!(r.status().as_u16(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("/api/v1/openapi.json"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no CDN");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no CDN"
+    );
     for asset in [
         "/static/swagger-ui/swagger-ui-bundle.js",
         "/static/swagger-ui/swagger-ui.css",

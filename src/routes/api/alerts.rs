@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::ApiResult;
+use super::types::alerts::AlertsOut;
 use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::alerts;
-use super::types::alerts::AlertsOut;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/alerts", web::get().to(get));

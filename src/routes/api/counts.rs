@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::types::Page;
 use super::movements::ledger_json;
+use super::types::Page;
 use super::types::{Qty, Time};
 use super::{ApiJson, ApiResult, list, typed};
 use crate::app::AppState;

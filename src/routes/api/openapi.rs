@@ -112,16 +112,32 @@ const OPERATION_ERRORS: &[(&str, &[ErrorCode])] = &[
     ("create_supplier", &[E::DuplicateSupplier]),
     (
         "receive_stock",
-        &[E::UnknownProduct, E::InvalidGs1, E::ExpiredOnReceipt, E::LotExpiryMismatch],
+        &[
+            E::UnknownProduct,
+            E::InvalidGs1,
+            E::ExpiredOnReceipt,
+            E::LotExpiryMismatch,
+        ],
     ),
     ("adjust_stock", &[E::UnknownLot, E::InsufficientStock]),
     (
         "transfer_stock",
-        &[E::UnknownLot, E::InsufficientStock, E::LotUnusable, E::LotExpired],
+        &[
+            E::UnknownLot,
+            E::InsufficientStock,
+            E::LotUnusable,
+            E::LotExpired,
+        ],
     ),
     (
         "open_container",
-        &[E::NotOpenable, E::AlreadyOpen, E::InsufficientStock, E::LotUnusable, E::LotExpired],
+        &[
+            E::NotOpenable,
+            E::AlreadyOpen,
+            E::InsufficientStock,
+            E::LotUnusable,
+            E::LotExpired,
+        ],
     ),
     ("submit_count", &[E::StockMoving]),
     (
@@ -168,7 +184,12 @@ const OPERATION_ERRORS: &[(&str, &[ErrorCode])] = &[
 
 /// The codes any operation can answer with (`body`: it takes a body).
 fn common_errors(body: bool, public: bool) -> Vec<ErrorCode> {
-    let mut v = vec![E::BadRequest, E::NotFound, E::ValidationFailed, E::ControlCharacter];
+    let mut v = vec![
+        E::BadRequest,
+        E::NotFound,
+        E::ValidationFailed,
+        E::ControlCharacter,
+    ];
     if !public {
         v.extend([E::Unauthorized, E::Forbidden, E::DatabaseBusy]);
     }
@@ -210,9 +231,16 @@ impl Modify for Contract {
                     .build(),
             ),
         );
-        components.schemas.insert("ErrorCode".into(), error_code_schema());
-        components.schemas.insert("ErrorBody".into(), error_body_schema());
-        api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+        components
+            .schemas
+            .insert("ErrorCode".into(), error_code_schema());
+        components
+            .schemas
+            .insert("ErrorBody".into(), error_body_schema());
+        api.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
         for item in api.paths.paths.values_mut() {
             for op in operations(item) {
                 for (status, codes) in operation_errors(op) {
@@ -270,7 +298,9 @@ fn error_body_schema() -> RefOr<Schema> {
             "field",
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .description(Some("the field at fault, by its JSON path (`lines[0].quantity`)")),
+                .description(Some(
+                    "the field at fault, by its JSON path (`lines[0].quantity`)",
+                )),
         )
         .property(
             "fields",
@@ -299,7 +329,9 @@ fn error_response(codes: &[ErrorCode]) -> utoipa::openapi::Response {
         content.examples.insert(
             c.as_str().to_string(),
             utoipa::openapi::example::ExampleBuilder::new()
-                .value(Some(json!({"error": {"code": c.as_str(), "message": c.meaning()}})))
+                .value(Some(
+                    json!({"error": {"code": c.as_str(), "message": c.meaning()}}),
+                ))
                 .into(),
         );
     }
@@ -311,18 +343,19 @@ fn error_response(codes: &[ErrorCode]) -> utoipa::openapi::Response {
 
 /// Examples for the main operations: logging a session, the reorder report.
 fn examples(api: &mut utoipa::openapi::OpenApi) {
-    let set = |api: &mut utoipa::openapi::OpenApi, path: &str, status: &str, v: serde_json::Value| {
-        let Some(item) = api.paths.paths.get_mut(path) else {
-            return;
-        };
-        for op in operations(item) {
-            if let Some(RefOr::T(r)) = op.responses.responses.get_mut(status)
-                && let Some(c) = r.content.get_mut("application/json")
-            {
-                c.example = Some(v.clone());
+    let set =
+        |api: &mut utoipa::openapi::OpenApi, path: &str, status: &str, v: serde_json::Value| {
+            let Some(item) = api.paths.paths.get_mut(path) else {
+                return;
+            };
+            for op in operations(item) {
+                if let Some(RefOr::T(r)) = op.responses.responses.get_mut(status)
+                    && let Some(c) = r.content.get_mut("application/json")
+                {
+                    c.example = Some(v.clone());
+                }
             }
-        }
-    };
+        };
     set(
         api,
         "/api/v1/sessions",

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::types::orders::{
-    CancelBody, EmailBody, FromReorderBody, OrderBody, OrderEditBody, OrderOut,
-    OrderReceiveBody, OrderReceivedOut, OrderSummaryOut, ReceivedOut, SendBody, line_drafts,
+    CancelBody, EmailBody, FromReorderBody, OrderBody, OrderEditBody, OrderOut, OrderReceiveBody,
+    OrderReceivedOut, OrderSummaryOut, ReceivedOut, SendBody, line_drafts,
 };
 use super::types::{Page, Scalar};
 use super::{ApiError, ApiJson, ApiJsonOpt, ApiResult, PageParams, list};

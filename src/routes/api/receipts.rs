@@ -6,8 +6,8 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::types::Page;
 use super::movements::ledger_json;
+use super::types::Page;
 use super::types::Time;
 use super::{ApiResult, PageParams, list};
 use crate::app::AppState;

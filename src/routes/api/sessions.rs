@@ -19,8 +19,8 @@ use crate::domain::access::Action;
 use crate::error::{ErrorCode, ServiceError};
 use crate::routes::extract::ApiUser;
 use crate::services::protocols;
-use crate::services::sessions::query::ListQuery;
 use crate::services::sessions;
+use crate::services::sessions::query::ListQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session))

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::types::Page;
+use super::types::sites::{LocationOut, NewLocationBody, NewSiteBody, SiteBody, SiteOut};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use super::types::sites::{LocationOut, NewLocationBody, NewSiteBody, SiteBody, SiteOut};
 use crate::db::models::Site;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;

@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::products::product_filter;
 use super::types::Page;
 use super::types::stock::{ReceiveBody, ReceivedLotOut, StockOut};
-use super::products::product_filter;
 use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::domain::access::Action;

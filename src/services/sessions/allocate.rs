@@ -86,7 +86,12 @@ pub fn check_lines(
         }
         let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
         if let Err(e) = Quantity(l.quantity).check_unit(unit) {
-            issue(index, "quantity", ErrorCode::ValidationFailed, e.to_string());
+            issue(
+                index,
+                "quantity",
+                ErrorCode::ValidationFailed,
+                e.to_string(),
+            );
             ok = false;
         }
         let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);

@@ -317,14 +317,24 @@ mod tests {
         .unwrap();
         assert_eq!(Scalar::text(&b.a).as_deref(), Some("2.5"));
         assert_eq!(Scalar::text(&b.b).as_deref(), Some("true"));
-        assert_eq!(b.c, Some(Scalar(String::new())), "null is present and empty");
+        assert_eq!(
+            b.c,
+            Some(Scalar(String::new())),
+            "null is present and empty"
+        );
         assert_eq!(b.d, None, "absent");
         assert_eq!(b.codes.0, ["x", "y"]);
         let lines = b.lines.unwrap();
         assert_eq!(Scalar::text(&lines[1].q).as_deref(), Some("0.5"));
         assert_eq!(read(json!({"a": ["x"]})).unwrap_err(), "a");
-        assert_eq!(read(json!({"lines": [{"q": 1}, {"q": {"n": 1}}]})).unwrap_err(), "lines[1].q");
-        assert_eq!(read(json!({"lines": [{"q": 1}, 3]})).unwrap_err(), "lines[1]");
+        assert_eq!(
+            read(json!({"lines": [{"q": 1}, {"q": {"n": 1}}]})).unwrap_err(),
+            "lines[1].q"
+        );
+        assert_eq!(
+            read(json!({"lines": [{"q": 1}, 3]})).unwrap_err(),
+            "lines[1]"
+        );
         assert_eq!(read(json!({"codes": [1]})).unwrap_err(), "codes");
     }
 
@@ -335,7 +345,10 @@ mod tests {
             .and_hms_opt(9, 30, 5)
             .unwrap();
         assert_eq!(api_time(t), "2026-12-01T09:30:05Z");
-        assert_eq!(serde_json::to_value(Time(t)).unwrap(), json!("2026-12-01T09:30:05Z"));
+        assert_eq!(
+            serde_json::to_value(Time(t)).unwrap(),
+            json!("2026-12-01T09:30:05Z")
+        );
         assert_eq!(serde_json::to_value(Qty(2500)).unwrap(), json!(2.5));
         assert_eq!(serde_json::to_value(Qty(3000)).unwrap(), json!(3));
         assert_eq!(serde_json::to_value(Needle(150)).unwrap(), json!(1.5));

@@ -319,7 +319,11 @@ impl From<&UsageReport> for UsageOut {
                         unit: w.product.unit.clone(),
                         quantity: Qty(w.amount.quantity),
                         cost_cents: w.amount.cost_cents,
-                        by_reason: w.by_reason.iter().map(|(k, q)| (k.clone(), Qty(*q))).collect(),
+                        by_reason: w
+                            .by_reason
+                            .iter()
+                            .map(|(k, q)| (k.clone(), Qty(*q)))
+                            .collect(),
                     })
                     .collect(),
             },

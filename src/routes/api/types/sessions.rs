@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 use super::{Codes, Day, Needle, Qty, Scalar, Time};
 use crate::db::sessions::SessionRow;
 use crate::services::protocols::{ProtocolDraft, ProtocolLineDraft, ProtocolView};
-use crate::services::sessions::{FollowUpDraft, FollowUpView, LineDraft, SessionDraft, SessionView};
+use crate::services::sessions::{
+    FollowUpDraft, FollowUpView, LineDraft, SessionDraft, SessionView,
+};
 
 /// `POST /api/v1/sessions`. Without `lines` the protocol's lines are used.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -287,7 +289,11 @@ impl From<&FollowUpView> for FollowUpOut {
             id: f.id,
             session_id: f.session_id,
             observed_on: Day(f.observed_on),
-            side_effects: f.side_effects.iter().map(|e| e.code().to_string()).collect(),
+            side_effects: f
+                .side_effects
+                .iter()
+                .map(|e| e.code().to_string())
+                .collect(),
             side_effect_other: f.side_effect_other.clone(),
             severity: f.severity.map(|s| s.code().to_string()),
             note: f.note.clone(),
