@@ -58,7 +58,8 @@ bench_wait_url() {
 # its pid is left in BENCH_LAST_PID (call directly, not in a subshell).
 bench_start_perfref() {
   local port=$1 db=$2
-  DB_PATH="$db" BIND="127.0.0.1:$port" SYNC="${PERFREF_SYNC:-FULL}" "$PERFREF_BIN" >"$db.log" 2>&1 &
+  # PERFREF_ENV: more settings, e.g. "WRITE_MODE=single".
+  env ${PERFREF_ENV:-} DB_PATH="$db" BIND="127.0.0.1:$port" SYNC="${PERFREF_SYNC:-FULL}" "$PERFREF_BIN" >"$db.log" 2>&1 &
   BENCH_LAST_PID=$!
   BENCH_PIDS+=("$BENCH_LAST_PID")
   bench_wait_url "http://127.0.0.1:$port/fortunes"

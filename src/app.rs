@@ -23,6 +23,8 @@ pub struct AppState {
     pub mailer: Option<crate::mail::Mailer>,
     /// The menu's alert count, recomputed at most once a minute per scope.
     pub alert_badge: Arc<AlertBadge>,
+    /// Computed stock dashboards per site (see `services::dashboard_cache`).
+    pub dashboard: Arc<crate::services::dashboard::DashboardCache>,
     health: Arc<HealthCheck>,
 }
 
@@ -134,6 +136,7 @@ impl AppState {
             pool,
             mailer,
             alert_badge: Arc::new(AlertBadge::default()),
+            dashboard: Arc::default(),
             backend: url.backend,
             config,
             health: Arc::new(HealthCheck {

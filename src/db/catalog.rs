@@ -98,6 +98,7 @@ pub fn product_by_gtin(conn: &mut DbConn, gtin: &str) -> QueryResult<Option<Prod
 }
 
 pub fn insert_product(conn: &mut DbConn, fields: &ProductFields) -> QueryResult<i64> {
+    super::stock_version::touch(conn, super::stock_version::EVERY_SITE)?;
     diesel::insert_into(products::table)
         .values((fields, products::created_at.eq(fields.updated_at)))
         .returning(products::id)
@@ -105,6 +106,7 @@ pub fn insert_product(conn: &mut DbConn, fields: &ProductFields) -> QueryResult<
 }
 
 pub fn update_product(conn: &mut DbConn, id: i64, fields: &ProductFields) -> QueryResult<usize> {
+    super::stock_version::touch(conn, super::stock_version::EVERY_SITE)?;
     diesel::update(products::table.find(id))
         .set(fields)
         .execute(conn)

@@ -32,6 +32,7 @@ impl From<diesel::result::Error> for AppendError {
 /// overdraw a balance.
 pub fn append(conn: &mut DbConn, row: &NewLedgerRow) -> Result<i64, AppendError> {
     let ts = now();
+    super::stock_version::touch(conn, row.site_id)?;
     if row.delta < 0 {
         let take = -row.delta;
         let changed = diesel::update(

@@ -83,6 +83,7 @@ pub fn max_container(conn: &mut DbConn, product_id: i64, lot_number: &str) -> Qu
 }
 
 pub fn set_quarantined(conn: &mut DbConn, id: i64, quarantined: bool) -> QueryResult<usize> {
+    super::stock_version::touch(conn, super::stock_version::EVERY_SITE)?;
     diesel::update(lots::table.filter(lots::id.eq(id).or(lots::parent_lot_id.eq(id))))
         .set(lots::quarantined.eq(quarantined))
         .execute(conn)

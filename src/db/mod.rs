@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sites;
 pub mod stock_summary;
+pub mod stock_version;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
@@ -306,13 +307,23 @@ where
     }
 }
 
-/// Runs the body of an open transaction, then commits it or rolls it back.
+/// Runs the body of an open transaction, moves the stock versions it
+/// touched ([`stock_version`]), then commits it or rolls it back.
 fn run_and_finish<T, E, F>(conn: &mut DbConn, f: &mut F) -> Result<T, E>
 where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<DieselError>,
 {
-    match f(conn) {
+    let deferred = stock_version::Deferred::begin();
+    let done = f(conn);
+    let touched = deferred.take();
+    let done = match done {
+        Ok(v) => stock_version::bump_all(conn, &touched)
+            .map(|()| v)
+            .map_err(E::from),
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(v) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(v),
             Err(e) => {

@@ -390,3 +390,10 @@ diesel::table! {
 
 diesel::joinable!(digest_runs -> sites (site_id));
 diesel::allow_tables_to_appear_in_same_query!(digest_runs, sites);
+
+diesel::table! {
+    stock_versions (site_id) {
+        site_id -> BigInt,
+        version -> BigInt,
+    }
+}

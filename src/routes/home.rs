@@ -29,9 +29,11 @@ async fn home(
 ) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
     let code = q.into_inner().site;
+    let cache = state.dashboard.clone();
     let d = state
         .run(move |conn| {
-            dashboard::dashboard(conn, &actor, Some(code.as_str()).filter(|c| !c.is_empty()))
+            let code = Some(code.as_str()).filter(|c| !c.is_empty());
+            dashboard::dashboard(conn, &cache, &actor, code)
         })
         .await?;
     let f = HomeFigures::new(&d);

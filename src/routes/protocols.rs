@@ -161,13 +161,7 @@ async fn render_form(
     errors: Vec<FieldError>,
     message: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.actor.clone();
-    let products: Vec<Product> = state
-        .run(move |conn| {
-            let empty = crate::services::sessions::SessionDraft::default();
-            Ok(hints::form_data(conn, &actor, &empty, &[])?.products)
-        })
-        .await?;
+    let products: Vec<Product> = state.run(hints::form_products).await?;
     let typed = form.lines();
     let mut lines: Vec<ProtocolLineRow> = typed
         .iter()

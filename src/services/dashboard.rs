@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 
@@ -20,6 +21,8 @@ use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
 use crate::error::ServiceResult;
+
+pub use super::dashboard_cache::{DashboardCache, Key};
 
 /// Needle lengths every clinic stocks (hundredths of a mm): the grid always
 /// shows these rows, plus any other length that has products.
@@ -124,10 +127,18 @@ pub struct LowStock {
     pub min_level: i64,
 }
 
+/// What the dashboard shows for one site: who looks (per request) and the
+/// stock figures (computed once per stock version and local date, shared).
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     pub site: Site,
     pub sites: Vec<Site>,
+    pub stock: Arc<StockFigures>,
+}
+
+/// The stock figures of one site on one local date.
+#[derive(Debug, Clone)]
+pub struct StockFigures {
     pub today: NaiveDate,
     pub window_days: i64,
     /// Last day counted as "expiring soon".
@@ -206,9 +217,13 @@ pub fn site_for(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> Service
     super::scope::one_site(conn, actor, Action::ViewDashboard, code)
 }
 
-/// Everything the dashboard shows for one site, today at that site.
+/// Everything the dashboard shows for one site, today at that site. The
+/// stock figures come from `cache` while the site's stock version and local
+/// date are those they were computed for; the version is read before any
+/// figure, so figures are never older than the version they are kept under.
 pub fn dashboard(
     conn: &mut DbConn,
+    cache: &DashboardCache,
     actor: &Actor,
     site_code: Option<&str>,
 ) -> ServiceResult<Dashboard> {
@@ -216,22 +231,39 @@ pub fn dashboard(
     let site = site_for(conn, actor, site_code)?;
     let today = site.today();
     let sites = super::scope::visible_sites(conn, actor, Action::ViewDashboard)?;
-    let soon = today + Duration::days(settings.expiring_window_days);
+    let window_days = settings.expiring_window_days;
+    let key = Key {
+        version: db::stock_version::read(conn, site.id)?,
+        today,
+        window_days,
+    };
+    let stock = cache.get_or_build(site.id, key, || {
+        figures(conn, site.id, today, window_days).map_err(Into::into)
+    })?;
+    Ok(Dashboard { site, sites, stock })
+}
+
+/// Computes the stock figures of a site (no cache).
+pub fn figures(
+    conn: &mut DbConn,
+    site_id: i64,
+    today: NaiveDate,
+    window_days: i64,
+) -> diesel::QueryResult<StockFigures> {
+    let soon = today + Duration::days(window_days);
     let (products, positions, expired, expired_total) = db::read_tx(conn, |conn| {
         let products = db::stock_summary::product_briefs(conn)?;
-        let positions = db::stock_summary::positions(conn, site.id)?;
-        let (expired, total) = expired_on_shelf(conn, site.id, &products, &positions, today)?;
+        let positions = db::stock_summary::positions(conn, site_id)?;
+        let (expired, total) = expired_on_shelf(conn, site_id, &products, &positions, today)?;
         Ok((products, positions, expired, total))
     })?;
     let by_product = totals(&positions, today, soon);
-    Ok(Dashboard {
+    Ok(StockFigures {
         categories: categories(&products, &by_product),
         grid: grid(&products, &by_product),
         low_stock: low_stock(&products, &by_product),
-        site,
-        sites,
         today,
-        window_days: settings.expiring_window_days,
+        window_days,
         soon,
         expired,
         expired_total: expired_total as i64,

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod counts;
 pub mod dashboard;
+pub mod dashboard_cache;
 pub mod demo;
 pub mod digest;
 pub mod export;

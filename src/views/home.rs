@@ -120,9 +120,10 @@ impl HomeFigures {
                     selected: s.id == d.site.id,
                 })
                 .collect(),
-            today: d.today.to_string(),
-            window_days: d.window_days,
+            today: d.stock.today.to_string(),
+            window_days: d.stock.window_days,
             categories: d
+                .stock
                 .categories
                 .iter()
                 .map(|c| CategoryLine {
@@ -139,6 +140,7 @@ impl HomeFigures {
                 })
                 .collect(),
             grid: d
+                .stock
                 .grid
                 .iter()
                 .map(|r| GridLine {
@@ -148,6 +150,7 @@ impl HomeFigures {
                 })
                 .collect(),
             low: d
+                .stock
                 .low_stock
                 .iter()
                 .map(|l| LowLine {
@@ -160,6 +163,7 @@ impl HomeFigures {
                 })
                 .collect(),
             expired: d
+                .stock
                 .expired
                 .iter()
                 .map(|e| ExpiredLine {
@@ -175,7 +179,7 @@ impl HomeFigures {
                     opened: e.opened,
                 })
                 .collect(),
-            expired_total: d.expired_total,
+            expired_total: d.stock.expired_total,
         }
     }
 

@@ -62,6 +62,7 @@ mod sessions_pages;
 mod stock_catalog_api;
 mod stock_counts;
 mod stock_dashboard;
+mod stock_dashboard_cache;
 mod stock_ledger;
 mod stock_lots;
 mod stock_movements;

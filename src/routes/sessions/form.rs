@@ -14,7 +14,7 @@ use crate::domain::access::Action;
 use crate::error::{ErrorCode, FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
-use crate::services::sessions::hints::{self, FormData, Hints};
+use crate::services::sessions::hints::{self, FormData, FormPart, Hints};
 use crate::services::sessions::{self, LineDraft, SessionDraft};
 use crate::views::Frame;
 use crate::views::sessions::{
@@ -202,12 +202,13 @@ async fn load_data(
     user: &CurrentUser,
     form: &SessionForm,
     rows: &[LineDraft],
+    part: FormPart,
 ) -> Result<FormData, PageError> {
     let actor = user.actor.clone();
     let draft = form.draft(Vec::new());
     let rows = rows.to_vec();
     Ok(state
-        .run(move |conn| hints::form_data(conn, &actor, &draft, &rows))
+        .run(move |conn| hints::form_data(conn, &actor, &draft, &rows, part))
         .await?)
 }
 
@@ -226,7 +227,7 @@ async fn render_form(
     if form.key.trim().is_empty() {
         form.key = auth::random_token();
     }
-    let data = load_data(state, user, &form, &rows).await?;
+    let data = load_data(state, user, &form, &rows, FormPart::Whole).await?;
     if form.performed_at.trim().is_empty() {
         // Now, on the site's clock (what the field is typed in).
         form.performed_at = data.clock.input_value(crate::db::now());
@@ -439,7 +440,7 @@ pub async fn lines_partial(
     user.require(Action::LogSession)?;
     let action = form.action();
     let rows = apply_action(&state, &mut form, &action).await?;
-    let data = load_data(&state, &user, &form, &rows).await?;
+    let data = load_data(&state, &user, &form, &rows, FormPart::Lines).await?;
     let mut resp = render(&LinesPartial {
         lines: form_lines(&rows, &data, &[]),
     })?;
@@ -469,7 +470,7 @@ pub async fn hints_partial(
     let Posted { user, form } = posted;
     user.require(Action::LogSession)?;
     let rows = form.rows();
-    let data = load_data(&state, &user, &form, &rows).await?;
+    let data = load_data(&state, &user, &form, &rows, FormPart::Hints).await?;
     render(&HintsPartial {
         lines: form_lines(&rows, &data, &[]),
     })

@@ -101,6 +101,7 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
         let indexes = bulk::suspend_indexes(conn)?;
         let written = write(conn, users, &practitioners, &products, &history, now)?;
         bulk::restore_indexes(conn, &indexes)?;
+        db::stock_version::touch(conn, db::stock_version::EVERY_SITE)?;
         Ok::<_, ServiceError>(written)
     })?;
     bulk::reset_sequences(conn)?;

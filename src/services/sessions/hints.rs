@@ -87,7 +87,8 @@ fn form_site(
     }
 }
 
-/// Previews `rows` (the form's line rows, blanks included) for the session in `d`.
+/// Previews `rows` (the form's line rows, blanks included) for the session
+/// in `d`, with the lots each line may name instead of FEFO.
 pub fn hints(
     conn: &mut DbConn,
     actor: &Actor,
@@ -95,6 +96,18 @@ pub fn hints(
     rows: &[LineDraft],
 ) -> ServiceResult<Hints> {
     let site = form_site(conn, actor, d)?;
+    preview(conn, &site, d, rows, true)
+}
+
+/// The previews of `rows` at `site`; the lot choices only when `with_choices`
+/// (the hints partial shows none).
+fn preview(
+    conn: &mut DbConn,
+    site: &crate::db::models::Site,
+    d: &SessionDraft,
+    rows: &[LineDraft],
+    with_choices: bool,
+) -> ServiceResult<Hints> {
     let needle = text(&d.needle_length_mm)
         .and_then(|t| NeedleLength::parse(t).ok())
         .map(|n| n.0);
@@ -114,6 +127,7 @@ pub fn hints(
     let mut stock = SiteStock::load(conn, site.id, &ids, day)?;
     let choices: HashMap<i64, Vec<LotChoice>> = ids
         .iter()
+        .filter(|_| with_choices)
         .map(|id| {
             let unit = products.get(id).map(|p| p.unit.clone()).unwrap_or_default();
             let list = stock
@@ -335,22 +349,53 @@ pub struct FormData {
     pub hints: Hints,
 }
 
-/// Loads the form's choices and previews `rows`.
+/// What a page renders of the session form: each loads only what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPart {
+    /// The whole form: sites, protocols, products, the rows and their previews.
+    Whole,
+    /// The lines block (htmx): products, the rows, previews and lot choices.
+    Lines,
+    /// The live hints (htmx): the rows' previews and the warnings only.
+    Hints,
+}
+
+/// The active products the form offers, by category, needle length, name
+/// (up to 1,000).
+pub fn form_products(conn: &mut DbConn) -> ServiceResult<Vec<Product>> {
+    Ok(db::catalog::list_products(
+        conn,
+        &ProductFilter::default(),
+        1000,
+        0,
+    )?)
+}
+
+/// Loads what `part` renders and previews `rows`; what it does not render
+/// is left empty.
 pub fn form_data(
     conn: &mut DbConn,
     actor: &Actor,
     d: &SessionDraft,
     rows: &[LineDraft],
+    part: FormPart,
 ) -> ServiceResult<FormData> {
     let site = form_site(conn, actor, d)?;
+    let whole = part == FormPart::Whole;
     let sites = match actor.bound_site() {
+        _ if !whole => Vec::new(),
         Some(_) => vec![site.clone()],
         None => sites::list(conn)?,
     };
-    let (products, _) =
-        crate::services::catalog::list_products(conn, &ProductFilter::default(), 1000, 0)?;
-    let protocols = crate::services::protocols::list(conn, true)?;
-    let hints = hints(conn, actor, d, rows)?;
+    let products = match part {
+        FormPart::Hints => Vec::new(),
+        FormPart::Whole | FormPart::Lines => form_products(conn)?,
+    };
+    let protocols = match whole {
+        true => crate::services::protocols::list(conn, true)?,
+        false => Vec::new(),
+    };
+    let hints = preview(conn, &site, d, rows, part != FormPart::Hints)?;
     Ok(FormData {
         clock: site.clock(),
         site_code: site.code,
