@@ -106,6 +106,8 @@ pub struct SessionLineRow {
     pub product_id: i64,
     pub quantity: i64,
     pub position: i32,
+    pub site_id: i64,
+    pub performed_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Insertable)]

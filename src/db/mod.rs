@@ -9,6 +9,7 @@
 #![allow(irrefutable_let_patterns)]
 
 pub mod alerts;
+pub mod areas;
 pub mod audit;
 pub mod balances;
 pub mod bulk;

@@ -117,6 +117,8 @@ pub struct Product {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Longest contact time of a topical anaesthetic, minutes (a longer one warns).
+    pub max_contact_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -139,6 +141,7 @@ pub struct ProductFields {
     pub use_within_days: Option<i32>,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    pub max_contact_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -272,6 +275,9 @@ pub struct TreatmentSession {
     pub voided_by: Option<i64>,
     pub void_reason: Option<String>,
     pub created_at: NaiveDateTime,
+    pub duration_minutes: Option<i32>,
+    pub anaesthetic_applied_at: Option<NaiveDateTime>,
+    pub anaesthetic_contact_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -116,6 +116,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        max_contact_minutes -> Nullable<Integer>,
     }
 }
 
@@ -181,6 +182,27 @@ diesel::table! {
         voided_by -> Nullable<BigInt>,
         void_reason -> Nullable<Text>,
         created_at -> Timestamp,
+        duration_minutes -> Nullable<Integer>,
+        anaesthetic_applied_at -> Nullable<Timestamp>,
+        anaesthetic_contact_minutes -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    treatment_areas (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        position -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_areas (session_id, area_id) {
+        session_id -> BigInt,
+        area_id -> BigInt,
     }
 }
 
@@ -192,6 +214,8 @@ diesel::table! {
         quantity -> BigInt,
         named_lot_id -> Nullable<BigInt>,
         position -> Integer,
+        site_id -> Nullable<BigInt>,
+        performed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -325,6 +349,8 @@ diesel::joinable!(treatment_sessions -> sites (site_id));
 diesel::joinable!(treatment_sessions -> users (practitioner_id));
 diesel::joinable!(treatment_sessions -> protocols (protocol_id));
 diesel::joinable!(session_lines -> treatment_sessions (session_id));
+diesel::joinable!(session_areas -> treatment_sessions (session_id));
+diesel::joinable!(session_areas -> treatment_areas (area_id));
 diesel::joinable!(session_lines -> products (product_id));
 diesel::joinable!(purchase_orders -> suppliers (supplier_id));
 diesel::joinable!(purchase_order_lines -> purchase_orders (purchase_order_id));
@@ -364,6 +390,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     audit_log,
     follow_ups,
+    treatment_areas,
+    session_areas,
 );
 
 diesel::table! {

@@ -28,6 +28,9 @@ pub struct NewSession {
     pub warnings: String,
     pub idempotency_key: String,
     pub request_hash: String,
+    pub duration_minutes: Option<i32>,
+    pub anaesthetic_applied_at: Option<NaiveDateTime>,
+    pub anaesthetic_contact_minutes: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
@@ -48,22 +51,30 @@ pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
             treatment_sessions::idempotency_key.eq(&s.idempotency_key),
             treatment_sessions::request_hash.eq(&s.request_hash),
             treatment_sessions::created_at.eq(now()),
+            treatment_sessions::duration_minutes.eq(s.duration_minutes),
+            treatment_sessions::anaesthetic_applied_at.eq(s.anaesthetic_applied_at),
+            treatment_sessions::anaesthetic_contact_minutes.eq(s.anaesthetic_contact_minutes),
         ))
         .returning(treatment_sessions::id)
         .get_result(conn)
 }
 
+/// One line of a session; it carries the session's site and time (never
+/// changed) for the usage report's index (`session_lines_window`).
 pub fn insert_line(
     conn: &mut DbConn,
-    session_id: i64,
+    session: (i64, i64, NaiveDateTime),
     product_id: i64,
     quantity: i64,
     named_lot_id: Option<i64>,
     position: i32,
 ) -> QueryResult<i64> {
+    let (session_id, site_id, performed_at) = session;
     diesel::insert_into(session_lines::table)
         .values((
             session_lines::session_id.eq(session_id),
+            session_lines::site_id.eq(site_id),
+            session_lines::performed_at.eq(performed_at),
             session_lines::product_id.eq(product_id),
             session_lines::quantity.eq(quantity),
             session_lines::named_lot_id.eq(named_lot_id),

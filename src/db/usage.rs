@@ -7,9 +7,11 @@
 //! `ledger_site_kind_time (site_id, kind, occurred_at, product_id, delta)`
 //! for `consume`/`void` rows (a voided session's `void` rows carry the
 //! session's `performed_at`, so they cancel its `consume` rows), and
-//! `treatment_sessions_report` + `session_lines_report` (migration
-//! `2026-11-26-140000_report_indexes`) for sessions and lines. The cost
-//! follows the rows in the window, not the history around it.
+//! `treatment_sessions_report` (migration `2026-11-26-140000_report_indexes`)
+//! for sessions and `session_lines_window` (lines carry their session's
+//! site and time, migration `2026-12-01-041627_session_lines_window`) for
+//! their lines. The cost follows the rows in the window, not the history
+//! around it.
 //!
 //! How the window is summed differs by backend, because their `GROUP BY`
 //! differs: PostgreSQL hash-aggregates, so it gets one `GROUP BY` query per
@@ -132,17 +134,21 @@ pub fn session_sums(
             .bind::<Timestamp, _>(end)
             .sql(" AND voided_at IS NULL GROUP BY 1, 2, 3, 4, 5")
             .load(conn)?;
-            // The lines of each session by its index (a LATERAL subquery kept
-            // apart with OFFSET 0): left to a plain join, the planner hashes
-            // the whole session_lines table, every year of it.
+            // The window's lines are one range of `session_lines_window`
+            // (they carry their session's site and time), joined by hash
+            // to the window's sessions (not voided) for their group.
             let lines = sql::<(Nullable<BigInt>, Nullable<Text>, BigInt, BigInt, BigInt)>(
                 "SELECT s.protocol_id, s.indication, s.practitioner_id, l.product_id, \
                  CAST(SUM(l.quantity) AS BIGINT) \
-                 FROM treatment_sessions s CROSS JOIN LATERAL \
-                 (SELECT sl.product_id, sl.quantity FROM session_lines sl \
-                 WHERE sl.session_id = s.id OFFSET 0) l \
-                 WHERE s.site_id = ",
+                 FROM session_lines l JOIN treatment_sessions s ON s.id = l.session_id \
+                 WHERE l.site_id = ",
             )
+            .bind::<BigInt, _>(site_id)
+            .sql(" AND l.performed_at >= ")
+            .bind::<Timestamp, _>(start)
+            .sql(" AND l.performed_at < ")
+            .bind::<Timestamp, _>(end)
+            .sql(" AND s.site_id = ")
             .bind::<BigInt, _>(site_id)
             .sql(" AND s.performed_at >= ")
             .bind::<Timestamp, _>(start)
@@ -373,7 +379,7 @@ fn session_hints(conn: &DbConn) -> (&'static str, &'static str) {
         // `session_lines_session` and read the table.
         DbConn::Sqlite(_) => (
             " INDEXED BY treatment_sessions_report",
-            " INDEXED BY session_lines_report",
+            " INDEXED BY session_lines_window",
         ),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => ("", ""),
@@ -407,11 +413,11 @@ fn stream_sessions(
     Ok(())
 }
 
-/// Streams the lines of the sessions (not voided) of a site in `[from, to)`
-/// to `f` as (session, product, quantity): sessions from
-/// `treatment_sessions_report`, their lines from the covering index
-/// `session_lines_report (session_id, product_id, quantity)`; neither table
-/// is read.
+/// Streams the lines of the sessions of a site in `[from, to)` to `f` as
+/// (session, product, quantity), voided sessions' too (the caller keeps
+/// the sessions it streamed): one range of the covering index
+/// `session_lines_window (site_id, performed_at, session_id, product_id,
+/// quantity)`; the table is not read.
 fn stream_session_lines(
     conn: &mut DbConn,
     site_id: i64,
@@ -419,18 +425,16 @@ fn stream_session_lines(
     to: NaiveDateTime,
     f: &mut dyn FnMut(i64, i64, i64),
 ) -> QueryResult<()> {
-    let (s_hint, l_hint) = session_hints(conn);
+    let (_, l_hint) = session_hints(conn);
     let query = sql::<(BigInt, BigInt, BigInt)>(&format!(
-        "SELECT l.session_id, l.product_id, l.quantity \
-         FROM treatment_sessions s{s_hint} JOIN session_lines l{l_hint} ON l.session_id = s.id \
-         WHERE s.site_id = "
+        "SELECT l.session_id, l.product_id, l.quantity FROM session_lines l{l_hint} \
+         WHERE l.site_id = "
     ))
     .bind::<BigInt, _>(site_id)
-    .sql(" AND s.performed_at >= ")
+    .sql(" AND l.performed_at >= ")
     .bind::<Timestamp, _>(from)
-    .sql(" AND s.performed_at < ")
-    .bind::<Timestamp, _>(to)
-    .sql(" AND s.voided_at IS NULL");
+    .sql(" AND l.performed_at < ")
+    .bind::<Timestamp, _>(to);
     for row in query.load_iter::<(i64, i64, i64), DefaultLoadingMode>(conn)? {
         let (session, product, quantity) = row?;
         f(session, product, quantity);

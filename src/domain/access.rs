@@ -69,6 +69,7 @@ pub enum Action {
     ManageUsers,
     ViewAudit,
     ExportData,
+    ManageClinicalLists,
 }
 
 /// Which roles may do an action, in the order practitioner, manager, admin.
@@ -180,6 +181,7 @@ pub const TABLE: &[Rule] = &[
     rule(A::ManageUsers, "manage_users", ADMINS, Chain, "users, roles, passwords, tokens"),
     rule(A::ViewAudit, "view_audit", ADMINS, Chain, "the audit log: page, CSV, API, and each product, lot, order and user page's history"),
     rule(A::ExportData, "export_data", ADMINS, Chain, "export every table as CSV"),
+    rule(A::ManageClinicalLists, "manage_clinical_lists", ADMINS, Chain, "treatment areas (add, rename, retire) and indications' usual needle ranges"),
 ];
 
 impl Action {
@@ -383,7 +385,7 @@ mod tests {
             assert_eq!(r.action as usize, i, "{:?} out of order", r.action);
             assert_eq!(r.action.rule().code, r.code);
         }
-        assert_eq!(TABLE.len(), A::ExportData as usize + 1);
+        assert_eq!(TABLE.len(), A::ManageClinicalLists as usize + 1);
     }
 
     #[test]

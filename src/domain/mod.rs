@@ -12,6 +12,7 @@ pub mod input;
 pub mod needle;
 pub mod quantity;
 pub mod reorder;
+pub mod session_facts;
 pub mod throttle;
 pub mod vocab;
 

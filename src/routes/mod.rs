@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod clinical_admin;
 pub mod counts;
 pub mod csv_download;
 pub mod extract;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(products::configure)
     .configure(receive::configure)
     .configure(sites_admin::configure)
+    .configure(clinical_admin::configure)
     .configure(movements::configure)
     .configure(counts::configure)
     .configure(ledger::configure)

@@ -156,6 +156,21 @@ async fn page(
         by_needle: groups(&report.by_needle),
         by_protocol: groups(&report.by_protocol),
         by_indication: groups(&report.by_indication),
+        by_area: report
+            .by_area
+            .iter()
+            .map(|a| {
+                let share = if report.sessions > 0 {
+                    format!(
+                        "{}%",
+                        (a.sessions * 100 + report.sessions / 2) / report.sessions
+                    )
+                } else {
+                    "—".into()
+                };
+                (a.area.name.clone(), a.sessions, share)
+            })
+            .collect(),
         by_practitioner: groups(&report.by_practitioner),
         daily_chart: parts.daily_chart,
         daily: report

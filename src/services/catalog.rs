@@ -36,6 +36,8 @@ pub struct ProductDraft {
     pub max_level: Option<String>,
     pub max_per_session: Option<String>,
     pub use_within_days_of_opening: Option<String>,
+    /// Longest contact time of a topical anaesthetic, whole minutes.
+    pub max_contact_minutes: Option<String>,
     pub active: Option<bool>,
 }
 
@@ -66,6 +68,7 @@ impl ProductDraft {
             max_level: fmt_opt_qty(p.max_level),
             max_per_session: fmt_opt_qty(p.max_per_session),
             use_within_days_of_opening: p.use_within_days.map(|d| d.to_string()),
+            max_contact_minutes: p.max_contact_minutes.map(|m| m.to_string()),
             active: Some(p.active),
         }
     }
@@ -89,6 +92,7 @@ impl ProductDraft {
             max_level,
             max_per_session,
             use_within_days_of_opening,
+            max_contact_minutes,
             active
         );
         if patch.unit_cost_cents.is_some() || patch.unit_cost.is_some() {
@@ -234,6 +238,13 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
         1,
         3650,
     );
+    let max_contact = parse_int(
+        &mut p,
+        "max_contact_minutes",
+        &d.max_contact_minutes,
+        1,
+        crate::domain::session_facts::MAX_CONTACT_MINUTES,
+    );
     p.finish()?;
     Ok(ProductFields {
         sku,
@@ -250,6 +261,7 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
         max_level,
         max_per_session,
         use_within_days: use_within.map(|v| v as i32),
+        max_contact_minutes: max_contact.map(|v| v as i32),
         active: d.active.unwrap_or(true),
         updated_at: db::now(),
     })
@@ -375,6 +387,11 @@ pub fn product_changes(
             "use_within_days_of_opening",
             opt(&current.use_within_days),
             opt(&f.use_within_days),
+        ),
+        (
+            "max_contact_minutes",
+            opt(&current.max_contact_minutes),
+            opt(&f.max_contact_minutes),
         ),
         ("active", current.active.to_string(), f.active.to_string()),
     ];

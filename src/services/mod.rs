@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod adjustments;
 pub mod alerts;
+pub mod areas;
 pub mod audit;
 pub mod bootstrap;
 pub mod catalog;

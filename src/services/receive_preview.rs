@@ -196,6 +196,7 @@ mod tests {
             max_level: None,
             max_per_session: None,
             use_within_days: None,
+            max_contact_minutes: None,
             active: true,
             created_at: t,
             updated_at: t,

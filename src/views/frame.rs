@@ -49,6 +49,11 @@ const MENU: &[(&str, &str, Action)] = &[
     ("/admin/users", "Users", Action::ManageUsers),
     ("/admin/sites", "Sites", Action::ManageSites),
     ("/admin/settings", "Settings", Action::ManageSettings),
+    (
+        "/admin/areas",
+        "Clinical lists",
+        Action::ManageClinicalLists,
+    ),
     ("/admin/audit", "Audit", Action::ViewAudit),
 ];
 

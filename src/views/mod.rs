@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod clinic;
+pub mod clinical_admin;
 pub mod counts;
 pub mod digest;
 pub mod errors;

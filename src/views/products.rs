@@ -144,6 +144,9 @@ pub struct ProductFormValues {
     pub max_per_session: String,
     #[serde(default)]
     pub use_within_days_of_opening: String,
+    /// Anaesthetic: longest contact time, minutes.
+    #[serde(default)]
+    pub max_contact_minutes: String,
 }
 
 #[derive(Template)]

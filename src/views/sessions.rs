@@ -137,6 +137,47 @@ impl LineRow {
     }
 }
 
+/// A treatment area's checkbox on the form.
+#[derive(Debug, Clone)]
+pub struct AreaCheck {
+    pub id: i64,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// The session's facts as typed: areas, duration, anaesthetic time.
+#[derive(Debug, Clone, Default)]
+pub struct FormFacts {
+    pub areas: Vec<AreaCheck>,
+    pub duration_minutes: String,
+    pub anaesthetic_applied_at: String,
+    pub anaesthetic_contact_minutes: String,
+}
+
+impl FormFacts {
+    pub fn new(
+        areas: &[crate::db::areas::TreatmentArea],
+        chosen: &[String],
+        duration: &str,
+        applied: &str,
+        contact: &str,
+    ) -> FormFacts {
+        FormFacts {
+            areas: areas
+                .iter()
+                .map(|a| AreaCheck {
+                    id: a.id,
+                    name: a.name.clone(),
+                    checked: chosen.iter().any(|c| c.trim() == a.id.to_string()),
+                })
+                .collect(),
+            duration_minutes: duration.to_string(),
+            anaesthetic_applied_at: applied.to_string(),
+            anaesthetic_contact_minutes: contact.to_string(),
+        }
+    }
+}
+
 /// The lines block: rows, product choices and the session's warnings.
 #[derive(Debug, Clone)]
 pub struct FormLines {
@@ -166,6 +207,8 @@ pub struct SessionFormPage {
     pub side_effects: Vec<Check>,
     pub side_effect_other: String,
     pub notes: String,
+    /// Areas, duration, anaesthetic time (`sessions/_facts.html`).
+    pub facts: FormFacts,
     pub lines: FormLines,
     pub errors: Vec<FieldError>,
     /// A refusal not tied to a field (or repeated at the top).
@@ -245,6 +288,12 @@ pub struct ShownSession {
     pub lines: Vec<ShownLine>,
     /// SPF products used (after-care sheet).
     pub spf: Vec<String>,
+    /// Treatment areas, "Face, Neck" (empty when none were named).
+    pub areas: String,
+    /// "35 min" (empty when not recorded).
+    pub duration: String,
+    /// "applied 10:05 · 30 min contact" (empty when not recorded).
+    pub anaesthetic: String,
 }
 
 /// The client history page of a client code (codes are URL-safe by construction).
@@ -320,8 +369,35 @@ impl ShownSession {
                 })
                 .collect(),
             spf: v.spf_products().iter().map(|p| p.name.clone()).collect(),
+            areas: v.area_names(),
+            duration: s
+                .duration_minutes
+                .map(|m| format!("{m} min"))
+                .unwrap_or_default(),
+            anaesthetic: anaesthetic_text(v),
         }
     }
+}
+
+/// "applied 10:05 · 30 min contact", either half alone, or empty.
+fn anaesthetic_text(v: &SessionView) -> String {
+    let s = &v.session;
+    let applied = s.anaesthetic_applied_at.map(|t| {
+        let shown = v.clock.format(t);
+        // The session's day goes without saying.
+        match shown.strip_prefix(&format!("{} ", v.local_date())) {
+            Some(rest) => format!("applied {rest}"),
+            None => format!("applied {shown}"),
+        }
+    });
+    let contact = s
+        .anaesthetic_contact_minutes
+        .map(|m| format!("{m} min contact"));
+    [applied, contact]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn join_or_dash(items: impl Iterator<Item = String>) -> String {

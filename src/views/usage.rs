@@ -116,6 +116,8 @@ pub struct UsagePage {
     pub by_needle: Vec<GroupRow>,
     pub by_protocol: Vec<GroupRow>,
     pub by_indication: Vec<GroupRow>,
+    /// (area name, sessions, share of sessions) — "sessions by area".
+    pub by_area: Vec<(String, i64, String)>,
     pub by_practitioner: Vec<GroupRow>,
     pub daily_chart: BarChart,
     pub daily: Vec<(String, i64)>,

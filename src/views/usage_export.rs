@@ -15,6 +15,7 @@ pub const CSV_REPORTS: &[(&str, &str)] = &[
     ),
     ("protocols", "Sessions and cost by protocol"),
     ("indications", "Sessions and cost by indication"),
+    ("areas", "Sessions by treatment area"),
     ("practitioners", "Sessions and cost by practitioner"),
     ("daily", "Sessions per day"),
     ("weekly", "Consumption per week"),
@@ -119,6 +120,16 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
         }
         "protocols" => groups_csv(w, "Protocol", &r.by_protocol)?,
         "indications" => groups_csv(w, "Indication", &r.by_indication)?,
+        "areas" => {
+            w.header(&["Area", "Code", "Sessions"])?;
+            for a in &r.by_area {
+                w.row([
+                    Cell::text(a.area.name.as_str()),
+                    Cell::text(a.area.code.as_str()),
+                    Cell::int(a.sessions),
+                ])?;
+            }
+        }
         "practitioners" => groups_csv(w, "Practitioner", &r.by_practitioner)?,
         "daily" => {
             w.header(&["Date", "Sessions"])?;

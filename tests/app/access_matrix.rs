@@ -52,6 +52,8 @@ enum Fill {
     Asset,
     /// An import template's file name.
     Template,
+    /// A treatment area (the seeded "Face").
+    Area,
 }
 use Fill::*;
 
@@ -179,6 +181,11 @@ const ROWS: &[Row] = &[
     ("POST", "/admin/sites/{code}/locations", SiteCode, "F", "L D D D A", ""),
     ("POST", "/admin/locations/{id}/rename", Location, "F", "L D D D A", ""),
     ("GET", "/admin/settings", Plain, "-", "L D D D A", ""),
+    ("GET", "/admin/areas", Plain, "-", "L D D D A", ""),
+    ("POST", "/admin/areas", Plain, "F", "L D D D A", ""),
+    ("POST", "/admin/areas/{id}/rename", Area, "F", "L D D D A", ""),
+    ("POST", "/admin/areas/{id}/retire", Area, "F", "L D D D A", ""),
+    ("POST", "/admin/areas/{id}/restore", Area, "F", "L D D D A", ""),
     ("GET", "/admin/import", Plain, "-", "L D A A A", ""),
     ("POST", "/admin/import/preview", Plain, "F", "L D A A A", ""),
     ("POST", "/admin/import/confirm", Plain, "F", "L D N N N", ""),
@@ -620,6 +627,7 @@ fn fill(w: &World, r: &Records, route: &str, how: Fill) -> String {
         Token => at("0123456789abcdef".into()),
         Asset => at("app.css".into()),
         Template => at("products.csv".into()),
+        Area => at("1".into()),
     }
 }
 

@@ -99,6 +99,11 @@ impl<'a> ProductBuilder<'a> {
         self.draft.max_per_session = Some(q.into());
         self
     }
+    /// An anaesthetic's maximum contact time in minutes.
+    pub fn max_contact(mut self, minutes: i64) -> Self {
+        self.draft.max_contact_minutes = Some(minutes.to_string());
+        self
+    }
     pub fn use_within(mut self, days: i64) -> Self {
         self.draft.use_within_days_of_opening = Some(days.to_string());
         self

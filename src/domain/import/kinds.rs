@@ -115,6 +115,7 @@ const PRODUCTS: &[Column] = &[
         false,
         &["use_within_days", "days_after_opening"],
     ),
+    col("max_contact_minutes", false, &["max_contact_time"]),
     col("active", false, &["status"]),
 ];
 

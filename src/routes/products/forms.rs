@@ -49,6 +49,10 @@ fn values_of(p: &Product) -> ProductFormValues {
         max_level: p.max_level.map(fmt_qty).unwrap_or_default(),
         max_per_session: p.max_per_session.map(fmt_qty).unwrap_or_default(),
         use_within_days_of_opening: p.use_within_days.map(|d| d.to_string()).unwrap_or_default(),
+        max_contact_minutes: p
+            .max_contact_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -70,6 +74,7 @@ fn draft_of(v: &ProductFormValues) -> ProductDraft {
         max_level: s(&v.max_level),
         max_per_session: s(&v.max_per_session),
         use_within_days_of_opening: s(&v.use_within_days_of_opening),
+        max_contact_minutes: s(&v.max_contact_minutes),
         active: None,
     }
 }

@@ -18,7 +18,7 @@ use crate::services::sessions::hints::{self, FormData, FormPart, Hints};
 use crate::services::sessions::{self, LineDraft, SessionDraft};
 use crate::views::Frame;
 use crate::views::sessions::{
-    FormLines, HintsPartial, LineRow, LinesPartial, Opt, SessionFormPage, addon_checks,
+    FormFacts, FormLines, HintsPartial, LineRow, LinesPartial, Opt, SessionFormPage, addon_checks,
     indication_opts, product_groups, side_effect_checks,
 };
 
@@ -56,6 +56,14 @@ pub struct SessionForm {
     side_effect_other: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    areas: Vec<String>,
+    #[serde(default)]
+    duration_minutes: String,
+    #[serde(default)]
+    anaesthetic_applied_at: String,
+    #[serde(default)]
+    anaesthetic_contact_minutes: String,
     #[serde(default)]
     action: Vec<String>,
 }
@@ -105,6 +113,10 @@ impl SessionForm {
             side_effects: self.side_effects.clone(),
             side_effect_other: opt(&self.side_effect_other),
             notes: opt(&self.notes),
+            areas: self.areas.clone(),
+            duration_minutes: opt(&self.duration_minutes),
+            anaesthetic_applied_at: opt(&self.anaesthetic_applied_at),
+            anaesthetic_contact_minutes: opt(&self.anaesthetic_contact_minutes),
         }
     }
 }
@@ -260,6 +272,13 @@ async fn render_form(
         side_effects: side_effect_checks(&form.side_effects),
         side_effect_other: form.side_effect_other.clone(),
         notes: form.notes.clone(),
+        facts: FormFacts::new(
+            &data.areas,
+            &form.areas,
+            &form.duration_minutes,
+            &form.anaesthetic_applied_at,
+            &form.anaesthetic_contact_minutes,
+        ),
         lines: form_lines(&rows, &data, &errors),
         errors,
         message,

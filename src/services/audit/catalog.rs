@@ -26,6 +26,7 @@ pub fn product_created(conn: &mut DbConn, actor: &Actor, product: &Product) -> S
         max_level: None,
         max_per_session: None,
         use_within_days: None,
+        max_contact_minutes: None,
         active: !product.active,
         ..product.clone()
     };
@@ -44,6 +45,7 @@ pub fn product_created(conn: &mut DbConn, actor: &Actor, product: &Product) -> S
         max_level: product.max_level,
         max_per_session: product.max_per_session,
         use_within_days: product.use_within_days,
+        max_contact_minutes: product.max_contact_minutes,
         active: product.active,
         updated_at: product.updated_at,
     };

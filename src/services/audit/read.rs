@@ -15,8 +15,20 @@ use crate::services::adjustments::text;
 
 /// The entity names rows are recorded under (the `entity` filter's choices).
 pub const ENTITIES: &[&str] = &[
-    "product", "supplier", "lot", "protocol", "order", "user", "token", "settings", "site",
-    "location", "import", "digest",
+    "product",
+    "supplier",
+    "lot",
+    "protocol",
+    "order",
+    "user",
+    "token",
+    "settings",
+    "site",
+    "location",
+    "import",
+    "digest",
+    "treatment_area",
+    "indication_range",
 ];
 
 /// Rows per page on the audit page; rows per chunk of the CSV.

@@ -281,6 +281,8 @@ fn write(
                 product_id: product_id(lots[*lot].product),
                 quantity: *q,
                 position: pos as i32,
+                site_id: site.id,
+                performed_at: s.at,
             });
             balance[*lot] -= q;
             out.ledger.push(LedgerBulkRow {

@@ -470,6 +470,20 @@ fn side_effects(rng: &mut Rng) -> Vec<String> {
     out
 }
 
+/// The treatment areas of a demo session, from its indication.
+fn demo_areas(indication: &str, i: usize) -> Vec<String> {
+    let areas: &[&str] = match indication {
+        "hair_loss" => &["scalp"],
+        "aged_hands" => &["hands"],
+        "stretch_marks" | "burn_scars" => &["body"],
+        "loose_skin" if i.is_multiple_of(2) => &["face", "neck"],
+        "loose_skin" => &["neck", "decolletage"],
+        _ if i.is_multiple_of(5) => &["face", "neck"],
+        _ => &["face"],
+    };
+    areas.iter().map(|a| a.to_string()).collect()
+}
+
 fn record_all(
     conn: &mut DbConn,
     plan: &[Planned],
@@ -501,6 +515,11 @@ fn record_all(
             side_effects: s.side_effects.clone(),
             side_effect_other: None,
             notes: None,
+            areas: demo_areas(&v.protocol.indication, i),
+            // 20–60 minutes, spread without touching the random plan.
+            duration_minutes: Some((20 + (i * 7) % 41).to_string()),
+            anaesthetic_applied_at: None,
+            anaesthetic_contact_minutes: None,
         };
         let who = &practitioners[s.practitioner % practitioners.len()];
         let rec = sessions::record(conn, who, &format!("demo-history-{}", i + 1), &draft)?;

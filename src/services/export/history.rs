@@ -46,6 +46,25 @@ pub fn ledger(conn: &mut DbConn, actor: &Actor, w: &mut dyn Write) -> ServiceRes
     }
 }
 
+/// The treatment areas (admin list), retired ones included.
+pub fn areas(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<()> {
+    let mut out = CsvOut::new(w);
+    out.header(&["id", "code", "name", "position", "active", "created_at"])
+        .map_err(csv_err)?;
+    for a in db::areas::all(conn)? {
+        out.row([
+            Cell::int(a.id),
+            Cell::text(a.code),
+            Cell::text(a.name),
+            Cell::int(i64::from(a.position)),
+            Cell::text(if a.active { "yes" } else { "no" }),
+            Cell::text(utc(a.created_at)),
+        ])
+        .map_err(csv_err)?;
+    }
+    out.into_inner().map_err(csv_err).map(drop)
+}
+
 pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<()> {
     let mut out = CsvOut::new(w);
     out.header(&[
@@ -66,11 +85,20 @@ pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
         "voided_by",
         "void_reason",
         "created_at",
+        "areas",
+        "duration_minutes",
+        "anaesthetic_applied_at",
+        "anaesthetic_contact_minutes",
     ])
     .map_err(csv_err)?;
     let mut after = 0;
     loop {
         let page = db::export::sessions_after(conn, after, PAGE)?;
+        let ids: Vec<i64> = page.iter().map(|s| s.id).collect();
+        let mut areas: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for (session_id, a) in db::areas::of_sessions(conn, &ids)? {
+            areas.entry(session_id).or_default().push(a.code);
+        }
         for s in &page {
             out.row([
                 Cell::int(s.id),
@@ -90,6 +118,10 @@ pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
                 Cell::opt_int(s.voided_by),
                 opt_text(s.void_reason.clone()),
                 Cell::text(utc(s.created_at)),
+                Cell::text(areas.get(&s.id).map(|a| a.join(",")).unwrap_or_default()),
+                Cell::opt_int(s.duration_minutes.map(i64::from)),
+                opt_time(s.anaesthetic_applied_at),
+                Cell::opt_int(s.anaesthetic_contact_minutes.map(i64::from)),
             ])
             .map_err(csv_err)?;
         }

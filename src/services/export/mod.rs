@@ -31,6 +31,7 @@ const FILES: &[(&str, Writer)] = &[
     ("stock.csv", tables::stock),
     ("lots.csv", tables::lots),
     ("ledger.csv", history::ledger),
+    ("treatment_areas.csv", history::areas),
     ("sessions.csv", history::sessions),
     ("session_lines.csv", history::session_lines),
     ("purchase_orders.csv", history::orders),
@@ -46,8 +47,9 @@ const README: &str = "clinic-stock export\n\
 \n\
 Import into another installation in this order (clinic-stock import KIND FILE):\n\
   locations.csv  suppliers.csv  products.csv  protocols.csv  stock.csv\n\
-The other files are the history (ledger, sessions, orders, receipts, counts,\n\
-users, settings, the audit log) for reading; they are not imported.\n";
+The other files are the history (ledger, treatment areas, sessions, orders,\n\
+receipts, counts, users, settings, the audit log) for reading; they are not\n\
+imported.\n";
 
 pub(crate) fn csv_err(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(format!("export: {e}"))

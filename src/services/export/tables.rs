@@ -56,7 +56,7 @@ pub fn suppliers(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResu
     out.into_inner().map_err(csv_err).map(drop)
 }
 
-pub const PRODUCT_COLUMNS: [&str; 15] = [
+pub const PRODUCT_COLUMNS: [&str; 16] = [
     "sku",
     "name",
     "category",
@@ -72,6 +72,7 @@ pub const PRODUCT_COLUMNS: [&str; 15] = [
     "max_per_session",
     "use_within_days_of_opening",
     "active",
+    "max_contact_minutes",
 ];
 
 pub fn products(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<()> {
@@ -103,6 +104,7 @@ pub fn products(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
             Cell::num(p.max_per_session.map(fmt_qty).unwrap_or_default()),
             opt_num(p.use_within_days),
             yes_no(p.active),
+            opt_num(p.max_contact_minutes),
         ])
         .map_err(csv_err)?;
     }

@@ -1,6 +1,7 @@
 //! Importing products (`sku,name,category,unit,pack_size,needle_length_mm,
 //! gtin,supplier,unit_cost,min_level,max_level`, and optionally
-//! `lead_time_days,max_per_session,use_within_days_of_opening,active`):
+//! `lead_time_days,max_per_session,use_within_days_of_opening,active,
+//! max_contact_minutes`):
 //! matched by SKU, created or changed with the product form's rules
 //! (`catalog::validate_new_product` / `validate_product_change`). A column
 //! the file does not have keeps what is stored; an empty cell clears an
@@ -135,6 +136,7 @@ fn draft_of(row: &Row, suppliers: &[Supplier], report: &mut RowReport) -> Produc
         max_level: norm("max_level", cells::decimal),
         max_per_session: norm("max_per_session", cells::decimal),
         use_within_days_of_opening: norm("use_within_days_of_opening", cells::decimal),
+        max_contact_minutes: norm("max_contact_minutes", cells::decimal),
         active,
     }
 }

@@ -346,6 +346,8 @@ pub struct FormData {
     /// Active products, by category, needle length, name.
     pub products: Vec<Product>,
     pub protocols: Vec<crate::services::protocols::ProtocolView>,
+    /// Treatment areas a session may name (not retired).
+    pub areas: Vec<crate::db::areas::TreatmentArea>,
     pub hints: Hints,
 }
 
@@ -396,7 +398,12 @@ pub fn form_data(
         false => Vec::new(),
     };
     let hints = preview(conn, &site, d, rows, part != FormPart::Hints)?;
+    let areas = match whole {
+        true => crate::services::areas::active(conn)?,
+        false => Vec::new(),
+    };
     Ok(FormData {
+        areas,
         clock: site.clock(),
         site_code: site.code,
         sites,

@@ -159,6 +159,7 @@ fn record_in_tx(
             ));
         }
     };
+    let areas = crate::services::areas::resolve(conn, &req.areas)?;
     let (checked, issues) = check_lines(conn, &lines, req.needle)?;
     if !issues.is_empty() {
         return Err(issues_error(issues));
@@ -191,8 +192,13 @@ fn record_in_tx(
             warnings: encode_warnings(&warned),
             idempotency_key: key.to_string(),
             request_hash: hash.to_string(),
+            duration_minutes: req.duration_minutes,
+            anaesthetic_applied_at: req.anaesthetic_applied_at,
+            anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
         },
     )?;
+    let area_ids: Vec<i64> = areas.iter().map(|a| a.id).collect();
+    db::areas::set_for_session(conn, session_id, &area_ids)?;
     let product_ids: Vec<i64> = checked.iter().map(|l| l.product.id).collect();
     let mut stock = SiteStock::load(conn, site.id, &product_ids, day)?;
     let ctx = Ctx {
@@ -206,7 +212,7 @@ fn record_in_tx(
     for (position, line) in checked.iter().enumerate() {
         let line_id = db::sessions::insert_line(
             conn,
-            session_id,
+            (session_id, site.id, performed_at),
             line.product.id,
             line.quantity,
             line.named_lot.as_ref().map(|l| l.id),

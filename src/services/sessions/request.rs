@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use crate::domain::clock::SiteClock;
+use crate::domain::session_facts;
 use crate::domain::vocab::{Addon, Indication, SideEffect};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
@@ -41,6 +42,15 @@ pub struct SessionDraft {
     pub side_effects: Vec<String>,
     pub side_effect_other: Option<String>,
     pub notes: Option<String>,
+    /// Treatment areas: each an area id, code or name (`services::areas::resolve`).
+    pub areas: Vec<String>,
+    /// Whole minutes, 1–480.
+    pub duration_minutes: Option<String>,
+    /// When the topical anaesthetic went on: a time like `performed_at`,
+    /// or `HH:MM` on the session's day at the site.
+    pub anaesthetic_applied_at: Option<String>,
+    /// How long it stayed on, whole minutes 0–1440.
+    pub anaesthetic_contact_minutes: Option<String>,
 }
 
 /// A line after parsing; the unit and the product are checked later.
@@ -66,6 +76,11 @@ pub struct NormalRequest {
     pub side_effects: Vec<SideEffect>,
     pub side_effect_other: Option<String>,
     pub notes: Option<String>,
+    /// Areas as typed (trimmed, sorted, no duplicates); resolved in the transaction.
+    pub areas: Vec<String>,
+    pub duration_minutes: Option<i32>,
+    pub anaesthetic_applied_at: Option<NaiveDateTime>,
+    pub anaesthetic_contact_minutes: Option<i32>,
 }
 
 pub(crate) fn text(v: &Option<String>) -> Option<&str> {
@@ -260,6 +275,29 @@ pub fn normalise(
     }
     let notes = bounded_text(&mut p, "notes", &d.notes, 2000);
     let site = text(&d.site).map(str::to_string);
+    let mut areas: Vec<String> = d
+        .areas
+        .iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    areas.sort();
+    areas.dedup();
+    if areas.len() > 20 {
+        p.add("areas", "at most 20 areas per session");
+    }
+    let duration_minutes = text(&d.duration_minutes)
+        .and_then(|t| p.take("duration_minutes", session_facts::parse_duration(t)));
+    let anaesthetic_contact_minutes = text(&d.anaesthetic_contact_minutes).and_then(|t| {
+        p.take(
+            "anaesthetic_contact_minutes",
+            session_facts::parse_contact_minutes(t),
+        )
+    });
+    let anaesthetic_applied_at = text(&d.anaesthetic_applied_at).and_then(|t| {
+        let at = performed_at.unwrap_or(now);
+        p.take("anaesthetic_applied_at", applied_at(t, at, now, clock))
+    });
     p.finish()?;
     let (Some(client_ref), Some(needle)) = (client_ref, needle) else {
         return Err(ServiceError::Internal("validated values missing".into()));
@@ -276,7 +314,35 @@ pub fn normalise(
         side_effects,
         side_effect_other,
         notes,
+        areas,
+        duration_minutes,
+        anaesthetic_applied_at,
+        anaesthetic_contact_minutes,
     })
+}
+
+/// When the anaesthetic went on: `HH:MM` on the session's day at the site,
+/// or a full time; not in the future and within a day of the session.
+fn applied_at(
+    t: &str,
+    session: NaiveDateTime,
+    now: NaiveDateTime,
+    clock: &SiteClock,
+) -> Result<NaiveDateTime, String> {
+    let at = match chrono::NaiveTime::parse_from_str(t, "%H:%M") {
+        Ok(hm) => {
+            let day = clock.local_date(session);
+            clock.parse_time(&format!("{day}T{}", hm.format("%H:%M")))?
+        }
+        Err(_) => clock.parse_time(t)?,
+    };
+    if at > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+        return Err("cannot be in the future".into());
+    }
+    if (at - session).num_minutes().abs() > 24 * 60 {
+        return Err("must be within a day of the session's time".into());
+    }
+    Ok(chrono::SubsecRound::trunc_subsecs(at, 0))
 }
 
 /// Checks the idempotency key: 8–200 visible ASCII characters.
@@ -308,6 +374,10 @@ pub fn fingerprint(r: &NormalRequest, user_id: i64) -> String {
         "side_effects": r.side_effects.iter().map(|a| a.code()).collect::<Vec<_>>(),
         "side_effect_other": r.side_effect_other,
         "notes": r.notes,
+        "areas": r.areas,
+        "duration_minutes": r.duration_minutes,
+        "anaesthetic_applied_at": r.anaesthetic_applied_at.map(|t| t.and_utc().timestamp()),
+        "anaesthetic_contact_minutes": r.anaesthetic_contact_minutes,
     });
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }

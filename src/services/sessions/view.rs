@@ -83,6 +83,8 @@ pub struct SessionView {
     pub lines: Vec<LineView>,
     /// Side effects noticed after the session, oldest observation first.
     pub follow_ups: Vec<super::follow_up::FollowUpView>,
+    /// Treatment areas named (retired ones included), in list order.
+    pub areas: Vec<crate::db::areas::TreatmentArea>,
 }
 
 impl SessionView {
@@ -117,6 +119,15 @@ impl SessionView {
 
     pub fn side_effects(&self) -> Vec<SideEffect> {
         codes(&self.session.side_effects, SideEffect::parse)
+    }
+
+    /// The names of the treatment areas, "Face, Neck" (empty when none).
+    pub fn area_names(&self) -> String {
+        self.areas
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The SPF products used (for the after-care sheet).
@@ -207,6 +218,10 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
         voided_by,
         lines: out_lines,
         follow_ups: super::follow_up::of_sessions(conn, &[id])?,
+        areas: db::areas::of_sessions(conn, &[id])?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect(),
     }))
 }
 

@@ -152,6 +152,36 @@ impl GroupUsage {
     }
 }
 
+/// How many sessions named one treatment area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaSessions {
+    pub area: crate::db::areas::TreatmentArea,
+    pub sessions: i64,
+}
+
+/// Sessions per area: every active area (0 included) and retired areas
+/// that sessions of the period named; most sessions first, then list order.
+fn by_area(conn: &mut DbConn, o: &UsageOptions) -> diesel::QueryResult<Vec<AreaSessions>> {
+    let counts: HashMap<i64, i64> = db::areas::session_counts(conn, o.site.id, o.start(), o.end())?
+        .into_iter()
+        .collect();
+    let mut out: Vec<AreaSessions> = db::areas::all(conn)?
+        .into_iter()
+        .map(|area| AreaSessions {
+            sessions: counts.get(&area.id).copied().unwrap_or(0),
+            area,
+        })
+        .filter(|a| a.area.active || a.sessions > 0)
+        .collect();
+    out.sort_by(|a, b| {
+        b.sessions
+            .cmp(&a.sessions)
+            .then(a.area.position.cmp(&b.area.position))
+            .then(a.area.id.cmp(&b.area.id))
+    });
+    Ok(out)
+}
+
 /// One bucket of a time series.
 #[derive(Debug, Clone)]
 pub struct Bucket {
@@ -181,6 +211,8 @@ pub struct UsageReport {
     pub by_needle: Vec<GroupUsage>,
     pub by_protocol: Vec<GroupUsage>,
     pub by_indication: Vec<GroupUsage>,
+    /// Sessions per treatment area (a session naming two areas counts in both).
+    pub by_area: Vec<AreaSessions>,
     pub by_practitioner: Vec<GroupUsage>,
     /// What the sessions' lines cost in total (matches `total` when every
     /// consumption came from a session).
@@ -298,7 +330,9 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
     let c = consumption::consumption(conn, &o, &products)?;
     let s = sessions::sessions(conn, &o, &products, &c.needle_used)?;
     let w = waste::waste(conn, &o, &products)?;
+    let by_area = by_area(conn, &o)?;
     Ok(UsageReport {
+        by_area,
         options: o,
         sessions: s.sessions,
         by_product: c.by_product,

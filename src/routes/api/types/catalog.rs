@@ -40,6 +40,9 @@ pub struct ProductBody {
     pub max_per_session: Option<Scalar>,
     #[serde(default, deserialize_with = "present")]
     pub use_within_days_of_opening: Option<Scalar>,
+    /// Longest contact time of a topical anaesthetic, minutes.
+    #[serde(default, deserialize_with = "present")]
+    pub max_contact_minutes: Option<Scalar>,
     pub active: Option<bool>,
 }
 
@@ -62,6 +65,7 @@ impl ProductBody {
             max_level: r(self.max_level),
             max_per_session: r(self.max_per_session),
             use_within_days_of_opening: r(self.use_within_days_of_opening),
+            max_contact_minutes: r(self.max_contact_minutes),
             active: self.active,
         }
     }
@@ -85,6 +89,7 @@ pub struct ProductOut {
     pub max_level: Option<Qty>,
     pub max_per_session: Option<Qty>,
     pub use_within_days_of_opening: Option<i32>,
+    pub max_contact_minutes: Option<i32>,
     pub active: bool,
 }
 
@@ -106,6 +111,7 @@ impl From<&Product> for ProductOut {
             max_level: p.max_level.map(Qty),
             max_per_session: p.max_per_session.map(Qty),
             use_within_days_of_opening: p.use_within_days,
+            max_contact_minutes: p.max_contact_minutes,
             active: p.active,
         }
     }

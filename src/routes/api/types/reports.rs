@@ -177,6 +177,15 @@ pub struct NeedleUseOut {
     pub cost_cents: i64,
 }
 
+/// Sessions on one treatment area.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaUseOut {
+    pub area_id: i64,
+    pub code: String,
+    pub name: String,
+    pub sessions: i64,
+}
+
 /// Sessions on one day.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DayCountOut {
@@ -236,6 +245,8 @@ pub struct UsageOut {
     pub by_protocol: Vec<GroupOut>,
     pub by_indication: Vec<GroupOut>,
     pub by_practitioner: Vec<GroupOut>,
+    /// Sessions per treatment area (a session on two areas counts in both).
+    pub by_area: Vec<AreaUseOut>,
     pub sessions_per_day: Vec<DayCountOut>,
     pub weekly: Vec<WeekOut>,
     pub waste: WasteOut,
@@ -278,6 +289,16 @@ impl From<&UsageReport> for UsageOut {
             by_protocol: groups(&r.by_protocol),
             by_indication: groups(&r.by_indication),
             by_practitioner: groups(&r.by_practitioner),
+            by_area: r
+                .by_area
+                .iter()
+                .map(|a| AreaUseOut {
+                    area_id: a.area.id,
+                    code: a.area.code.clone(),
+                    name: a.area.name.clone(),
+                    sessions: a.sessions,
+                })
+                .collect(),
             sessions_per_day: r
                 .sessions_per_day
                 .iter()

@@ -32,6 +32,66 @@ pub struct SessionBody {
     pub side_effects: Codes,
     pub side_effect_other: Option<Scalar>,
     pub notes: Option<Scalar>,
+    /// Treated areas: ids (numbers) or codes or names (strings), or one
+    /// comma-separated string.
+    #[serde(default)]
+    pub areas: AreaRefs,
+    /// Whole minutes, 1–480.
+    pub duration_minutes: Option<Scalar>,
+    /// RFC 3339, or `HH:MM` on the session's day at the site.
+    pub anaesthetic_applied_at: Option<Scalar>,
+    /// 0–1440.
+    pub anaesthetic_contact_minutes: Option<Scalar>,
+}
+
+/// Area references: ids or codes/names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AreaRefs(pub Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for AreaRefs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AreaRefs, D::Error> {
+        use serde::de::Error;
+        let wrong = || D::Error::custom("a list of area ids, codes or names");
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Null => Ok(AreaRefs::default()),
+            serde_json::Value::String(s) => {
+                Ok(AreaRefs(s.split(',').map(str::to_string).collect()))
+            }
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    serde_json::Value::String(s) => Ok(s),
+                    serde_json::Value::Number(n) if n.as_i64().is_some() => Ok(n.to_string()),
+                    _ => Err(wrong()),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(AreaRefs),
+            _ => Err(wrong()),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for AreaRefs {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let item = OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .item(ObjectBuilder::new().schema_type(Type::String));
+        OneOfBuilder::new()
+            .item(ArrayBuilder::new().items(item))
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .into()
+    }
+}
+impl ToSchema for AreaRefs {}
+
+/// A treated area.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaOut {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
 }
 
 /// One line of a session: a product and how much, optionally from a named lot.
@@ -65,6 +125,10 @@ impl SessionBody {
             side_effects: self.side_effects.0.clone(),
             side_effect_other: t(&self.side_effect_other),
             notes: t(&self.notes),
+            areas: self.areas.0.clone(),
+            duration_minutes: t(&self.duration_minutes),
+            anaesthetic_applied_at: t(&self.anaesthetic_applied_at),
+            anaesthetic_contact_minutes: t(&self.anaesthetic_contact_minutes),
         }
     }
 }
@@ -129,6 +193,10 @@ pub struct SessionOut {
     pub side_effects: Vec<String>,
     pub side_effect_other: Option<String>,
     pub notes: Option<String>,
+    pub areas: Vec<AreaOut>,
+    pub duration_minutes: Option<i32>,
+    pub anaesthetic_applied_at: Option<Time>,
+    pub anaesthetic_contact_minutes: Option<i32>,
     pub warnings: Vec<WarningOut>,
     pub voided: bool,
     pub voided_at: Option<Time>,
@@ -162,6 +230,18 @@ impl From<&SessionView> for SessionOut {
                 .collect(),
             side_effect_other: s.side_effect_other.clone(),
             notes: s.notes.clone(),
+            areas: v
+                .areas
+                .iter()
+                .map(|a| AreaOut {
+                    id: a.id,
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+            duration_minutes: s.duration_minutes,
+            anaesthetic_applied_at: s.anaesthetic_applied_at.map(Time),
+            anaesthetic_contact_minutes: s.anaesthetic_contact_minutes,
             warnings: v
                 .warnings
                 .iter()
