@@ -67,11 +67,13 @@ fuzz() {
   echo "--- $backend: openapi-spec-validator"
   "$VENV/bin/openapi-spec-validator" "$WORK/openapi.json"
   echo "--- $backend: schemathesis ($EXAMPLES examples per operation)"
-  "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+  # Run from $WORK: Schemathesis keeps its cache (.schemathesis/) in the
+  # current directory, never in the tree.
+  (cd "$WORK" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance \
     --phases examples,coverage,fuzzing \
-    --max-examples "$EXAMPLES" --seed 13 --no-color
+    --max-examples "$EXAMPLES" --seed 13 --no-color)
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   if grep -q 'panicked' "$WORK/serve-$backend.log"; then
     echo "FAIL: the server panicked during the run ($backend)" >&2
