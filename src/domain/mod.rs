@@ -10,6 +10,7 @@ pub mod gs1;
 pub mod import;
 pub mod input;
 pub mod needle;
+pub mod page;
 pub mod quantity;
 pub mod reactions;
 pub mod reorder;

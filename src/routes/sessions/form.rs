@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::auth;
 use crate::domain::NeedleLength;
 use crate::domain::access::Action;
-use crate::error::{FieldError, ServiceError};
+use crate::error::{ErrorCode, FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
 use crate::services::sessions::hints::{self, FormData, FormPart, Hints};
@@ -385,7 +385,7 @@ async fn save(
             flash_redirect(state, &user, &path, msg).await
         }
         Err(ServiceError::Invalid {
-            code: "idempotency_key_reused",
+            code: ErrorCode::IdempotencyKeyReused,
             errors,
         }) => {
             let actor = user.actor.clone();
