@@ -79,3 +79,4 @@ mod stock_pages;
 mod stock_receive;
 mod stock_receive_labels;
 mod webdriver;
+mod workflow_traps;
