@@ -59,6 +59,18 @@ pub fn delete_lines(conn: &mut DbConn, order_id: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// (product id, order id) of every line of the site's draft orders, by
+/// order id.
+pub fn draft_lines_at_site(conn: &mut DbConn, site_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    purchase_order_lines::table
+        .inner_join(purchase_orders::table)
+        .filter(purchase_orders::site_id.eq(site_id))
+        .filter(purchase_orders::status.eq("draft"))
+        .order(purchase_orders::id.asc())
+        .select((purchase_order_lines::product_id, purchase_orders::id))
+        .load(conn)
+}
+
 pub fn set_note(conn: &mut DbConn, order_id: i64, note: Option<&str>) -> QueryResult<usize> {
     diesel::update(purchase_orders::table.find(order_id))
         .set(purchase_orders::note.eq(note))

@@ -263,30 +263,15 @@ async fn create_orders(
     let actor = user.actor.clone();
     let q = params.query();
     match state
-        .run(move |conn| orders::drafts_from_reorder(conn, &actor, &q, &picks))
+        .run(move |conn| orders::drafts_from_reorder_new_only(conn, &actor, &q, &picks))
         .await
     {
-        Ok(created) => {
-            let names: Vec<String> = created
-                .iter()
-                .map(|o| format!("{} ({})", o.number(), o.supplier.name))
-                .collect();
-            let target = match created.as_slice() {
+        Ok(done) => {
+            let target = match done.created.as_slice() {
                 [one] => format!("/orders/{}", one.order.id),
                 _ => "/orders?status=draft".to_string(),
             };
-            flash_redirect(
-                &state,
-                &user,
-                &target,
-                format!(
-                    "Created {} draft order{}: {}. Review, then send.",
-                    created.len(),
-                    if created.len() == 1 { "" } else { "s" },
-                    names.join(", ")
-                ),
-            )
-            .await
+            flash_redirect(&state, &user, &target, drafted_message(&done)).await
         }
         Err(ServiceError::Invalid { errors, .. }) => {
             pick_form.errors = errors;
@@ -294,4 +279,36 @@ async fn create_orders(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The flash after "Create purchase orders": what was created, and the
+/// ticked products left out because a draft already has them.
+fn drafted_message(done: &orders::ReorderDrafts) -> String {
+    let created = &done.created;
+    let names: Vec<String> = created
+        .iter()
+        .map(|o| format!("{} ({})", o.number(), o.supplier.name))
+        .collect();
+    let skipped: Vec<String> = done
+        .skipped
+        .iter()
+        .map(|s| format!("{} (in {})", s.sku, s.order))
+        .collect();
+    let mut msg = if created.is_empty() {
+        "Nothing new was drafted.".to_string()
+    } else {
+        format!(
+            "Created {} draft order{}: {}. Review, then send.",
+            created.len(),
+            if created.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        )
+    };
+    if !skipped.is_empty() {
+        msg.push_str(&format!(
+            " Already in a draft order, so left out: {}; change the packs on that draft instead.",
+            skipped.join(", ")
+        ));
+    }
+    msg
 }

@@ -84,7 +84,9 @@ impl RowView {
             order_quantity: fmt_qty(r.line.order_quantity),
             order_cost: fmt_money(r.order_cost_cents),
             pack_cost: fmt_money(r.pack_cost_cents),
-            picked: r.status == RowStatus::Order,
+            // A product already on a draft is not ticked: drafting it again
+            // would order it twice (the page skips it anyway).
+            picked: r.status == RowStatus::Order && r.in_draft == 0,
             packs_value: r.line.order_packs.max(1).to_string(),
             error: None,
         }

@@ -1,8 +1,6 @@
-//! Draft orders: created by hand (one supplier, lines in packs) or from the
-//! reorder report's ticked rows (one draft per supplier), and their lines
-//! replaced while still a draft.
-
-use std::collections::BTreeMap;
+//! Draft orders: created by hand (one supplier, lines in packs), and their
+//! lines replaced while still a draft. Drafting from the reorder report is
+//! `from_reorder`.
 
 use super::{MAX_PACKS, OrderView, load, load_seen, text};
 use crate::db::models::Product;
@@ -11,7 +9,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, parse_money};
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit;
-use crate::services::reorder::{self, ReorderQuery, pack_cost_cents};
+use crate::services::reorder::pack_cost_cents;
 
 /// One line as typed.
 #[derive(Debug, Clone, Default)]
@@ -35,13 +33,13 @@ pub struct OrderDraft {
 
 /// A validated line.
 #[derive(Debug, Clone)]
-struct LineSpec {
+pub(super) struct LineSpec {
     product: Product,
     packs: i64,
     pack_cost_cents: i64,
 }
 
-fn parse_packs(t: &str) -> Result<i64, String> {
+pub(super) fn parse_packs(t: &str) -> Result<i64, String> {
     match t.trim().parse::<i64>() {
         Ok(n) if (1..=MAX_PACKS).contains(&n) => Ok(n),
         _ => Err(format!("a whole number of packs from 1 to {MAX_PACKS}")),
@@ -49,7 +47,7 @@ fn parse_packs(t: &str) -> Result<i64, String> {
 }
 
 /// Validates lines; `field(i, name)` names the field of line `i` in errors.
-fn validate_lines(
+pub(super) fn validate_lines(
     conn: &mut DbConn,
     lines: &[LineDraft],
     p: &mut Problems,
@@ -114,11 +112,15 @@ fn validate_lines(
     Ok(out)
 }
 
-fn api_field(i: usize, name: &str) -> String {
+pub(super) fn api_field(i: usize, name: &str) -> String {
     format!("lines[{i}].{name}")
 }
 
-fn insert_lines(conn: &mut DbConn, order_id: i64, lines: &[LineSpec]) -> ServiceResult<()> {
+pub(super) fn insert_lines(
+    conn: &mut DbConn,
+    order_id: i64,
+    lines: &[LineSpec],
+) -> ServiceResult<()> {
     for l in lines {
         db::orders::insert_line(
             conn,
@@ -200,129 +202,37 @@ pub fn replace_lines(
         let Some(lines) = lines else {
             return Err(ServiceError::invalid("lines", "give the order's lines"));
         };
-        if !view.is_draft() {
-            return Err(not_draft(&view));
-        }
-        let mut p = Problems::new();
-        let note = clean_note(note, &mut p);
-        let specs = validate_lines(conn, lines, &mut p, field)?;
-        p.finish()?;
-        db::orders::delete_lines(conn, id)?;
-        insert_lines(conn, id, &specs)?;
-        db::orders::set_note(conn, id, note.as_deref())?;
-        let after = load(conn, id)?;
-        audit::order_changed(conn, actor, "lines", Some(&view), &after)?;
-        Ok(after)
+        replace_lines_of(conn, actor, view, note, lines, field)
     })
+}
+
+/// Inside a write transaction: replaces the lines and note of the draft
+/// `view` (the order as it was) and returns it as it is now.
+pub(super) fn replace_lines_of(
+    conn: &mut DbConn,
+    actor: &Actor,
+    view: OrderView,
+    note: &Option<String>,
+    lines: &[LineDraft],
+    field: &dyn Fn(usize, &str) -> String,
+) -> ServiceResult<OrderView> {
+    if !view.is_draft() {
+        return Err(not_draft(&view));
+    }
+    let id = view.order.id;
+    let mut p = Problems::new();
+    let note = clean_note(note, &mut p);
+    let specs = validate_lines(conn, lines, &mut p, field)?;
+    p.finish()?;
+    db::orders::delete_lines(conn, id)?;
+    insert_lines(conn, id, &specs)?;
+    db::orders::set_note(conn, id, note.as_deref())?;
+    let after = load(conn, id)?;
+    audit::order_changed(conn, actor, "lines", Some(&view), &after)?;
+    Ok(after)
 }
 
 /// `lines[i].name` (the API's field names).
 pub fn api_line_field(i: usize, name: &str) -> String {
     api_field(i, name)
-}
-
-/// report suggests).
-#[derive(Debug, Clone)]
-pub struct Pick {
-    pub product_id: i64,
-    pub packs: Option<String>,
-}
-
-/// Turns picked reorder rows into one draft order per supplier. Errors name
-/// the fields `packs_{product_id}` / `pick_{product_id}`.
-pub fn drafts_from_reorder(
-    conn: &mut DbConn,
-    actor: &Actor,
-    q: &ReorderQuery,
-    picks: &[Pick],
-) -> ServiceResult<Vec<OrderView>> {
-    actor.require(Action::ManageOrders)?;
-    let options = reorder::options(conn, actor, q)?;
-    let site_code = options.site.code.clone();
-    let report = reorder::report(conn, options)?;
-    let mut p = Problems::new();
-    if picks.is_empty() {
-        p.add("pick", "tick at least one product to order");
-    }
-    // supplier id → lines
-    let mut by_supplier: BTreeMap<i64, Vec<LineDraft>> = BTreeMap::new();
-    for pick in picks {
-        let Some(row) = report.rows.iter().find(|r| r.product.id == pick.product_id) else {
-            p.add(
-                &format!("pick_{}", pick.product_id),
-                format!(
-                    "product {} is not on the report (archived?)",
-                    pick.product_id
-                ),
-            );
-            continue;
-        };
-        let packs = match text(&pick.packs) {
-            Some(t) => p
-                .take(&format!("packs_{}", row.product.id), parse_packs(t))
-                .unwrap_or(0),
-            None if row.line.order_packs > 0 => row.line.order_packs,
-            None => {
-                p.add(
-                    &format!("packs_{}", row.product.id),
-                    format!("{} needs no order now: say how many packs", row.product.sku),
-                );
-                0
-            }
-        };
-        let Some(supplier) = &row.supplier else {
-            p.add(
-                &format!("pick_{}", row.product.id),
-                format!(
-                    "{} has no supplier: set one on the product first",
-                    row.product.sku
-                ),
-            );
-            continue;
-        };
-        if packs > 0 {
-            by_supplier.entry(supplier.id).or_default().push(LineDraft {
-                product_id: Some(row.product.id.to_string()),
-                packs: Some(packs.to_string()),
-                pack_cost_cents: Some(row.pack_cost_cents.to_string()),
-                pack_cost: None,
-            });
-        }
-    }
-    p.finish()?;
-    db::write_tx(conn, |conn| {
-        let mut out = Vec::new();
-        for (supplier_id, lines) in &by_supplier {
-            let draft = OrderDraft {
-                site: Some(site_code.clone()),
-                supplier_id: Some(supplier_id.to_string()),
-                note: Some(format!(
-                    "Drafted from the reorder report of {} ({} day window).",
-                    report.options.as_of, report.options.window_days
-                )),
-                lines: lines.clone(),
-            };
-            let mut lp = Problems::new();
-            let site = crate::services::scope::one_site(
-                conn,
-                actor,
-                Action::ManageOrders,
-                Some(&site_code),
-            )?;
-            let specs = validate_lines(conn, &draft.lines, &mut lp, &api_field)?;
-            lp.finish()?;
-            let id = db::orders::insert_order(
-                conn,
-                site.id,
-                *supplier_id,
-                actor.user_id,
-                draft.note.as_deref(),
-            )?;
-            insert_lines(conn, id, &specs)?;
-            let view = load(conn, id)?;
-            audit::order_changed(conn, actor, "create", None, &view)?;
-            out.push(view);
-        }
-        Ok(out)
-    })
 }

@@ -27,7 +27,23 @@ pub fn send(
     now: NaiveDateTime,
 ) -> ServiceResult<OrderView> {
     actor.require(Action::ManageOrders)?;
-    // The sending day is a day at the order's site.
+    let sent_at = sent_at(conn, actor, id, d, now)?;
+    db::write_tx(conn, |conn| {
+        let view = load_seen(conn, actor, id)?;
+        let email = text(&d.email_text).map(str::to_string);
+        mark_sent(conn, actor, view, sent_at, email)
+    })
+}
+
+/// Checks the sending fields; the moment to record as sent (an earlier
+/// day is recorded at noon there, the day being a day at the order's site).
+pub(super) fn sent_at(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    d: &SendDraft,
+    now: NaiveDateTime,
+) -> ServiceResult<NaiveDateTime> {
     let clock = load_seen(conn, actor, id)?.site.clock();
     let today = clock.today(now);
     let mut p = Problems::new();
@@ -50,45 +66,53 @@ pub fn send(
     }
     p.finish()?;
     let sent_on = sent_on.unwrap_or(today);
-    // An earlier day is recorded at noon there.
-    let sent_at = if sent_on == today {
+    Ok(if sent_on == today {
         now
     } else {
         sent_on
             .and_hms_opt(12, 0, 0)
             .and_then(|t| clock.to_utc(t).ok())
             .unwrap_or(now)
-    };
-    db::write_tx(conn, |conn| {
-        let view = load_seen(conn, actor, id)?;
-        if !view.is_draft() {
-            return Err(not_draft(&view));
-        }
-        if view.lines.is_empty() {
-            return Err(ServiceError::conflict(
-                ErrorCode::OrderEmpty,
-                format!("{} has no lines; add what to order first", view.number()),
-            ));
-        }
-        let email = match text(&d.email_text) {
-            Some(t) => t.to_string(),
-            None => {
-                let settings = crate::services::settings::load(conn)?;
-                email_text(
-                    &view,
-                    &settings.clinic_name,
-                    &settings.currency,
-                    &actor.username,
-                )
-            }
-        };
-        if db::orders::mark_sent(conn, id, sent_at, &email)? != 1 {
-            return Err(not_draft(&view));
-        }
-        let after = load(conn, id)?;
-        audit::order_changed(conn, actor, "send", Some(&view), &after)?;
-        Ok(after)
     })
+}
+
+/// Inside a write transaction: marks the draft `view` as sent with the
+/// e-mail text (none: the generated one).
+pub(super) fn mark_sent(
+    conn: &mut DbConn,
+    actor: &Actor,
+    view: OrderView,
+    sent_at: NaiveDateTime,
+    email: Option<String>,
+) -> ServiceResult<OrderView> {
+    if !view.is_draft() {
+        return Err(not_draft(&view));
+    }
+    if view.lines.is_empty() {
+        return Err(ServiceError::conflict(
+            ErrorCode::OrderEmpty,
+            format!("{} has no lines; add what to order first", view.number()),
+        ));
+    }
+    let email = match email {
+        Some(t) => t,
+        None => {
+            let settings = crate::services::settings::load(conn)?;
+            email_text(
+                &view,
+                &settings.clinic_name,
+                &settings.currency,
+                &actor.username,
+            )
+        }
+    };
+    let id = view.order.id;
+    if db::orders::mark_sent(conn, id, sent_at, &email)? != 1 {
+        return Err(not_draft(&view));
+    }
+    let after = load(conn, id)?;
+    audit::order_changed(conn, actor, "send", Some(&view), &after)?;
+    Ok(after)
 }
 
 /// Cancels a draft, sent or partly received order.

@@ -2,10 +2,11 @@
 //! supplier) → sent (a date and an e-mail text to copy) → partly received →
 //! received, or cancelled. Lines are whole packs with a pack cost; lines can
 //! be edited while the order is a draft. Submodules: `drafts` (creating
-//! and editing drafts, drafting from the reorder report), `lifecycle`
+//! and editing drafts), `from_reorder` (drafting from the reorder report), `lifecycle`
 //! (sending, cancelling, the e-mail text), `email` (e-mailing an order to
 //! its supplier: the checks before and the record after), `receive`
-//! (receiving against an order).
+//! (receiving against an order), `save_send` (the order page's "Mark as
+//! sent", which saves the lines edited on the page first).
 //!
 //! Decisions: an empty draft may exist (lines are added on its page) but
 //! cannot be sent; a product may appear once per order; cancelling is allowed
@@ -14,8 +15,10 @@
 
 pub mod drafts;
 pub mod email;
+pub mod from_reorder;
 pub mod lifecycle;
 pub mod receive;
+pub mod save_send;
 
 use std::collections::HashMap;
 
@@ -26,10 +29,12 @@ use crate::domain::clock::SiteClock;
 use crate::domain::vocab::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 
-pub use drafts::{
-    LineDraft, OrderDraft, Pick, api_line_field, create, drafts_from_reorder, replace_lines,
+pub use drafts::{LineDraft, OrderDraft, api_line_field, create, replace_lines};
+pub use from_reorder::{
+    Pick, ReorderDrafts, Skipped, drafts_from_reorder, drafts_from_reorder_new_only,
 };
 pub use lifecycle::{SendDraft, cancel, email_text, send};
+pub use save_send::{SaveAndSend, SendOutcome, save_and_send};
 
 /// Most packs on one line.
 pub const MAX_PACKS: i64 = 100_000;
