@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
 pub mod usage;
+pub mod write_off;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(sites_admin::configure)
     .configure(clinical_admin::configure)
     .configure(movements::configure)
+    .configure(write_off::configure)
     .configure(counts::configure)
     .configure(ledger::configure)
     .configure(lots::configure)

@@ -41,3 +41,4 @@ pub mod tokens;
 pub mod transfers;
 pub mod usage;
 pub mod users;
+pub mod write_off;

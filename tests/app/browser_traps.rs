@@ -4,6 +4,7 @@
 //! all expired stock" asks first, on a page that lists it. Without Chromium
 //! they skip loudly unless `CLINIC_STOCK_REQUIRE_BROWSER=1`.
 
+use crate::fixtures::days;
 use crate::support::*;
 use crate::webdriver::{Browser, Driver};
 use crate::workflow_traps::{draft_of_four, due_from_two_suppliers, order_rows, order_state};
@@ -88,5 +89,38 @@ async fn browser_mark_as_sent_sends_the_packs_just_edited() {
         .script("return document.querySelector('tr[data-sku=\"RL-1\"] td.packs').textContent")
         .await;
     assert!(shown.as_str().unwrap().trim().starts_with("99"), "{shown}");
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn browser_write_off_expired_asks_first_with_the_list() {
+    let Some(driver) = Driver::start("browser_write_off_expired_asks_first_with_the_list").await
+    else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let roller = app.product("RL-1").roller(150).create().await;
+    let old = crate::stock_dashboard::expired_lot(&app, &roller, "R-OLD", days(-5), 2000).await;
+    let b = driver.session(768, 1024).await;
+    manager(&app, &b).await;
+    let before = app.ledger_rows().await;
+    b.goto(&app.url("/")).await;
+    b.click(&b.find("form#write-off button[type=submit]").await)
+        .await;
+    b.wait_until(
+        "the list to confirm",
+        "return document.querySelector('#write-off-list') !== null",
+    )
+    .await;
+    assert_eq!(app.ledger_rows().await, before, "one tap writes nothing");
+    let listed = b.text(&b.find("#write-off-list tbody").await).await;
+    assert!(listed.contains("R-OLD"), "{listed}");
+    b.click(&b.find("#write-off-button").await).await;
+    b.wait_until("the dashboard", "return location.pathname === '/'")
+        .await;
+    let flash = b.text(&b.find("p.flash").await).await;
+    assert!(flash.starts_with("Wrote off 1 lot"), "{flash}");
+    assert_eq!(app.ledger_rows().await, before + 1);
+    assert_eq!(app.balance(old, "store").await, 0);
     b.quit().await;
 }

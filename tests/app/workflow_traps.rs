@@ -357,6 +357,102 @@ async fn product_of(app: &TestApp, id: i64) -> i64 {
     .await
 }
 
+/// Writes off a site's expired stock as a person does: the dashboard's
+/// button (`site` only) shows the list, its button confirms. Returns the
+/// confirming post's answer, or the list page's when there is nothing to
+/// confirm.
+pub async fn confirm_write_off(
+    app: &TestApp,
+    client: &reqwest::Client,
+    site: &str,
+) -> Result<reqwest::Response, Html> {
+    let r = app
+        .post_form(client, "/", "/stock/write-off-expired", &[("site", site)])
+        .await;
+    assert_eq!(r.status(), 200, "the list comes first");
+    let doc = Html::parse_document(&r.text().await.unwrap());
+    if count(&doc, "form#write-off-confirm") == 0 {
+        return Err(doc);
+    }
+    let fields = form_fields(&doc, "form#write-off-confirm");
+    Ok(submit(app, client, "/stock/write-off-expired", &fields).await)
+}
+
+#[tokio::test]
+async fn write_off_all_expired_lists_first_and_writes_only_when_confirmed() {
+    use crate::stock_dashboard::expired_lot;
+    let app = TestApp::new().await;
+    let roller = app.product("RL-1").roller(150).create().await;
+    let gel = app.product("AN-1").anesthetic().create().await;
+    let old_roller = expired_lot(&app, &roller, "R-OLD", days(-5), 2000).await;
+    expired_lot(&app, &gel, "G-OLD", days(-9), 5000).await;
+    let fresh = app.receive(&roller, "R-NEW", days(200), "3").await;
+    let m = app.logged_in("manager").await;
+    let before = app.ledger_rows().await;
+
+    // The dashboard's button (what one tap posts) only lists.
+    let (_, home) = app.page(&m, "/").await;
+    let fields = form_fields(&home, "form#write-off");
+    let r = submit(&app, &m, "/stock/write-off-expired", &fields).await;
+    assert_eq!(r.status(), 200);
+    let doc = Html::parse_document(&r.text().await.unwrap());
+    assert_eq!(app.ledger_rows().await, before, "nothing written yet");
+    assert!(text(&doc, "h1").starts_with("Write off expired stock at "));
+    assert_eq!(count(&doc, "#write-off-list tbody tr"), 2);
+    assert_eq!(
+        text(&doc, "#write-off-list tr[data-lot='R-OLD'] td.qty"),
+        "2"
+    );
+    assert_eq!(
+        text(&doc, "#write-off-list tr[data-lot='G-OLD'] td.qty"),
+        "5 g"
+    );
+    assert_eq!(count(&doc, "#write-off-list tr[data-lot='R-NEW']"), 0);
+    assert!(text(&doc, "#write-off-button").starts_with("Write off these 2"));
+
+    // A confirmation naming a position that is not expired writes nothing for it.
+    let r = app
+        .post_form(
+            &m,
+            "/",
+            "/stock/write-off-expired",
+            &[
+                ("site", "main"),
+                ("confirm", "yes"),
+                (
+                    "position",
+                    &format!("{fresh}:{}", app.location_id("store").await),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.ledger_rows().await, before);
+    assert_eq!(app.balance(fresh, "store").await, 3000);
+
+    // Confirmed: exactly the listed positions.
+    let fields = form_fields(&doc, "form#write-off-confirm");
+    let r = submit(&app, &m, "/stock/write-off-expired", &fields).await;
+    assert_eq!(r.headers()["location"], "/");
+    let (_, doc) = app.follow(&m, r).await;
+    assert!(
+        flash(&doc).starts_with("Wrote off 2 lots ("),
+        "{}",
+        flash(&doc)
+    );
+    assert_eq!(app.ledger_rows().await, before + 2);
+    assert_eq!(app.balance(old_roller, "store").await, 0);
+    assert_eq!(app.balance(fresh, "store").await, 3000);
+    match confirm_write_off(&app, &m, "main").await {
+        Err(doc) => assert_eq!(
+            text(&doc, "#nothing-expired"),
+            "Nothing expired on the shelves at main."
+        ),
+        Ok(r) => panic!("nothing left to confirm, got {}", r.status()),
+    }
+    app.assert_ledger_consistent().await;
+}
+
 #[tokio::test]
 async fn send_to_supplier_saves_the_packs_edited_on_the_page_first() {
     let smtp = crate::smtp::SmtpServer::start();
