@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod lots;
 pub mod migrations;
 pub mod models;
+pub mod needle_ranges;
 pub mod orders;
 pub mod protocols;
 pub mod reactions;

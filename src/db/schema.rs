@@ -425,3 +425,27 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    indication_ranges (id) {
+        id -> BigInt,
+        indication -> Text,
+        needle_min -> Integer,
+        needle_max -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_warning_checks (session_id) {
+        session_id -> BigInt,
+        checked_by -> BigInt,
+        checked_at -> Timestamp,
+        codes -> Text,
+    }
+}
+
+diesel::joinable!(session_warning_checks -> users (checked_by));
+diesel::joinable!(session_warning_checks -> treatment_sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(session_warning_checks, users);
+diesel::allow_tables_to_appear_in_same_query!(session_warning_checks, treatment_sessions);

@@ -127,7 +127,9 @@ vocabulary!(
 );
 
 impl Indication {
-    /// The usual needle range in hundredths of a mm (DOMAIN.md).
+    /// The usual needle range in hundredths of a mm as DOMAIN.md gives it
+    /// (the demo clinic picks lengths from it). Sessions warn from the
+    /// admin-editable table instead (`services::needle_ranges`).
     pub fn usual_range(self) -> (i32, i32) {
         match self {
             Indication::FineLines => (50, 100),

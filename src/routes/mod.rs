@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod login;
 pub mod lots;
 pub mod movements;
+pub mod needle_ranges;
 pub mod orders;
 pub mod pages;
 pub mod products;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(receive::configure)
     .configure(sites_admin::configure)
     .configure(clinical_admin::configure)
+    .configure(needle_ranges::configure)
     .configure(movements::configure)
     .configure(write_off::configure)
     .configure(counts::configure)

@@ -20,6 +20,7 @@ pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod maintenance;
+pub mod needle_ranges;
 pub mod orders;
 pub mod product_stock;
 pub mod profile;

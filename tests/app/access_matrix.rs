@@ -54,6 +54,8 @@ enum Fill {
     Template,
     /// A treatment area (the seeded "Face").
     Area,
+    /// An indication's usual needle range (the seeded "Fine lines").
+    NeedleRange,
 }
 use Fill::*;
 
@@ -185,6 +187,10 @@ const ROWS: &[Row] = &[
     ("POST", "/admin/areas/{id}/rename", Area, "F", "L D D D A", ""),
     ("POST", "/admin/areas/{id}/retire", Area, "F", "L D D D A", ""),
     ("POST", "/admin/areas/{id}/restore", Area, "F", "L D D D A", ""),
+    ("GET", "/admin/needle-ranges", Plain, "-", "L D D D A", ""),
+    ("POST", "/admin/needle-ranges", Plain, "F", "L D D D A", ""),
+    ("POST", "/admin/needle-ranges/{id}", NeedleRange, "F", "L D D D A", ""),
+    ("POST", "/admin/needle-ranges/{id}/remove", NeedleRange, "F", "L D D D A", ""),
     ("GET", "/admin/import", Plain, "-", "L D A A A", ""),
     ("POST", "/admin/import/preview", Plain, "F", "L D A A A", ""),
     ("POST", "/admin/import/confirm", Plain, "F", "L D N N N", ""),
@@ -627,6 +633,7 @@ fn fill(w: &World, r: &Records, route: &str, how: Fill) -> String {
         Asset => at("app.css".into()),
         Template => at("products.csv".into()),
         Area => at("1".into()),
+        NeedleRange => at("1".into()),
     }
 }
 

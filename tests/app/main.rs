@@ -66,6 +66,7 @@ mod sessions_facts;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_follow_ups;
+mod sessions_needle_ranges;
 mod sessions_pages;
 mod sessions_warnings;
 mod stock_catalog_api;

@@ -162,7 +162,7 @@ pub fn issues_error(issues: Vec<LineIssue>) -> ServiceError {
 /// needle device or more than one, no SPF line.
 pub fn warnings(
     protocol: Option<&Protocol>,
-    indication: Option<crate::domain::vocab::Indication>,
+    indication: Option<crate::domain::session_warnings::Range>,
     needle: Option<i32>,
     contact_minutes: Option<i32>,
     lines: &[CheckedLine],
@@ -175,17 +175,8 @@ pub fn warnings(
             min: p.needle_min,
             max: p.needle_max,
         }),
-        // The usual ranges of DOMAIN.md ("other" has none).
-        indication: indication
-            .filter(|i| *i != crate::domain::vocab::Indication::Other)
-            .map(|i| {
-                let (min, max) = i.usual_range();
-                Range {
-                    name: i.label().to_string(),
-                    min,
-                    max,
-                }
-            }),
+        // The indication's usual range (`services::needle_ranges`).
+        indication,
         lines: lines
             .iter()
             .map(|l| LineFacts {

@@ -227,7 +227,10 @@ fn preview(
             h.left_after = Some(stock.usable(p.id));
         }
     }
-    let indication = text(&d.indication).and_then(crate::domain::vocab::Indication::parse);
+    let indication = match text(&d.indication).and_then(crate::domain::vocab::Indication::parse) {
+        Some(i) => crate::services::needle_ranges::usual_range(conn, i)?,
+        None => None,
+    };
     let contact = text(&d.anaesthetic_contact_minutes)
         .and_then(|t| crate::domain::session_facts::parse_contact_minutes(t).ok());
     let warned = warnings(protocol.as_ref(), indication, needle, contact, &checked);

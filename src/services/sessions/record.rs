@@ -172,9 +172,13 @@ fn record_in_tx(
     let performed_at = req.performed_at.unwrap_or(now);
     // Lots are judged on the session's day at the site.
     let day = site.clock().local_date(performed_at);
+    let usual = match indication {
+        Some(i) => crate::services::needle_ranges::usual_range(conn, i)?,
+        None => None,
+    };
     let warned = warnings(
         protocol.as_ref(),
-        indication,
+        usual,
         Some(req.needle),
         req.anaesthetic_contact_minutes,
         &checked,

@@ -1,0 +1,2 @@
+DROP TABLE session_warning_checks;
+DROP TABLE indication_ranges;
