@@ -28,6 +28,7 @@ pub mod products;
 pub mod protocols;
 pub mod receive;
 pub mod reports;
+pub mod session_confirm;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;

@@ -186,6 +186,8 @@ pub struct FormLines {
     pub error: Option<String>,
     pub products: Vec<ProductGroup>,
     pub warnings: Vec<Warning>,
+    /// The summary next to Save with "I have checked these warnings".
+    pub confirm: super::session_confirm::ConfirmBox,
 }
 
 #[derive(Template)]
@@ -281,6 +283,8 @@ pub struct ShownSession {
     pub side_effects: String,
     pub notes: String,
     pub warnings: Vec<Warning>,
+    /// Who ticked "I have checked these warnings" (display name).
+    pub warnings_checked_by: Option<String>,
     pub voided: bool,
     pub voided_at: String,
     pub voided_by: String,
@@ -337,6 +341,7 @@ impl ShownSession {
             side_effects: join_or_dash(side_effects.into_iter()),
             notes: s.notes.clone().unwrap_or_default(),
             warnings: v.warnings.clone(),
+            warnings_checked_by: v.warnings_checked.as_ref().map(|c| c.shown().to_string()),
             voided: v.voided(),
             voided_at: s.voided_at.map(|t| v.clock.format(t)).unwrap_or_default(),
             voided_by: v.voided_by.clone().unwrap_or_default(),

@@ -69,6 +69,7 @@ mod sessions_follow_ups;
 mod sessions_needle_ranges;
 mod sessions_pages;
 mod sessions_warnings;
+mod sessions_warnings_confirm;
 mod stock_catalog_api;
 mod stock_counts;
 mod stock_dashboard;

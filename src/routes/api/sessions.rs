@@ -47,7 +47,7 @@ fn needle_json(h: i32) -> Value {
 /// A session as JSON (the 201 of `POST /sessions` and `GET /sessions/{id}`).
 pub fn session_json(v: &SessionView) -> Value {
     let s = &v.session;
-    json!({
+    let mut out = json!({
         "id": s.id,
         "site": v.site_code,
         "client_ref": s.client_ref,
@@ -90,7 +90,13 @@ pub fn session_json(v: &SessionView) -> Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "follow_ups": v.follow_ups.iter().map(super::follow_ups::follow_up_json).collect::<Vec<_>>(),
-    })
+    });
+    // Who ticked "I have checked these warnings" (or sent `confirm_warnings`).
+    let check = v.warnings_checked.as_ref();
+    out["warnings_confirmed"] = json!(check.is_some());
+    out["warnings_confirmed_by"] = json!(check.map(|c| c.username.clone()));
+    out["warnings_confirmed_at"] = json!(check.map(|c| rfc3339(c.checked_at)));
+    out
 }
 
 /// A row of the session list as JSON.
@@ -144,7 +150,18 @@ fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
         duration_minutes: f.text("duration_minutes")?,
         anaesthetic_applied_at: f.text("anaesthetic_applied_at")?,
         anaesthetic_contact_minutes: f.text("anaesthetic_contact_minutes")?,
+        confirm_warnings: confirm_warnings(&f)?,
+        // The API never holds a session back for its warnings.
+        ask_confirmation: false,
     })
+}
+
+/// `confirm_warnings`: `true` confirms whatever warnings the session has
+/// (stored with who sent it); `false`, `null` or absent confirm nothing.
+fn confirm_warnings(f: &Fields<'_>) -> Result<Option<String>, ApiError> {
+    Ok(f.flag("confirm_warnings")?
+        .filter(|b| *b)
+        .map(|_| "true".to_string()))
 }
 
 /// `areas`: a list whose items are area ids (numbers) or area codes or
