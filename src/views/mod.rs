@@ -29,6 +29,7 @@ pub mod protocols;
 pub mod receive;
 pub mod reports;
 pub mod session_confirm;
+pub mod session_list;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;

@@ -24,6 +24,7 @@ mod audit_signin;
 mod browser;
 mod browser_scan;
 mod browser_traps;
+mod browser_warnings;
 mod clock_days;
 mod clock_shown;
 mod demo;
