@@ -36,5 +36,6 @@ pub mod stock;
 pub mod usage;
 pub mod usage_export;
 pub mod usage_reactions;
+pub mod write_off;
 
 pub use frame::Frame;

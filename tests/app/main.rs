@@ -23,6 +23,7 @@ mod audit_pages;
 mod audit_signin;
 mod browser;
 mod browser_scan;
+mod browser_traps;
 mod browser_warnings;
 mod clock_days;
 mod clock_shown;
