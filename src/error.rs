@@ -104,6 +104,9 @@ error_codes! {
     LotUnusable = ("lot_unusable", 409),
     /// The lot already exists with another expiry.
     LotExpiryMismatch = ("lot_expiry_mismatch", 409),
+    /// The session form's "I have checked these warnings" step (pages only;
+    /// the API never holds a session back for its warnings).
+    WarningsUnconfirmed = ("warnings_unconfirmed", 409),
     /// The session is already voided.
     AlreadyVoided = ("already_voided", 409),
     /// The session is voided: it takes no follow-up.

@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
 pub mod usage;
+pub mod write_off;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(clinical_admin::configure)
     .configure(needle_ranges::configure)
     .configure(movements::configure)
+    .configure(write_off::configure)
     .configure(counts::configure)
     .configure(ledger::configure)
     .configure(lots::configure)

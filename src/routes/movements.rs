@@ -1,6 +1,6 @@
 //! Stock movements from the lot page and the dashboard: adjustments,
-//! transfers, opening containers, quarantine, and writing off all expired
-//! stock of a site. Each posts, then 303s back with a flash; a refused form
+//! transfers, opening containers, quarantine (writing off all expired stock
+//! of a site is `write_off`). Each posts, then 303s back with a flash; a refused form
 //! comes back on the lot page with the message at its field (422, or 409
 //! when the stock is not there) and nothing written.
 
@@ -25,11 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lots/{id}/transfer", web::post().to(transfer))
         .route("/lots/{id}/open", web::post().to(open))
         .route("/lots/{id}/quarantine", web::post().to(quarantine))
-        .route("/lots/{id}/release", web::post().to(release))
-        .route(
-            "/stock/write-off-expired",
-            web::post().to(write_off_expired),
-        );
+        .route("/lots/{id}/release", web::post().to(release));
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -274,26 +270,4 @@ async fn release(
     posted: Posted<NoFields>,
 ) -> Result<HttpResponse, PageError> {
     set_quarantine(state, posted.user, id.into_inner(), false).await
-}
-
-#[derive(Deserialize, Default)]
-pub struct WriteOffForm {
-    #[serde(default)]
-    site: String,
-}
-
-/// `POST /stock/write-off-expired` (field `site`): writes off every expired
-/// (lot, location) of the site, then back to the dashboard with a summary.
-async fn write_off_expired(
-    state: web::Data<AppState>,
-    posted: Posted<WriteOffForm>,
-) -> Result<HttpResponse, PageError> {
-    let Posted { user, form } = posted;
-    user.require(Action::AdjustStock)?;
-    let actor = user.actor.clone();
-    let site = opt(&form.site);
-    let done = state
-        .run(move |conn| adjustments::write_off_expired(conn, &actor, site.as_deref()))
-        .await?;
-    flash_redirect(&state, &user, "/", done.summary()).await
 }

@@ -274,16 +274,22 @@ impl WriteOff {
 
 /// Writes off every positive balance at a site whose use-by date is before
 /// today at the site (expired lots and opened containers past discard-by), one
-/// `adjust` row with reason `expired` each, all in one transaction.
+/// `adjust` row with reason `expired` each, all in one transaction. `only`:
+/// the (lot id, location id) positions a person confirmed (the page lists
+/// them first, `services::write_off`); an expired position not among them is
+/// left alone, and a confirmed one no longer expired or on hand is skipped.
 pub fn write_off_expired(
     conn: &mut DbConn,
     actor: &Actor,
     site: Option<&str>,
+    only: Option<&[(i64, i64)]>,
 ) -> ServiceResult<WriteOff> {
     actor.require(Action::AdjustStock)?;
     db::write_tx(conn, |conn| {
         let site = super::scope::one_site(conn, actor, Action::AdjustStock, site)?;
-        let expired = db::lots::expired_on_hand(conn, site.id, site.today())?;
+        let expired = db::lots::expired_on_hand(conn, site.id, site.today())?
+            .into_iter()
+            .filter(|h| only.is_none_or(|o| o.contains(&(h.lot.id, h.location_id))));
         let mut products: std::collections::HashMap<i64, Product> = Default::default();
         let mut lines = Vec::new();
         for h in expired {

@@ -42,3 +42,4 @@ pub mod tokens;
 pub mod transfers;
 pub mod usage;
 pub mod users;
+pub mod write_off;

@@ -28,11 +28,14 @@ pub mod products;
 pub mod protocols;
 pub mod receive;
 pub mod reports;
+pub mod session_confirm;
+pub mod session_list;
 pub mod sessions;
 pub mod sites_admin;
 pub mod stock;
 pub mod usage;
 pub mod usage_export;
 pub mod usage_reactions;
+pub mod write_off;
 
 pub use frame::Frame;

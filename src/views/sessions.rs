@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::Frame;
 use crate::db::models::Product;
-use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Addon, Indication, SideEffect};
@@ -186,6 +185,8 @@ pub struct FormLines {
     pub error: Option<String>,
     pub products: Vec<ProductGroup>,
     pub warnings: Vec<Warning>,
+    /// The summary next to Save with "I have checked these warnings".
+    pub confirm: super::session_confirm::ConfirmBox,
 }
 
 #[derive(Template)]
@@ -281,6 +282,8 @@ pub struct ShownSession {
     pub side_effects: String,
     pub notes: String,
     pub warnings: Vec<Warning>,
+    /// Who ticked "I have checked these warnings" (display name).
+    pub warnings_checked_by: Option<String>,
     pub voided: bool,
     pub voided_at: String,
     pub voided_by: String,
@@ -337,6 +340,7 @@ impl ShownSession {
             side_effects: join_or_dash(side_effects.into_iter()),
             notes: s.notes.clone().unwrap_or_default(),
             warnings: v.warnings.clone(),
+            warnings_checked_by: v.warnings_checked.as_ref().map(|c| c.shown().to_string()),
             voided: v.voided(),
             voided_at: s.voided_at.map(|t| v.clock.format(t)).unwrap_or_default(),
             voided_by: v.voided_by.clone().unwrap_or_default(),
@@ -433,75 +437,6 @@ pub struct AftercarePage {
     pub clinic: crate::views::clinic::ClinicBlock,
 }
 
-// ---- lists ---------------------------------------------------------------------
+// ---- lists (`session_list`) ----------------------------------------------------
 
-/// A session in a list.
-#[derive(Debug, Clone)]
-pub struct ListRow {
-    pub id: i64,
-    pub performed_at: String,
-    pub client_ref: String,
-    pub client_href: String,
-    pub practitioner: String,
-    pub indication: String,
-    pub needle: String,
-    pub protocol: String,
-    pub site: String,
-    pub voided: bool,
-    pub follow_ups: super::follow_ups::FollowUpSummary,
-}
-
-impl ListRow {
-    pub fn from_row(r: &SessionRow) -> ListRow {
-        let s = &r.session;
-        ListRow {
-            id: s.id,
-            performed_at: r.clock().format(s.performed_at),
-            client_href: format!("/clients/{}", crate::views::pager::urlencode(&s.client_ref)),
-            client_ref: s.client_ref.clone(),
-            practitioner: r.practitioner_shown().to_string(),
-            indication: s
-                .indication
-                .as_deref()
-                .and_then(Indication::parse)
-                .map(|i| i.label().to_string())
-                .unwrap_or_else(|| "—".into()),
-            needle: format!("{} mm", fmt_needle(s.needle_length)),
-            protocol: r.protocol_name.clone().unwrap_or_else(|| "—".into()),
-            site: r.site_code.clone(),
-            voided: s.voided_at.is_some(),
-            follow_ups: Default::default(),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "sessions/list.html")]
-pub struct SessionListPage {
-    pub frame: Frame,
-    pub rows: Vec<ListRow>,
-    pub total: i64,
-    pub from: String,
-    pub to: String,
-    pub client_ref: String,
-    pub practitioners: Vec<Opt>,
-    pub indications: Vec<Opt>,
-    pub voided: Vec<Opt>,
-    pub errors: Vec<FieldError>,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
-    pub showing: String,
-}
-
-#[derive(Template)]
-#[template(path = "sessions/client.html")]
-pub struct ClientPage {
-    pub frame: Frame,
-    pub client_ref: String,
-    pub rows: Vec<ListRow>,
-    pub active: usize,
-    pub first: String,
-    pub last: String,
-    /// The user may record follow-ups (the "Record follow-up" links).
-    pub can_follow_up: bool,
-}
+pub use super::session_list::{ClientPage, ListRow, SessionListPage};

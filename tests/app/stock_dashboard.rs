@@ -311,9 +311,10 @@ async fn the_write_off_button_clears_the_expired_list() {
     let app = TestApp::new().await;
     clinic(&app).await;
     let m = app.logged_in("manager").await;
-    let r = app
-        .post_form(&m, "/", "/stock/write-off-expired", &[("site", "main")])
-        .await;
+    // Issue 14: the button lists first; the list's button writes off.
+    let r = crate::workflow_traps::confirm_write_off(&app, &m, "main")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let (_, doc) = app.page(&m, "/").await;
     assert_eq!(count(&doc, "#expired"), 0);

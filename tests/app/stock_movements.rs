@@ -286,9 +286,10 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
         .await;
     let m = app.logged_in("manager").await;
     let before = app.ledger_rows().await;
-    let r = app
-        .post(&m, "/stock/write-off-expired", &[("site", "main")])
-        .await;
+    // Issue 14: the button lists first; the list's button writes off.
+    let r = crate::workflow_traps::confirm_write_off(&app, &m, "main")
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/");
     let (_, doc) = app.follow(&m, r).await;
     let msg = flash(&doc);
@@ -320,11 +321,13 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
     assert_eq!(north_balance, 1000);
 
     // Again: nothing left to write off, nothing written.
-    let r = app
-        .post(&m, "/stock/write-off-expired", &[("site", "main")])
-        .await;
-    let (_, doc) = app.follow(&m, r).await;
-    assert_eq!(flash(&doc), "Nothing expired on the shelves at main.");
+    let doc = crate::workflow_traps::confirm_write_off(&app, &m, "main")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        text(&doc, "#nothing-expired"),
+        "Nothing expired on the shelves at main."
+    );
     assert_eq!(app.ledger_rows().await, before + 3);
     // Practitioners and forged posts are refused.
     let pr = app.logged_in("practitioner").await;
@@ -601,9 +604,9 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
     let web = app.logged_in("manager").await;
     let (_, doc) = app.page(&web, &format!("/lots/{lot}")).await;
     assert_eq!(text(&doc, "#containers tbody tr td.state"), "expired");
-    let r = app
-        .post(&web, "/stock/write-off-expired", &[("site", "")])
-        .await;
+    let r = crate::workflow_traps::confirm_write_off(&app, &web, "")
+        .await
+        .unwrap();
     let (_, doc) = app.follow(&web, r).await;
     assert!(
         flash(&doc).starts_with("Wrote off 1 lot (Product VITC V-1 at store: 5 ml)"),

@@ -3,6 +3,7 @@
 //! `receive`.
 
 mod email;
+mod lines;
 mod receive;
 
 use actix_web::http::StatusCode;
@@ -16,7 +17,7 @@ use crate::domain::vocab::OrderStatus;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
-use crate::services::orders::{self, LineDraft, OrderDraft, OrderListQuery, SendDraft};
+use crate::services::orders::{self, OrderDraft, OrderListQuery};
 use crate::services::{catalog, settings};
 use crate::views::Frame;
 use crate::views::orders::{
@@ -27,8 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/orders", web::get().to(list))
         .route("/orders", web::post().to(create))
         .route("/orders/{id}", web::get().to(show))
-        .route("/orders/{id}/lines", web::post().to(save_lines))
-        .route("/orders/{id}/send", web::post().to(send))
+        .route("/orders/{id}/lines", web::post().to(lines::save_lines))
+        .route("/orders/{id}/send", web::post().to(lines::send))
         .route("/orders/{id}/email", web::post().to(email::email))
         .route("/orders/{id}/cancel", web::post().to(cancel))
         .route("/orders/{id}/receive", web::get().to(receive::form))
@@ -150,7 +151,7 @@ async fn create(
     }
 }
 
-async fn order_page(
+pub(super) async fn order_page(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
@@ -180,9 +181,15 @@ async fn order_page(
             ]
         })
         .chain(
-            ["add_product_id", "add_packs", "add_pack_cost", "sent_on"]
-                .iter()
-                .map(|s| s.to_string()),
+            [
+                "add_product_id",
+                "add_packs",
+                "add_pack_cost",
+                "sent_on",
+                "email_text",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
         )
         .collect();
     let page = OrderPage {
@@ -240,7 +247,7 @@ async fn show(
 }
 
 /// Re-renders the order page with what was typed and what was wrong.
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
@@ -267,136 +274,6 @@ pub(super) fn value(form: &[(String, String)], name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .filter(|v| !v.trim().is_empty())
-}
-
-async fn save_lines(
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    posted: Posted<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let Posted { user, form } = posted;
-    user.require(Action::ManageOrders)?;
-    let id = id.into_inner();
-    // Existing lines in page order, then the added one.
-    let mut line_ids: Vec<i64> = form
-        .iter()
-        .filter_map(|(k, _)| k.strip_prefix("packs_")?.parse().ok())
-        .collect();
-    line_ids.dedup();
-    let actor = user.actor.clone();
-    let products: Vec<(i64, i64)> = {
-        let ids = line_ids.clone();
-        state
-            .run(move |conn| {
-                let v = orders::get(conn, &actor, id)?;
-                Ok(ids
-                    .iter()
-                    .filter_map(|lid| {
-                        v.lines
-                            .iter()
-                            .find(|l| l.line.id == *lid)
-                            .map(|l| (*lid, l.product.id))
-                    })
-                    .collect())
-            })
-            .await?
-    };
-    let mut drafts = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    for (lid, pid) in &products {
-        if value(&form, &format!("remove_{lid}")).is_some() {
-            continue;
-        }
-        drafts.push(LineDraft {
-            product_id: Some(pid.to_string()),
-            packs: value(&form, &format!("packs_{lid}")),
-            pack_cost_cents: None,
-            pack_cost: value(&form, &format!("cost_{lid}")),
-        });
-        names.push(lid.to_string());
-    }
-    if let Some(p) = value(&form, "add_product") {
-        drafts.push(LineDraft {
-            product_id: Some(p),
-            packs: value(&form, "add_packs"),
-            pack_cost_cents: None,
-            pack_cost: value(&form, "add_cost"),
-        });
-        names.push("add".into());
-    }
-    let note = value(&form, "note");
-    let actor = user.actor.clone();
-    let field = move |i: usize, name: &str| -> String {
-        let name = match name {
-            "pack_cost" => "cost",
-            other => other,
-        };
-        match names.get(i).map(String::as_str) {
-            Some("add") => format!("add_{}", if name == "cost" { "pack_cost" } else { name }),
-            Some(lid) if name == "product_id" => format!("product_{lid}"),
-            Some(lid) => format!("{name}_{lid}"),
-            None => name.to_string(),
-        }
-    };
-    match state
-        .run(move |conn| orders::replace_lines(conn, &actor, id, &note, Some(&drafts), &field))
-        .await
-    {
-        Ok(v) => {
-            flash_redirect(
-                &state,
-                &user,
-                &format!("/orders/{id}"),
-                format!("{} saved.", v.number()),
-            )
-            .await
-        }
-        Err(e) => refused(&state, &user, id, &form, e).await,
-    }
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct SendForm {
-    #[serde(default)]
-    sent_on: String,
-    #[serde(default)]
-    email_text: String,
-}
-
-async fn send(
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    posted: Posted<SendForm>,
-) -> Result<HttpResponse, PageError> {
-    let Posted { user, form } = posted;
-    user.require(Action::ManageOrders)?;
-    let id = id.into_inner();
-    let actor = user.actor.clone();
-    let d = SendDraft {
-        sent_on: Some(form.sent_on.clone()),
-        email_text: Some(form.email_text.clone()),
-    };
-    match state
-        .run(move |conn| orders::send(conn, &actor, id, &d, crate::db::now()))
-        .await
-    {
-        Ok(v) => {
-            flash_redirect(
-                &state,
-                &user,
-                &format!("/orders/{id}"),
-                format!("{} marked as sent; copy the e-mail text below.", v.number()),
-            )
-            .await
-        }
-        Err(e) => {
-            let pairs = vec![
-                ("sent_on".to_string(), form.sent_on),
-                ("email_text".to_string(), form.email_text),
-            ];
-            refused(&state, &user, id, &pairs, e).await
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -11,12 +11,14 @@ use crate::app::AppState;
 use crate::auth;
 use crate::domain::NeedleLength;
 use crate::domain::access::Action;
-use crate::error::{ErrorCode, FieldError, ServiceError};
+use crate::error::FieldError;
 use crate::routes::extract::CurrentUser;
-use crate::routes::pages::{PageError, Posted, flash_redirect, render, render_status};
+use crate::routes::pages::{PageError, Posted, render, render_status};
+use crate::services::sessions::Warning;
 use crate::services::sessions::hints::{self, FormData, FormPart, Hints};
-use crate::services::sessions::{self, LineDraft, SessionDraft};
+use crate::services::sessions::{LineDraft, SessionDraft};
 use crate::views::Frame;
+use crate::views::session_confirm::ConfirmBox;
 use crate::views::sessions::{
     FormFacts, FormLines, HintsPartial, LineRow, LinesPartial, Opt, SessionFormPage, addon_checks,
     indication_opts, product_groups, side_effect_checks,
@@ -29,7 +31,7 @@ const MIN_ROWS: usize = 3;
 #[derive(Deserialize, Default, Clone, Debug)]
 pub struct SessionForm {
     #[serde(default)]
-    key: String,
+    pub(super) key: String,
     #[serde(default)]
     site: String,
     #[serde(default)]
@@ -64,6 +66,9 @@ pub struct SessionForm {
     anaesthetic_applied_at: String,
     #[serde(default)]
     anaesthetic_contact_minutes: String,
+    /// "I have checked these warnings": the codes of the warnings seen.
+    #[serde(default)]
+    confirm_warnings: Vec<String>,
     #[serde(default)]
     action: Vec<String>,
 }
@@ -75,7 +80,7 @@ fn opt(s: &str) -> Option<String> {
 
 impl SessionForm {
     /// The rows as posted, blanks included.
-    fn rows(&self) -> Vec<LineDraft> {
+    pub(super) fn rows(&self) -> Vec<LineDraft> {
         let n = self
             .product_id
             .len()
@@ -100,7 +105,7 @@ impl SessionForm {
             .unwrap_or_else(|| "save".into())
     }
 
-    fn draft(&self, lines: Vec<LineDraft>) -> SessionDraft {
+    pub(super) fn draft(&self, lines: Vec<LineDraft>) -> SessionDraft {
         SessionDraft {
             site: opt(&self.site),
             client_ref: opt(&self.client_ref),
@@ -117,16 +122,28 @@ impl SessionForm {
             duration_minutes: opt(&self.duration_minutes),
             anaesthetic_applied_at: opt(&self.anaesthetic_applied_at),
             anaesthetic_contact_minutes: opt(&self.anaesthetic_contact_minutes),
+            confirm_warnings: opt(&self.confirmation()),
+            ask_confirmation: true,
         }
+    }
+
+    /// The tick box as posted (the last value when repeated).
+    pub(super) fn confirmation(&self) -> String {
+        self.confirm_warnings
+            .iter()
+            .rev()
+            .find(|c| !c.trim().is_empty())
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default()
     }
 }
 
-fn is_blank(r: &LineDraft) -> bool {
+pub(super) fn is_blank(r: &LineDraft) -> bool {
     r.product_id.is_none() && r.quantity.is_none()
 }
 
 /// Typed rows first (in order), then blank rows up to the minimum and one spare.
-fn padded(rows: Vec<LineDraft>, extra: usize) -> Vec<LineDraft> {
+pub(super) fn padded(rows: Vec<LineDraft>, extra: usize) -> Vec<LineDraft> {
     let mut out: Vec<LineDraft> = rows.into_iter().filter(|r| !is_blank(r)).collect();
     let want = MIN_ROWS.max(out.len() + extra);
     out.resize(want, LineDraft::default());
@@ -185,9 +202,15 @@ fn row_error(errors: &[FieldError], index: usize) -> Option<String> {
         .map(|e| e.message.clone())
 }
 
-fn form_lines(rows: &[LineDraft], data: &FormData, errors: &[FieldError]) -> FormLines {
+fn form_lines(
+    rows: &[LineDraft],
+    data: &FormData,
+    errors: &[FieldError],
+    confirmation: &str,
+) -> FormLines {
     let Hints { lines, warnings } = data.hints.clone();
     FormLines {
+        confirm: ConfirmBox::new(&warnings, confirmation),
         rows: rows
             .iter()
             .enumerate()
@@ -224,17 +247,25 @@ async fn load_data(
         .await?)
 }
 
+/// What a re-rendered form says besides what was typed.
+#[derive(Default)]
+pub(super) struct Shown {
+    pub errors: Vec<FieldError>,
+    pub message: Option<String>,
+    /// When the key was already used: the session it recorded.
+    pub saved_session: Option<i64>,
+    /// The save was held back for these warnings (confirmation step).
+    pub asked: Option<Vec<Warning>>,
+}
+
 /// Renders the whole form with what was typed.
-#[allow(clippy::too_many_arguments)]
-async fn render_form(
+pub(super) async fn render_form(
     state: &AppState,
     user: &CurrentUser,
     status: StatusCode,
     mut form: SessionForm,
     rows: Vec<LineDraft>,
-    errors: Vec<FieldError>,
-    message: Option<String>,
-    saved_session: Option<i64>,
+    shown: Shown,
 ) -> Result<HttpResponse, PageError> {
     if form.key.trim().is_empty() {
         form.key = auth::random_token();
@@ -253,7 +284,7 @@ async fn render_form(
             form.protocol_id.trim(),
         )
     }));
-    let page = SessionFormPage {
+    let mut page = SessionFormPage {
         frame: Frame::new(user, "Log a session", "/sessions/new"),
         key: form.key.clone(),
         sites: data
@@ -279,11 +310,16 @@ async fn render_form(
             &form.anaesthetic_applied_at,
             &form.anaesthetic_contact_minutes,
         ),
-        lines: form_lines(&rows, &data, &errors),
-        errors,
-        message,
-        saved_session,
+        lines: form_lines(&rows, &data, &shown.errors, &form.confirmation()),
+        errors: shown.errors,
+        message: shown.message,
+        saved_session: shown.saved_session,
     };
+    if let Some(asked) = shown.asked {
+        // What the save judged (the same rules as the preview).
+        page.lines.confirm = ConfirmBox::new(&asked, &form.confirmation());
+        page.lines.confirm.asked = true;
+    }
     render_status(status, &page)
 }
 
@@ -318,17 +354,7 @@ pub async fn new_form(
         }
         None => padded(Vec::new(), 1),
     };
-    render_form(
-        &state,
-        &user,
-        StatusCode::OK,
-        form,
-        rows,
-        Vec::new(),
-        None,
-        None,
-    )
-    .await
+    render_form(&state, &user, StatusCode::OK, form, rows, Shown::default()).await
 }
 
 /// `POST /sessions/new`: save, or (without JavaScript) rework the form.
@@ -341,112 +367,9 @@ pub async fn post_form(
     let action = form.action();
     if action != "save" {
         let rows = apply_action(&state, &mut form, &action).await?;
-        return render_form(
-            &state,
-            &user,
-            StatusCode::OK,
-            form,
-            rows,
-            Vec::new(),
-            None,
-            None,
-        )
-        .await;
+        return render_form(&state, &user, StatusCode::OK, form, rows, Shown::default()).await;
     }
-    save(&state, user, form).await
-}
-
-async fn save(
-    state: &AppState,
-    user: CurrentUser,
-    form: SessionForm,
-) -> Result<HttpResponse, PageError> {
-    let typed: Vec<LineDraft> = form.rows().into_iter().filter(|r| !is_blank(r)).collect();
-    let draft = form.draft(typed.clone());
-    let actor = user.actor.clone();
-    let key = form.key.clone();
-    let result = state
-        .run(move |conn| sessions::record(conn, &actor, &key, &draft))
-        .await;
-    let rows = padded(typed, 1);
-    match result {
-        Ok(rec) => {
-            let v = &rec.view;
-            let mut msg = format!(
-                "Session saved for client {} ({} line{}).",
-                v.session.client_ref,
-                v.lines.len(),
-                if v.lines.len() == 1 { "" } else { "s" }
-            );
-            if !v.warnings.is_empty() {
-                msg.push_str(" Check the warnings below.");
-            }
-            let path = format!("/sessions/{}", v.session.id);
-            flash_redirect(state, &user, &path, msg).await
-        }
-        Err(ServiceError::Invalid {
-            code: ErrorCode::IdempotencyKeyReused,
-            errors,
-        }) => {
-            let actor = user.actor.clone();
-            let key = form.key.clone();
-            let saved = state
-                .run(move |conn| hints::session_for_key(conn, &actor, &key))
-                .await?;
-            let message = "This form was already saved as a session; changing it afterwards does not change that session.".to_string();
-            render_form(
-                state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                rows,
-                errors,
-                Some(message),
-                saved,
-            )
-            .await
-        }
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let message = Some(e.public_message());
-            let errors = e.field_errors().to_vec();
-            render_form(
-                state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                rows,
-                errors,
-                message,
-                None,
-            )
-            .await
-        }
-        Err(ServiceError::Conflict {
-            message, details, ..
-        }) => {
-            let field = details
-                .get("field")
-                .and_then(|f| f.as_str())
-                .unwrap_or("lines")
-                .to_string();
-            let errors = vec![FieldError {
-                field,
-                message: message.clone(),
-            }];
-            render_form(
-                state,
-                &user,
-                StatusCode::CONFLICT,
-                form,
-                rows,
-                errors,
-                Some(message),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    super::save::save(&state, user, form).await
 }
 
 /// `POST /sessions/new/lines` (htmx): the lines block after choosing a
@@ -460,9 +383,9 @@ pub async fn lines_partial(
     let action = form.action();
     let rows = apply_action(&state, &mut form, &action).await?;
     let data = load_data(&state, &user, &form, &rows, FormPart::Lines).await?;
-    let mut resp = render(&LinesPartial {
-        lines: form_lines(&rows, &data, &[]),
-    })?;
+    let mut lines = form_lines(&rows, &data, &[], &form.confirmation());
+    lines.confirm.oob = true;
+    let mut resp = render(&LinesPartial { lines })?;
     // A protocol may also set the needle length, indication and add-ons:
     // tell the page so it can update those fields (see static/sessions.js).
     if action == "use_protocol" {
@@ -490,7 +413,7 @@ pub async fn hints_partial(
     user.require(Action::LogSession)?;
     let rows = form.rows();
     let data = load_data(&state, &user, &form, &rows, FormPart::Hints).await?;
-    render(&HintsPartial {
-        lines: form_lines(&rows, &data, &[]),
-    })
+    let mut lines = form_lines(&rows, &data, &[], &form.confirmation());
+    lines.confirm.oob = true;
+    render(&HintsPartial { lines })
 }

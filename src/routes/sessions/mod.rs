@@ -4,6 +4,7 @@
 
 mod form;
 mod list;
+mod save;
 mod scan;
 mod show;
 

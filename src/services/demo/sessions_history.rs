@@ -520,6 +520,9 @@ fn record_all(
             duration_minutes: Some((20 + (i * 7) % 41).to_string()),
             anaesthetic_applied_at: None,
             anaesthetic_contact_minutes: None,
+            // The practitioner confirmed what the form warned about.
+            confirm_warnings: Some("all".into()),
+            ask_confirmation: false,
         };
         let who = &practitioners[s.practitioner % practitioners.len()];
         let rec = sessions::record(conn, who, &format!("demo-history-{}", i + 1), &draft)?;

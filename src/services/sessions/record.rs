@@ -238,7 +238,58 @@ fn record_in_tx(
         }
         consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
     }
+    // Last, so that every refusal of today comes first.
+    confirmation(conn, actor, req, session_id, &warned, now)?;
     Ok((session_id, false))
+}
+
+/// The code of the form's confirmation step (never a refusal of the API).
+pub const UNCONFIRMED: ErrorCode = ErrorCode::WarningsUnconfirmed;
+
+/// "I have checked these warnings": stored (who, when, the codes) when the
+/// confirmation covers the session's warnings. Otherwise the form, which
+/// asks for it, gets [`UNCONFIRMED`] with the warnings, and the whole
+/// transaction rolls back: nothing is saved, the form comes back as typed.
+fn confirmation(
+    conn: &mut DbConn,
+    actor: &Actor,
+    req: &NormalRequest,
+    session_id: i64,
+    warned: &[view::Warning],
+    now: NaiveDateTime,
+) -> ServiceResult<()> {
+    use crate::domain::session_warnings::{confirmed, signature};
+    if warned.is_empty() {
+        return Ok(());
+    }
+    if confirmed(req.confirm_warnings.as_deref(), warned) {
+        db::needle_ranges::insert_check(conn, session_id, actor.user_id, now, &signature(warned))?;
+    } else if req.ask_confirmation {
+        let mut details = serde_json::Map::new();
+        details.insert("warnings".into(), serde_json::json!(warned));
+        details.insert("signature".into(), signature(warned).into());
+        details.insert("field".into(), "confirm_warnings".into());
+        return Err(ServiceError::Conflict {
+            code: UNCONFIRMED,
+            message:
+                "Check the warnings and tick “I have checked these warnings” to save the session."
+                    .into(),
+            details,
+        });
+    }
+    Ok(())
+}
+
+/// The warnings a held-back save asks to confirm ([`UNCONFIRMED`]).
+pub fn unconfirmed_warnings(e: &ServiceError) -> Option<Vec<view::Warning>> {
+    match e {
+        ServiceError::Conflict {
+            code: UNCONFIRMED,
+            details,
+            ..
+        } => serde_json::from_value(details.get("warnings")?.clone()).ok(),
+        _ => None,
+    }
 }
 
 struct Ctx<'a> {

@@ -51,6 +51,13 @@ pub struct SessionDraft {
     pub anaesthetic_applied_at: Option<String>,
     /// How long it stayed on, whole minutes 0–1440.
     pub anaesthetic_contact_minutes: Option<String>,
+    /// "I have checked these warnings": the form's tick box carries the
+    /// codes of the warnings seen (`session_warnings::signature`), the API
+    /// `true`. Not part of the fingerprint (a retry is the same session).
+    pub confirm_warnings: Option<String>,
+    /// The form: a session with warnings that are not confirmed is not
+    /// saved (`warnings_unconfirmed`); the API never asks.
+    pub ask_confirmation: bool,
 }
 
 /// A line after parsing; the unit and the product are checked later.
@@ -81,6 +88,8 @@ pub struct NormalRequest {
     pub duration_minutes: Option<i32>,
     pub anaesthetic_applied_at: Option<NaiveDateTime>,
     pub anaesthetic_contact_minutes: Option<i32>,
+    pub confirm_warnings: Option<String>,
+    pub ask_confirmation: bool,
 }
 
 pub(crate) fn text(v: &Option<String>) -> Option<&str> {
@@ -318,6 +327,8 @@ pub fn normalise(
         duration_minutes,
         anaesthetic_applied_at,
         anaesthetic_contact_minutes,
+        confirm_warnings: text(&d.confirm_warnings).map(str::to_string),
+        ask_confirmation: d.ask_confirmation,
     })
 }
 
@@ -426,6 +437,16 @@ mod tests {
         let b = normalise(&d2, now, &SiteClock::utc()).unwrap();
         assert_eq!(fingerprint(&a, 1), fingerprint(&b, 1));
         assert_ne!(fingerprint(&a, 1), fingerprint(&a, 2), "other user");
+        let mut d4 = draft();
+        d4.confirm_warnings = Some("true".into());
+        d4.ask_confirmation = true;
+        let c = normalise(&d4, now, &SiteClock::utc()).unwrap();
+        assert_eq!(c.confirm_warnings.as_deref(), Some("true"));
+        assert_eq!(
+            fingerprint(&a, 1),
+            fingerprint(&c, 1),
+            "a retry that confirms"
+        );
         let mut d3 = draft();
         d3.lines.as_mut().unwrap()[0].quantity = Some("2".into());
         assert_ne!(

@@ -72,6 +72,8 @@ pub struct SessionView {
     pub follow_ups: Vec<super::follow_up::FollowUpView>,
     /// Treatment areas named (retired ones included), in list order.
     pub areas: Vec<crate::db::areas::TreatmentArea>,
+    /// Who confirmed the warnings ("I have checked these warnings").
+    pub warnings_checked: Option<crate::db::needle_ranges::WarningCheck>,
 }
 
 impl SessionView {
@@ -209,6 +211,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
             .into_iter()
             .map(|(_, a)| a)
             .collect(),
+        warnings_checked: db::needle_ranges::check_of(conn, id)?,
     }))
 }
 

@@ -42,6 +42,10 @@ pub struct SessionBody {
     pub anaesthetic_applied_at: Option<Scalar>,
     /// 0–1440.
     pub anaesthetic_contact_minutes: Option<Scalar>,
+    /// `true`: "I have checked these warnings" for whatever warnings the
+    /// session has (stored with who sent it). Never required: the API saves
+    /// a session with warnings either way and returns them.
+    pub confirm_warnings: Option<bool>,
 }
 
 /// Area references: ids or codes/names.
@@ -128,6 +132,12 @@ impl SessionBody {
             areas: self.areas.0.clone(),
             duration_minutes: t(&self.duration_minutes),
             anaesthetic_applied_at: t(&self.anaesthetic_applied_at),
+            confirm_warnings: self
+                .confirm_warnings
+                .filter(|b| *b)
+                .map(|_| "true".to_string()),
+            // The API never holds a session back for its warnings.
+            ask_confirmation: false,
             anaesthetic_contact_minutes: t(&self.anaesthetic_contact_minutes),
         }
     }
@@ -198,6 +208,11 @@ pub struct SessionOut {
     pub anaesthetic_applied_at: Option<Time>,
     pub anaesthetic_contact_minutes: Option<i32>,
     pub warnings: Vec<WarningOut>,
+    /// Whether someone confirmed the warnings ("I have checked these
+    /// warnings" on the form, `confirm_warnings` in the API), who and when.
+    pub warnings_confirmed: bool,
+    pub warnings_confirmed_by: Option<String>,
+    pub warnings_confirmed_at: Option<Time>,
     pub voided: bool,
     pub voided_at: Option<Time>,
     pub voided_by: Option<String>,
@@ -250,6 +265,9 @@ impl From<&SessionView> for SessionOut {
                     message: w.message.clone(),
                 })
                 .collect(),
+            warnings_confirmed: v.warnings_checked.is_some(),
+            warnings_confirmed_by: v.warnings_checked.as_ref().map(|c| c.username.clone()),
+            warnings_confirmed_at: v.warnings_checked.as_ref().map(|c| Time(c.checked_at)),
             voided: v.voided(),
             voided_at: s.voided_at.map(Time),
             voided_by: v.voided_by.clone(),
