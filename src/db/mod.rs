@@ -18,6 +18,7 @@ pub mod counts;
 pub mod digest;
 pub mod export;
 pub mod follow_ups;
+pub mod group_commit;
 pub mod health;
 pub mod ledger;
 pub mod lots;

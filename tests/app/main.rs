@@ -69,6 +69,7 @@ mod sessions_facts;
 mod sessions_fefo_ties;
 mod sessions_fixtures;
 mod sessions_follow_ups;
+mod sessions_group_commit;
 mod sessions_needle_ranges;
 mod sessions_pages;
 mod sessions_warnings;

@@ -68,9 +68,13 @@ pub fn record(
     let now = db::now();
     let req = request::normalise(draft, now, &clock)?;
     let hash = request::fingerprint(&req, actor.user_id);
-    let result = db::write_tx(conn, |conn| {
-        record_in_tx(conn, actor, &key, &hash, &req, now)
-    });
+    // Grouped with other sessions' writes on SQLite (one COMMIT for the
+    // batch; `db::group_commit`): the body owns what it uses.
+    let body = {
+        let (actor, key, hash) = (actor.clone(), key.clone(), hash.clone());
+        move |conn: &mut DbConn| record_in_tx(conn, &actor, &key, &hash, &req, now)
+    };
+    let result = db::group_commit::write_tx_grouped(conn, body);
     let (id, replayed) = match result {
         Err(ServiceError::Db(e)) if db::is_unique_violation(&e) => {
             // A concurrent request with the same key committed first.
