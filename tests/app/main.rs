@@ -83,3 +83,4 @@ mod stock_receive;
 mod stock_receive_labels;
 mod webdriver;
 mod workflow_traps;
+mod workflow_words;
