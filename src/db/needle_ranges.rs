@@ -131,3 +131,21 @@ pub fn check_of(conn: &mut DbConn, session_id: i64) -> QueryResult<Option<Warnin
         },
     ))
 }
+
+/// (session id, who checked, when) for some sessions (the export).
+pub fn checks_of(
+    conn: &mut DbConn,
+    session_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
+    if session_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    session_warning_checks::table
+        .filter(session_warning_checks::session_id.eq_any(session_ids.to_vec()))
+        .select((
+            session_warning_checks::session_id,
+            session_warning_checks::checked_by,
+            session_warning_checks::checked_at,
+        ))
+        .load(conn)
+}

@@ -384,3 +384,48 @@ async fn the_api_never_holds_back_and_stores_confirm_warnings() {
     assert_eq!(app.session_rows().await, rows);
     app.assert_ledger_consistent().await;
 }
+
+#[tokio::test]
+async fn the_export_carries_who_checked_and_the_ranges() {
+    let app = TestApp::new().await;
+    let (roller, _, _, _) = stocked(&app).await;
+    let t = app.token("practitioner").await;
+    let b = json!({"site": "main", "client_ref": "C-5003", "needle_length_mm": 1.5,
+        "indication": "fine_lines", "confirm_warnings": true,
+        "lines": [{"product_id": roller.id, "quantity": 1}]});
+    let (s, r) = app.post_session(&t, &new_key(), &b).await;
+    assert_eq!(s, 201, "{r}");
+    let uid = app
+        .with_conn(|c| {
+            clinic_stock::db::users::by_username(c, "practitioner-api")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let dir = std::env::temp_dir().join(format!("cs-confirm-{}", new_key()));
+    let dir = dir.to_string_lossy().into_owned();
+    let (code, out, err) = crate::import_cli::cli(&app, &["export", &dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    let sessions = std::fs::read_to_string(format!("{dir}/sessions.csv")).unwrap();
+    let mut lines = sessions.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header
+        .iter()
+        .position(|h| *h == "warnings_confirmed_by")
+        .unwrap();
+    assert_eq!(header[at + 1], "warnings_confirmed_at");
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(&format!(",{uid},20")),
+        "who checked, then when: {row}"
+    );
+    let ranges = std::fs::read_to_string(format!("{dir}/indication_ranges.csv")).unwrap();
+    assert!(
+        ranges.starts_with("id,indication,needle_min_mm,needle_max_mm,updated_at"),
+        "{ranges}"
+    );
+    assert!(ranges.contains("\n1,fine_lines,0.5,1,"), "{ranges}");
+    assert_eq!(ranges.lines().count(), 10, "nine ranges and the header");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -65,6 +65,30 @@ pub fn areas(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<(
     out.into_inner().map_err(csv_err).map(drop)
 }
 
+/// The indications' usual needle ranges (mm).
+pub fn needle_ranges(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<()> {
+    let mut out = CsvOut::new(w);
+    out.header(&[
+        "id",
+        "indication",
+        "needle_min_mm",
+        "needle_max_mm",
+        "updated_at",
+    ])
+    .map_err(csv_err)?;
+    for r in db::needle_ranges::all(conn)? {
+        out.row([
+            Cell::int(r.id),
+            Cell::text(r.indication),
+            Cell::num(fmt_needle(r.needle_min)),
+            Cell::num(fmt_needle(r.needle_max)),
+            Cell::text(utc(r.updated_at)),
+        ])
+        .map_err(csv_err)?;
+    }
+    out.into_inner().map_err(csv_err).map(drop)
+}
+
 pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResult<()> {
     let mut out = CsvOut::new(w);
     out.header(&[
@@ -81,6 +105,8 @@ pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
         "side_effect_other",
         "notes",
         "warnings",
+        "warnings_confirmed_by",
+        "warnings_confirmed_at",
         "voided_at",
         "voided_by",
         "void_reason",
@@ -99,6 +125,11 @@ pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
         for (session_id, a) in db::areas::of_sessions(conn, &ids)? {
             areas.entry(session_id).or_default().push(a.code);
         }
+        let checks: std::collections::HashMap<i64, (i64, NaiveDateTime)> =
+            db::needle_ranges::checks_of(conn, &ids)?
+                .into_iter()
+                .map(|(id, by, at)| (id, (by, at)))
+                .collect();
         for s in &page {
             out.row([
                 Cell::int(s.id),
@@ -114,6 +145,8 @@ pub fn sessions(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
                 opt_text(s.side_effect_other.clone()),
                 opt_text(s.notes.clone()),
                 Cell::text(s.warnings.as_str()),
+                Cell::opt_int(checks.get(&s.id).map(|c| c.0)),
+                opt_time(checks.get(&s.id).map(|c| c.1)),
                 opt_time(s.voided_at),
                 Cell::opt_int(s.voided_by),
                 opt_text(s.void_reason.clone()),

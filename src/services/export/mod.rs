@@ -33,6 +33,7 @@ const FILES: &[(&str, Writer)] = &[
     ("lots.csv", tables::lots),
     ("ledger.csv", history::ledger),
     ("treatment_areas.csv", history::areas),
+    ("indication_ranges.csv", history::needle_ranges),
     ("sessions.csv", history::sessions),
     ("session_lines.csv", history::session_lines),
     ("follow-ups.csv", follow_ups::follow_ups),
@@ -49,7 +50,7 @@ const README: &str = "clinic-stock export\n\
 \n\
 Import into another installation in this order (clinic-stock import KIND FILE):\n\
   locations.csv  suppliers.csv  products.csv  protocols.csv  stock.csv\n\
-The other files are the history (ledger, treatment areas, sessions,\n\
+The other files are the history (ledger, treatment areas, needle ranges, sessions,\n\
 follow-ups, orders, receipts, counts, users, settings, the audit log) for\n\
 reading; they are not imported.\n";
 
