@@ -17,12 +17,20 @@ use std::fmt;
 use diesel::result::Error as DieselError;
 
 use crate::db::{self, RetryHint, ledger::AppendError};
+use crate::domain::labels::label_in_text;
 
 /// One field's validation message.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+}
+
+impl FieldError {
+    /// The field as the person sees it on the form ("Password again").
+    pub fn label(&self) -> String {
+        crate::domain::labels::label(&self.field)
+    }
 }
 
 /// What a service can refuse or fail with.
@@ -157,6 +165,25 @@ impl ServiceError {
             ServiceError::Db(_) | ServiceError::Internal(_) => {
                 "something went wrong on our side; it has been logged".to_string()
             }
+        }
+    }
+
+    /// The message for a page: as [`ServiceError::public_message`], with
+    /// fields named by the labels people see (`domain::labels`).
+    pub fn page_message(&self) -> String {
+        match self {
+            ServiceError::Invalid { errors, .. } => match errors.as_slice() {
+                [one] if one.field.is_empty() => one.message.clone(),
+                [one] => format!("{}: {}", label_in_text(&one.field), one.message),
+                many => format!(
+                    "please correct: {}",
+                    many.iter()
+                        .map(|e| format!("{} ({})", label_in_text(&e.field), e.message))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            other => other.public_message(),
         }
     }
 

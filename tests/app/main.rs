@@ -84,4 +84,6 @@ mod stock_pages;
 mod stock_receive;
 mod stock_receive_labels;
 mod webdriver;
+mod workflow_double_tap;
 mod workflow_traps;
+mod workflow_words;
