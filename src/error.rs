@@ -17,6 +17,7 @@ use std::fmt;
 use diesel::result::Error as DieselError;
 
 use crate::db::{self, RetryHint, ledger::AppendError};
+use crate::domain::labels::label_in_text;
 
 /// Declares [`ErrorCode`]: every code an API error can carry, with its HTTP
 /// status and what it means (the text shown in the OpenAPI spec).
@@ -170,6 +171,13 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// The field as the person sees it on the form ("Password again").
+    pub fn label(&self) -> String {
+        crate::domain::labels::label(&self.field)
+    }
+}
+
 /// What a service can refuse or fail with.
 #[derive(Debug)]
 pub enum ServiceError {
@@ -292,6 +300,25 @@ impl ServiceError {
             ServiceError::Db(_) | ServiceError::Internal(_) => {
                 "something went wrong on our side; it has been logged".to_string()
             }
+        }
+    }
+
+    /// The message for a page: as [`ServiceError::public_message`], with
+    /// fields named by the labels people see (`domain::labels`).
+    pub fn page_message(&self) -> String {
+        match self {
+            ServiceError::Invalid { errors, .. } => match errors.as_slice() {
+                [one] if one.field.is_empty() => one.message.clone(),
+                [one] => format!("{}: {}", label_in_text(&one.field), one.message),
+                many => format!(
+                    "please correct: {}",
+                    many.iter()
+                        .map(|e| format!("{} ({})", label_in_text(&e.field), e.message))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            other => other.public_message(),
         }
     }
 

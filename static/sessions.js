@@ -4,18 +4,19 @@ document.addEventListener("DOMContentLoaded", function () {
     b.addEventListener("click", function () { window.print(); });
   });
 });
-// Choosing a protocol (htmx) may also fill the needle length, indication and
-// add-ons; the server says what in an HX-Trigger event. Typed values win.
+// Choosing a protocol (htmx) also sets the needle length, indication and
+// add-ons; the server decided what (it replaces what the previous protocol
+// filled and keeps what was typed) and says so in an HX-Trigger event.
 document.body && document.body.addEventListener("session-fill", function (e) {
   var form = document.getElementById("session-form");
   if (!form || !e.detail) { return; }
   var needle = form.querySelector("[name=needle_length_mm]");
-  if (needle && !needle.value && e.detail.needle_length_mm) { needle.value = e.detail.needle_length_mm; }
+  if (needle && typeof e.detail.needle_length_mm === "string") { needle.value = e.detail.needle_length_mm; }
   var ind = form.querySelector("[name=indication]");
-  if (ind && !ind.value && e.detail.indication) { ind.value = e.detail.indication; }
-  var boxes = form.querySelectorAll("input[name=addons]");
-  var any = Array.prototype.some.call(boxes, function (b) { return b.checked; });
-  if (!any && e.detail.addons) {
-    boxes.forEach(function (b) { b.checked = e.detail.addons.indexOf(b.value) >= 0; });
+  if (ind && typeof e.detail.indication === "string") { ind.value = e.detail.indication; }
+  if (e.detail.addons) {
+    form.querySelectorAll("input[name=addons]").forEach(function (b) {
+      b.checked = e.detail.addons.indexOf(b.value) >= 0;
+    });
   }
 });

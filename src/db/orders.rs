@@ -59,6 +59,17 @@ pub fn delete_lines(conn: &mut DbConn, order_id: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// Takes the site's row lock until the transaction ends (a no-op update):
+/// on PostgreSQL, two requests drafting orders at one site at once then run
+/// one after the other, so the second sees the first's drafts (SQLite's
+/// writers queue anyway).
+pub fn lock_site(conn: &mut DbConn, site_id: i64) -> QueryResult<usize> {
+    use super::schema::sites;
+    diesel::update(sites::table.find(site_id))
+        .set(sites::code.eq(sites::code))
+        .execute(conn)
+}
+
 /// (product id, order id) of every line of the site's draft orders, by
 /// order id.
 pub fn draft_lines_at_site(conn: &mut DbConn, site_id: i64) -> QueryResult<Vec<(i64, i64)>> {

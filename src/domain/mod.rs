@@ -9,6 +9,7 @@ pub mod fefo;
 pub mod gs1;
 pub mod import;
 pub mod input;
+pub mod labels;
 pub mod needle;
 pub mod page;
 pub mod quantity;

@@ -142,7 +142,7 @@ async fn add_user(
         Err(e @ ServiceError::Conflict { .. }) => {
             let errors = vec![FieldError {
                 field: "username".into(),
-                message: e.public_message(),
+                message: e.page_message(),
             }];
             users_page(&state, &user, StatusCode::CONFLICT, Some(&form), errors).await
         }
@@ -226,7 +226,7 @@ async fn reset_password(
                 &state,
                 &user,
                 "/admin/users",
-                format!("Password not changed: {}", e.public_message()),
+                format!("Password not changed: {}", e.page_message()),
             )
             .await
         }
@@ -394,7 +394,7 @@ async fn token_create(
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT);
             let errors = vec![FieldError {
                 field: "username".into(),
-                message: e.public_message(),
+                message: e.page_message(),
             }];
             (status, errors, None, form)
         }

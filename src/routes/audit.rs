@@ -80,7 +80,7 @@ async fn audit_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
             0,
-            Some(e.public_message()),
+            Some(e.page_message()),
         ),
         Err(e) => return Err(e.into()),
     };
@@ -261,7 +261,7 @@ async fn change_role(
             flash_redirect(&state, &user, &back, message).await
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
-            let message = format!("Role not changed: {}", e.public_message());
+            let message = format!("Role not changed: {}", e.page_message());
             flash_redirect(&state, &user, &back, message).await
         }
         Err(e) => Err(e.into()),

@@ -178,7 +178,14 @@ pub fn query_config() -> web::QueryConfig {
             "bad query string",
             refuse(
                 &path,
-                ServiceError::BadRequest(format!("query string: {err}")),
+                ServiceError::BadRequest(if is_api(&path) {
+                    format!("query string: {err}")
+                } else {
+                    // The parser's words ("invalid digit", field names) are
+                    // not for people: pages say it plainly.
+                    "This address has a value the page does not take. Go back and try again."
+                        .to_string()
+                }),
             ),
         )
         .into()

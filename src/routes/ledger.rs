@@ -74,7 +74,7 @@ async fn ledger_page(
             0,
             1,
             1,
-            Some(e.public_message()),
+            Some(e.page_message()),
         ),
         Err(e) => return Err(e.into()),
     };

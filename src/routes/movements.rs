@@ -43,7 +43,7 @@ fn refusal(
             StatusCode::CONFLICT,
             vec![FieldError {
                 field: conflict_field.to_string(),
-                message: e.public_message(),
+                message: e.page_message(),
             }],
         )),
         e => Err(e.into()),

@@ -73,7 +73,7 @@ impl ResponseError for PageError {
                 if e.status() >= 500 {
                     tracing::error!(error = %e, "request failed");
                 }
-                error_page(e.status(), &e.public_message())
+                error_page(e.status(), &e.page_message())
             }
         }
     }
@@ -178,9 +178,13 @@ struct CsrfField {
 fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
     input::check_form(body)?;
     serde_html_form::from_bytes::<T>(body).map_err(|e| {
-        PageError::Service(ServiceError::BadRequest(format!(
-            "the form could not be read: {e}"
-        )))
+        // The parser's words name internal fields and types ("invalid
+        // digit", "expected i64"): logged, never shown.
+        tracing::info!(error = %e, "form not readable");
+        PageError::Service(ServiceError::BadRequest(
+            "This form could not be read: a value is not one the form takes. Go back, reload the page and try again."
+                .into(),
+        ))
     })
 }
 

@@ -295,14 +295,14 @@ async fn save(
                 &form,
                 1,
                 errors,
-                Some(e.public_message()),
+                Some(e.page_message()),
             )
             .await
         }
         Err(e @ ServiceError::Conflict { .. }) => {
             let errors = vec![FieldError {
                 field: "name".into(),
-                message: e.public_message(),
+                message: e.page_message(),
             }];
             render_form(
                 state,

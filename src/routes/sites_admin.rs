@@ -227,7 +227,7 @@ async fn rename_site(
         .await
     {
         Ok(s) => format!("Site {} is now called {}.", s.code, s.name),
-        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.public_message()),
+        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.page_message()),
         Err(e) => return Err(e.into()),
     };
     flash_redirect(&state, &user, "/admin/sites", msg).await
@@ -247,7 +247,7 @@ async fn rename_location(
         .await
     {
         Ok(l) => format!("Location {} is now called {}.", l.code, l.name),
-        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.public_message()),
+        Err(e @ ServiceError::Invalid { .. }) => format!("Not renamed: {}", e.page_message()),
         Err(e) => return Err(e.into()),
     };
     flash_redirect(&state, &user, "/admin/sites", msg).await

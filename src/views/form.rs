@@ -46,7 +46,7 @@ impl FieldErrors {
             }
             other => FieldErrors(vec![FieldError {
                 field: fallback.to_string(),
-                message: other.public_message(),
+                message: other.page_message(),
             }]),
         }
     }

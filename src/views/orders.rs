@@ -52,7 +52,7 @@ impl FormState {
                 if e.field.is_empty() {
                     e.message.clone()
                 } else {
-                    format!("{}: {}", e.field.replace('_', " "), e.message)
+                    format!("{}: {}", e.label(), e.message)
                 }
             })
             .collect()

@@ -181,12 +181,28 @@ impl FormFacts {
 #[derive(Debug, Clone)]
 pub struct FormLines {
     pub rows: Vec<LineRow>,
+    /// What the last protocol filled (hidden fields in the lines block).
+    pub filled: Filled,
     /// A problem with the lines as a whole ("add at least one line").
     pub error: Option<String>,
     pub products: Vec<ProductGroup>,
     pub warnings: Vec<Warning>,
     /// The summary next to Save with "I have checked these warnings".
     pub confirm: super::session_confirm::ConfirmBox,
+}
+
+/// What the last chosen protocol put into the session form, carried in
+/// hidden fields so that the next protocol replaces exactly that and keeps
+/// what the person typed; `lines_needle` is the needle length the lines
+/// were last matched to (a change swaps rollers and cartridges).
+#[derive(Debug, Clone, Default)]
+pub struct Filled {
+    pub needle: String,
+    pub indication: String,
+    pub addons: Vec<String>,
+    /// Product ids of the rows the protocol filled.
+    pub lines: Vec<String>,
+    pub lines_needle: String,
 }
 
 #[derive(Template)]

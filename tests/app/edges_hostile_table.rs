@@ -494,6 +494,7 @@ pub fn form_pages(c: &Clinic) -> Vec<String> {
         "/admin/users".into(),
         "/admin/sites".into(),
         "/admin/settings".into(),
+        "/admin/needle-ranges".into(),
         "/login".into(),
     ]
 }

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth;
-use crate::domain::NeedleLength;
 use crate::domain::access::Action;
 use crate::error::FieldError;
 use crate::routes::extract::CurrentUser;
@@ -35,13 +34,13 @@ pub struct SessionForm {
     #[serde(default)]
     site: String,
     #[serde(default)]
-    client_ref: String,
+    pub(super) client_ref: String,
     #[serde(default)]
-    indication: String,
+    pub(super) indication: String,
     #[serde(default)]
-    protocol_id: String,
+    pub(super) protocol_id: String,
     #[serde(default)]
-    needle_length_mm: String,
+    pub(super) needle_length_mm: String,
     #[serde(default)]
     performed_at: String,
     #[serde(default)]
@@ -51,7 +50,7 @@ pub struct SessionForm {
     #[serde(default)]
     lot_id: Vec<String>,
     #[serde(default)]
-    addons: Vec<String>,
+    pub(super) addons: Vec<String>,
     #[serde(default)]
     side_effects: Vec<String>,
     #[serde(default)]
@@ -66,6 +65,17 @@ pub struct SessionForm {
     anaesthetic_applied_at: String,
     #[serde(default)]
     anaesthetic_contact_minutes: String,
+    /// What the last protocol filled (see `fill`).
+    #[serde(default)]
+    pub(super) filled_needle: String,
+    #[serde(default)]
+    pub(super) filled_indication: String,
+    #[serde(default)]
+    pub(super) filled_addons: Vec<String>,
+    #[serde(default)]
+    pub(super) filled_line: Vec<String>,
+    #[serde(default)]
+    pub(super) lines_needle: String,
     /// "I have checked these warnings": the codes of the warnings seen.
     #[serde(default)]
     confirm_warnings: Vec<String>,
@@ -156,7 +166,7 @@ async fn apply_action(
     form: &mut SessionForm,
     action: &str,
 ) -> Result<Vec<LineDraft>, PageError> {
-    let mut rows = form.rows();
+    let mut rows = super::fill::needle_changed(state, form, form.rows()).await?;
     let mut extra = 1;
     if action == "add_line" {
         extra = 2;
@@ -169,26 +179,11 @@ async fn apply_action(
     } else if action == "use_protocol"
         && let Some(pid) = form.protocol_id.trim().parse::<i64>().ok()
     {
-        let needle = NeedleLength::parse(&form.needle_length_mm)
-            .ok()
-            .map(|n| n.0);
-        let fill = state
-            .run(move |conn| hints::fill_from_protocol(conn, pid, needle))
-            .await?;
-        if let Some(fill) = fill {
-            rows = fill.lines;
-            if form.needle_length_mm.trim().is_empty()
-                && let Some(n) = fill.needle_mm
-            {
-                form.needle_length_mm = n;
-            }
-            if form.indication.trim().is_empty() {
-                form.indication = fill.protocol.indication.clone();
-            }
-            if form.addons.is_empty() {
-                form.addons = fill.addons;
-            }
-        }
+        rows = super::fill::use_protocol(state, form, rows, pid).await?;
+    }
+    if crate::domain::NeedleLength::parse(&form.needle_length_mm).is_ok() {
+        // The lines now match this length (a blank or bad one changes nothing).
+        form.lines_needle = form.needle_length_mm.trim().to_string();
     }
     Ok(padded(rows, extra))
 }
@@ -206,11 +201,12 @@ fn form_lines(
     rows: &[LineDraft],
     data: &FormData,
     errors: &[FieldError],
-    confirmation: &str,
+    form: &SessionForm,
 ) -> FormLines {
     let Hints { lines, warnings } = data.hints.clone();
     FormLines {
-        confirm: ConfirmBox::new(&warnings, confirmation),
+        confirm: ConfirmBox::new(&warnings, &form.confirmation()),
+        filled: super::fill::filled(form, rows),
         rows: rows
             .iter()
             .enumerate()
@@ -310,7 +306,7 @@ pub(super) async fn render_form(
             &form.anaesthetic_applied_at,
             &form.anaesthetic_contact_minutes,
         ),
-        lines: form_lines(&rows, &data, &shown.errors, &form.confirmation()),
+        lines: form_lines(&rows, &data, &shown.errors, &form),
         errors: shown.errors,
         message: shown.message,
         saved_session: shown.saved_session,
@@ -383,7 +379,7 @@ pub async fn lines_partial(
     let action = form.action();
     let rows = apply_action(&state, &mut form, &action).await?;
     let data = load_data(&state, &user, &form, &rows, FormPart::Lines).await?;
-    let mut lines = form_lines(&rows, &data, &[], &form.confirmation());
+    let mut lines = form_lines(&rows, &data, &[], &form);
     lines.confirm.oob = true;
     let mut resp = render(&LinesPartial { lines })?;
     // A protocol may also set the needle length, indication and add-ons:
@@ -413,7 +409,7 @@ pub async fn hints_partial(
     user.require(Action::LogSession)?;
     let rows = form.rows();
     let data = load_data(&state, &user, &form, &rows, FormPart::Hints).await?;
-    let mut lines = form_lines(&rows, &data, &[], &form.confirmation());
+    let mut lines = form_lines(&rows, &data, &[], &form);
     lines.confirm.oob = true;
     render(&HintsPartial { lines })
 }

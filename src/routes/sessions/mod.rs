@@ -2,6 +2,7 @@
 //! and saving), one session with its after-care sheet and void (`show`), the
 //! session list and a client's history (`list`).
 
+mod fill;
 mod form;
 mod list;
 mod save;

@@ -48,7 +48,7 @@ pub(super) async fn save(
     if let Some(asked) = unconfirmed_warnings(&e) {
         // A step, not a refusal: 200 with everything typed kept.
         let shown = Shown {
-            message: Some(e.public_message()),
+            message: Some(e.page_message()),
             asked: Some(asked),
             ..Shown::default()
         };
@@ -94,7 +94,7 @@ async fn refused(
         }
         e @ ServiceError::Invalid { .. } => {
             let shown = Shown {
-                message: Some(e.public_message()),
+                message: Some(e.page_message()),
                 errors: e.field_errors().to_vec(),
                 ..Shown::default()
             };

@@ -149,13 +149,7 @@ pub async fn void(
             .await
         }
         Err(e @ ServiceError::Conflict { .. }) => {
-            flash_redirect(
-                &state,
-                &user,
-                &format!("/sessions/{id}"),
-                e.public_message(),
-            )
-            .await
+            flash_redirect(&state, &user, &format!("/sessions/{id}"), e.page_message()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -205,13 +199,7 @@ pub async fn follow_up(
             session_page(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, typed).await
         }
         Err(e @ ServiceError::Conflict { .. }) => {
-            flash_redirect(
-                &state,
-                &user,
-                &format!("/sessions/{id}"),
-                e.public_message(),
-            )
-            .await
+            flash_redirect(&state, &user, &format!("/sessions/{id}"), e.page_message()).await
         }
         Err(e) => Err(e.into()),
     }

@@ -87,6 +87,8 @@ fn draft(
         let site =
             crate::services::scope::one_site(conn, actor, Action::ManageOrders, Some(&site_code))?;
         let drafted: HashMap<i64, i64> = if skip_drafted {
+            // A double tap sends two requests at once: one waits for the other.
+            db::orders::lock_site(conn, site.id)?;
             db::orders::draft_lines_at_site(conn, site.id)?
                 .into_iter()
                 .rev()

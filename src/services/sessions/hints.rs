@@ -302,18 +302,8 @@ pub fn fill_from_protocol(
         {
             match needle {
                 Some(n) if p.needle_length != Some(n) => {
-                    let same = db::catalog::list_products(
-                        conn,
-                        &ProductFilter {
-                            category: Some(p.category.clone()),
-                            needle_length: Some(n),
-                            ..ProductFilter::default()
-                        },
-                        1,
-                        0,
-                    )?;
-                    if let Some(s) = same.first() {
-                        product_id = s.id;
+                    if let Some(s) = same_kind(conn, p, n)? {
+                        product_id = s;
                     }
                 }
                 Some(_) => {}
@@ -336,6 +326,60 @@ pub fn fill_from_protocol(
         needle_mm,
         addons,
     }))
+}
+
+/// The active product of the same category as `p` with needle length `n`
+/// (hundredths of a mm), if there is one.
+fn same_kind(conn: &mut DbConn, p: &Product, n: i32) -> ServiceResult<Option<i64>> {
+    let same = db::catalog::list_products(
+        conn,
+        &ProductFilter {
+            category: Some(p.category.clone()),
+            needle_length: Some(n),
+            ..ProductFilter::default()
+        },
+        1,
+        0,
+    )?;
+    Ok(same.first().map(|s| s.id))
+}
+
+/// The session's needle length changed: each roller or cartridge row of
+/// another length takes the active product of the same category with the
+/// new length (quantity kept, the named lot dropped: it was the old
+/// product's). Rows without such a product are left as they are.
+pub fn swap_needle(
+    conn: &mut DbConn,
+    rows: &[LineDraft],
+    needle: i32,
+) -> ServiceResult<Vec<LineDraft>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.product_id.as_deref()?.trim().parse().ok())
+        .collect();
+    let products: HashMap<i64, Product> = db::catalog::products_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut row = r.clone();
+        let product = r
+            .product_id
+            .as_deref()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .and_then(|id| products.get(&id));
+        if let Some(p) = product
+            && Category::parse(&p.category).is_some_and(Category::has_needle)
+            && p.needle_length != Some(needle)
+            && let Some(s) = same_kind(conn, p, needle)?
+        {
+            row.product_id = Some(s.to_string());
+            row.lot_id = None;
+        }
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Everything the session form offers, with the preview of its rows.
