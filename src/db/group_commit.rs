@@ -108,7 +108,9 @@ pub fn stats(conn: &mut DbConn) -> QueryResult<Stats> {
         return Ok(Stats::default());
     }
     let file = database_file(conn)?.unwrap_or_default();
-    Ok(with_queues(|q| q.stats.get(&file).copied().unwrap_or_default()))
+    Ok(with_queues(|q| {
+        q.stats.get(&file).copied().unwrap_or_default()
+    }))
 }
 
 /// Bodies waiting for a leader on this connection's database.
@@ -155,11 +157,14 @@ where
     };
     let (answer, wait) = mpsc::sync_channel(1);
     with_queues(|q| {
-        q.jobs.entry(file.clone()).or_default().push(Box::new(Typed {
-            body,
-            result: None,
-            answer,
-        }))
+        q.jobs
+            .entry(file.clone())
+            .or_default()
+            .push(Box::new(Typed {
+                body,
+                result: None,
+                answer,
+            }))
     });
     let _writer = SQLITE_WRITER.lock().unwrap_or_else(|p| p.into_inner());
     // Answered by an earlier leader, or lead (again, when the queue held

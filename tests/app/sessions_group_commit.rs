@@ -89,15 +89,27 @@ async fn bodies_waiting_for_the_writer_commit_as_one_batch_and_a_failure_rolls_b
             assert_eq!(r.as_ref().ok(), Some(&x), "{r:?}");
         }
     }
-    assert_eq!(xs(&mut c0), vec![0, 1, 2, 4], "the failed body's row is gone, the rest kept");
+    assert_eq!(
+        xs(&mut c0),
+        vec![0, 1, 2, 4],
+        "the failed body's row is gone, the rest kept"
+    );
 
     let after = group_commit::stats(&mut c0).unwrap();
     if backend() == "sqlite" {
         assert_eq!(after.bodies - before.bodies, 5);
-        assert_eq!(after.batches - before.batches, 2, "the leader alone, then the four together");
+        assert_eq!(
+            after.batches - before.batches,
+            2,
+            "the leader alone, then the four together"
+        );
         assert_eq!(group_commit::queued(&mut c0).unwrap(), 0);
     } else {
-        assert_eq!(after, group_commit::Stats::default(), "PostgreSQL is never grouped");
+        assert_eq!(
+            after,
+            group_commit::Stats::default(),
+            "PostgreSQL is never grouped"
+        );
     }
 }
 
@@ -119,9 +131,12 @@ async fn sessions_saved_together_keep_idempotency_refusals_and_balances() {
         // 0..23 new sessions; 24 and 25 the same key and body; 23 asks for
         // more than there is.
         let (key, b) = match i {
-            24 | 25 => (twice.clone(), body("C-TWICE", 1.5, &[(&roller, 1.0)])),
-            23 => (new_key(), body("C-BIG", 1.5, &[(&roller, 99.0)])),
-            _ => (new_key(), body(&format!("C-{i:04}"), 1.5, &[(&roller, 1.0)])),
+            24 | 25 => (twice.clone(), body("C-2222", 1.5, &[(&roller, 1.0)])),
+            23 => (new_key(), body("C-9999", 1.5, &[(&roller, 99.0)])),
+            _ => (
+                new_key(),
+                body(&format!("C-{i:04}"), 1.5, &[(&roller, 1.0)]),
+            ),
         };
         tasks.push(tokio::spawn(async move {
             start.wait().await;
@@ -134,7 +149,11 @@ async fn sessions_saved_together_keep_idempotency_refusals_and_balances() {
                 .await
                 .expect("request sent");
             let status = r.status().as_u16();
-            (i, status, r.json::<serde_json::Value>().await.unwrap_or_default())
+            (
+                i,
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
         }));
     }
     let mut twice_ids = Vec::new();
