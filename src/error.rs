@@ -19,6 +19,151 @@ use diesel::result::Error as DieselError;
 use crate::db::{self, RetryHint, ledger::AppendError};
 use crate::domain::labels::label_in_text;
 
+/// Declares [`ErrorCode`]: every code an API error can carry, with its HTTP
+/// status and what it means (the text shown in the OpenAPI spec).
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = ($code:literal, $status:literal), )+) => {
+        /// Every error code the API answers with (API.md). One enum: the
+        /// code string, its HTTP status and its meaning live here and
+        /// nowhere else.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)+];
+
+            /// The stable snake_case code shown to clients.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)+ }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub fn status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)+ }
+            }
+
+            /// What the code means (one sentence).
+            pub fn meaning(self) -> &'static str {
+                match self { $(ErrorCode::$variant => concat!($($doc),+).trim_ascii(),)+ }
+            }
+
+            /// The code with this string, if there is one.
+            pub fn parse(code: &str) -> Option<ErrorCode> {
+                ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The request is malformed: not valid JSON, not an object, a required header missing.
+    BadRequest = ("bad_request", 400),
+    /// `POST /api/v1/sessions` without an `Idempotency-Key` header.
+    IdempotencyKeyRequired = ("idempotency_key_required", 400),
+    /// Missing, unknown, expired or revoked bearer token.
+    Unauthorized = ("unauthorized", 401),
+    /// The token's user may not do this (role or site).
+    Forbidden = ("forbidden", 403),
+    /// No such resource (also a malformed id in the path).
+    NotFound = ("not_found", 404),
+    /// The body is larger than the server accepts (1 MiB).
+    PayloadTooLarge = ("payload_too_large", 413),
+    /// A field is missing or invalid; `field` names it (a JSON path).
+    ValidationFailed = ("validation_failed", 422),
+    /// A string contains a control character; `field` names it.
+    ControlCharacter = ("control_character", 422),
+    /// The Idempotency-Key header is not 8–200 visible ASCII characters.
+    InvalidIdempotencyKey = ("invalid_idempotency_key", 422),
+    /// The Idempotency-Key was already used with another body.
+    IdempotencyKeyReused = ("idempotency_key_reused", 422),
+    /// The session's needle length does not fit a product's needle length.
+    NeedleLengthMismatch = ("needle_length_mismatch", 422),
+    /// The GS1 element string could not be read.
+    InvalidGs1 = ("invalid_gs1", 422),
+    /// No product with that id or GTIN.
+    UnknownProduct = ("unknown_product", 422),
+    /// No lot with that id (or not at that site).
+    UnknownLot = ("unknown_lot", 422),
+    /// The expiry is in the past: expired stock cannot be received.
+    ExpiredOnReceipt = ("expired_on_receipt", 422),
+    /// The product has no "use within N days of opening": no container can be opened.
+    NotOpenable = ("not_openable", 422),
+    /// The lot is an opened container already.
+    AlreadyOpen = ("already_open", 422),
+    /// The order's supplier has no (valid) e-mail address.
+    SupplierEmailMissing = ("supplier_email_missing", 422),
+    /// E-mail is not set up on this server.
+    MailNotConfigured = ("mail_not_configured", 422),
+    /// Not enough usable stock; the error carries `product_id`, `requested`, `available`.
+    InsufficientStock = ("insufficient_stock", 409),
+    /// The named lot has expired (by the session's date).
+    LotExpired = ("lot_expired", 409),
+    /// The named lot is quarantined, empty or otherwise unusable.
+    LotUnusable = ("lot_unusable", 409),
+    /// The lot already exists with another expiry.
+    LotExpiryMismatch = ("lot_expiry_mismatch", 409),
+    /// The session form's "I have checked these warnings" step (pages only;
+    /// the API never holds a session back for its warnings).
+    WarningsUnconfirmed = ("warnings_unconfirmed", 409),
+    /// The session is already voided.
+    AlreadyVoided = ("already_voided", 409),
+    /// The session is voided: it takes no follow-up.
+    SessionVoided = ("session_voided", 409),
+    /// Another product has this SKU.
+    DuplicateSku = ("duplicate_sku", 409),
+    /// Another product has this GTIN.
+    DuplicateGtin = ("duplicate_gtin", 409),
+    /// Another supplier has this name.
+    DuplicateSupplier = ("duplicate_supplier", 409),
+    /// Another protocol has this name.
+    DuplicateProtocol = ("duplicate_protocol", 409),
+    /// Another site has this code.
+    DuplicateSite = ("duplicate_site", 409),
+    /// The site has a location with this code already.
+    DuplicateLocation = ("duplicate_location", 409),
+    /// Another user has this username.
+    DuplicateUsername = ("duplicate_username", 409),
+    /// More than is still open on the order line.
+    ExceedsOpenQuantity = ("exceeds_open_quantity", 409),
+    /// The order is closed (received in full or cancelled).
+    OrderClosed = ("order_closed", 409),
+    /// The order has no lines.
+    OrderEmpty = ("order_empty", 409),
+    /// The order is no longer a draft.
+    OrderNotDraft = ("order_not_draft", 409),
+    /// The order is not open for receiving.
+    OrderNotOpen = ("order_not_open", 409),
+    /// Stock moved at a counted location while the count was open.
+    StockMoving = ("stock_moving", 409),
+    /// The user is disabled.
+    UserDisabled = ("user_disabled", 409),
+    /// You cannot disable your own account.
+    CannotDisableSelf = ("cannot_disable_self", 409),
+    /// You cannot change your own role.
+    CannotChangeOwnRole = ("cannot_change_own_role", 409),
+    /// The password was changed meanwhile.
+    PasswordChanged = ("password_changed", 409),
+    /// The uploaded file changed between preview and confirm.
+    UploadChanged = ("upload_changed", 409),
+    /// The demo data cannot be loaded into a database that has stock.
+    DemoRefused = ("demo_refused", 409),
+    /// The mail server did not take the message; nothing changed.
+    MailFailed = ("mail_failed", 502),
+    /// Something went wrong on the server; it has been logged.
+    InternalError = ("internal_error", 500),
+    /// The database is busy; try again.
+    DatabaseBusy = ("database_busy", 503),
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One field's validation message.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
@@ -38,7 +183,7 @@ impl FieldError {
 pub enum ServiceError {
     /// Bad input (422): every field problem found, with a stable code.
     Invalid {
-        code: &'static str,
+        code: ErrorCode,
         errors: Vec<FieldError>,
     },
     /// Malformed request (400).
@@ -50,16 +195,15 @@ pub enum ServiceError {
     NotFound(String),
     /// Conflicts with the stock state (409): `details` are extra JSON fields.
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: serde_json::Map<String, serde_json::Value>,
     },
     /// A server the app depends on failed (502: the mail server refused)
-    /// or is not set up (422: mail not configured); `code` is the API's
-    /// code, `message` says why.
+    /// or is not set up (422: mail not configured); the status is the
+    /// code's, `message` says why.
     External {
-        status: u16,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     Db(DieselError),
@@ -72,7 +216,7 @@ impl ServiceError {
     /// A single-field validation error with the generic code.
     pub fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
         ServiceError::Invalid {
-            code: "validation_failed",
+            code: ErrorCode::ValidationFailed,
             errors: vec![FieldError {
                 field: field.to_string(),
                 message: message.into(),
@@ -81,11 +225,7 @@ impl ServiceError {
     }
 
     /// A single-field validation error with its own code.
-    pub fn invalid_code(
-        code: &'static str,
-        field: &str,
-        message: impl Into<String>,
-    ) -> ServiceError {
+    pub fn invalid_code(code: ErrorCode, field: &str, message: impl Into<String>) -> ServiceError {
         ServiceError::Invalid {
             code,
             errors: vec![FieldError {
@@ -95,7 +235,7 @@ impl ServiceError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> ServiceError {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> ServiceError {
         ServiceError::Conflict {
             code,
             message: message.into(),
@@ -107,35 +247,30 @@ impl ServiceError {
         ServiceError::NotFound(what.into())
     }
 
-    /// The stable code shown to API clients.
-    pub fn code(&self) -> &'static str {
+    /// The error's code (API.md): one of [`ErrorCode`].
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ServiceError::Invalid { code, .. } => code,
-            ServiceError::BadRequest(_) => "bad_request",
-            ServiceError::PayloadTooLarge(_) => "payload_too_large",
-            ServiceError::Unauthorized(_) => "unauthorized",
-            ServiceError::Forbidden(_) => "forbidden",
-            ServiceError::NotFound(_) => "not_found",
-            ServiceError::Conflict { code, .. } => code,
-            ServiceError::External { code, .. } => code,
-            ServiceError::Db(_) | ServiceError::Internal(_) => "internal_error",
+            ServiceError::Invalid { code, .. }
+            | ServiceError::Conflict { code, .. }
+            | ServiceError::External { code, .. } => *code,
+            ServiceError::BadRequest(_) => ErrorCode::BadRequest,
+            ServiceError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ServiceError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ServiceError::Forbidden(_) => ErrorCode::Forbidden,
+            ServiceError::NotFound(_) => ErrorCode::NotFound,
+            ServiceError::Db(e) if db::is_retryable(e) => ErrorCode::DatabaseBusy,
+            ServiceError::Db(_) | ServiceError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
-    /// HTTP status for this error.
+    /// The stable code shown to API clients.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// HTTP status for this error: its code's.
     pub fn status(&self) -> u16 {
-        match self {
-            ServiceError::Invalid { .. } => 422,
-            ServiceError::BadRequest(_) => 400,
-            ServiceError::PayloadTooLarge(_) => 413,
-            ServiceError::Unauthorized(_) => 401,
-            ServiceError::Forbidden(_) => 403,
-            ServiceError::NotFound(_) => 404,
-            ServiceError::Conflict { .. } => 409,
-            ServiceError::External { status, .. } => *status,
-            ServiceError::Db(e) if db::is_retryable(e) => 503,
-            ServiceError::Db(_) | ServiceError::Internal(_) => 500,
-        }
+        self.error_code().status()
     }
 
     /// The message a person sees (never internals).
@@ -234,7 +369,7 @@ impl From<AppendError> for ServiceError {
                     crate::domain::Quantity(available).to_json(),
                 );
                 ServiceError::Conflict {
-                    code: "insufficient_stock",
+                    code: ErrorCode::InsufficientStock,
                     message: format!(
                         "not enough stock: only {} on hand there",
                         crate::domain::quantity::fmt_qty(available)
@@ -285,10 +420,10 @@ impl Problems {
 
     /// Ok when nothing was recorded, else a 422 with every problem.
     pub fn finish(self) -> ServiceResult<()> {
-        self.finish_with("validation_failed")
+        self.finish_with(ErrorCode::ValidationFailed)
     }
 
-    pub fn finish_with(self, code: &'static str) -> ServiceResult<()> {
+    pub fn finish_with(self, code: ErrorCode) -> ServiceResult<()> {
         if self.0.is_empty() {
             Ok(())
         } else {

@@ -17,7 +17,7 @@
 
 use crate::app::AppState;
 use crate::domain::access::Actor;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::mail::Mailer;
 use crate::services::orders::{OrderView, email};
 
@@ -27,8 +27,7 @@ use crate::services::orders::{OrderView, email};
 /// button then.
 pub fn not_configured() -> ServiceError {
     ServiceError::External {
-        status: 422,
-        code: "mail_not_configured",
+        code: ErrorCode::MailNotConfigured,
         message: "e-mail is not set up on this server (CLINIC_STOCK_SMTP_URL and \
                   CLINIC_STOCK_MAIL_FROM); send the order yourself and mark it as sent"
             .into(),
@@ -38,8 +37,7 @@ pub fn not_configured() -> ServiceError {
 /// 502 `mail_failed`: the mail server did not take the message.
 pub fn mail_failed(why: &str, order: &str) -> ServiceError {
     ServiceError::External {
-        status: 502,
-        code: "mail_failed",
+        code: ErrorCode::MailFailed,
         message: format!("{order} was not sent and is still a draft: {why}"),
     }
 }

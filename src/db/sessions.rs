@@ -298,6 +298,35 @@ pub fn page(
     rows_by_ids(conn, &ids)
 }
 
+/// Up to `limit` matching sessions that sort after `after` (older, or as
+/// old with a lower id; from the newest when None), newest first: the API's
+/// cursor pages.
+pub fn page_after(
+    conn: &mut DbConn,
+    f: &SessionFilter,
+    after: Option<crate::domain::page::SessionKey>,
+    limit: i64,
+) -> QueryResult<Vec<SessionRow>> {
+    let mut q = filtered(f).select(treatment_sessions::id);
+    if let Some(k) = after {
+        q = q.filter(
+            treatment_sessions::performed_at.lt(k.performed_at).or(
+                treatment_sessions::performed_at
+                    .eq(k.performed_at)
+                    .and(treatment_sessions::id.lt(k.id)),
+            ),
+        );
+    }
+    let ids: Vec<i64> = q
+        .order((
+            treatment_sessions::performed_at.desc(),
+            treatment_sessions::id.desc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    rows_by_ids(conn, &ids)
+}
+
 /// Sessions by id with their names, newest first.
 pub fn rows_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SessionRow>> {
     if ids.is_empty() {

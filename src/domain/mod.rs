@@ -11,6 +11,7 @@ pub mod import;
 pub mod input;
 pub mod labels;
 pub mod needle;
+pub mod page;
 pub mod quantity;
 pub mod reactions;
 pub mod reorder;

@@ -2,6 +2,7 @@
 //! `/admin/audit.csv`, and the user page `/admin/users/{id}` with the
 //! user's details, tokens and history (admins).
 
+use crate::domain::page::PageStart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
@@ -56,7 +57,13 @@ async fn audit_page(
                 clock,
                 audit::filter(conn, &query).and_then(|f| {
                     let offset = Pager::offset(page, audit::PAGE_SIZE);
-                    audit::list(conn, &actor, &f, audit::PAGE_SIZE, offset)
+                    audit::list(
+                        conn,
+                        &actor,
+                        &f,
+                        audit::PAGE_SIZE,
+                        PageStart::Offset(offset),
+                    )
                 }),
             ))
         })

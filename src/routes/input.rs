@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::api::ApiError;
 use super::pages::PageError;
 use crate::domain::input::{control_character, control_character_message};
-use crate::error::ServiceError;
+use crate::error::{ErrorCode, ServiceError};
 
 /// True for requests answered in JSON.
 pub fn is_api(path: &str) -> bool {
@@ -45,7 +45,11 @@ pub fn refuse(path: &str, e: ServiceError) -> HttpResponse {
 
 /// A 422 naming the field that holds a control character.
 fn control_error(field: &str, c: char) -> ServiceError {
-    ServiceError::invalid_code("control_character", field, control_character_message(c))
+    ServiceError::invalid_code(
+        ErrorCode::ControlCharacter,
+        field,
+        control_character_message(c),
+    )
 }
 
 /// Percent-decodes a path or query component into bytes.

@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(input::path_config())
     .app_data(input::query_config())
     .route("/health", web::get().to(api::health::health))
+    .route("/api/docs", web::get().to(api::openapi::docs_page))
     .configure(assets::configure)
     .configure(api::configure)
     .configure(login::configure)

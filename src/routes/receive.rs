@@ -13,7 +13,7 @@ use crate::db::models::Product;
 use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::Category;
-use crate::error::{FieldError, ServiceError};
+use crate::error::{ErrorCode, FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
 use crate::services::receiving::{self, ReceiveDraft};
@@ -316,7 +316,7 @@ async fn save(
             .await
     } else {
         Err(ServiceError::Invalid {
-            code: "invalid_gs1",
+            code: ErrorCode::InvalidGs1,
             errors: scan_problems,
         })
     };

@@ -7,7 +7,7 @@ use crate::auth;
 use crate::db::{self, DbConn, models::User};
 use crate::domain::access::{Action, Actor, CurrentUser};
 use crate::domain::vocab::Role;
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes, Who};
 
 fn actor_of(user: &User) -> ServiceResult<Actor> {
@@ -261,7 +261,7 @@ pub fn create_user_by(conn: &mut DbConn, who: &Who, input: &NewUser) -> ServiceR
         };
         if db::users::by_username(conn, &username)?.is_some() {
             return Err(ServiceError::Conflict {
-                code: "duplicate_username",
+                code: ErrorCode::DuplicateUsername,
                 message: format!("a user named {username} already exists"),
                 details: Default::default(),
             });
@@ -339,7 +339,7 @@ pub fn set_user_active(
             .ok_or_else(|| ServiceError::not_found("no such user"))?;
         if !active && user.id == actor.user_id {
             return Err(ServiceError::conflict(
-                "cannot_disable_self",
+                ErrorCode::CannotDisableSelf,
                 "you cannot disable your own account",
             ));
         }

@@ -10,7 +10,7 @@ use crate::db::{
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::{AdjustReason, LedgerKind, Unit};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 /// An adjustment as entered (lot page form or API), every field as text.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +50,7 @@ pub(crate) fn lot_and_product(
     action: Action,
     lot_id: Option<&str>,
 ) -> ServiceResult<(Lot, Product)> {
-    let unknown = |m: String| ServiceError::invalid_code("unknown_lot", "lot_id", m);
+    let unknown = |m: String| ServiceError::invalid_code(ErrorCode::UnknownLot, "lot_id", m);
     let Some(t) = lot_id else {
         return Err(unknown("choose a lot".into()));
     };

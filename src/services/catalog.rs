@@ -10,7 +10,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, Quantity, parse_money};
 use crate::domain::vocab::{Category, Unit};
 use crate::domain::{NeedleLength, gs1};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit;
 
 /// A product as entered: every field as text (a form field, or a JSON value
@@ -276,7 +276,7 @@ fn check_unique(
         && Some(other.id) != except
     {
         return Err(ServiceError::Conflict {
-            code: "duplicate_sku",
+            code: ErrorCode::DuplicateSku,
             message: format!("SKU {} is already used by {}", fields.sku, other.name),
             details: [("field".to_string(), "sku".into())].into_iter().collect(),
         });
@@ -286,7 +286,7 @@ fn check_unique(
         && Some(other.id) != except
     {
         return Err(ServiceError::Conflict {
-            code: "duplicate_gtin",
+            code: ErrorCode::DuplicateGtin,
             message: format!("GTIN {g} is already used by {}", other.name),
             details: [("field".to_string(), "gtin".into())].into_iter().collect(),
         });
@@ -492,7 +492,7 @@ pub fn check_supplier_name(
         && Some(other.id) != except
     {
         return Err(ServiceError::Conflict {
-            code: "duplicate_supplier",
+            code: ErrorCode::DuplicateSupplier,
             message: format!("a supplier named {name} exists"),
             details: [("field".to_string(), "name".into())].into_iter().collect(),
         });

@@ -21,7 +21,7 @@ use crate::db::{
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::{AdjustReason, LedgerKind};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 /// A location in the count overview.
 #[derive(Debug, Clone)]
@@ -269,7 +269,7 @@ fn book_count_line(
         }
     }
     Err(ServiceError::conflict(
-        "stock_moving",
+        ErrorCode::StockMoving,
         "stock at this location is changing right now; submit the count again",
     ))
 }

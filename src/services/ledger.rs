@@ -14,6 +14,7 @@ use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
 use crate::domain::input;
+use crate::domain::page::PageStart;
 use crate::domain::vocab::LedgerKind;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
@@ -159,7 +160,8 @@ pub fn page(
     page: i64,
 ) -> ServiceResult<LedgerPage> {
     actor.require(Action::ViewLedger)?;
-    let (entries, total) = list(conn, actor, f, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let start = PageStart::Offset((page - 1) * PAGE_SIZE);
+    let (entries, total) = list(conn, actor, f, PAGE_SIZE, start)?;
     Ok(LedgerPage {
         entries,
         total,
@@ -194,7 +196,7 @@ pub fn list(
     actor: &Actor,
     f: &LedgerFilter,
     limit: i64,
-    offset: i64,
+    start: PageStart<i64>,
 ) -> ServiceResult<(Vec<LedgerEntry>, i64)> {
     actor.require(Action::ViewLedger)?;
     Ok(db::read_tx(conn, |conn| {
@@ -205,7 +207,10 @@ pub fn list(
         } else {
             f
         };
-        let entries = db::ledger::page(conn, path, limit, offset)?;
+        let entries = match start {
+            PageStart::Offset(offset) => db::ledger::page(conn, path, limit, offset)?,
+            PageStart::After(id) => db::ledger::page_before(conn, path, Some(id), limit)?,
+        };
         Ok((entries, total))
     })?)
 }

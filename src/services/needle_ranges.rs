@@ -10,7 +10,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::needle::fmt_needle;
 use crate::domain::session_warnings::Range;
 use crate::domain::vocab::Indication;
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 
 /// One indication on the admin page: its range, if it has one.
@@ -156,7 +156,7 @@ fn merge(a: ServiceError, b: ServiceError) -> ServiceError {
     let mut errors = a.field_errors().to_vec();
     errors.extend(b.field_errors().iter().cloned());
     ServiceError::Invalid {
-        code: "validation_failed",
+        code: ErrorCode::ValidationFailed,
         errors,
     }
 }

@@ -11,7 +11,7 @@ use crate::db::{self, DbConn, models::User, users::UserProfile};
 use crate::domain::access::{Action, Actor};
 use crate::domain::contact;
 use crate::domain::vocab::Role;
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 
 /// The longest display name (characters).
@@ -189,7 +189,7 @@ pub fn change_own_password(
         let now = load(conn, actor.user_id)?;
         if now.password_hash != user.password_hash {
             return Err(ServiceError::conflict(
-                "password_changed",
+                ErrorCode::PasswordChanged,
                 "your password was changed meanwhile; sign in again",
             ));
         }

@@ -13,7 +13,7 @@ use crate::domain::access::{Action, Actor};
 use crate::domain::needle::fmt_needle;
 use crate::domain::vocab::{Addon, Category, Indication, Unit};
 use crate::domain::{NeedleLength, Quantity};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 /// A default line as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -284,7 +284,7 @@ fn duplicate(name: &str) -> ServiceError {
     let mut details = serde_json::Map::new();
     details.insert("field".into(), "name".into());
     ServiceError::Conflict {
-        code: "duplicate_protocol",
+        code: ErrorCode::DuplicateProtocol,
         message: format!("a protocol named {name} already exists"),
         details,
     }

@@ -14,7 +14,7 @@ use crate::domain::gs1;
 use crate::domain::input;
 use crate::domain::quantity::parse_money;
 use crate::domain::vocab::{LedgerKind, Unit};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 mod lookups;
 pub use lookups::Lookups;
@@ -80,7 +80,7 @@ pub fn parse_lot_number(s: &str) -> Result<String, String> {
 pub fn parse_scan(conn: &mut DbConn, scan: &str) -> ServiceResult<gs1::Gs1Data> {
     let settings = super::settings::load(conn)?;
     gs1::parse(scan, settings.gs1_separator)
-        .map_err(|e| ServiceError::invalid_code("invalid_gs1", "gs1", e.message))
+        .map_err(|e| ServiceError::invalid_code(ErrorCode::InvalidGs1, "gs1", e.message))
 }
 
 /// Receives one lot into a location.
@@ -287,7 +287,7 @@ fn find_product(
         },
         (None, None) => {
             return Err(ServiceError::invalid_code(
-                "unknown_product",
+                ErrorCode::UnknownProduct,
                 "product_id",
                 "choose a product (or scan its barcode)",
             ));
@@ -295,12 +295,12 @@ fn find_product(
     };
     product.ok_or_else(|| match (id, gtin) {
         (Some(id), _) => ServiceError::invalid_code(
-            "unknown_product",
+            ErrorCode::UnknownProduct,
             "product_id",
             format!("no product with id {id}"),
         ),
         (None, g) => ServiceError::invalid_code(
-            "unknown_product",
+            ErrorCode::UnknownProduct,
             "gtin",
             format!("no product has GTIN {}", g.unwrap_or_default()),
         ),
@@ -337,7 +337,7 @@ fn known_lot(
 ) -> ServiceResult<Option<i64>> {
     match lk.sealed_lot(conn, product.id, lot_number)? {
         Some((_, known)) if known != expiry => Err(ServiceError::Conflict {
-            code: "lot_expiry_mismatch",
+            code: ErrorCode::LotExpiryMismatch,
             message: format!(
                 "lot {lot_number} of {} is already recorded with expiry {}, not {expiry}; check the label",
                 product.name, known
@@ -358,7 +358,7 @@ pub fn check_not_expired(plan: &ReceiptPlan) -> ServiceResult<()> {
     let today = clock.today(db::now());
     if plan.expiry < today.max(clock.local_date(plan.received_at)) {
         return Err(ServiceError::invalid_code(
-            "expired_on_receipt",
+            ErrorCode::ExpiredOnReceipt,
             "expiry",
             format!(
                 "lot {} expired on {}; expired stock cannot be received",

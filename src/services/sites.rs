@@ -10,7 +10,7 @@ use crate::db::{
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::{Clocks, SiteClock, parse_hhmm};
 use crate::domain::contact;
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 
 fn valid_code(code: &str) -> bool {
@@ -281,7 +281,7 @@ pub fn insert_site(conn: &mut DbConn, code: &str, name: &str) -> ServiceResult<S
 fn insert_with(conn: &mut DbConn, code: &str, d: &SiteDetails) -> ServiceResult<Site> {
     if db::sites::by_code(conn, code)?.is_some() {
         return Err(ServiceError::Conflict {
-            code: "duplicate_site",
+            code: ErrorCode::DuplicateSite,
             message: format!("a site with code {code} already exists"),
             details: [("field".to_string(), "code".into())].into_iter().collect(),
         });
@@ -418,7 +418,7 @@ pub fn create_location(
             .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {site}")))?;
         if db::sites::location_by_code(conn, s.id, code)?.is_some() {
             return Err(ServiceError::Conflict {
-                code: "duplicate_location",
+                code: ErrorCode::DuplicateLocation,
                 message: format!("site {} already has a location {code}", s.code),
                 details: [("field".to_string(), "code".into())].into_iter().collect(),
             });

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use crate::auth;
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 
 /// A token as listed.
@@ -124,7 +124,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: &NewToken) -> ServiceResult<(
             .ok_or_else(|| ServiceError::not_found(format!("no user named {username}")))?;
         if !user.active {
             return Err(ServiceError::conflict(
-                "user_disabled",
+                ErrorCode::UserDisabled,
                 format!("{username} is disabled; re-enable the account first"),
             ));
         }

@@ -10,7 +10,7 @@ use crate::db::{self, DbConn, models::Lot};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::LedgerKind;
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 /// The reason on both rows of an opening.
 pub const OPENED: &str = "opened";
@@ -196,7 +196,7 @@ pub fn open_container_at(
             .today(now);
         let Some(days) = product.use_within_days else {
             return Err(ServiceError::invalid_code(
-                "not_openable",
+                ErrorCode::NotOpenable,
                 "lot_id",
                 format!(
                     "{} has no \"use within N days of opening\" setting; set it on the product first",
@@ -206,27 +206,27 @@ pub fn open_container_at(
         };
         if lot.container != 0 {
             return Err(ServiceError::invalid_code(
-                "already_open",
+                ErrorCode::AlreadyOpen,
                 "lot_id",
                 "this is an opened container already; open one from the sealed lot",
             ));
         }
         if lot.quarantined {
             return Err(ServiceError::conflict(
-                "lot_unusable",
+                ErrorCode::LotUnusable,
                 format!("lot {} is quarantined", lot.lot_number),
             ));
         }
         if lot.use_by < today {
             return Err(ServiceError::conflict(
-                "lot_expired",
+                ErrorCode::LotExpired,
                 format!("lot {} expired on {}", lot.lot_number, lot.use_by),
             ));
         }
         let on_hand = db::balances::quantity_at(conn, lot.id, location.id)?;
         if on_hand <= 0 {
             return Err(ServiceError::conflict(
-                "insufficient_stock",
+                ErrorCode::InsufficientStock,
                 format!(
                     "no sealed stock of lot {} at {}",
                     lot.lot_number, location.code

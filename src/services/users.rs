@@ -4,7 +4,7 @@
 use crate::db::{self, DbConn, models::User};
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::Role;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 use crate::services::tokens::{self, TokenInfo};
 
@@ -65,7 +65,7 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
             db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
         if user.id == actor.user_id {
             return Err(ServiceError::conflict(
-                "cannot_change_own_role",
+                ErrorCode::CannotChangeOwnRole,
                 "you cannot change your own role; ask another administrator",
             ));
         }

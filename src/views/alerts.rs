@@ -3,11 +3,9 @@
 //! the page, and the JSON of `GET /api/v1/alerts` (API.md names).
 
 use askama::Template;
-use serde_json::{Value, json};
 
 use super::Frame;
 use super::home::SiteChoice;
-use crate::domain::Quantity;
 use crate::domain::quantity::fmt_qty;
 use crate::services::alerts::{Alerts, AlertsPage, LotAlert, LowStock, OverdueOrder};
 use crate::services::reactions::LotReaction;
@@ -223,60 +221,4 @@ impl AlertsPageView {
     pub fn total(&self) -> usize {
         self.sections.iter().map(|s| s.count).sum()
     }
-}
-
-fn lot_json(a: &LotAlert) -> Value {
-    json!({
-        "lot_id": a.lot_id,
-        "lot": a.lot_number,
-        "product_id": a.product_id,
-        "sku": a.sku,
-        "expiry": a.expiry.to_string(),
-        "use_by": a.use_by.to_string(),
-        "discard_by": a.discard_by.map(|d| d.to_string()),
-        "location": a.location_code,
-        "quantity": Quantity(a.quantity).to_json(),
-        "days_left": a.days_left,
-    })
-}
-
-/// `GET /api/v1/alerts` (API.md "Alerts"; `sku`, `use_by`, `discard_by`,
-/// `order_now`, `supplier` and `sent_on` are added fields, and
-/// `reaction_lots`: lots flagged by the reaction rule, rates 0–1).
-pub fn alerts_json(a: &Alerts) -> Value {
-    let q = |v: i64| Quantity(v).to_json();
-    json!({
-        "site": a.site.code,
-        "as_of": a.as_of.to_string(),
-        "low_stock": a.low_stock.iter().map(|l| json!({
-            "product_id": l.product_id,
-            "sku": l.sku,
-            "usable": q(l.usable),
-            "min_level": q(l.min_level),
-            "on_order": q(l.on_order),
-            "order_now": l.order_now,
-        })).collect::<Vec<_>>(),
-        "expiring": a.expiring.iter().map(lot_json).collect::<Vec<_>>(),
-        "expired": a.expired.iter().map(lot_json).collect::<Vec<_>>(),
-        "overdue_orders": a.overdue_orders.iter().map(|o| json!({
-            "id": o.id,
-            "number": o.number,
-            "supplier_id": o.supplier_id,
-            "supplier": o.supplier_name,
-            "sent_on": o.sent_on.to_string(),
-            "expected_on": o.expected_on.to_string(),
-        })).collect::<Vec<_>>(),
-        "containers_past_discard": a.containers_past_discard.iter().map(lot_json).collect::<Vec<_>>(),
-        "reaction_lots": a.reaction_lots.iter().map(|l| json!({
-            "lot_id": l.lot.lot_id,
-            "lot": l.lot.lot_number,
-            "product_id": l.lot.product_id,
-            "sku": l.lot.sku,
-            "sessions": l.counts.sessions,
-            "reactions": l.counts.reactions,
-            "rate": l.counts.tally().rate(),
-            "others_sessions": l.others.sessions,
-            "others_rate": l.others.rate(),
-        })).collect::<Vec<_>>(),
-    })
 }

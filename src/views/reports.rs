@@ -8,7 +8,6 @@ use askama::Template;
 
 use super::Frame;
 use crate::csv_cell::{Cell, CsvOut};
-use crate::domain::Quantity;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::error::FieldError;
 use crate::services::reorder::{ReorderReport, ReorderRow, RowStatus};
@@ -287,43 +286,4 @@ pub fn reorder_csv(report: &ReorderReport) -> Result<Vec<u8>, csv::Error> {
         ])?;
     }
     w.into_inner()
-}
-
-/// One row as JSON (API.md field names, plus the rest of the figures).
-pub fn reorder_json(r: &ReorderRow) -> serde_json::Value {
-    let q = |v: i64| Quantity(v).to_json();
-    serde_json::json!({
-        "product_id": r.product.id,
-        "sku": r.product.sku,
-        "name": r.product.name,
-        "unit": r.product.unit,
-        "supplier_id": r.product.supplier_id,
-        "supplier": r.supplier.as_ref().map(|s| s.name.clone()),
-        "status": r.status.code(),
-        "usable": q(r.usable),
-        "on_order": q(r.on_order),
-        "in_draft": q(r.in_draft),
-        "consumed": q(r.consumed),
-        "use_per_day": q(r.line.use_per_day),
-        "lead_days": r.line.lead_days,
-        "min_level": q(r.line.min_level),
-        "min_level_manual": r.line.min_is_manual,
-        "max_level": q(r.line.max_level),
-        "max_level_manual": r.line.max_is_manual,
-        "position": q(r.line.position),
-        "order_now": r.line.order_now,
-        "watch": r.line.watch,
-        "order_packs": r.line.order_packs,
-        "pack_size": q(r.product.pack_size),
-        "order_quantity": q(r.line.order_quantity),
-        "pack_cost_cents": r.pack_cost_cents,
-        "order_cost_cents": r.order_cost_cents,
-        "days_of_cover": r.line.days_of_cover_tenths.map(|t| {
-            fmt_cover(Some(t))
-                .parse::<serde_json::Number>()
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null)
-        }),
-        "expiring_before_use": q(r.line.expiring_before_use),
-    })
 }

@@ -2,7 +2,6 @@
 //! and as JSON (the API).
 
 use crate::csv_cell::{Cell, CsvOut};
-use crate::domain::Quantity;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::services::usage::{Amount, GroupUsage, UsageReport};
 
@@ -193,87 +192,4 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
         _ => return Err(csv::Error::from(std::io::Error::other("unknown report"))),
     }
     Ok(())
-}
-
-fn amount_json(a: &Amount) -> serde_json::Value {
-    serde_json::json!({
-        "quantity": if a.mixed { serde_json::Value::Null } else { Quantity(a.quantity).to_json() },
-        "unit": a.unit,
-        "cost_cents": a.cost_cents,
-    })
-}
-
-fn groups_json(groups: &[GroupUsage]) -> Vec<serde_json::Value> {
-    groups
-        .iter()
-        .map(|g| {
-            serde_json::json!({
-                "key": g.key,
-                "label": g.label,
-                "sessions": g.sessions,
-                "quantity": if g.amount.mixed { serde_json::Value::Null } else { Quantity(g.amount.quantity).to_json() },
-                "unit": g.amount.unit,
-                "cost_cents": g.amount.cost_cents,
-                "cost_per_session_cents": g.cost_per_session_cents(),
-            })
-        })
-        .collect()
-}
-
-/// The whole report as JSON.
-pub fn usage_json(r: &UsageReport) -> serde_json::Value {
-    let o = &r.options;
-    serde_json::json!({
-        "site": o.site.code,
-        "from": o.from.to_string(),
-        "to": o.to.to_string(),
-        "sessions": r.sessions,
-        "consumption_cost_cents": r.total.cost_cents,
-        "session_cost_cents": r.session_cost_cents,
-        "cost_per_session_cents": r.cost_per_session_cents(),
-        "by_product": r.by_product.iter().map(|u| serde_json::json!({
-            "product_id": u.product.id,
-            "sku": u.product.sku,
-            "category": u.product.category,
-            "unit": u.product.unit,
-            "quantity": Quantity(u.amount.quantity).to_json(),
-            "cost_cents": u.amount.cost_cents,
-        })).collect::<Vec<_>>(),
-        "by_category": groups_json(&r.by_category),
-        "by_needle_length": r.by_needle.iter().map(|g| serde_json::json!({
-            "needle_length_mm": g.key.parse::<i32>().map(|n| crate::domain::NeedleLength(n).to_json()).unwrap_or_default(),
-            "sessions": g.sessions,
-            "quantity": Quantity(g.amount.quantity).to_json(),
-            "cost_cents": g.amount.cost_cents,
-        })).collect::<Vec<_>>(),
-        "by_protocol": groups_json(&r.by_protocol),
-        "by_indication": groups_json(&r.by_indication),
-        "by_area": r.by_area.iter().map(|a| serde_json::json!({
-            "area_id": a.area.id,
-            "code": a.area.code,
-            "name": a.area.name,
-            "sessions": a.sessions,
-        })).collect::<Vec<_>>(),
-        "by_practitioner": groups_json(&r.by_practitioner),
-        "side_effects": super::usage_reactions::json(&r.reactions),
-        "sessions_per_day": r.sessions_per_day.iter().map(|(d, n)| serde_json::json!({"date": d.to_string(), "sessions": n})).collect::<Vec<_>>(),
-        "weekly": r.weekly.iter().map(|b| serde_json::json!({
-            "from": b.start.to_string(), "to": b.end.to_string(), "amount": amount_json(&b.amount)
-        })).collect::<Vec<_>>(),
-        "waste": {
-            "total": amount_json(&r.waste_total),
-            "by_reason": r.waste_by_reason.iter().map(|(k, a)| (k.clone(), amount_json(a))).collect::<serde_json::Map<_, _>>(),
-            "by_month": r.waste_by_month.iter().map(|b| serde_json::json!({
-                "month": b.start.format("%Y-%m").to_string(), "amount": amount_json(&b.amount)
-            })).collect::<Vec<_>>(),
-            "by_product": r.waste_by_product.iter().map(|w| serde_json::json!({
-                "product_id": w.product.id,
-                "sku": w.product.sku,
-                "unit": w.product.unit,
-                "quantity": Quantity(w.amount.quantity).to_json(),
-                "cost_cents": w.amount.cost_cents,
-                "by_reason": w.by_reason.iter().map(|(k, q)| (k.clone(), Quantity(*q).to_json())).collect::<serde_json::Map<_, _>>(),
-            })).collect::<Vec<_>>(),
-        },
-    })
 }

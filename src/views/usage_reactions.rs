@@ -1,8 +1,6 @@
 //! Side effects in the usage report (issue 15, part 2): the rows of its
 //! "Side effects" section, their CSV tables and their JSON.
 
-use serde_json::{Value, json};
-
 use super::pager::urlencode;
 use crate::csv_cell::{Cell, CsvOut};
 use crate::domain::reactions::{
@@ -216,49 +214,4 @@ pub fn write_csv(w: &mut CsvOut<Vec<u8>>, r: &Reactions, which: &str) -> Result<
         _ => {}
     }
     Ok(())
-}
-
-fn counts_json(c: &EffectCounts) -> Value {
-    json!({
-        "sessions": c.sessions,
-        "sessions_with_reaction": c.reactions,
-        "rate": c.tally().rate(),
-        "at_session": c.at_session,
-        "at_follow_up": c.at_follow_up,
-        "by_effect": SideEffect::ALL
-            .iter()
-            .map(|e| (e.code().to_string(), json!(c.of(*e))))
-            .collect::<serde_json::Map<_, _>>(),
-    })
-}
-
-fn with(mut v: Value, extra: Value) -> Value {
-    if let (Some(m), Value::Object(e)) = (v.as_object_mut(), extra) {
-        m.extend(e);
-    }
-    v
-}
-
-/// The `"side_effects"` key of the usage report's JSON.
-pub fn json(r: &Reactions) -> Value {
-    json!({
-        "total": counts_json(&r.total),
-        "by_protocol": r.by_protocol.iter().map(|g| with(counts_json(&g.counts), json!({
-            "protocol_id": g.key.parse::<i64>().ok(),
-            "label": g.label,
-        }))).collect::<Vec<_>>(),
-        "by_needle_length": r.by_needle.iter().map(|g| with(counts_json(&g.counts), json!({
-            "needle_length_mm": g.key.parse::<i32>().map(|n| crate::domain::NeedleLength(n).to_json()).unwrap_or_default(),
-        }))).collect::<Vec<_>>(),
-        "by_lot": r.by_lot.iter().map(|l| with(counts_json(&l.counts), json!({
-            "lot_id": l.lot.lot_id,
-            "lot": l.lot.lot_number,
-            "expiry": l.lot.expiry.to_string(),
-            "product_id": l.lot.product_id,
-            "sku": l.lot.sku,
-            "others_sessions": l.others.sessions,
-            "others_rate": l.others.rate(),
-            "flagged": l.flagged,
-        }))).collect::<Vec<_>>(),
-    })
 }

@@ -79,6 +79,8 @@ type Row = (
 const ROWS: &[Row] = &[
     // ---- public
     ("GET", "/health", Plain, "-", "P P P P P", ""),
+    ("GET", "/api/docs", Plain, "-", "P P P P P", ""),
+    ("GET", "/api/v1/openapi.json", Plain, "-", "P P P P P", ""),
     ("GET", "/static/{file:.*}", Asset, "-", "P P P P P", ""),
     ("GET", "/login", Plain, "-", "P P P P P", ""),
     ("POST", "/login", Plain, "F", "P P P P P", ""),

@@ -13,8 +13,8 @@ use crate::fixtures::fixture_actor;
 use crate::support::*;
 use clinic_stock::db;
 use clinic_stock::domain::clock::SiteClock;
+use clinic_stock::routes::api::types::alerts::AlertsOut;
 use clinic_stock::services::{alerts, orders, transfers};
-use clinic_stock::views::alerts::alerts_json;
 
 /// The UTC instant of a local time at the site.
 fn local(clock: &SiteClock, day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
@@ -25,7 +25,7 @@ fn local(clock: &SiteClock, day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
 pub async fn alerts_at(app: &TestApp, now: NaiveDateTime) -> Value {
     app.with_conn(move |c| {
         let site = db::sites::by_code(c, "main").unwrap().unwrap();
-        alerts_json(&alerts::for_site(c, site, now).unwrap())
+        serde_json::to_value(AlertsOut::from(&alerts::for_site(c, site, now).unwrap())).unwrap()
     })
     .await
 }

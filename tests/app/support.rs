@@ -314,7 +314,8 @@ impl TestApp {
         );
     }
 
-    /// API helpers.
+    /// API helpers. Every answer they see that is not 2xx must be the JSON
+    /// error shape with a code the spec lists, answered with that code's status.
     pub async fn api_get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let r = reqwest::Client::new()
             .get(self.url(path))
@@ -324,6 +325,7 @@ impl TestApp {
             .unwrap();
         let status = r.status().as_u16();
         let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        check_api_error(path, status, &body);
         (status, body)
     }
 
@@ -355,6 +357,7 @@ impl TestApp {
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        check_api_error(path, status, &body);
         (status, body)
     }
 }
@@ -405,4 +408,49 @@ pub fn text(doc: &Html, css: &str) -> String {
 pub fn count(doc: &Html, css: &str) -> usize {
     let sel = Selector::parse(css).unwrap();
     doc.select(&sel).count()
+}
+
+/// The error codes the OpenAPI document lists (its `ErrorCode` schema).
+pub fn spec_error_codes() -> &'static std::collections::BTreeSet<String> {
+    static CODES: std::sync::OnceLock<std::collections::BTreeSet<String>> =
+        std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let doc: serde_json::Value =
+            serde_json::from_str(clinic_stock::routes::api::openapi::document()).unwrap();
+        doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    })
+}
+
+/// Checks an API error answer against the contract: `{"error":{"code","message"}}`
+/// with a code the OpenAPI document lists ([`spec_error_codes`]) and the
+/// status that code is documented with. A test that provokes an error with
+/// an unlisted code fails here.
+pub fn check_api_error(path: &str, status: u16, body: &serde_json::Value) {
+    if status < 400 || !path.starts_with("/api/v1") {
+        return;
+    }
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{path}: {status} without the JSON error shape: {body}"));
+    assert!(
+        body["error"]["message"].is_string(),
+        "{path}: error without a message: {body}"
+    );
+    assert!(
+        spec_error_codes().contains(code),
+        "{path}: error code {code:?} is not listed in the spec"
+    );
+    let listed = clinic_stock::error::ErrorCode::parse(code)
+        .unwrap_or_else(|| panic!("{path}: error code {code:?} has no ErrorCode"));
+    assert_eq!(
+        listed.status(),
+        status,
+        "{path}: {code} answered with {status}, the spec says {}",
+        listed.status()
+    );
 }

@@ -3,38 +3,24 @@
 //! "changes":{"field":[old,new]},"site_id","client_address"}],"total"}`.
 //! A bad filter is a 422 naming it.
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use serde::Deserialize;
 
-use super::{ApiResult, PageParams, list};
+use super::ApiResult;
+use super::cursor::{self, CursorParams};
+use super::types::CursorPage;
+use super::types::admin::AuditOut;
 use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
-use crate::services::audit::{self, AuditEntry, AuditQuery};
+use crate::services::audit::{self, AuditQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(audit_list));
 }
 
-/// An audit entry as JSON.
-pub fn entry_json(e: &AuditEntry) -> serde_json::Value {
-    let r = &e.row;
-    serde_json::json!({
-        "id": r.id,
-        "at": audit::utc(r.at),
-        "actor": r.actor_name,
-        "actor_id": r.actor_id,
-        "action": r.action,
-        "entity": r.entity,
-        "entity_id": r.entity_id,
-        "summary": r.summary,
-        "changes": e.changes,
-        "site_id": r.site_id,
-        "client_address": r.client_address,
-    })
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditApiQuery {
     entity: Option<String>,
@@ -45,19 +31,32 @@ pub struct AuditApiQuery {
     to: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
+    /// The cursor of a `next` link.
+    cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    params(AuditApiQuery),
+    responses((status = 200, description = "A page of audit entries, newest first", body = CursorPage<AuditOut>)),
+)]
 async fn audit_list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<AuditApiQuery>,
 ) -> ApiResult {
     user.require(Action::ViewAudit)?;
     let q = q.into_inner();
-    let page = PageParams {
+    let page = CursorParams {
         limit: q.limit,
         offset: q.offset,
+        cursor: q.cursor.clone(),
     };
+    let (limit, start) = (page.limit(), page.start::<i64>()?);
     let query = AuditQuery {
         entity: q.entity,
         entity_id: q.entity_id,
@@ -71,8 +70,15 @@ async fn audit_list(
     let (items, total) = state
         .run(move |conn| {
             let f = audit::filter(conn, &query)?;
-            audit::list(conn, &actor, &f, page.limit(), page.offset())
+            audit::list(conn, &actor, &f, limit + 1, start)
         })
         .await?;
-    Ok(list(items.iter().map(entry_json).collect(), total))
+    Ok(cursor::respond(
+        &req,
+        items,
+        total,
+        limit,
+        |e| e.row.id,
+        |e| AuditOut::from(e),
+    ))
 }

@@ -7,11 +7,11 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::body::Fields;
 use super::movements::ledger_json;
+use super::types::Page;
+use super::types::{Qty, Time};
 use super::{ApiJson, ApiResult, list, typed};
 use crate::app::AppState;
-use crate::domain::Quantity;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::counts::{self, CountDraft};
@@ -21,20 +21,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/counts", web::post().to(submit));
 }
 
-fn time(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-#[derive(Serialize)]
-struct CountLocationOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CountLocationOut {
     location_id: i64,
     site: String,
     location: String,
     name: String,
     lots_on_hand: i64,
-    last_counted: Option<String>,
+    last_counted: Option<Time>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/counts",
+    operation_id = "list_count_locations",
+    tag = "stock",
+    responses((status = 200, description = "Every location the caller counts at", body = Page<CountLocationOut>)),
+)]
 async fn index(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
     user.require(Action::CountStock)?;
     let actor = user.0.clone();
@@ -51,7 +54,7 @@ async fn index(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
                 location: c.location.code,
                 name: c.location.name,
                 lots_on_hand: c.lots_on_hand,
-                last_counted: c.last_counted.map(time),
+                last_counted: c.last_counted.map(Time),
             })
             .collect(),
         total,
@@ -59,17 +62,18 @@ async fn index(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
 }
 
 /// One counted line: a line without `counted` is not counted (left alone).
-#[derive(Deserialize)]
-struct LineIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LineIn {
     #[serde(default)]
     lot_id: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     counted: Option<serde_json::Number>,
 }
 
 /// `POST /api/v1/counts`: the count sheet's fields.
-#[derive(Deserialize)]
-struct CountIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CountIn {
     location_id: i64,
     #[serde(default)]
     blind: bool,
@@ -83,19 +87,19 @@ struct CountIn {
     note: Option<String>,
 }
 
-#[derive(Serialize)]
-struct CountLineOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CountLineOut {
     lot_id: i64,
     lot: String,
     product_id: i64,
     sku: String,
-    expected: Value,
-    counted: Value,
-    difference: Value,
+    expected: Qty,
+    counted: Qty,
+    difference: Qty,
 }
 
-#[derive(Serialize)]
-struct CountOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CountOut {
     id: i64,
     location_id: i64,
     location: String,
@@ -107,12 +111,19 @@ struct CountOut {
     /// The lines that differed (a line that matched books nothing).
     lines: Vec<CountLineOut>,
     /// The `count` ledger rows booked.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counts",
+    operation_id = "submit_count",
+    tag = "stock",
+    request_body = CountIn,
+    responses((status = 201, description = "The count", body = CountOut)),
+)]
 async fn submit(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {
     user.require(Action::CountStock)?;
-    Fields::of(&body.0)?;
     let b: CountIn = typed(body.0)?;
     let draft = CountDraft {
         location_id: b.location_id,
@@ -158,9 +169,9 @@ async fn submit(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>)
                 lot: l.lot.lot_number,
                 product_id: l.product.id,
                 sku: l.product.sku,
-                expected: Quantity(l.expected).to_json(),
-                counted: Quantity(l.counted).to_json(),
-                difference: Quantity(l.difference).to_json(),
+                expected: Qty(l.expected),
+                counted: Qty(l.counted),
+                difference: Qty(l.difference),
             })
             .collect(),
         ledger: result.rows.iter().map(ledger_json).collect(),

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 
+use super::types::admin::HealthOut;
 use crate::app::AppState;
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
@@ -13,11 +14,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         (true, false) => "read_only",
         (false, _) => "unavailable",
     };
-    let body = serde_json::json!({
-        "status": status,
-        "database": backend,
-        "writable": health.writable,
-    });
+    let body = HealthOut {
+        status,
+        database: backend,
+        writable: health.writable,
+    };
     if health.writable {
         HttpResponse::Ok().json(body)
     } else {

@@ -14,11 +14,10 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::body::Fields;
 use super::movements::ledger_json;
+use super::types::{Day, Qty};
 use super::{ApiJson, ApiJsonOpt, ApiResult, typed};
 use crate::app::AppState;
-use crate::domain::Quantity;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::lots;
@@ -33,7 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The body as `T`, after checking it is a JSON object (400 otherwise).
 fn object<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, super::ApiError> {
-    Fields::of(&v)?;
     typed(v)
 }
 
@@ -45,19 +43,19 @@ fn id_text(n: Option<i64>) -> Option<String> {
     n.map(|n| n.to_string())
 }
 
-#[derive(Deserialize, Default)]
-struct ReasonBody {
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct ReasonBody {
     #[serde(default)]
     reason: Option<String>,
 }
 
-#[derive(Serialize)]
-struct LotState {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LotState {
     id: i64,
     lot_id: i64,
     product_id: i64,
     lot: String,
-    expiry: String,
+    expiry: Day,
     quarantined: bool,
 }
 
@@ -84,11 +82,20 @@ async fn set_quarantine(
         lot_id: lot.id,
         product_id: lot.product_id,
         lot: lot.lot_number,
-        expiry: lot.expiry.to_string(),
+        expiry: Day(lot.expiry),
         quarantined: lot.quarantined,
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/{id}/quarantine",
+    operation_id = "quarantine_lot",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<ReasonBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The lot", body = LotState)),
+)]
 async fn quarantine(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -98,6 +105,15 @@ async fn quarantine(
     set_quarantine(state, user, id.into_inner(), body.0, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/{id}/release",
+    operation_id = "release_lot",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    request_body(content = Option<ReasonBody>, description = "optional: the body may be left out"),
+    responses((status = 200, description = "The lot", body = LotState)),
+)]
 async fn release(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -108,8 +124,8 @@ async fn release(
 }
 
 /// `POST /api/v1/transfers`: the transfer form's fields.
-#[derive(Deserialize)]
-struct TransferBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TransferBody {
     #[serde(default)]
     lot_id: Option<i64>,
     #[serde(default)]
@@ -123,31 +139,40 @@ struct TransferBody {
     #[serde(default)]
     to_location_id: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     quantity: Option<serde_json::Number>,
     #[serde(default)]
     note: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Balance {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Balance {
     location: String,
-    quantity: Value,
+    quantity: Qty,
 }
 
-#[derive(Serialize)]
-struct TransferOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TransferOut {
     lot_id: i64,
     lot: String,
-    quantity: Value,
+    quantity: Qty,
     unit: String,
     from_location: String,
     to_location: String,
     /// The two ledger rows: out of the source, into the destination.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
     /// The lot's balances at both locations afterwards.
     balances: Vec<Balance>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/transfers",
+    operation_id = "transfer_stock",
+    tag = "stock",
+    request_body = TransferBody,
+    responses((status = 201, description = "The transfer", body = TransferOut)),
+)]
 async fn transfer(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value>) -> ApiResult {
     user.require(Action::TransferStock)?;
     let b: TransferBody = object(body.0)?;
@@ -168,17 +193,17 @@ async fn transfer(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value
     Ok(HttpResponse::Created().json(TransferOut {
         lot_id: t.lot.id,
         lot: t.lot.lot_number,
-        quantity: Quantity(t.quantity).to_json(),
+        quantity: Qty(t.quantity),
         unit: t.unit,
         ledger: t.rows.iter().map(ledger_json).collect(),
         balances: vec![
             Balance {
                 location: t.from.clone(),
-                quantity: Quantity(t.from_balance).to_json(),
+                quantity: Qty(t.from_balance),
             },
             Balance {
                 location: t.to.clone(),
-                quantity: Quantity(t.to_balance).to_json(),
+                quantity: Qty(t.to_balance),
             },
         ],
         from_location: t.from,
@@ -187,8 +212,8 @@ async fn transfer(state: web::Data<AppState>, user: ApiUser, body: ApiJson<Value
 }
 
 /// `POST /api/v1/containers`: the "open a container" form's fields.
-#[derive(Deserialize)]
-struct OpenBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OpenBody {
     #[serde(default)]
     lot_id: Option<i64>,
     #[serde(default)]
@@ -199,21 +224,29 @@ struct OpenBody {
     location_id: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct OpenedOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OpenedOut {
     /// The new lot row of the opened container.
     lot_id: i64,
     sealed_lot_id: i64,
     container: i32,
     lot: String,
-    discard_by: String,
-    use_by: String,
-    quantity: Value,
+    discard_by: Day,
+    use_by: Day,
+    quantity: Qty,
     unit: String,
     /// The two ledger rows: out of the sealed lot, into the container.
-    ledger: Vec<Value>,
+    ledger: Vec<super::types::movements::LedgerOut>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/containers",
+    operation_id = "open_container",
+    tag = "stock",
+    request_body = OpenBody,
+    responses((status = 201, description = "The opened container", body = OpenedOut)),
+)]
 async fn open_container(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -237,9 +270,9 @@ async fn open_container(
         sealed_lot_id: sealed,
         container: o.container,
         lot: o.lot_number,
-        discard_by: o.discard_by.to_string(),
-        use_by: o.use_by.to_string(),
-        quantity: Quantity(o.quantity).to_json(),
+        discard_by: Day(o.discard_by),
+        use_by: Day(o.use_by),
+        quantity: Qty(o.quantity),
         unit: o.unit,
         ledger: o.rows.iter().map(ledger_json).collect(),
     }))

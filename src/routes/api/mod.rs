@@ -4,12 +4,13 @@
 
 pub mod alerts;
 pub mod audit;
-pub mod body;
 pub mod counts;
+pub mod cursor;
 pub mod follow_ups;
 pub mod health;
 pub mod lot_moves;
 pub mod movements;
+pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod receipts;
@@ -17,6 +18,7 @@ pub mod reports;
 pub mod sessions;
 pub mod sites;
 pub mod stock;
+pub mod types;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -133,7 +135,14 @@ async fn read_json<T: DeserializeOwned>(
 /// Reads a body taken as `ApiJson<Value>` into `T`, with the same 422s as
 /// `ApiJson<T>`: for handlers that must check permission before the body's
 /// shape (a refused caller gets 403, never a validation message).
+/// The body must be a JSON object (anything else is 400, as a body that is
+/// not JSON is).
 pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError(ServiceError::BadRequest(
+            "expected a JSON object".into(),
+        )));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| ApiError(type_error(&e)))
 }
 
@@ -187,7 +196,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonOpt<T> {
 }
 
 /// `?limit=&offset=` (default 100, max 1000).
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -223,6 +233,7 @@ pub async fn not_found() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .configure(openapi::configure)
             .configure(sites::configure)
             .configure(alerts::configure)
             .configure(products::configure)

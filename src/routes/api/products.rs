@@ -3,16 +3,17 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::body::{Fields, scalar_text};
+use super::types::Page;
+use super::types::catalog::{ProductBody, ProductOut, SupplierBody, SupplierOut};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::catalog::ProductFilter;
-use crate::db::models::{Product, Supplier};
+use crate::db::models::Product;
+use crate::domain::NeedleLength;
 use crate::domain::access::Action;
-use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
-use crate::services::catalog::{self, ProductDraft, SupplierDraft};
+use crate::services::catalog;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/products", web::get().to(list_products))
@@ -23,56 +24,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/suppliers", web::post().to(create_supplier));
 }
 
-pub fn product_json(p: &Product) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "sku": p.sku,
-        "name": p.name,
-        "category": p.category,
-        "unit": p.unit,
-        "pack_size": Quantity(p.pack_size).to_json(),
-        "needle_length_mm": p.needle_length.map(|n| NeedleLength(n).to_json()),
-        "gtin": p.gtin,
-        "supplier_id": p.supplier_id,
-        "unit_cost_cents": p.unit_cost_cents,
-        "lead_time_days": p.lead_time_days,
-        "min_level": p.min_level.map(|q| Quantity(q).to_json()),
-        "max_level": p.max_level.map(|q| Quantity(q).to_json()),
-        "max_per_session": p.max_per_session.map(|q| Quantity(q).to_json()),
-        "use_within_days_of_opening": p.use_within_days,
-        "max_contact_minutes": p.max_contact_minutes,
-        "active": p.active,
-    })
+pub fn product_json(p: &Product) -> ProductOut {
+    ProductOut::from(p)
 }
 
-fn supplier_json(s: &Supplier) -> serde_json::Value {
-    serde_json::json!({"id": s.id, "name": s.name, "email": s.email, "lead_time_days": s.lead_time_days})
-}
-
-fn draft_from_json(body: &serde_json::Value) -> Result<ProductDraft, ApiError> {
-    let f = Fields::of(body)?;
-    Ok(ProductDraft {
-        sku: f.raw("sku")?,
-        name: f.raw("name")?,
-        category: f.raw("category")?,
-        unit: f.raw("unit")?,
-        pack_size: f.raw("pack_size")?,
-        needle_length_mm: f.raw("needle_length_mm")?,
-        gtin: f.raw("gtin")?,
-        supplier_id: f.raw("supplier_id")?,
-        unit_cost_cents: f.raw("unit_cost_cents")?,
-        unit_cost: None,
-        lead_time_days: f.raw("lead_time_days")?,
-        min_level: f.raw("min_level")?,
-        max_level: f.raw("max_level")?,
-        max_per_session: f.raw("max_per_session")?,
-        use_within_days_of_opening: f.raw("use_within_days_of_opening")?,
-        max_contact_minutes: f.raw("max_contact_minutes")?,
-        active: f.flag("active")?,
-    })
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductQuery {
     q: Option<String>,
     category: Option<String>,
@@ -113,6 +70,14 @@ pub fn product_filter(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    operation_id = "list_products",
+    tag = "catalogue",
+    params(ProductQuery),
+    responses((status = 200, description = "A page of products", body = Page<ProductOut>)),
+)]
 async fn list_products(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -137,13 +102,21 @@ async fn list_products(
     Ok(list(items.iter().map(product_json).collect(), total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/products",
+    operation_id = "create_product",
+    tag = "catalogue",
+    request_body = ProductBody,
+    responses((status = 201, description = "The product", body = ProductOut)),
+)]
 async fn create_product(
     state: web::Data<AppState>,
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageProducts)?;
-    let draft = draft_from_json(&body.0)?;
+    let draft = super::typed::<ProductBody>(body.0)?.draft();
     let actor = user.0.clone();
     let p = state
         .run(move |conn| catalog::create_product(conn, &actor, &draft))
@@ -151,6 +124,14 @@ async fn create_product(
     Ok(HttpResponse::Created().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    operation_id = "get_product",
+    tag = "catalogue",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The product", body = ProductOut)),
+)]
 async fn get_product(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewProducts)?;
     let id = id.into_inner();
@@ -158,6 +139,15 @@ async fn get_product(state: web::Data<AppState>, user: ApiUser, id: web::Path<i6
     Ok(HttpResponse::Ok().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/products/{id}",
+    operation_id = "update_product",
+    tag = "catalogue",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = ProductBody,
+    responses((status = 200, description = "The product", body = ProductOut)),
+)]
 async fn patch_product(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -165,7 +155,7 @@ async fn patch_product(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageProducts)?;
-    let draft = draft_from_json(&body.0)?;
+    let draft = super::typed::<ProductBody>(body.0)?.draft();
     let actor = user.0.clone();
     let id = id.into_inner();
     let p = state
@@ -174,40 +164,38 @@ async fn patch_product(
     Ok(HttpResponse::Ok().json(product_json(&p)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/suppliers",
+    operation_id = "list_suppliers",
+    tag = "catalogue",
+    responses((status = 200, description = "Every supplier", body = Page<SupplierOut>)),
+)]
 async fn list_suppliers(state: web::Data<AppState>, user: ApiUser) -> ApiResult {
     user.require(Action::ViewSuppliers)?;
     let items = state.run(catalog::suppliers).await?;
     let total = items.len() as i64;
-    Ok(list(items.iter().map(supplier_json).collect(), total))
+    Ok(list(items.iter().map(SupplierOut::from).collect(), total))
 }
 
-#[derive(Deserialize)]
-pub struct NewSupplier {
-    name: String,
-    email: Option<String>,
-    lead_time_days: Option<serde_json::Value>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/suppliers",
+    operation_id = "create_supplier",
+    tag = "catalogue",
+    request_body = SupplierBody,
+    responses((status = 201, description = "The supplier", body = SupplierOut)),
+)]
 async fn create_supplier(
     state: web::Data<AppState>,
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSuppliers)?;
-    let body = ApiJson(super::typed::<NewSupplier>(body.0)?);
-    let b = body.0;
-    let draft = SupplierDraft {
-        name: b.name,
-        email: b.email,
-        lead_time_days: b
-            .lead_time_days
-            .as_ref()
-            .map(|v| scalar_text("lead_time_days", v))
-            .transpose()?,
-    };
+    let draft = super::typed::<SupplierBody>(body.0)?.draft();
     let actor = user.0.clone();
     let s = state
         .run(move |conn| catalog::create_supplier(conn, &actor, &draft))
         .await?;
-    Ok(HttpResponse::Created().json(supplier_json(&s)))
+    Ok(HttpResponse::Created().json(SupplierOut::from(&s)))
 }

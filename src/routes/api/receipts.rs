@@ -5,9 +5,10 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::movements::ledger_json;
+use super::types::Page;
+use super::types::Time;
 use super::{ApiResult, PageParams, list};
 use crate::app::AppState;
 use crate::domain::access::Action;
@@ -19,20 +20,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/receipts/{id}", web::get().to(show));
 }
 
-#[derive(Serialize)]
-struct ReceiptOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReceiptOut {
     id: i64,
     site: String,
     site_id: i64,
     location: String,
     location_id: i64,
     user: String,
-    received_at: String,
+    received_at: Time,
     purchase_order_id: Option<i64>,
     unit_cost_cents: Option<i64>,
     note: Option<String>,
     /// The `receive` ledger rows of this receipt.
-    lines: Vec<Value>,
+    lines: Vec<super::types::movements::LedgerOut>,
 }
 
 fn out(v: ReceiptView) -> ReceiptOut {
@@ -44,7 +45,7 @@ fn out(v: ReceiptView) -> ReceiptOut {
         location: v.location,
         location_id: r.location_id,
         user: v.user,
-        received_at: r.received_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        received_at: Time(r.received_at),
         purchase_order_id: r.purchase_order_id,
         unit_cost_cents: r.unit_cost_cents,
         note: r.note,
@@ -52,13 +53,22 @@ fn out(v: ReceiptView) -> ReceiptOut {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReceiptQuery {
     site: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/receipts",
+    operation_id = "list_receipts",
+    tag = "stock",
+    params(ReceiptQuery),
+    responses((status = 200, description = "A page of receipts, newest first", body = Page<ReceiptOut>)),
+)]
 async fn index(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -79,6 +89,14 @@ async fn index(
     Ok(list(items.into_iter().map(out).collect(), total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/receipts/{id}",
+    operation_id = "get_receipt",
+    tag = "stock",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The receipt", body = ReceiptOut)),
+)]
 async fn show(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ReceiveStock)?;
     let id = id.into_inner();

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::reports::{ReorderOut, UsageOut};
 use super::{ApiError, ApiResult};
 use crate::app::AppState;
 use crate::domain::access::Action;
@@ -22,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `?site=&as_of=&window=` (window also as `window_days`).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReorderParams {
     site: Option<String>,
     as_of: Option<String>,
@@ -40,6 +42,14 @@ impl ReorderParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/reorder",
+    operation_id = "reorder_report",
+    tag = "reports",
+    params(ReorderParams),
+    responses((status = 200, description = "The reorder report", body = ReorderOut)),
+)]
 async fn reorder_json(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -51,25 +61,21 @@ async fn reorder_json(
     let report = state
         .run(move |conn| reorder::run(conn, &actor, &q))
         .await?;
-    let o = &report.options;
-    let items: Vec<serde_json::Value> =
-        report.rows.iter().map(reorder_view::reorder_json).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "site": o.site.code,
-        "as_of": o.as_of.to_string(),
-        "window": o.window_days,
-        "safety_days": o.safety_days,
-        "cover_days": o.cover_days,
-        "order_cost_cents": report.order_cost_cents(),
-        "total": items.len(),
-        "items": items,
-    })))
+    Ok(HttpResponse::Ok().json(ReorderOut::from(&report)))
 }
 
 fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
     crate::routes::reports::csv_response(filename, body)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/reorder.csv",
+    operation_id = "reorder_report_csv",
+    tag = "reports",
+    params(ReorderParams),
+    responses((status = 200, description = "The reorder report as CSV", content_type = "text/csv", body = String)),
+)]
 async fn reorder_csv(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -93,7 +99,8 @@ async fn reorder_csv(
 }
 
 /// `?site=&from=&to=&product=&category=` (and `report=` for CSV).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageParams {
     site: Option<String>,
     from: Option<String>,
@@ -116,6 +123,14 @@ impl UsageParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/usage",
+    operation_id = "usage_report",
+    tag = "reports",
+    params(UsageParams),
+    responses((status = 200, description = "The usage report", body = UsageOut)),
+)]
 async fn usage_json(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -125,9 +140,17 @@ async fn usage_json(
     let actor = user.0.clone();
     let q = q.into_inner().query();
     let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
-    Ok(HttpResponse::Ok().json(usage_export::usage_json(&report)))
+    Ok(HttpResponse::Ok().json(UsageOut::from(&report)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/usage.csv",
+    operation_id = "usage_report_csv",
+    tag = "reports",
+    params(UsageParams),
+    responses((status = 200, description = "One table of the usage report as CSV", content_type = "text/csv", body = String)),
+)]
 async fn usage_csv(
     state: web::Data<AppState>,
     user: ApiUser,

@@ -6,18 +6,24 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::body::{Fields, scalar_text};
-use super::{ApiError, ApiJson, ApiResult, PageParams, list};
+use super::cursor::{self, CursorParams};
+use super::types::Scalar;
+use super::types::sessions::{
+    ProtocolBody, ProtocolOut, SessionBody, SessionOut, SessionRowOut, VoidBody,
+};
+use super::types::{CursorPage, Page};
+use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::sessions::SessionRow;
 use crate::domain::access::Action;
-use crate::domain::{NeedleLength, Quantity};
+use crate::domain::page::SessionKey;
+use crate::error::{ErrorCode, ServiceError};
 use crate::routes::extract::ApiUser;
-use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
+use crate::services::protocols;
+use crate::services::sessions;
 use crate::services::sessions::query::ListQuery;
-use crate::services::sessions::{self, LineDraft, SessionDraft, SessionView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session))
@@ -34,160 +40,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/protocols/{id}", web::put().to(update_protocol));
 }
 
-/// RFC 3339 UTC, whole seconds.
-pub fn rfc3339(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+/// RFC 3339 UTC, whole seconds (the API's one time format).
+pub use super::types::api_time as rfc3339;
 
-fn needle_json(h: i32) -> Value {
-    NeedleLength(h).to_json()
-}
-
-/// A session as JSON (the 201 of `POST /sessions` and `GET /sessions/{id}`).
-pub fn session_json(v: &SessionView) -> Value {
-    let s = &v.session;
-    let mut out = json!({
-        "id": s.id,
-        "site": v.site_code,
-        "client_ref": s.client_ref,
-        "practitioner": v.practitioner,
-        "practitioner_name": v.practitioner_name,
-        "performed_at": rfc3339(s.performed_at),
-        "local_date": v.local_date().to_string(),
-        "time_zone": v.clock.zone(),
-        "indication": s.indication,
-        "needle_length_mm": needle_json(s.needle_length),
-        "protocol_id": s.protocol_id,
-        "protocol": v.protocol_name,
-        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "side_effects": v.side_effects().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "side_effect_other": s.side_effect_other,
-        "notes": s.notes,
-        "areas": v.areas.iter().map(|a| json!({"id": a.id, "code": a.code, "name": a.name})).collect::<Vec<_>>(),
-        "duration_minutes": s.duration_minutes,
-        "anaesthetic_applied_at": s.anaesthetic_applied_at.map(rfc3339),
-        "anaesthetic_contact_minutes": s.anaesthetic_contact_minutes,
-        "warnings": v.warnings,
-        "voided": v.voided(),
-        "voided_at": s.voided_at.map(rfc3339),
-        "voided_by": v.voided_by,
-        "void_reason": s.void_reason,
-        "lines": v.lines.iter().map(|l| json!({
-            "id": l.line.id,
-            "product_id": l.product.id,
-            "sku": l.product.sku,
-            "name": l.product.name,
-            "unit": l.product.unit,
-            "quantity": Quantity(l.line.quantity).to_json(),
-            "lot_id": l.line.named_lot_id,
-            "allocations": l.allocations.iter().map(|a| json!({
-                "lot_id": a.lot_id,
-                "lot": a.lot,
-                "expiry": a.expiry.to_string(),
-                "location": a.location,
-                "quantity": Quantity(a.quantity).to_json(),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "follow_ups": v.follow_ups.iter().map(super::follow_ups::follow_up_json).collect::<Vec<_>>(),
-    });
-    // Who ticked "I have checked these warnings" (or sent `confirm_warnings`).
-    let check = v.warnings_checked.as_ref();
-    out["warnings_confirmed"] = json!(check.is_some());
-    out["warnings_confirmed_by"] = json!(check.map(|c| c.username.clone()));
-    out["warnings_confirmed_at"] = json!(check.map(|c| rfc3339(c.checked_at)));
-    out
-}
-
-/// A row of the session list as JSON.
-pub fn session_row_json(r: &SessionRow) -> Value {
-    let s = &r.session;
-    json!({
-        "id": s.id,
-        "site": r.site_code,
-        "client_ref": s.client_ref,
-        "practitioner": r.practitioner,
-        "practitioner_name": r.practitioner_shown(),
-        "performed_at": rfc3339(s.performed_at),
-        "local_date": r.local_date().to_string(),
-        "indication": s.indication,
-        "needle_length_mm": needle_json(s.needle_length),
-        "protocol_id": s.protocol_id,
-        "protocol": r.protocol_name,
-        "voided": s.voided_at.is_some(),
-    })
-}
-
-fn session_draft(body: &Value) -> Result<SessionDraft, ApiError> {
-    let f = Fields::of(body)?;
-    let lines = f
-        .objects("lines")?
-        .map(|ls| {
-            ls.iter()
-                .map(|l| {
-                    Ok(LineDraft {
-                        product_id: l.text("product_id")?,
-                        quantity: l.text("quantity")?,
-                        lot_id: l.text("lot_id")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
-        })
-        .transpose()?;
-    Ok(SessionDraft {
-        site: f.text("site")?,
-        client_ref: f.text("client_ref")?,
-        needle_length_mm: f.text("needle_length_mm")?,
-        indication: f.text("indication")?,
-        protocol_id: f.text("protocol_id")?,
-        performed_at: f.text("performed_at")?,
-        lines,
-        addons: f.codes("addons")?,
-        side_effects: f.codes("side_effects")?,
-        side_effect_other: f.text("side_effect_other")?,
-        notes: f.text("notes")?,
-        areas: area_refs(&f)?,
-        duration_minutes: f.text("duration_minutes")?,
-        anaesthetic_applied_at: f.text("anaesthetic_applied_at")?,
-        anaesthetic_contact_minutes: f.text("anaesthetic_contact_minutes")?,
-        confirm_warnings: confirm_warnings(&f)?,
-        // The API never holds a session back for its warnings.
-        ask_confirmation: false,
-    })
-}
-
-/// `confirm_warnings`: `true` confirms whatever warnings the session has
-/// (stored with who sent it); `false`, `null` or absent confirm nothing.
-fn confirm_warnings(f: &Fields<'_>) -> Result<Option<String>, ApiError> {
-    Ok(f.flag("confirm_warnings")?
-        .filter(|b| *b)
-        .map(|_| "true".to_string()))
-}
-
-/// `areas`: a list whose items are area ids (numbers) or area codes or
-/// names (strings); one comma-separated string is accepted too.
-fn area_refs(f: &Fields<'_>) -> Result<Vec<String>, ApiError> {
-    let wrong = || {
-        ApiError(crate::error::ServiceError::invalid(
-            "areas",
-            "a list of area ids, codes or names",
-        ))
-    };
-    match f.get("areas") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(s.split(',').map(str::to_string).collect()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(n) if n.as_i64().is_some() => Ok(n.to_string()),
-                _ => Err(wrong()),
-            })
-            .collect(),
-        Some(_) => Err(wrong()),
-    }
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions",
+    operation_id = "log_session",
+    tag = "sessions",
+    params(("Idempotency-Key" = String, Header, description = "required: a new unique key (e.g. a UUID) per session; 8–200 visible ASCII characters. The same key and body again answers the first response, with header `Idempotent-Replayed: true`")),
+    request_body = SessionBody,
+    responses((status = 201, description = "The session", body = SessionOut)),
+)]
 async fn create_session(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -202,13 +66,13 @@ async fn create_session(
         .map(str::to_string)
         .filter(|k| !k.trim().is_empty())
     else {
-        return Ok(HttpResponse::BadRequest().json(json!({"error": {
-            "code": "idempotency_key_required",
-            "message": "the Idempotency-Key header is required (e.g. a new UUID per session)",
-            "field": "Idempotency-Key",
-        }})));
+        return Err(ApiError(ServiceError::invalid_code(
+            ErrorCode::IdempotencyKeyRequired,
+            "Idempotency-Key",
+            "the header is required (e.g. a new UUID per session)",
+        )));
     };
-    let draft = session_draft(&body.0)?;
+    let draft = super::typed::<SessionBody>(body.0)?.draft();
     let actor = user.0.clone();
     let recorded = state
         .run(move |conn| sessions::record(conn, &actor, &key, &draft))
@@ -217,10 +81,11 @@ async fn create_session(
     if recorded.replayed {
         resp.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(resp.json(session_json(&recorded.view)))
+    Ok(resp.json(SessionOut::from(&recorded.view)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     site: Option<String>,
     from: Option<String>,
@@ -232,19 +97,32 @@ pub struct SessionQuery {
     voided: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
+    /// The cursor of a `next` link.
+    cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    operation_id = "list_sessions",
+    tag = "sessions",
+    params(SessionQuery),
+    responses((status = 200, description = "A page of sessions, newest first", body = CursorPage<SessionRowOut>)),
+)]
 async fn list_sessions(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<SessionQuery>,
 ) -> ApiResult {
     user.require(Action::ViewSessions)?;
     let q = q.into_inner();
-    let page = PageParams {
+    let page = CursorParams {
         limit: q.limit,
         offset: q.offset,
+        cursor: q.cursor.clone(),
     };
+    let (limit, start) = (page.limit(), page.start::<SessionKey>()?);
     let query = ListQuery {
         site: q.site,
         from: q.from,
@@ -257,11 +135,25 @@ async fn list_sessions(
     };
     let actor = user.0.clone();
     let (rows, total) = state
-        .run(move |conn| sessions::list(conn, &actor, &query, page.limit(), page.offset()))
+        .run(move |conn| sessions::list(conn, &actor, &query, limit + 1, start))
         .await?;
-    Ok(list(rows.iter().map(session_row_json).collect(), total))
+    let key = |r: &SessionRow| SessionKey {
+        performed_at: r.session.performed_at,
+        id: r.session.id,
+    };
+    Ok(cursor::respond(&req, rows, total, limit, key, |r| {
+        SessionRowOut::from(r)
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}",
+    operation_id = "get_session",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The session", body = SessionOut)),
+)]
 async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewSessions)?;
     let actor = user.0.clone();
@@ -269,15 +161,18 @@ async fn get_session(state: web::Data<AppState>, user: ApiUser, id: web::Path<i6
     let v = state
         .run(move |conn| sessions::get(conn, &actor, id))
         .await?;
-    Ok(HttpResponse::Ok().json(session_json(&v)))
+    Ok(HttpResponse::Ok().json(SessionOut::from(&v)))
 }
 
-#[derive(Deserialize)]
-pub struct VoidBody {
-    #[serde(default)]
-    reason: Option<Value>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/void",
+    operation_id = "void_session",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = VoidBody,
+    responses((status = 200, description = "The session, voided", body = SessionOut)),
+)]
 async fn void_session(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -285,77 +180,33 @@ async fn void_session(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::VoidSession)?;
-    let body = ApiJson(super::typed::<VoidBody>(body.0)?);
-    let reason = body
-        .0
-        .reason
-        .as_ref()
-        .map(|v| scalar_text("reason", v))
-        .transpose()?
-        .unwrap_or_default();
+    let body: VoidBody = super::typed(body.0)?;
+    let reason = Scalar::text(&body.reason).unwrap_or_default();
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
         .run(move |conn| sessions::void(conn, &actor, id, &reason))
         .await?;
-    Ok(HttpResponse::Ok().json(session_json(&v)))
+    Ok(HttpResponse::Ok().json(SessionOut::from(&v)))
 }
 
 // ---- protocols -----------------------------------------------------------------
 
-pub fn protocol_json(v: &ProtocolView) -> Value {
-    let p = &v.protocol;
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "indication": p.indication,
-        "needle_min_mm": needle_json(p.needle_min),
-        "needle_max_mm": needle_json(p.needle_max),
-        "addons": v.addons().iter().map(|a| a.code()).collect::<Vec<_>>(),
-        "notes": p.notes,
-        "active": p.active,
-        "lines": v.lines.iter().map(|(l, prod)| json!({
-            "product_id": l.product_id,
-            "sku": prod.sku,
-            "name": prod.name,
-            "unit": prod.unit,
-            "needle_length_mm": prod.needle_length.map(needle_json),
-            "quantity": Quantity(l.quantity).to_json(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn protocol_draft(body: &Value) -> Result<ProtocolDraft, ApiError> {
-    let f = Fields::of(body)?;
-    let lines = f
-        .objects("lines")?
-        .unwrap_or_default()
-        .iter()
-        .map(|l| {
-            Ok(ProtocolLineDraft {
-                product_id: l.text("product_id")?,
-                quantity: l.text("quantity")?,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(ProtocolDraft {
-        name: f.text("name")?,
-        indication: f.text("indication")?,
-        needle_min_mm: f.text("needle_min_mm")?,
-        needle_max_mm: f.text("needle_max_mm")?,
-        addons: f.codes("addons")?,
-        notes: f.text("notes")?,
-        active: f.flag("active")?,
-        lines,
-    })
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProtocolQuery {
     /// `true` includes archived protocols.
     all: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/protocols",
+    operation_id = "list_protocols",
+    tag = "sessions",
+    params(ProtocolQuery),
+    responses((status = 200, description = "Every protocol", body = Page<ProtocolOut>)),
+)]
 async fn list_protocols(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -367,30 +218,55 @@ async fn list_protocols(
         .run(move |conn| protocols::list(conn, active_only))
         .await?;
     let total = items.len() as i64;
-    Ok(list(items.iter().map(protocol_json).collect(), total))
+    Ok(list(items.iter().map(ProtocolOut::from).collect(), total))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/protocols/{id}",
+    operation_id = "get_protocol",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    responses((status = 200, description = "The protocol", body = ProtocolOut)),
+)]
 async fn get_protocol(state: web::Data<AppState>, user: ApiUser, id: web::Path<i64>) -> ApiResult {
     user.require(Action::ViewProtocols)?;
     let id = id.into_inner();
     let v = state.run(move |conn| protocols::get(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+    Ok(HttpResponse::Ok().json(ProtocolOut::from(&v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/protocols",
+    operation_id = "create_protocol",
+    tag = "sessions",
+    request_body = ProtocolBody,
+    responses((status = 201, description = "The protocol", body = ProtocolOut)),
+)]
 async fn create_protocol(
     state: web::Data<AppState>,
     user: ApiUser,
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::ManageProtocols)?;
-    let draft = protocol_draft(&body.0)?;
+    let draft = super::typed::<ProtocolBody>(body.0)?.draft();
     let actor = user.0.clone();
     let v = state
         .run(move |conn| protocols::create(conn, &actor, &draft))
         .await?;
-    Ok(HttpResponse::Created().json(protocol_json(&v)))
+    Ok(HttpResponse::Created().json(ProtocolOut::from(&v)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/protocols/{id}",
+    operation_id = "update_protocol",
+    tag = "sessions",
+    params(("id" = i64, Path, description = "the id")),
+    request_body = ProtocolBody,
+    responses((status = 200, description = "The protocol", body = ProtocolOut)),
+)]
 async fn update_protocol(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -398,11 +274,11 @@ async fn update_protocol(
     body: ApiJson<Value>,
 ) -> ApiResult {
     user.require(Action::ManageProtocols)?;
-    let draft = protocol_draft(&body.0)?;
+    let draft = super::typed::<ProtocolBody>(body.0)?.draft();
     let actor = user.0.clone();
     let id = id.into_inner();
     let v = state
         .run(move |conn| protocols::update(conn, &actor, id, &draft))
         .await?;
-    Ok(HttpResponse::Ok().json(protocol_json(&v)))
+    Ok(HttpResponse::Ok().json(ProtocolOut::from(&v)))
 }

@@ -3,9 +3,11 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::types::Page;
+use super::types::sites::{LocationOut, NewLocationBody, NewSiteBody, SiteBody, SiteOut};
 use super::{ApiError, ApiJson, ApiResult, PageParams, list};
 use crate::app::AppState;
-use crate::db::models::{Location, Site};
+use crate::db::models::Site;
 use crate::domain::access::Action;
 use crate::routes::extract::ApiUser;
 use crate::services::sites::{self, SiteDraft};
@@ -19,24 +21,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/locations", web::post().to(create_location));
 }
 
-pub fn site_json(s: &Site) -> serde_json::Value {
-    serde_json::json!({
-        "id": s.id,
-        "code": s.code,
-        "name": s.name,
-        "time_zone": s.time_zone,
-        "address": s.address,
-        "phone": s.phone,
-        "email": s.email,
-        "digest_time": s.digest_time,
-        "today": s.today().to_string(),
-    })
+pub fn site_json(s: &Site) -> SiteOut {
+    SiteOut::from(s)
 }
 
-fn location_json(l: &Location, site: &str) -> serde_json::Value {
-    serde_json::json!({"id": l.id, "site": site, "code": l.code, "name": l.name})
-}
-
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    operation_id = "list_sites",
+    tag = "sites",
+    params(PageParams),
+    responses((status = 200, description = "A page of sites", body = Page<SiteOut>)),
+)]
 async fn list_sites(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -52,29 +48,28 @@ async fn list_sites(
         .take(page.limit() as usize)
         .map(site_json)
         .collect();
-    Ok(list::<serde_json::Value>(items, total))
+    Ok(list::<SiteOut>(items, total))
 }
 
-#[derive(Deserialize)]
-pub struct NewSite {
-    code: String,
-    name: String,
-    #[serde(flatten)]
-    details: SiteDraft,
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites",
+    operation_id = "create_site",
+    tag = "sites",
+    request_body = NewSiteBody,
+    responses((status = 201, description = "The site", body = SiteOut)),
+)]
 async fn create_site(
     state: web::Data<AppState>,
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<NewSite>(body.0)?);
+    let b: NewSiteBody = super::typed(body.0)?;
     let actor = user.0.clone();
-    let b = body.0;
     let draft = SiteDraft {
         name: Some(b.name),
-        ..b.details
+        ..b.details.draft()
     };
     let site = state
         .run(move |conn| sites::create(conn, &actor, &b.code, &draft))
@@ -83,6 +78,14 @@ async fn create_site(
     Ok(HttpResponse::Created().json(site_json(&site)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{code}",
+    operation_id = "get_site",
+    tag = "sites",
+    params(("code" = String, Path, description = "the site code")),
+    responses((status = 200, description = "The site", body = SiteOut)),
+)]
 async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<String>) -> ApiResult {
     user.require(Action::ViewSites)?;
     let code = code.into_inner();
@@ -95,6 +98,15 @@ async fn get_site(state: web::Data<AppState>, user: ApiUser, code: web::Path<Str
 
 /// `PATCH /api/v1/sites/{code}` (admin): any of name, time_zone, address,
 /// phone, email, digest_time; `""` clears address, phone or e-mail.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sites/{code}",
+    operation_id = "update_site",
+    tag = "sites",
+    params(("code" = String, Path, description = "the site code")),
+    request_body = SiteBody,
+    responses((status = 200, description = "The site", body = SiteOut)),
+)]
 async fn update_site(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -102,23 +114,31 @@ async fn update_site(
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<SiteDraft>(body.0)?);
+    let draft = super::typed::<SiteBody>(body.0)?.draft();
     let actor = user.0.clone();
     let code = code.into_inner();
-    let draft = body.0;
     let site = state
         .run(move |conn| sites::update(conn, &actor, &code, &draft))
         .await?;
     Ok(HttpResponse::Ok().json(site_json(&site)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocationQuery {
     site: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/locations",
+    operation_id = "list_locations",
+    tag = "sites",
+    params(LocationQuery),
+    responses((status = 200, description = "A page of locations", body = Page<LocationOut>)),
+)]
 async fn list_locations(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -139,29 +159,29 @@ async fn list_locations(
         .iter()
         .skip(page.offset() as usize)
         .take(page.limit() as usize)
-        .map(|(l, s)| location_json(l, s))
+        .map(|(l, s)| LocationOut::new(l, s))
         .collect();
-    Ok(list::<serde_json::Value>(items, total))
+    Ok(list::<LocationOut>(items, total))
 }
 
-#[derive(Deserialize)]
-pub struct NewLocation {
-    site: String,
-    code: String,
-    name: String,
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/locations",
+    operation_id = "create_location",
+    tag = "sites",
+    request_body = NewLocationBody,
+    responses((status = 201, description = "The location", body = LocationOut)),
+)]
 async fn create_location(
     state: web::Data<AppState>,
     user: ApiUser,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
     user.require(Action::ManageSites)?;
-    let body = ApiJson(super::typed::<NewLocation>(body.0)?);
+    let b: NewLocationBody = super::typed(body.0)?;
     let actor = user.0.clone();
-    let b = body.0;
     let (loc, site) = state
         .run(move |conn| sites::create_location(conn, &actor, &b.site, &b.code, &b.name))
         .await?;
-    Ok(HttpResponse::Created().json(location_json(&loc, &site)))
+    Ok(HttpResponse::Created().json(LocationOut::new(&loc, &site)))
 }

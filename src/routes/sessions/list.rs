@@ -2,6 +2,7 @@
 //! void; paginated) and `GET /clients/{client_ref}` (a client's history,
 //! with each session's follow-ups).
 
+use crate::domain::page::PageStart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -86,7 +87,13 @@ pub async fn sessions(
     let actor = user.actor.clone();
     let (result, practitioners) = state
         .run(move |conn| {
-            let result = sessions::list(conn, &actor, &query, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+            let result = sessions::list(
+                conn,
+                &actor,
+                &query,
+                PAGE_SIZE,
+                PageStart::Offset((page - 1) * PAGE_SIZE),
+            );
             Ok((result, sessions::query::practitioners(conn, &actor)?))
         })
         .await?;

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 
 use super::form::{SessionForm, Shown, is_blank, padded, render_form};
 use crate::app::AppState;
-use crate::error::{FieldError, ServiceError};
+use crate::error::{ErrorCode, FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, flash_redirect};
 use crate::services::sessions::record::unconfirmed_warnings;
@@ -67,7 +67,7 @@ async fn refused(
 ) -> Result<HttpResponse, PageError> {
     match e {
         ServiceError::Invalid {
-            code: "idempotency_key_reused",
+            code: ErrorCode::IdempotencyKeyReused,
             errors,
         } => {
             let actor = user.actor.clone();

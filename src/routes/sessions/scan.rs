@@ -48,7 +48,7 @@ pub async fn session_lot(
         Err(ServiceError::Invalid { code, errors }) => {
             let first = errors.first();
             Ok(HttpResponse::UnprocessableEntity().json(json!({"error": {
-                "code": code,
+                "code": code.as_str(),
                 "field": first.map(|e| e.field.as_str()).unwrap_or("gs1"),
                 "message": first.map(|e| e.message.as_str()).unwrap_or("the scan was refused"),
             }})))

@@ -10,6 +10,7 @@ use crate::db::{
     audit::{AuditFilter, AuditRow},
 };
 use crate::domain::access::{Action, Actor};
+use crate::domain::page::PageStart;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::adjustments::text;
 
@@ -144,12 +145,15 @@ pub fn list(
     actor: &Actor,
     f: &AuditFilter,
     limit: i64,
-    offset: i64,
+    start: PageStart<i64>,
 ) -> ServiceResult<(Vec<AuditEntry>, i64)> {
     actor.require(Action::ViewAudit)?;
     Ok(db::read_tx(conn, |conn| {
         let total = db::audit::count(conn, f)?;
-        let rows = db::audit::page(conn, f, limit, offset)?;
+        let rows = match start {
+            PageStart::Offset(offset) => db::audit::page(conn, f, limit, offset)?,
+            PageStart::After(id) => db::audit::page_before(conn, f, Some(id), limit)?,
+        };
         Ok((rows.into_iter().map(AuditEntry::of).collect(), total))
     })?)
 }

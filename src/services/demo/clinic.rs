@@ -14,7 +14,7 @@ use super::rng::Rng;
 use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Category, LedgerKind};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::bootstrap::{DEFAULT_LOCATION, DEFAULT_SITE};
 use crate::services::catalog;
 
@@ -212,7 +212,7 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers) -> ServiceResult<Clinic> {
             let fields = catalog::validate(conn, &draft)?;
             if db::catalog::product_by_sku(conn, &fields.sku)?.is_some() {
                 return Err(ServiceError::conflict(
-                    "demo_refused",
+                    ErrorCode::DemoRefused,
                     format!(
                         "product {} already exists; load the demo into a new database",
                         fields.sku

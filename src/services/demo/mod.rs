@@ -15,7 +15,7 @@ pub use clinic::Clinic;
 use crate::auth;
 use crate::db::{self, DbConn};
 use crate::domain::vocab::Role;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::accounts::{self, NewUser};
 
 /// The password of every demo user (printed after loading).
@@ -69,7 +69,7 @@ impl Default for DemoOptions {
 pub fn run(conn: &mut DbConn, opts: &DemoOptions) -> ServiceResult<String> {
     if db::stock_summary::any_stock(conn)? {
         return Err(ServiceError::conflict(
-            "demo_refused",
+            ErrorCode::DemoRefused,
             "this database already has stock; the demo loads only into a database without \
              any (use a new file, e.g. --database-url sqlite://demo.db)",
         ));

@@ -19,7 +19,7 @@ use crate::db::DbConn;
 use crate::domain::access::Actor;
 use crate::domain::import::ImportKind;
 use crate::domain::import::cells::DateOrder;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 
 /// How long an upload waits for its confirmation (and a result is shown).
 const KEEP: Duration = Duration::from_secs(24 * 60 * 60);
@@ -138,7 +138,7 @@ impl Staging {
         let upload = self.upload(id, user_id)?;
         if !crate::auth::same_token(&upload.sha256, sha) {
             return Err(ServiceError::Conflict {
-                code: "upload_changed",
+                code: ErrorCode::UploadChanged,
                 message: "the file is not the one previewed; upload it again".into(),
                 details: serde_json::Map::new(),
             });

@@ -7,7 +7,7 @@ use crate::db::models::Product;
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{MAX_MONEY_CENTS, parse_money};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit;
 use crate::services::reorder::pack_cost_cents;
 
@@ -176,7 +176,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &OrderDraft) -> ServiceResult
 
 pub(super) fn not_draft(view: &OrderView) -> ServiceError {
     ServiceError::conflict(
-        "order_not_draft",
+        ErrorCode::OrderNotDraft,
         format!(
             "{} is {}; only a draft can be changed",
             view.number(),

@@ -12,7 +12,7 @@ use super::drafts::not_draft;
 use super::{OrderView, load, load_seen};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::audit;
 
 /// Everything the message needs, read in one transaction.
@@ -43,7 +43,7 @@ fn plan(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<EmailPlan> {
     }
     if view.lines.is_empty() {
         return Err(ServiceError::conflict(
-            "order_empty",
+            ErrorCode::OrderEmpty,
             format!("{} has no lines; add what to order first", view.number()),
         ));
     }
@@ -76,7 +76,7 @@ fn plan(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<EmailPlan> {
 /// 422 `supplier_email_missing` (also for an address that is not one).
 pub fn supplier_email_missing(view: &OrderView) -> ServiceError {
     ServiceError::invalid_code(
-        "supplier_email_missing",
+        ErrorCode::SupplierEmailMissing,
         "supplier_email",
         format!(
             "{} has no usable e-mail address; add one on the supplier's page, \
@@ -103,7 +103,7 @@ pub fn mark_emailed(
         let view = load_seen(conn, actor, id)?;
         let changed_meanwhile = |view: &OrderView| {
             ServiceError::conflict(
-                "order_not_draft",
+                ErrorCode::OrderNotDraft,
                 format!(
                     "{} was e-mailed to {to}, but meanwhile it became {}; \
                      it was not marked as sent again",

@@ -8,7 +8,7 @@ use super::{OrderView, load, load_seen, text};
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit;
 
 #[derive(Debug, Clone, Default)]
@@ -90,7 +90,7 @@ pub(super) fn mark_sent(
     }
     if view.lines.is_empty() {
         return Err(ServiceError::conflict(
-            "order_empty",
+            ErrorCode::OrderEmpty,
             format!("{} has no lines; add what to order first", view.number()),
         ));
     }
@@ -127,7 +127,7 @@ pub fn cancel(
         let view = load_seen(conn, actor, id)?;
         if !view.can_cancel() {
             return Err(ServiceError::conflict(
-                "order_closed",
+                ErrorCode::OrderClosed,
                 format!(
                     "{} is already {}",
                     view.number(),
@@ -139,7 +139,7 @@ pub fn cancel(
             db::orders::move_status(conn, id, &["draft", "sent", "partial"], "cancelled", true)?;
         if changed != 1 {
             return Err(ServiceError::conflict(
-                "order_closed",
+                ErrorCode::OrderClosed,
                 format!("{} changed meanwhile; reload it", view.number()),
             ));
         }

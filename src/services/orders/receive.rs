@@ -15,7 +15,7 @@ use crate::db::{self, DbConn};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::fmt_qty;
-use crate::error::{FieldError, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 
 use super::{OrderLineView, OrderView, load, load_seen};
 use crate::services::receiving::{self, ReceiveDraft, Received};
@@ -55,7 +55,7 @@ fn not_open(view: &OrderView) -> ServiceError {
         format!("it is {}", view.status.label().to_lowercase())
     };
     ServiceError::conflict(
-        "order_not_open",
+        ErrorCode::OrderNotOpen,
         format!("nothing can be received against {}: {why}", view.number()),
     )
 }
@@ -77,7 +77,7 @@ pub fn receive(
             return Err(not_open(&view));
         }
         let mut errors: Vec<FieldError> = Vec::new();
-        let mut code = "validation_failed";
+        let mut code = ErrorCode::ValidationFailed;
         let mut received = Vec::new();
         let mut any = false;
         for (i, l) in d.lines.iter().enumerate() {
@@ -151,7 +151,7 @@ pub fn receive(
                         details.insert("requested".into(), Quantity(r.quantity).to_json());
                         details.insert("field".into(), field(i, "quantity").into());
                         return Err(ServiceError::Conflict {
-                            code: "exceeds_open_quantity",
+                            code: ErrorCode::ExceedsOpenQuantity,
                             message: format!(
                                 "{}: only {} {} still open on {}, not {}; receive any surplus on the Receive page",
                                 line.product.name,
@@ -188,7 +188,7 @@ pub fn receive(
         }
         if !errors.is_empty() {
             if errors.len() > 1 {
-                code = "validation_failed";
+                code = ErrorCode::ValidationFailed;
             }
             return Err(ServiceError::Invalid { code, errors });
         }

@@ -20,7 +20,7 @@ use crate::domain::fefo::{self, AllocError, Allocation, Candidate};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
-use crate::error::{FieldError, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 
 /// A line whose product, unit and named lot have been checked.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct LineIssue {
     pub index: usize,
     pub field: String,
     /// `validation_failed` or `needle_length_mismatch`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -56,7 +56,7 @@ pub fn check_lines(
         .collect();
     let mut checked = Vec::new();
     let mut issues = Vec::new();
-    let mut issue = |index: usize, field: &str, code: &'static str, message: String| {
+    let mut issue = |index: usize, field: &str, code: ErrorCode, message: String| {
         issues.push(LineIssue {
             index,
             field: line_field(index, field),
@@ -69,7 +69,7 @@ pub fn check_lines(
             issue(
                 index,
                 "product_id",
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 format!("no product with id {}", l.product_id),
             );
             continue;
@@ -79,14 +79,19 @@ pub fn check_lines(
             issue(
                 index,
                 "product_id",
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 format!("{} is archived", product.name),
             );
             ok = false;
         }
         let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
         if let Err(e) = Quantity(l.quantity).check_unit(unit) {
-            issue(index, "quantity", "validation_failed", e.to_string());
+            issue(
+                index,
+                "quantity",
+                ErrorCode::ValidationFailed,
+                e.to_string(),
+            );
             ok = false;
         }
         let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
@@ -94,7 +99,7 @@ pub fn check_lines(
             issue(
                 index,
                 "product_id",
-                "needle_length_mismatch",
+                ErrorCode::NeedleLengthMismatch,
                 format!(
                     "{} is {} mm but the session's needle length is {} mm",
                     product.name,
@@ -111,7 +116,7 @@ pub fn check_lines(
                     issue(
                         index,
                         "lot_id",
-                        "validation_failed",
+                        ErrorCode::ValidationFailed,
                         format!("lot {lot_id} is not a lot of {}", product.name),
                     );
                     ok = false;
@@ -137,12 +142,12 @@ pub fn check_lines(
 pub fn issues_error(issues: Vec<LineIssue>) -> ServiceError {
     let plain: Vec<&LineIssue> = issues
         .iter()
-        .filter(|i| i.code == "validation_failed")
+        .filter(|i| i.code == ErrorCode::ValidationFailed)
         .collect();
-    let (code, chosen): (&'static str, Vec<&LineIssue>) = if plain.is_empty() {
-        ("needle_length_mismatch", issues.iter().collect())
+    let (code, chosen): (ErrorCode, Vec<&LineIssue>) = if plain.is_empty() {
+        (ErrorCode::NeedleLengthMismatch, issues.iter().collect())
     } else {
-        ("validation_failed", plain)
+        (ErrorCode::ValidationFailed, plain)
     };
     ServiceError::Invalid {
         code,
@@ -369,7 +374,7 @@ pub fn refusal(
             details.insert("lot_id".into(), lot_id.into());
             details.insert("field".into(), line_field(line.index, "lot_id").into());
             ServiceError::Conflict {
-                code: "lot_expired",
+                code: ErrorCode::LotExpired,
                 message: format!(
                     "lot {lot_label} of {} expired on {expiry}; it cannot be used on {day}",
                     p.name
@@ -381,7 +386,7 @@ pub fn refusal(
             details.insert("lot_id".into(), lot_id.into());
             details.insert("field".into(), line_field(line.index, "lot_id").into());
             ServiceError::Conflict {
-                code: "lot_unusable",
+                code: ErrorCode::LotUnusable,
                 message: format!("lot {lot_label} of {} is quarantined", p.name),
                 details,
             }
@@ -406,7 +411,7 @@ pub fn refusal(
             details.insert("available".into(), Quantity(available).to_json());
             details.insert("field".into(), field.into());
             ServiceError::Conflict {
-                code: "insufficient_stock",
+                code: ErrorCode::InsufficientStock,
                 message: format!(
                     "not enough usable {what}: asked {} {unit}, {} {unit} available",
                     fmt_qty(requested),

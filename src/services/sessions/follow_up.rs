@@ -17,7 +17,7 @@ use crate::db::{
 use crate::domain::access::{Action, Actor};
 use crate::domain::input::{control_character, control_character_message};
 use crate::domain::vocab::{Severity, SideEffect};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes};
 use crate::services::receiving::parse_date;
 
@@ -232,7 +232,7 @@ pub fn record(
         )?;
         if row.session.voided_at.is_some() {
             return Err(ServiceError::conflict(
-                "session_voided",
+                ErrorCode::SessionVoided,
                 format!("session {session_id} is void: it takes no follow-ups"),
             ));
         }

@@ -12,6 +12,7 @@ use crate::db::{
 };
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
+use crate::domain::page::{PageStart, SessionKey};
 use crate::domain::vocab::Indication;
 use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::receiving::parse_date;
@@ -149,13 +150,16 @@ pub fn list(
     actor: &Actor,
     q: &ListQuery,
     limit: i64,
-    offset: i64,
+    start: PageStart<SessionKey>,
 ) -> ServiceResult<(Vec<SessionRow>, i64)> {
     actor.require(Action::ViewSessions)?;
     let filter = parse_filter(conn, actor, q)?;
     Ok(db::read_tx(conn, |conn| {
         let total = db::sessions::count(conn, &filter)?;
-        let rows = db::sessions::page(conn, &filter, limit, offset)?;
+        let rows = match start {
+            PageStart::Offset(offset) => db::sessions::page(conn, &filter, limit, offset)?,
+            PageStart::After(k) => db::sessions::page_after(conn, &filter, Some(k), limit)?,
+        };
         Ok((rows, total))
     })?)
 }

@@ -28,7 +28,7 @@ use crate::db::{
 use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::fefo::AllocError;
 use crate::domain::vocab::{Indication, LedgerKind};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::sites;
 
 /// How often one line re-reads the stock after a concurrent session took
@@ -89,7 +89,7 @@ pub fn record(
 fn replay(existing: &TreatmentSession, hash: &str) -> ServiceResult<i64> {
     if existing.request_hash != hash {
         return Err(ServiceError::invalid_code(
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "idempotency_key",
             "this Idempotency-Key was already used for a different session; use a new key for a new session",
         ));
@@ -244,7 +244,7 @@ fn record_in_tx(
 }
 
 /// The code of the form's confirmation step (never a refusal of the API).
-pub const UNCONFIRMED: &str = "warnings_unconfirmed";
+pub const UNCONFIRMED: ErrorCode = ErrorCode::WarningsUnconfirmed;
 
 /// "I have checked these warnings": stored (who, when, the codes) when the
 /// confirmation covers the session's warnings. Otherwise the form, which

@@ -11,7 +11,7 @@ use crate::domain::clock::SiteClock;
 use crate::domain::session_facts;
 use crate::domain::vocab::{Addon, Indication, SideEffect};
 use crate::domain::{NeedleLength, Quantity};
-use crate::error::{Problems, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
 /// Most lines one session may have.
 pub const MAX_LINES: usize = 40;
@@ -361,7 +361,7 @@ pub fn parse_key(key: &str) -> ServiceResult<String> {
     let k = key.trim();
     if k.len() < 8 || k.len() > 200 || !k.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ServiceError::invalid_code(
-            "invalid_idempotency_key",
+            ErrorCode::InvalidIdempotencyKey,
             "idempotency_key",
             "Idempotency-Key must be 8–200 visible ASCII characters (e.g. a UUID)",
         ));

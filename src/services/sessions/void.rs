@@ -8,7 +8,7 @@ use super::view::{self, SessionView};
 use crate::db::{self, DbConn, models::NewLedgerRow};
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::LedgerKind;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 
 pub const MAX_REASON: usize = 500;
 
@@ -47,7 +47,7 @@ pub fn void(
             || db::sessions::set_voided(conn, session_id, actor.user_id, reason, now)? != 1
         {
             return Err(ServiceError::conflict(
-                "already_voided",
+                ErrorCode::AlreadyVoided,
                 format!("session {session_id} is already void"),
             ));
         }
