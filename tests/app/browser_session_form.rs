@@ -19,7 +19,7 @@ async fn login(app: &TestApp, b: &Browser, name: &str) {
     b.click(&b.find("form[action='/login'] button[type=submit]").await)
         .await;
     wait(
-        &b,
+        b,
         "logged in",
         "return !location.pathname.startsWith('/login')",
     )
