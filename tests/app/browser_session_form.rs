@@ -213,3 +213,56 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
     b.quit().await;
     app.assert_ledger_consistent().await;
 }
+
+/// Issue 14 item 5: at 800 ms latency, a quantity typed while the lines
+/// block is on its way back (after choosing the row's product) is kept,
+/// with the focus, when the block is swapped.
+#[tokio::test]
+async fn browser_a_quantity_typed_during_a_slow_lines_swap_is_kept() {
+    let Some(driver) =
+        Driver::start("browser_a_quantity_typed_during_a_slow_lines_swap_is_kept").await
+    else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let lido = app.product("AN-LIDO").anesthetic().create().await;
+    app.receive(&lido, "L1", days(200), "20").await;
+    app.add_user("nurse", "practitioner").await;
+    let b = driver.session(768, 1024).await;
+    login(&app, &b, "nurse").await;
+    b.goto(&app.url("/sessions/new")).await;
+    // Artificial latency: every XHR (htmx) leaves 800 ms late.
+    b.script(
+        "const send = XMLHttpRequest.prototype.send; \
+         XMLHttpRequest.prototype.send = function (body) { const x = this; setTimeout(() => send.call(x, body), 800); }; \
+         return true",
+    )
+    .await;
+    b.click(
+        &b.find(&format!(
+            "#line-0 select[name=product_id] option[value='{}']",
+            lido.id
+        ))
+        .await,
+    )
+    .await;
+    let qty = b.find("#line-0 input[name=quantity]").await;
+    b.type_text(&qty, "3").await;
+    wait(
+        &b,
+        "the lines block swapped (the unit shown)",
+        "return document.querySelector('#line-0 label.qty').textContent.includes('(g)')",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        b.script(
+            "const q = document.querySelector('#line-0 input[name=quantity]'); \
+             return [q.value, document.activeElement === q]"
+        )
+        .await,
+        json!(["3", true]),
+        "the typed quantity survives the swap, focused"
+    );
+    b.quit().await;
+}
