@@ -20,3 +20,56 @@ document.body && document.body.addEventListener("session-fill", function (e) {
     });
   }
 });
+// Issue 14 item 5: a swap of the lines block never throws away what the
+// person typed while the request was on its way. Before the request the
+// block's fields are noted; at the swap, fields changed since then (and the
+// focused one) are put back into the new block — by name and row, only
+// where the row still holds the same product — and the focus returns.
+(function () {
+  var before = null;
+  var keep = null;
+  function fields() {
+    var out = {};
+    var lines = document.getElementById("lines");
+    if (!lines) { return out; }
+    lines.querySelectorAll(".line").forEach(function (row, i) {
+      var product = row.querySelector("[name=product_id]");
+      row.querySelectorAll("input[name=quantity]").forEach(function (el) {
+        out["quantity#" + i] = { el: el, value: el.value, product: product ? product.value : "" };
+      });
+    });
+    return out;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (e.detail && e.detail.target && e.detail.target.id === "lines") { before = fields(); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (!e.detail || !e.detail.target || e.detail.target.id !== "lines" || !before) { return; }
+    var now = fields();
+    keep = [];
+    Object.keys(now).forEach(function (k) {
+      var n = now[k];
+      var focused = document.activeElement === n.el;
+      if (focused || !before[k] || before[k].value !== n.value) {
+        keep.push({ key: k, value: n.value, product: n.product, focused: focused });
+      }
+    });
+    before = null;
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!keep || !e.detail || !e.detail.target) { return; }
+    var lines = document.getElementById("lines");
+    if (e.detail.target.id !== "lines") { return; }
+    var now = fields();
+    keep.forEach(function (k) {
+      var n = now[k.key];
+      if (!n || n.product !== k.product) { return; }
+      n.el.value = k.value;
+      if (k.focused) {
+        n.el.focus();
+        try { n.el.setSelectionRange(k.value.length, k.value.length); } catch (err) { /* not a text field */ }
+      }
+    });
+    keep = null;
+  });
+})();

@@ -316,6 +316,8 @@ pub struct ReceiveRow {
     pub lot_error: Option<String>,
     pub expiry_error: Option<String>,
     pub quantity_error: Option<String>,
+    /// The quantity to type next (a scan was just read into this line).
+    pub focus: bool,
 }
 
 pub fn receive_rows(v: &OrderView, form: &FormState) -> Vec<ReceiveRow> {
@@ -354,6 +356,7 @@ pub fn receive_rows(v: &OrderView, form: &FormState) -> Vec<ReceiveRow> {
                 lot_error: form.error(&f("lot")),
                 expiry_error: form.error(&f("expiry")),
                 quantity_error: form.error(&f("quantity")),
+                focus: false,
             }
         })
         .collect()

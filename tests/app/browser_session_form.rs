@@ -18,11 +18,31 @@ async fn login(app: &TestApp, b: &Browser, name: &str) {
     b.type_text(&pass, PASSWORD).await;
     b.click(&b.find("form[action='/login'] button[type=submit]").await)
         .await;
-    b.wait_until(
+    wait(
+        b,
         "logged in",
         "return !location.pathname.startsWith('/login')",
     )
     .await;
+}
+
+/// Waits like `Browser::wait_until`, and on a time-out says what the form holds.
+async fn wait(b: &Browser, what: &str, script: &str) {
+    for _ in 0..100 {
+        if b.script(script).await == json!(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let state = b
+        .script(&format!(
+            "return [{PRODUCTS}, document.querySelector('input[name=needle_length_mm]').value, \
+             document.querySelector('select[name=indication]').value, \
+             Array.from(document.querySelectorAll('input[name=addons]:checked')).map(i => i.value).join(','), \
+             document.querySelector('input[name=lines_needle]').value]"
+        ))
+        .await;
+    panic!("timed out waiting for {what}; the form holds {state}");
 }
 
 /// JS: the chosen products of the non-blank rows, joined by commas.
@@ -77,7 +97,8 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
         .await;
     let choose = |id: String| format!("select[name=protocol_id] option[value='{id}']");
     b.click(&b.find(&choose(ids[0].clone())).await).await;
-    b.wait_until(
+    wait(
+        &b,
         "the first protocol filled the form",
         &format!(
             "return {PRODUCTS} === '{},{}' \
@@ -98,7 +119,8 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
         .await,
     )
     .await;
-    b.wait_until(
+    wait(
+        &b,
         "the added line",
         &format!(
             "return {PRODUCTS} === '{},{},{}' \
@@ -112,7 +134,8 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
 
     // The second protocol.
     b.click(&b.find(&choose(ids[1].clone())).await).await;
-    b.wait_until(
+    wait(
+        &b,
         "the second protocol replaced the first",
         &format!(
             "return {PRODUCTS} === '{},{},{},{}' \
@@ -133,11 +156,11 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
 
     // The needle length changes: the roller follows.
     let needle = b.find("input[name=needle_length_mm]").await;
-    b.clear(&needle).await;
-    b.type_text(&needle, "0.5").await;
-    b.type_text(&needle, "\u{e004}").await; // Tab: the change event
+    // Select all, type, Tab: one change event (as a person retyping it).
+    b.type_text(&needle, "\u{e009}a\u{e000}0.5\u{e004}").await;
     let r050 = r100.id; // no 0.5 mm roller: the line stays
-    b.wait_until(
+    wait(
+        &b,
         "the needle change was applied",
         &format!(
             "return document.querySelector('input[name=lines_needle]').value === '0.5' && {PRODUCTS} === '{},{},{},{}'",
@@ -145,10 +168,9 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
         ),
     )
     .await;
-    b.clear(&needle).await;
-    b.type_text(&needle, "1.5").await;
-    b.type_text(&needle, "\u{e004}").await;
-    b.wait_until(
+    b.type_text(&needle, "\u{e009}a\u{e000}1.5\u{e004}").await;
+    wait(
+        &b,
         "the 1.5 mm roller",
         &format!(
             "return {PRODUCTS} === '{},{},{},{}'",
@@ -159,7 +181,8 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
 
     // Save (ticking the warnings next to Save if there are any).
     b.click(&b.find("#save").await).await;
-    b.wait_until(
+    wait(
+        &b,
         "saved or asked",
         "return /^\\/sessions\\/\\d+$/.test(location.pathname) \
          || document.querySelector('#warnings-confirm.asked input[name=confirm_warnings]') !== null",
@@ -171,7 +194,8 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
     {
         b.click(&b.find("input[name=confirm_warnings]").await).await;
         b.click(&b.find("#save").await).await;
-        b.wait_until(
+        wait(
+            &b,
             "the session page",
             "return /^\\/sessions\\/\\d+$/.test(location.pathname)",
         )
@@ -188,4 +212,57 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
     assert_eq!(v["notes"], json!("gentle pass"), "{v}");
     b.quit().await;
     app.assert_ledger_consistent().await;
+}
+
+/// Issue 14 item 5: at 800 ms latency, a quantity typed while the lines
+/// block is on its way back (after choosing the row's product) is kept,
+/// with the focus, when the block is swapped.
+#[tokio::test]
+async fn browser_a_quantity_typed_during_a_slow_lines_swap_is_kept() {
+    let Some(driver) =
+        Driver::start("browser_a_quantity_typed_during_a_slow_lines_swap_is_kept").await
+    else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let lido = app.product("AN-LIDO").anesthetic().create().await;
+    app.receive(&lido, "L1", days(200), "20").await;
+    app.add_user("nurse", "practitioner").await;
+    let b = driver.session(768, 1024).await;
+    login(&app, &b, "nurse").await;
+    b.goto(&app.url("/sessions/new")).await;
+    // Artificial latency: every XHR (htmx) leaves 800 ms late.
+    b.script(
+        "const send = XMLHttpRequest.prototype.send; \
+         XMLHttpRequest.prototype.send = function (body) { const x = this; setTimeout(() => send.call(x, body), 800); }; \
+         return true",
+    )
+    .await;
+    b.click(
+        &b.find(&format!(
+            "#line-0 select[name=product_id] option[value='{}']",
+            lido.id
+        ))
+        .await,
+    )
+    .await;
+    let qty = b.find("#line-0 input[name=quantity]").await;
+    b.type_text(&qty, "3").await;
+    wait(
+        &b,
+        "the lines block swapped (the unit shown)",
+        "return document.querySelector('#line-0 label.qty').textContent.includes('(g)')",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        b.script(
+            "const q = document.querySelector('#line-0 input[name=quantity]'); \
+             return [q.value, document.activeElement === q]"
+        )
+        .await,
+        json!(["3", true]),
+        "the typed quantity survives the swap, focused"
+    );
+    b.quit().await;
 }

@@ -5,6 +5,7 @@
 mod email;
 mod lines;
 mod receive;
+mod receive_scan;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

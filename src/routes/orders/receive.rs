@@ -2,7 +2,7 @@
 //! per open line: GS1 scan, lot, expiry, quantity) and its POST.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::value;
 use crate::app::AppState;
@@ -18,12 +18,13 @@ use crate::services::{orders, sites};
 use crate::views::Frame;
 use crate::views::orders::{FormState, OrderHead, ReceivePage, receive_rows};
 
-async fn receive_page(
+pub(super) async fn receive_page(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
     form: FormState,
     status: StatusCode,
+    focus: Option<i64>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
     let (view, locations) = state
@@ -33,7 +34,10 @@ async fn receive_page(
             Ok((view, locations))
         })
         .await?;
-    let rows = receive_rows(&view, &form);
+    let mut rows = receive_rows(&view, &form);
+    for r in &mut rows {
+        r.focus = focus == Some(r.line_id);
+    }
     let shown: Vec<String> = view
         .lines
         .iter()
@@ -90,17 +94,30 @@ pub(super) async fn form(
         )
         .await;
     }
-    receive_page(&state, &user, id, FormState::default(), StatusCode::OK).await
+    receive_page(
+        &state,
+        &user,
+        id,
+        FormState::default(),
+        StatusCode::OK,
+        None,
+    )
+    .await
 }
 
 pub(super) async fn receive(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
     posted: Posted<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
     user.require(Action::ManageOrders)?;
     let id = id.into_inner();
+    if value(&form, "action").as_deref() == Some("read_scan") {
+        let htmx = req.headers().contains_key("hx-request");
+        return super::receive_scan::read_scan(&state, &user, id, &form, htmx).await;
+    }
     let mut line_ids: Vec<i64> = form
         .iter()
         .filter_map(|(k, _)| k.strip_prefix("quantity_")?.parse().ok())
@@ -177,7 +194,7 @@ pub(super) async fn receive(
                 }),
                 other => return Err(other.into()),
             }
-            receive_page(&state, &user, id, fs, status).await
+            receive_page(&state, &user, id, fs, status, None).await
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod from_reorder;
 pub mod lifecycle;
 pub mod receive;
 pub mod save_send;
+pub mod scan;
 
 use std::collections::HashMap;
 
