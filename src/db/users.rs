@@ -34,9 +34,16 @@ pub fn count_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()` (ASCII on SQLite; usernames are ASCII).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The user with this name, whatever its case ("Manager" finds "manager"):
+/// usernames are case-insensitive.
 pub fn by_username(conn: &mut DbConn, name: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::username.eq(name))
+        .filter(lower(users::username).eq(name.to_ascii_lowercase()))
         .select(User::as_select())
         .first(conn)
         .optional()

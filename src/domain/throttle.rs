@@ -158,10 +158,16 @@ pub fn address_key(ip: std::net::IpAddr) -> String {
     }
 }
 
-/// The key an account name is counted under (as typed, trimmed, at most 64
-/// characters: longer names cannot exist).
+/// The key an account name is counted under (trimmed, lower-cased, since
+/// usernames are case-insensitive, at most 64 characters: longer names
+/// cannot exist).
 pub fn account_key(username: &str) -> String {
-    username.trim().chars().take(64).collect()
+    username
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(64)
+        .collect()
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ fn login_page(
     username: &str,
     next: &str,
     error: Option<String>,
+    setup_pending: bool,
 ) -> Result<HttpResponse, PageError> {
     let (csrf, is_new) = pre_login_csrf(req);
     let page = LoginPage {
@@ -52,6 +53,7 @@ fn login_page(
             String::new()
         },
         error,
+        setup_pending,
     };
     Ok(with_pre_csrf_cookie(
         render_status(status, &page)?,
@@ -66,7 +68,8 @@ async fn login_form(
     state: web::Data<AppState>,
     q: web::Query<NextParam>,
 ) -> Result<HttpResponse, PageError> {
-    login_page(&req, &state, StatusCode::OK, "", &q.next, None)
+    let pending = state.run(accounts::setup_pending).await?;
+    login_page(&req, &state, StatusCode::OK, "", &q.next, None, pending)
 }
 
 #[derive(Deserialize, Default)]
@@ -151,7 +154,15 @@ async fn login(
 ) -> Result<HttpResponse, PageError> {
     let f = posted.form;
     let refused_page = |status: StatusCode, message: String| {
-        login_page(&req, &state, status, &f.username, &f.next, Some(message))
+        login_page(
+            &req,
+            &state,
+            status,
+            &f.username,
+            &f.next,
+            Some(message),
+            false,
+        )
     };
     // 1. A place on the password pool, or 503 at once.
     // (A short fixed page: under a flood this answer must cost next to nothing.)
@@ -197,24 +208,34 @@ async fn login(
             token,
             max_age_secs,
         } => {
-            let cookie = Cookie::build(SESSION_COOKIE, token)
-                .path("/")
-                .http_only(true)
-                .secure(state.config.secure_cookies)
-                .same_site(SameSite::Lax)
-                .max_age(CookieDuration::seconds(max_age_secs))
-                .finish();
             let target = if f.next.is_empty() { "/" } else { &f.next };
-            let mut resp = see_other(target);
-            resp.add_cookie(&cookie)
-                .map_err(|e| ServiceError::Internal(format!("cookie: {e}")))?;
-            Ok(resp)
+            signed_in(&state, target, token, max_age_secs)
         }
         signin::Finish::Refused => refused_page(
             StatusCode::UNAUTHORIZED,
             "wrong user name or password".into(),
         ),
     }
+}
+
+/// A redirect to `target` that carries a new session cookie.
+fn signed_in(
+    state: &AppState,
+    target: &str,
+    token: String,
+    max_age_secs: i64,
+) -> Result<HttpResponse, PageError> {
+    let cookie = Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish();
+    let mut resp = see_other(target);
+    resp.add_cookie(&cookie)
+        .map_err(|e| ServiceError::Internal(format!("cookie: {e}")))?;
+    Ok(resp)
 }
 
 #[derive(Deserialize, Default)]
@@ -336,7 +357,20 @@ async fn setup(
         .run(move |conn| accounts::complete_setup(conn, &t, &u, &p, &z))
         .await
     {
-        Ok(_) => Ok(see_other("/login")),
+        Ok(id) => {
+            // The new admin is signed in and starts on the dashboard.
+            let address = client_address(&req, &state.config.trusted_proxies);
+            match state
+                .run(move |conn| signin::sign_in_after_setup(conn, id, &address))
+                .await?
+            {
+                signin::Finish::SignedIn {
+                    token,
+                    max_age_secs,
+                } => signed_in(&state, "/", token, max_age_secs),
+                signin::Finish::Refused => Ok(see_other("/login")),
+            }
+        }
         Err(ServiceError::Invalid { errors, .. }) => setup_page(
             &req,
             &state,

@@ -321,7 +321,7 @@ pub fn create_token(conn: &mut DbConn, username: &str, label: &str) -> ServiceRe
     Ok(token)
 }
 
-pub use super::setup::{complete_setup, issue_setup_token, setup_token_valid};
+pub use super::setup::{complete_setup, issue_setup_token, setup_pending, setup_token_valid};
 
 // ---- user administration ----------------------------------------------------
 

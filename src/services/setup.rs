@@ -25,6 +25,12 @@ pub fn issue_setup_token(conn: &mut DbConn) -> ServiceResult<Option<String>> {
     })
 }
 
+/// True while no one can sign in yet: no user exists but the command-line
+/// account (the login page then says that setup is pending).
+pub fn setup_pending(conn: &mut DbConn) -> ServiceResult<bool> {
+    Ok(db::users::count_except(conn, COMMAND_LINE_USER)? == 0)
+}
+
 /// True when the setup token is the live one and no admin exists yet.
 pub fn setup_token_valid(conn: &mut DbConn, token: &str) -> ServiceResult<bool> {
     let stored = db::settings::get(conn, SETUP_KEY)?;

@@ -27,7 +27,10 @@ use crate::services::settings;
 /// A password check that may go ahead.
 #[derive(Debug, Clone)]
 pub struct Attempt {
+    /// The throttle key (lower-cased: usernames are case-insensitive).
     account: String,
+    /// The name as typed (trimmed), which the audit log shows.
+    typed: String,
     address: String,
     user_id: Option<i64>,
     active: bool,
@@ -41,7 +44,7 @@ impl Attempt {
     fn who(&self) -> Who {
         Who {
             user_id: None,
-            name: self.account.clone(),
+            name: self.typed.clone(),
             site_id: None,
             address: Some(self.address.clone()),
         }
@@ -109,6 +112,7 @@ fn stored(
 /// the attempt may go ahead, counts it (see the module notes).
 pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<Begin> {
     let account = throttle::account_key(username);
+    let typed: String = username.trim().chars().take(64).collect();
     let address = address.to_string();
     db::write_tx(conn, |conn| {
         let now = db::now();
@@ -125,7 +129,7 @@ pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<
             now,
         ));
         if let Some(retry_after) = verdict.retry_after() {
-            audit_throttled(conn, &account, &address, verdict == Verdict::Locked)?;
+            audit_throttled(conn, &typed, &address, verdict == Verdict::Locked)?;
             return Ok(Begin::Throttled {
                 retry_after,
                 locked: verdict == Verdict::Locked,
@@ -144,6 +148,7 @@ pub fn begin(conn: &mut DbConn, username: &str, address: &str) -> ServiceResult<
         let user = db::users::by_username(conn, &account)?;
         Ok(Begin::Check(Attempt {
             account: account.clone(),
+            typed: typed.clone(),
             address: address.clone(),
             user_id: user.as_ref().map(|u| u.id),
             active: user.as_ref().is_some_and(|u| u.active),
@@ -170,37 +175,11 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
                         db::throttle::put(conn, Scope::Address, &attempt.address, &c, None)?;
                     }
                 }
-                let token = auth::random_token();
-                let csrf = auth::random_token();
-                let max_age = Duration::hours(lifetimes.session_max_hours);
-                let idle = Duration::minutes(lifetimes.session_idle_minutes);
-                db::users::delete_stale_sessions(conn, now - idle, now - max_age)?;
-                db::users::delete_expired_sessions(conn)?;
-                db::users::insert_session(
-                    conn,
-                    &auth::hash_token(&token),
-                    user_id,
-                    &csrf,
-                    now + max_age,
-                )?;
                 let who = Who {
                     user_id: Some(user_id),
                     ..attempt.who()
                 };
-                let summary = format!("{} signed in", attempt.account);
-                audit::record(
-                    conn,
-                    &who,
-                    "login",
-                    "user",
-                    Some(user_id),
-                    &summary,
-                    &Changes::new(),
-                )?;
-                Ok(Finish::SignedIn {
-                    token,
-                    max_age_secs: max_age.num_seconds(),
-                })
+                open_session(conn, &lifetimes, &who)
             }
             _ => {
                 // The failure was counted by `begin`; the one reaching the
@@ -213,7 +192,7 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
                     "login_failed",
                     "user",
                     attempt.user_id,
-                    &format!("failed sign-in as {}", attempt.account),
+                    &format!("failed sign-in as {}", attempt.typed),
                     &Changes::new().field("failures", (failures - 1).max(0), failures),
                 )?;
                 if let Some(row) = row
@@ -228,7 +207,7 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
                         attempt.user_id,
                         &format!(
                             "sign-in of {} locked after {} failures",
-                            attempt.account, row.failures
+                            attempt.typed, row.failures
                         ),
                         &Changes::new().field("locked", false, true),
                     )?;
@@ -244,6 +223,71 @@ pub fn finish(conn: &mut DbConn, attempt: &Attempt, password_ok: bool) -> Servic
                 Ok(Finish::Refused)
             }
         }
+    })
+}
+
+/// A new login session for `who.user_id`, audited as a sign-in (inside the
+/// caller's write transaction).
+fn open_session(
+    conn: &mut DbConn,
+    lifetimes: &settings::Settings,
+    who: &Who,
+) -> ServiceResult<Finish> {
+    let user_id = who
+        .user_id
+        .ok_or_else(|| ServiceError::Internal("a session needs a user".into()))?;
+    let now = db::now();
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    let max_age = Duration::hours(lifetimes.session_max_hours);
+    let idle = Duration::minutes(lifetimes.session_idle_minutes);
+    db::users::delete_stale_sessions(conn, now - idle, now - max_age)?;
+    db::users::delete_expired_sessions(conn)?;
+    db::users::insert_session(
+        conn,
+        &auth::hash_token(&token),
+        user_id,
+        &csrf,
+        now + max_age,
+    )?;
+    let summary = format!("{} signed in", who.name);
+    audit::record(
+        conn,
+        who,
+        "login",
+        "user",
+        Some(user_id),
+        &summary,
+        &Changes::new(),
+    )?;
+    Ok(Finish::SignedIn {
+        token,
+        max_age_secs: max_age.num_seconds(),
+    })
+}
+
+/// Signs in the first admin the setup link has just created (no password
+/// check: they typed it a moment ago); refused for anyone else, and once a
+/// second user exists.
+pub fn sign_in_after_setup(
+    conn: &mut DbConn,
+    user_id: i64,
+    address: &str,
+) -> ServiceResult<Finish> {
+    let lifetimes = settings::load(conn)?;
+    db::write_tx(conn, |conn| {
+        let only =
+            db::users::count_except(conn, crate::services::accounts::COMMAND_LINE_USER)? == 1;
+        let user = db::users::by_id(conn, user_id)?
+            .filter(|u| only && u.active && u.role == crate::domain::vocab::Role::Admin.code())
+            .ok_or_else(|| ServiceError::not_found("no such admin"))?;
+        let who = Who {
+            user_id: Some(user.id),
+            name: user.username.clone(),
+            site_id: None,
+            address: Some(address.to_string()),
+        };
+        open_session(conn, &lifetimes, &who)
     })
 }
 

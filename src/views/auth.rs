@@ -11,6 +11,9 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub error: Option<String>,
+    /// No user exists yet: say that the first admin is made through the
+    /// setup link.
+    pub setup_pending: bool,
 }
 
 #[derive(Template)]

@@ -37,6 +37,7 @@ const MENU: &[(&str, &str, Action)] = &[
     ("/sessions", "Sessions", Action::ViewSessions),
     ("/stock", "Stock", Action::ViewStock),
     ("/products", "Products", Action::ViewProducts),
+    ("/suppliers", "Suppliers", Action::ManageSuppliers),
     ("/protocols", "Protocols", Action::ViewProtocols),
     ("/receive", "Receive", Action::ReceiveStock),
     ("/counts", "Count", Action::CountStock),

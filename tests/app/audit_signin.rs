@@ -149,7 +149,9 @@ async fn logout_and_the_setup_link_are_audited() {
         got,
         [
             ("create", "user", "(setup link)"),
-            ("update", "site", "(setup link)")
+            ("update", "site", "(setup link)"),
+            // The setup link signs the new admin in (issue 14 item 9).
+            ("login", "user", "boss")
         ]
     );
     assert_eq!(changes(&all[1])["time_zone"][1], json!("Pacific/Auckland"));

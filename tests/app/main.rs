@@ -39,6 +39,7 @@ mod edges_hostile;
 mod edges_hostile_table;
 mod edges_inputs;
 mod export_follow_ups;
+mod first_steps;
 mod foundation_auth;
 mod foundation_db;
 mod foundation_schema;

@@ -62,7 +62,7 @@ async fn list_page(
     render_status(
         status,
         &SuppliersPage {
-            frame: Frame::new(user, "Suppliers", "/products"),
+            frame: Frame::new(user, "Suppliers", "/suppliers"),
             rows: suppliers
                 .iter()
                 .map(|s| SupplierLine {
@@ -136,7 +136,7 @@ async fn edit_form(
     render_status(
         StatusCode::OK,
         &SupplierEditPage {
-            frame: Frame::new(&user, format!("Edit {}", s.name), "/products"),
+            frame: Frame::new(&user, format!("Edit {}", s.name), "/suppliers"),
             id,
             v: SupplierFormValues {
                 name: s.name,
@@ -176,7 +176,7 @@ async fn update(
             render_status(
                 status,
                 &SupplierEditPage {
-                    frame: Frame::new(&user, "Edit supplier", "/products"),
+                    frame: Frame::new(&user, "Edit supplier", "/suppliers"),
                     id,
                     v: form,
                     errors,
