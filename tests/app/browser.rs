@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::fixtures::days;
 use crate::support::*;
-use crate::webdriver::{Browser, Driver};
+use crate::webdriver::{Browser, Driver, login};
 
 /// A clinic with a protocol: returns (protocol id, roller id).
 async fn clinic(app: &TestApp) -> (i64, clinic_stock::db::models::Product, String) {
@@ -49,21 +49,6 @@ async fn clinic(app: &TestApp) -> (i64, clinic_stock::db::models::Product, Strin
         .await;
     assert_eq!(s, 201, "{p}");
     (p["id"].as_i64().unwrap(), roller, m)
-}
-
-async fn login(app: &TestApp, b: &Browser, name: &str) {
-    b.goto(&app.url("/login")).await;
-    let user = b.find("input[name=username]").await;
-    b.type_text(&user, name).await;
-    let pass = b.find("input[name=password]").await;
-    b.type_text(&pass, PASSWORD).await;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await)
-        .await;
-    b.wait_until(
-        "logged in",
-        "return !location.pathname.startsWith('/login')",
-    )
-    .await;
 }
 
 /// Fills the form: client code, protocol (htmx fills the lines).

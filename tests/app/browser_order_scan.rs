@@ -7,22 +7,7 @@
 use crate::fixtures::days;
 use crate::orders_receive_scan::{GTIN_B, gs1, received, sent_order};
 use crate::support::*;
-use crate::webdriver::{Browser, Driver};
-
-async fn login(app: &TestApp, b: &Browser, name: &str) {
-    b.goto(&app.url("/login")).await;
-    let user = b.find("input[name=username]").await;
-    b.type_text(&user, name).await;
-    let pass = b.find("input[name=password]").await;
-    b.type_text(&pass, PASSWORD).await;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await)
-        .await;
-    b.wait_until(
-        "logged in",
-        "return !location.pathname.startsWith('/login')",
-    )
-    .await;
-}
+use crate::webdriver::{Driver, login};
 
 #[tokio::test]
 async fn browser_a_scanners_enter_on_an_order_reads_the_scan_instead_of_receiving() {

@@ -6,23 +6,8 @@
 
 use crate::fixtures::days;
 use crate::support::*;
-use crate::webdriver::{Browser, Driver};
+use crate::webdriver::{Browser, Driver, login};
 use crate::workflow_traps::{draft_of_four, due_from_two_suppliers, order_rows, order_state};
-
-async fn login(app: &TestApp, b: &Browser, name: &str) {
-    b.goto(&app.url("/login")).await;
-    let user = b.find("input[name=username]").await;
-    b.type_text(&user, name).await;
-    let pass = b.find("input[name=password]").await;
-    b.type_text(&pass, PASSWORD).await;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await)
-        .await;
-    b.wait_until(
-        "logged in",
-        "return !location.pathname.startsWith('/login')",
-    )
-    .await;
-}
 
 async fn manager(app: &TestApp, b: &Browser) {
     app.add_user("boss", "manager").await;

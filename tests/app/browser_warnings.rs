@@ -8,22 +8,7 @@ use serde_json::json;
 
 use crate::fixtures::days;
 use crate::support::*;
-use crate::webdriver::{Browser, Driver};
-
-async fn login(app: &TestApp, b: &Browser, name: &str) {
-    b.goto(&app.url("/login")).await;
-    let user = b.find("input[name=username]").await;
-    b.type_text(&user, name).await;
-    let pass = b.find("input[name=password]").await;
-    b.type_text(&pass, PASSWORD).await;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await)
-        .await;
-    b.wait_until(
-        "logged in",
-        "return !location.pathname.startsWith('/login')",
-    )
-    .await;
-}
+use crate::webdriver::{Driver, login};
 
 #[tokio::test]
 async fn browser_a_session_that_warns_is_saved_once_its_warnings_are_ticked() {

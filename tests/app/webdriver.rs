@@ -312,3 +312,20 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Signs in through the login form as `name` (the test password) and waits
+/// until the app has left `/login`.
+pub async fn login(app: &crate::support::TestApp, b: &Browser, name: &str) {
+    b.goto(&app.url("/login")).await;
+    let user = b.find("input[name=username]").await;
+    b.type_text(&user, name).await;
+    let pass = b.find("input[name=password]").await;
+    b.type_text(&pass, crate::support::PASSWORD).await;
+    b.click(&b.find("form[action='/login'] button[type=submit]").await)
+        .await;
+    b.wait_until(
+        "logged in",
+        "return !location.pathname.startsWith('/login')",
+    )
+    .await;
+}
