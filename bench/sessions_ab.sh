@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Session logging on SQLite, two builds of the app side by side with
+# perfref's POST /consume in one interleaved run: APP_BIN (new) against
+# OLD_BIN (e.g. the commit before a change). Prebuilt binaries only.
+# Usage: APP_BIN=… OLD_BIN=… bench/sessions_ab.sh [OUTDIR]
+#   (env: ROUNDS=3, WRK_CONNS=32, WRK_DUR=10s, BENCH_PRODUCTS=20)
+BENCH_SKIP_BUILD=1
+. "$(dirname "$0")/lib.sh"
+: "${OLD_BIN:?set OLD_BIN to the other build}"
+OUT=${1:-$BENCH_ROOT/bench-results/sessions-ab-$(date +%Y%m%d-%H%M%S)}
+PRODUCTS=${BENCH_PRODUCTS:-20}
+NEW_BIN=$APP_BIN
+mkdir -p "$OUT"
+bench_tools
+bench_build_perfref
+tmp=$(mktemp -d)
+trap 'bench_stop_all; rm -rf "$tmp"' EXIT
+
+# seed BIN URL BASE NAME: as bench/sessions.sh, with that build's CLI.
+seed() {
+  local bin=$1 url=$2 base=$3 name=$4 mtoken ptoken ids=() i id
+  APP_BIN=$bin
+  bench_user "$url" bench-manager manager
+  bench_user "$url" bench-nurse practitioner
+  mtoken=$(bench_token "$url" bench-manager)
+  ptoken=$(bench_token "$url" bench-nurse)
+  for i in $(seq 1 "$PRODUCTS"); do
+    id=$(curl -fsS -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
+      -d "{\"sku\":\"BENCH-$i\",\"name\":\"Bench serum $i\",\"category\":\"serum\",\"unit\":\"ml\",\"pack_size\":5}" \
+      "$base/api/v1/products" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    curl -fsS -o /dev/null -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
+      -d "{\"site\":\"main\",\"location\":\"store\",\"product_id\":$id,\"lot\":\"B$i\",\"expiry\":\"$(date -d '+2 years' +%F)\",\"quantity\":1000000}" \
+      "$base/api/v1/receipts"
+    ids+=("$id")
+  done
+  local list
+  list=$(IFS=,; echo "${ids[*]}")
+  printf 'token = "%s"\nproducts = {%s}\ndofile("%s/bench/session.lua")\n' "$ptoken" "$list" "$BENCH_ROOT" >"$OUT/$name.lua"
+}
+
+bench_start_perfref 18080 "$tmp/perfref.db"
+APP_BIN=$NEW_BIN bench_start_app "sqlite://$tmp/new.db" 19000
+seed "$NEW_BIN" "sqlite://$tmp/new.db" http://127.0.0.1:19000 app_new
+APP_BIN=$OLD_BIN bench_start_app "sqlite://$tmp/old.db" 19002
+seed "$OLD_BIN" "sqlite://$tmp/old.db" http://127.0.0.1:19002 app_old
+bench_run "$OUT" "${ROUNDS:-3}" \
+  "ref_consume|http://127.0.0.1:18080/consume|-s $PERFREF_DIR/bench/consume.lua" \
+  "app_new|http://127.0.0.1:19000/api/v1/sessions|-s $OUT/app_new.lua" \
+  "app_old|http://127.0.0.1:19002/api/v1/sessions|-s $OUT/app_old.lua"
+python3 - "$OUT" <<'PY'
+import json, sys, pathlib
+s = json.loads((pathlib.Path(sys.argv[1]) / "summary.json").read_text())
+ref = s["ref_consume"]["rps_median"]
+for k in ("app_new", "app_old"):
+    print(f"{k}: {s[k]['rps_median']:.0f}/s p99 {s[k]['p99_ms_median']:.1f} ms = {s[k]['rps_median']/ref:.2f} x perfref POST /consume ({ref:.0f}/s)")
+print(f"new/old: {s['app_new']['rps_median']/s['app_old']['rps_median']:.2f}")
+PY
