@@ -129,3 +129,27 @@ bench_run() {
   done
   python3 "$PERFREF_DIR/bench/summarize.py" "$out"
 }
+
+# bench_seed_sessions URL BASE NAME OUT: a manager and a practitioner,
+# BENCH_PRODUCTS (20) serums with 1,000,000 ml each received through the API
+# (APP_BIN's command line creates the users); writes OUT/NAME.lua for
+# bench/session.lua with the practitioner's token and the product ids.
+bench_seed_sessions() {
+  local url=$1 base=$2 name=$3 out=$4 mtoken ptoken ids=() i id
+  bench_user "$url" bench-manager manager
+  bench_user "$url" bench-nurse practitioner
+  mtoken=$(bench_token "$url" bench-manager)
+  ptoken=$(bench_token "$url" bench-nurse)
+  for i in $(seq 1 "${BENCH_PRODUCTS:-20}"); do
+    id=$(curl -fsS -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
+      -d "{\"sku\":\"BENCH-$i\",\"name\":\"Bench serum $i\",\"category\":\"serum\",\"unit\":\"ml\",\"pack_size\":5}" \
+      "$base/api/v1/products" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    curl -fsS -o /dev/null -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
+      -d "{\"site\":\"main\",\"location\":\"store\",\"product_id\":$id,\"lot\":\"B$i\",\"expiry\":\"$(date -d '+2 years' +%F)\",\"quantity\":1000000}" \
+      "$base/api/v1/receipts"
+    ids+=("$id")
+  done
+  local list
+  list=$(IFS=,; echo "${ids[*]}")
+  printf 'token = "%s"\nproducts = {%s}\ndofile("%s/bench/session.lua")\n' "$ptoken" "$list" "$BENCH_ROOT" >"$out/$name.lua"
+}

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 OUT=${1:-$BENCH_ROOT/bench-results/sessions-$(date +%Y%m%d-%H%M%S)}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-PRODUCTS=${BENCH_PRODUCTS:-20}
 mkdir -p "$OUT"
 bench_tools
 if [ -z "${BENCH_NO_PG:-}" ]; then bench_build_app postgres; else bench_build_app; fi
@@ -22,27 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# seed URL BASE NAME: a practitioner token and PRODUCTS products with
-# 1,000,000 units each, received through the API; writes $OUT/NAME.lua.
-seed() {
-  local url=$1 base=$2 name=$3 mtoken ptoken ids=() i id
-  bench_user "$url" bench-manager manager
-  bench_user "$url" bench-nurse practitioner
-  mtoken=$(bench_token "$url" bench-manager)
-  ptoken=$(bench_token "$url" bench-nurse)
-  for i in $(seq 1 "$PRODUCTS"); do
-    id=$(curl -fsS -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
-      -d "{\"sku\":\"BENCH-$i\",\"name\":\"Bench serum $i\",\"category\":\"serum\",\"unit\":\"ml\",\"pack_size\":5}" \
-      "$base/api/v1/products" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    curl -fsS -o /dev/null -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
-      -d "{\"site\":\"main\",\"location\":\"store\",\"product_id\":$id,\"lot\":\"B$i\",\"expiry\":\"$(date -d '+2 years' +%F)\",\"quantity\":1000000}" \
-      "$base/api/v1/receipts"
-    ids+=("$id")
-  done
-  local list
-  list=$(IFS=,; echo "${ids[*]}")
-  printf 'token = "%s"\nproducts = {%s}\ndofile("%s/bench/session.lua")\n' "$ptoken" "$list" "$BENCH_ROOT" >"$OUT/$name.lua"
-}
+seed() { bench_seed_sessions "$1" "$2" "$3" "$OUT"; }
 
 bench_start_perfref 18080 "$tmp/perfref.db"
 bench_start_app "sqlite://$tmp/app.db" 19000

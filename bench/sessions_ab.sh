@@ -8,7 +8,6 @@ BENCH_SKIP_BUILD=1
 . "$(dirname "$0")/lib.sh"
 : "${OLD_BIN:?set OLD_BIN to the other build}"
 OUT=${1:-$BENCH_ROOT/bench-results/sessions-ab-$(date +%Y%m%d-%H%M%S)}
-PRODUCTS=${BENCH_PRODUCTS:-20}
 NEW_BIN=$APP_BIN
 mkdir -p "$OUT"
 bench_tools
@@ -16,27 +15,8 @@ bench_build_perfref
 tmp=$(mktemp -d)
 trap 'bench_stop_all; rm -rf "$tmp"' EXIT
 
-# seed BIN URL BASE NAME: as bench/sessions.sh, with that build's CLI.
-seed() {
-  local bin=$1 url=$2 base=$3 name=$4 mtoken ptoken ids=() i id
-  APP_BIN=$bin
-  bench_user "$url" bench-manager manager
-  bench_user "$url" bench-nurse practitioner
-  mtoken=$(bench_token "$url" bench-manager)
-  ptoken=$(bench_token "$url" bench-nurse)
-  for i in $(seq 1 "$PRODUCTS"); do
-    id=$(curl -fsS -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
-      -d "{\"sku\":\"BENCH-$i\",\"name\":\"Bench serum $i\",\"category\":\"serum\",\"unit\":\"ml\",\"pack_size\":5}" \
-      "$base/api/v1/products" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    curl -fsS -o /dev/null -H "Authorization: Bearer $mtoken" -H 'Content-Type: application/json' \
-      -d "{\"site\":\"main\",\"location\":\"store\",\"product_id\":$id,\"lot\":\"B$i\",\"expiry\":\"$(date -d '+2 years' +%F)\",\"quantity\":1000000}" \
-      "$base/api/v1/receipts"
-    ids+=("$id")
-  done
-  local list
-  list=$(IFS=,; echo "${ids[*]}")
-  printf 'token = "%s"\nproducts = {%s}\ndofile("%s/bench/session.lua")\n' "$ptoken" "$list" "$BENCH_ROOT" >"$OUT/$name.lua"
-}
+# seed BIN URL BASE NAME: with that build's command line.
+seed() { APP_BIN=$1 bench_seed_sessions "$2" "$3" "$4" "$OUT"; }
 
 bench_start_perfref 18080 "$tmp/perfref.db"
 APP_BIN=$NEW_BIN bench_start_app "sqlite://$tmp/new.db" 19000
