@@ -10,9 +10,8 @@ use serde_json::Value;
 
 use super::cursor::{self, CursorParams};
 use super::types::Scalar;
-use super::types::sessions::{
-    ProtocolBody, ProtocolOut, SessionBody, SessionOut, SessionRowOut, VoidBody,
-};
+use super::types::protocols::{ProtocolBody, ProtocolOut};
+use super::types::sessions::{SessionBody, SessionOut, SessionRowOut, VoidBody};
 use super::types::{CursorPage, Page};
 use super::{ApiError, ApiJson, ApiResult, list};
 use crate::app::AppState;

@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod catalog;
 pub mod movements;
 pub mod orders;
+pub mod protocols;
 pub mod reactions;
 pub mod reports;
 pub mod sessions;
