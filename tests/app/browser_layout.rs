@@ -183,10 +183,7 @@ async fn walk(who: Who) {
     let axe_js = axe_source();
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let list: Vec<PageSpec> = pages(&w)
-        .into_iter()
-        .filter(|p| p.for_role(who))
-        .collect();
+    let list: Vec<PageSpec> = pages(&w).into_iter().filter(|p| p.for_role(who)).collect();
     let dir = screenshot_dir();
     let phone_shots = std::env::var("CLINIC_STOCK_SCREENSHOTS_390").as_deref() == Ok("1");
     let mut problems = Vec::new();

@@ -9,9 +9,7 @@ use serde_json::json;
 use crate::fixtures::fixture_actor;
 use crate::support::*;
 use clinic_stock::db;
-use clinic_stock::db::schema::{
-    ledger, lots, protocols, suppliers, treatment_sessions, users,
-};
+use clinic_stock::db::schema::{ledger, lots, protocols, suppliers, treatment_sessions, users};
 use clinic_stock::services::counts;
 use clinic_stock::services::demo::{self, DemoOptions};
 
