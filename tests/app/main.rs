@@ -24,6 +24,8 @@ mod audit_log;
 mod audit_pages;
 mod audit_signin;
 mod browser;
+mod browser_layout;
+mod browser_layout_world;
 mod browser_order_scan;
 mod browser_scan;
 mod browser_session_form;
