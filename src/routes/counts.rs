@@ -60,6 +60,9 @@ async fn index(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResp
 pub struct SheetQuery {
     #[serde(default)]
     blind: String,
+    /// A search or scan: only the lines it finds are shown.
+    #[serde(default)]
+    q: String,
 }
 
 fn is_on(v: &str) -> bool {
@@ -72,6 +75,8 @@ struct Returned {
     typed: HashMap<i64, String>,
     note: String,
     errors: Vec<FieldError>,
+    /// The search box (GET `q`).
+    q: String,
 }
 
 /// Renders the count sheet (with what was typed when it comes back).
@@ -87,11 +92,19 @@ async fn sheet_page(
         typed,
         note,
         errors,
+        q,
     } = returned;
     let actor = user.actor.clone();
-    let s = state
-        .run(move |conn| counts::sheet(conn, &actor, location_id))
+    let query = q.clone();
+    let (s, found) = state
+        .run(move |conn| {
+            let s = counts::sheet(conn, &actor, location_id)?;
+            let found = counts::find(conn, &s.lines, &query)?;
+            Ok((s, found))
+        })
         .await?;
+    let searching = !q.trim().is_empty();
+    let all_lines = s.lines.len();
     let mut line_errors: HashMap<String, String> = HashMap::new();
     let mut other = Vec::new();
     for e in errors {
@@ -101,9 +114,10 @@ async fn sheet_page(
             other.push(e);
         }
     }
-    let rows = s
+    let rows: Vec<SheetRow> = s
         .lines
         .iter()
+        .filter(|l| !searching || found.contains(&l.lot.id))
         .map(|l| {
             let field = counts::field_name(l.lot.id);
             SheetRow {
@@ -124,6 +138,14 @@ async fn sheet_page(
                 expired: l.expired,
                 quarantined: l.lot.quarantined,
                 value: typed.get(&l.lot.id).cloned().unwrap_or_default(),
+                find: format!(
+                    "{} {} {} {}",
+                    l.product.name,
+                    l.product.sku,
+                    l.lot.lot_number,
+                    l.product.gtin.as_deref().unwrap_or("")
+                )
+                .to_lowercase(),
             }
         })
         .collect();
@@ -146,6 +168,8 @@ async fn sheet_page(
             rows,
             note,
             errors: other,
+            q: q.trim().to_string(),
+            all_lines,
         },
     )
 }
@@ -163,7 +187,10 @@ async fn sheet(
         location_id.into_inner(),
         is_on(&q.blind),
         StatusCode::OK,
-        Returned::default(),
+        Returned {
+            q: q.q.clone(),
+            ..Returned::default()
+        },
     )
     .await
 }
@@ -251,6 +278,7 @@ async fn submit(
                     typed,
                     note: form.note,
                     errors,
+                    q: String::new(),
                 },
             )
             .await

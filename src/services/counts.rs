@@ -345,3 +345,58 @@ pub fn result(conn: &mut DbConn, actor: &Actor, count_id: i64) -> ServiceResult<
         rows: entries,
     })
 }
+
+/// The lines of a sheet a search box finds (issue 14 item 10): a GS1 scan
+/// (the parser `/receive` uses) finds the lines of its GTIN, narrowed to its
+/// lot when one of them has it; typed text finds lines whose product name,
+/// SKU, lot number or GTIN contains it (case-insensitive). Returns lot ids,
+/// in sheet order; nothing when `q` is blank.
+pub fn find(conn: &mut DbConn, lines: &[SheetLine], q: &str) -> ServiceResult<Vec<i64>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let looks_like_scan = q.starts_with("(01)")
+        || q.starts_with("(02)")
+        || q.starts_with(']')
+        || (q.starts_with("01")
+            && q.chars().count() >= 16
+            && q.chars().take(16).all(|c| c.is_ascii_digit()));
+    let scan = if looks_like_scan {
+        super::receiving::parse_scan(conn, q).ok()
+    } else {
+        None
+    };
+    if let Some(gtin) = scan.as_ref().and_then(|s| s.gtin.clone()) {
+        let of_gtin: Vec<&SheetLine> = lines
+            .iter()
+            .filter(|l| l.product.gtin.as_deref() == Some(gtin.as_str()))
+            .collect();
+        let lot = scan.as_ref().and_then(|s| s.lot.clone());
+        let of_lot: Vec<i64> = of_gtin
+            .iter()
+            .filter(|l| Some(&l.lot.lot_number) == lot.as_ref())
+            .map(|l| l.lot.id)
+            .collect();
+        return Ok(if of_lot.is_empty() {
+            of_gtin.iter().map(|l| l.lot.id).collect()
+        } else {
+            of_lot
+        });
+    }
+    let needle = q.to_lowercase();
+    Ok(lines
+        .iter()
+        .filter(|l| {
+            [
+                l.product.name.as_str(),
+                l.product.sku.as_str(),
+                l.lot.lot_number.as_str(),
+                l.product.gtin.as_deref().unwrap_or(""),
+            ]
+            .iter()
+            .any(|t| t.to_lowercase().contains(&needle))
+        })
+        .map(|l| l.lot.id)
+        .collect())
+}

@@ -24,6 +24,8 @@ pub struct CountsPage {
 
 pub struct SheetRow {
     pub lot_id: i64,
+    /// Product name, SKU, lot number and GTIN, lower case (the in-page search).
+    pub find: String,
     pub field: String,
     pub product: String,
     pub sku: String,
@@ -52,6 +54,10 @@ pub struct CountSheetPage {
     pub note: String,
     /// Errors that belong to no line.
     pub errors: Vec<FieldError>,
+    /// The search or scan the sheet is narrowed to ("" for all lines).
+    pub q: String,
+    /// Lines on the whole sheet.
+    pub all_lines: usize,
 }
 
 pub struct ResultRow {

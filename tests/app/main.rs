@@ -53,6 +53,7 @@ mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
 mod lots_reaction_flag;
+mod managers_count_find;
 mod managers_receipts;
 mod managers_view;
 mod ops_crash_drill;
