@@ -65,6 +65,7 @@ mod reports_reorder;
 mod reports_reorder_exact;
 mod reports_usage;
 mod reports_usage_window;
+mod reports_usage_words;
 mod scan_session_lot;
 mod sessions_api;
 mod sessions_concurrency;
