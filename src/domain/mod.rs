@@ -19,6 +19,7 @@ pub mod reorder;
 pub mod session_facts;
 pub mod session_warnings;
 pub mod throttle;
+pub mod valuation;
 pub mod vocab;
 
 pub use needle::NeedleLength;

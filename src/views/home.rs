@@ -7,8 +7,8 @@ use askama::Template;
 use super::Frame;
 use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
-use crate::domain::quantity::fmt_qty;
-use crate::services::dashboard::{Dashboard, GridCell};
+use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::services::dashboard::{Dashboard, ExpiredPosition, GridCell};
 use crate::services::first_steps::Step;
 
 #[derive(Debug, Clone)]
@@ -77,6 +77,19 @@ pub struct LowLine {
     pub usable: String,
     pub min: String,
     pub unit: String,
+    /// Sent and partly received orders still to come ("0" when none).
+    pub on_order: String,
+    pub has_on_order: bool,
+}
+
+/// A product on order (dashboard).
+#[derive(Debug, Clone)]
+pub struct OnOrderLine {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub quantity: String,
+    pub unit: String,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +119,38 @@ pub struct HomeFigures {
     pub low: Vec<LowLine>,
     pub expired: Vec<ExpiredLine>,
     pub expired_total: i64,
+    pub expiring: Vec<ExpiredLine>,
+    pub expiring_total: i64,
+    /// Last day counted as "expiring soon".
+    pub soon: String,
+    pub on_order: Vec<OnOrderLine>,
+    /// Stock on hand at cost, e.g. "1234.50 EUR"; "—" when no cost is known.
+    pub value_total: String,
+    /// Products with stock whose cost is unknown (left out of the total).
+    pub unvalued: usize,
+}
+
+fn lot_line(e: &ExpiredPosition) -> ExpiredLine {
+    ExpiredLine {
+        lot_id: e.lot_id,
+        lot: e.lot_number.clone(),
+        product_id: e.product_id,
+        sku: e.sku.clone(),
+        name: e.product_name.clone(),
+        location: e.location_code.clone(),
+        quantity: fmt_qty(e.quantity),
+        unit: e.unit.clone(),
+        use_by: e.use_by.to_string(),
+        opened: e.opened,
+    }
+}
+
+/// Money with the installation's currency, "—" when unknown.
+pub fn money_or_dash(cents: Option<i64>, currency: &str) -> String {
+    match cents {
+        Some(c) => format!("{} {currency}", fmt_money(c)),
+        None => "—".into(),
+    }
 }
 
 impl HomeFigures {
@@ -155,33 +200,38 @@ impl HomeFigures {
                 .stock
                 .low_stock
                 .iter()
-                .map(|l| LowLine {
-                    product_id: l.product.id,
-                    sku: l.product.sku.clone(),
-                    name: l.product.name.clone(),
-                    usable: fmt_qty(l.usable),
-                    min: fmt_qty(l.min_level),
-                    unit: l.product.unit.clone(),
+                .map(|l| {
+                    let on_order = d.on_order_of(l.product.id);
+                    LowLine {
+                        product_id: l.product.id,
+                        sku: l.product.sku.clone(),
+                        name: l.product.name.clone(),
+                        usable: fmt_qty(l.usable),
+                        min: fmt_qty(l.min_level),
+                        unit: l.product.unit.clone(),
+                        on_order: fmt_qty(on_order),
+                        has_on_order: on_order > 0,
+                    }
                 })
                 .collect(),
-            expired: d
-                .stock
-                .expired
-                .iter()
-                .map(|e| ExpiredLine {
-                    lot_id: e.lot_id,
-                    lot: e.lot_number.clone(),
-                    product_id: e.product_id,
-                    sku: e.sku.clone(),
-                    name: e.product_name.clone(),
-                    location: e.location_code.clone(),
-                    quantity: fmt_qty(e.quantity),
-                    unit: e.unit.clone(),
-                    use_by: e.use_by.to_string(),
-                    opened: e.opened,
-                })
-                .collect(),
+            expired: d.stock.expired.iter().map(lot_line).collect(),
             expired_total: d.stock.expired_total,
+            expiring: d.stock.expiring.iter().map(lot_line).collect(),
+            expiring_total: d.stock.expiring_total,
+            soon: d.stock.soon.to_string(),
+            on_order: d
+                .on_order
+                .iter()
+                .map(|o| OnOrderLine {
+                    product_id: o.product_id,
+                    sku: o.sku.clone(),
+                    name: o.name.clone(),
+                    quantity: fmt_qty(o.quantity),
+                    unit: o.unit.clone(),
+                })
+                .collect(),
+            value_total: money_or_dash(d.stock.value.total(), &d.currency),
+            unvalued: d.stock.value.unvalued,
         }
     }
 

@@ -101,6 +101,8 @@ pub struct ProductPage {
     pub usable: String,
     pub expired: String,
     pub quarantined: String,
+    /// Sent orders still to come ("0" when none).
+    pub on_order: String,
     pub places: Vec<PlaceLine>,
     pub lots: Vec<LotLine>,
     pub empty_lots_hidden: usize,

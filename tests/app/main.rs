@@ -52,6 +52,7 @@ mod import_roundtrip;
 mod login_throttle;
 mod login_tokens;
 mod lots_reaction_flag;
+mod managers_view;
 mod ops_crash_drill;
 mod ops_server;
 mod ops_two_servers;
