@@ -28,6 +28,7 @@ pub mod product_stock;
 pub mod profile;
 pub mod protocols;
 pub mod reactions;
+pub mod receipt_corrections;
 pub mod receipts;
 pub mod receive_preview;
 pub mod receiving;

@@ -107,6 +107,9 @@ const ROWS: &[Row] = &[
     ("GET", "/counts/result/{count_id}", Count, "-", "L D A A A", "L D N A A"),
     // ---- receiving
     ("GET", "/receive", Plain, "-", "L D A A A", ""),
+    ("GET", "/receipts", Plain, "-", "L D A A A", ""),
+    ("GET", "/receipts/{id}", Receipt, "-", "L D A A A", "L D N A A"),
+    ("POST", "/receipts/{id}/correct", Receipt, "F", "L D A A A", "L D N A A"),
     ("POST", "/receive", Plain, "place={site}/store", "L D A A A", "L D D A A"),
     ("POST", "/receive/preview", Plain, "place={site}/store", "L D A A A", "L D D A A"),
     ("POST", "/receive/check", Plain, "place={site}/store", "L D A A A", "L D D A A"),
