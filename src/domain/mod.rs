@@ -3,6 +3,7 @@
 //! FEFO allocation and the reorder rule. Services call these.
 
 pub mod access;
+pub mod axis;
 pub mod clock;
 pub mod contact;
 pub mod fefo;

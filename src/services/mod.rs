@@ -16,6 +16,7 @@ pub mod dashboard_lots;
 pub mod demo;
 pub mod digest;
 pub mod export;
+pub mod first_steps;
 pub mod health;
 pub mod import;
 pub mod ledger;

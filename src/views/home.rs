@@ -5,9 +5,11 @@
 use askama::Template;
 
 use super::Frame;
+use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::services::dashboard::{Dashboard, ExpiredPosition, GridCell};
+use crate::services::first_steps::Step;
 
 #[derive(Debug, Clone)]
 pub struct SiteChoice {
@@ -244,12 +246,62 @@ impl HomeFigures {
 pub struct DashboardPage {
     pub frame: Frame,
     pub f: HomeFigures,
+    /// The "Get started" checklist (`stock/_get_started.html`); None once
+    /// every first step is done.
+    pub get_started: Option<GetStarted>,
 }
 
-/// "What is in my site" (home for practitioners): usable stock only, nothing to edit.
+/// The "Get started" checklist as shown.
+#[derive(Debug, Clone)]
+pub struct GetStarted {
+    pub steps: Vec<Step>,
+    pub done: usize,
+}
+
+impl GetStarted {
+    pub fn new(steps: Vec<Step>) -> GetStarted {
+        GetStarted {
+            done: steps.iter().filter(|s| s.done).count(),
+            steps,
+        }
+    }
+}
+
+/// One of "My sessions today".
+#[derive(Debug, Clone)]
+pub struct TodayRow {
+    pub id: i64,
+    /// The local time of day ("14:05").
+    pub time: String,
+    pub client_ref: String,
+    pub protocol: String,
+    pub needle: String,
+    pub voided: bool,
+}
+
+impl TodayRow {
+    pub fn from_row(r: &SessionRow) -> TodayRow {
+        let s = &r.session;
+        TodayRow {
+            id: s.id,
+            time: r.clock().format_time(s.performed_at),
+            client_ref: s.client_ref.clone(),
+            protocol: r.protocol_name.clone().unwrap_or_else(|| "—".into()),
+            needle: format!("{} mm", fmt_needle(s.needle_length)),
+            voided: s.voided_at.is_some(),
+        }
+    }
+}
+
+/// "What is in my site" (home for practitioners): their sessions today,
+/// usable stock only, nothing to edit.
 #[derive(Template)]
 #[template(path = "stock/my_site.html")]
 pub struct MySitePage {
     pub frame: Frame,
     pub f: HomeFigures,
+    /// The practitioner's own sessions at this site today (its local day).
+    pub today_sessions: Vec<TodayRow>,
+    /// That day, `YYYY-MM-DD`.
+    pub sessions_day: String,
 }

@@ -140,7 +140,7 @@ const ROWS: &[Row] = &[
     ("GET", "/sessions", SiteQ, "-", "L A A A A", "L D D A A"),
     ("GET", "/sessions/{id}", Session, "-", "L A A A A", "L N N A A"),
     ("GET", "/sessions/{id}/aftercare", Session, "-", "L A A A A", "L N N A A"),
-    ("POST", "/sessions/{id}/void", Session, "F", "L D A A A", "L D N A A"),
+    ("POST", "/sessions/{id}/void", Session, "F", "L D A A A", "L N N A A"),
     ("POST", "/sessions/{id}/follow-ups", Session, "F", "L A A A A", "L N N A A"),
     ("GET", "/clients/{client_ref}", Client, "-", "L A A A A", "L A A A A"),
     // ---- reports and orders
@@ -233,7 +233,7 @@ const ROWS: &[Row] = &[
     ("POST", "/api/v1/sessions", Plain, r#"{"site":"{site}"}"#, "L A A A A", "L D D A A"),
     ("GET", "/api/v1/sessions", SiteQ, "-", "L A A A A", "L D D A A"),
     ("GET", "/api/v1/sessions/{id}", Session, "-", "L A A A A", "L N N A A"),
-    ("POST", "/api/v1/sessions/{id}/void", Session, "J", "L D A A A", "L D N A A"),
+    ("POST", "/api/v1/sessions/{id}/void", Session, "J", "L D A A A", "L N N A A"),
     ("POST", "/api/v1/sessions/{id}/follow-ups", Session, "J", "L A A A A", "L N N A A"),
     ("GET", "/api/v1/protocols", Plain, "-", "L A A A A", ""),
     ("POST", "/api/v1/protocols", Plain, "J", "L D A A A", ""),
