@@ -66,6 +66,7 @@ mod reports_reorder_exact;
 mod reports_usage;
 mod reports_usage_window;
 mod scan_session_lot;
+mod sessions_answer;
 mod sessions_api;
 mod sessions_concurrency;
 mod sessions_demo;
