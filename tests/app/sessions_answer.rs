@@ -14,9 +14,7 @@ async fn same_as_stored(app: &TestApp, token: &str, body: &Value) -> Value {
     let (s, posted) = app.post_session(token, &new_key(), body).await;
     assert_eq!(s, 201, "{posted}");
     let id = posted["id"].as_i64().expect("an id");
-    let (s, read) = app
-        .api_get(token, &format!("/api/v1/sessions/{id}"))
-        .await;
+    let (s, read) = app.api_get(token, &format!("/api/v1/sessions/{id}")).await;
     assert_eq!(s, 200, "{read}");
     assert_eq!(posted, read, "the 201 body differs from the stored session");
     posted
@@ -38,7 +36,8 @@ async fn the_answer_to_a_new_session_is_what_was_stored() {
     app.location("room1").await;
     let serum = app.product("SR-HA").serum().create().await;
     let roller = app.product("RL-050").roller(50).create().await;
-    app.receive_into(&serum, "A", days(20), "1.5", "room1").await;
+    app.receive_into(&serum, "A", days(20), "1.5", "room1")
+        .await;
     app.receive(&serum, "A", days(20), "1").await;
     app.receive(&serum, "B", days(90), "5").await;
     app.receive(&roller, "R1", days(90), "5").await;

@@ -183,8 +183,7 @@ fn record_in_tx(
             .and_then(|p| Indication::parse(&p.indication))
     });
     // Whole microseconds: what both backends store.
-    let performed_at =
-        chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
+    let performed_at = chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
     // Lots are judged on the session's day at the site.
     let day = site.clock().local_date(performed_at);
     let usual = match indication {
@@ -201,23 +200,23 @@ fn record_in_tx(
     // The session row first: on PostgreSQL a concurrent duplicate key waits
     // here on the UNIQUE index instead of taking stock first.
     let new = NewSession {
-            site_id: site.id,
-            practitioner_id: actor.user_id,
-            client_ref: req.client_ref.clone(),
-            performed_at,
-            indication: indication.map(|i| i.code().to_string()),
-            needle_length: req.needle,
-            protocol_id: protocol.as_ref().map(|p| p.id),
-            addons: join_codes(&req.addons, |a| a.code()),
-            side_effects: join_codes(&req.side_effects, |s| s.code()),
-            side_effect_other: req.side_effect_other.clone(),
-            notes: req.notes.clone(),
-            warnings: encode_warnings(&warned),
-            idempotency_key: key.to_string(),
-            request_hash: hash.to_string(),
-            duration_minutes: req.duration_minutes,
-            anaesthetic_applied_at: req.anaesthetic_applied_at,
-            anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
+        site_id: site.id,
+        practitioner_id: actor.user_id,
+        client_ref: req.client_ref.clone(),
+        performed_at,
+        indication: indication.map(|i| i.code().to_string()),
+        needle_length: req.needle,
+        protocol_id: protocol.as_ref().map(|p| p.id),
+        addons: join_codes(&req.addons, |a| a.code()),
+        side_effects: join_codes(&req.side_effects, |s| s.code()),
+        side_effect_other: req.side_effect_other.clone(),
+        notes: req.notes.clone(),
+        warnings: encode_warnings(&warned),
+        idempotency_key: key.to_string(),
+        request_hash: hash.to_string(),
+        duration_minutes: req.duration_minutes,
+        anaesthetic_applied_at: req.anaesthetic_applied_at,
+        anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
     };
     let (session_id, created_at) = db::sessions::insert(conn, &new)?;
     let area_ids: Vec<i64> = areas.iter().map(|a| a.id).collect();
