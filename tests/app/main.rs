@@ -27,6 +27,7 @@ mod browser;
 mod browser_layout;
 mod browser_layout_world;
 mod browser_order_scan;
+mod browser_practitioner;
 mod browser_scan;
 mod browser_session_form;
 mod browser_traps;
