@@ -1,5 +1,6 @@
-//! Every main page as each role that may see it, in a real headless
-//! Chromium at 768×1024 (tablet) and 390×844 (phone) (issue 14.7, 14.13):
+//! Every main page as each role that may see it (and the sign-in page),
+//! in a real headless Chromium at 768×1024 (tablet) and 390×844 (phone)
+//! (issue 14.7, 14.13):
 //! - the document is no wider than the window; key cells (the count
 //!   sheet's Counted input, the orders list's Total, the reorder decision
 //!   columns, the sessions list's Protocol, recall's Voided) are on screen;
@@ -29,10 +30,11 @@ pub const AXE_DEFAULT: &str = "/tmp/cs-axe/node_modules/axe-core/axe.min.js";
 /// Viewports: tablet and phone.
 const VIEWPORTS: &[(u32, u32)] = &[(768, 1024), (390, 844)];
 
-/// The in-page layout checks; `arguments[0]` is the key cells' selectors.
+/// The in-page layout checks; arguments: the key cells' selectors, the
+/// window's width and height, the page's path.
 /// Returns the problems found, as sentences.
 const CHECK: &str = r#"
-const [keys, vw, vh] = arguments;
+const [keys, vw, vh, path] = arguments;
 const out = [];
 const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
   + (el.classList.length ? '.' + [...el.classList].join('.') : '')
@@ -102,7 +104,7 @@ for (const lf of document.querySelectorAll('.line-fields')) {
     break;
   }
 }
-if (location.pathname === '/login') out.push('sent to the login page');
+if (location.pathname === '/login' && path !== '/login') out.push('sent to the login page');
 if (document.querySelector('article.error-page')) out.push('an error page: ' + document.title);
 return out;
 "#;
@@ -174,7 +176,74 @@ async fn axe(b: &Browser, src: &str, tally: &mut BTreeMap<String, usize>) -> Vec
     bad
 }
 
-/// Visits the role's pages at both sizes; fails listing every problem.
+/// Where the walk writes and what it found.
+struct Walk<'a> {
+    who: Who,
+    axe_js: Option<&'a str>,
+    dir: PathBuf,
+    phone_shots: bool,
+    problems: Vec<String>,
+    tally: BTreeMap<String, usize>,
+}
+
+impl Walk<'_> {
+    /// One page at one size: the layout checks, axe (at 768) and the screenshot.
+    async fn visit(
+        &mut self,
+        app: &TestApp,
+        b: &Browser,
+        page: &PageSpec,
+        width: u32,
+        height: u32,
+    ) {
+        b.goto(&app.url(&page.path)).await;
+        let found = b
+            .script_with(CHECK, json!([page.keys, width, height, page.path]))
+            .await;
+        let mut here: Vec<String> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap_or_default().to_string())
+            .collect();
+        if width == 768
+            && let Some(src) = self.axe_js
+        {
+            here.extend(axe(b, src, &mut self.tally).await);
+        }
+        if page.screenshot_role() == self.who && (width == 768 || self.phone_shots) {
+            // The whole page on the tablet; the first screen on a phone.
+            let png = if width == 768 {
+                b.full_screenshot().await
+            } else {
+                b.screenshot().await
+            };
+            assert!(png.starts_with(b"\x89PNG"), "a PNG of {}", page.name);
+            std::fs::write(self.dir.join(format!("{}-{width}.png", page.name)), png).unwrap();
+        }
+        let who = self.who;
+        self.problems.extend(
+            here.into_iter()
+                .map(|p| format!("{who:?} {width}px {} ({}): {p}", page.name, page.path)),
+        );
+    }
+}
+
+/// The menu is folded behind "Menu" on a phone and opens with a tap (no
+/// JavaScript: a `<details>`); on the tablet its links show at once.
+async fn menu_opens(app: &TestApp, b: &Browser, width: u32) {
+    b.goto(&app.url("/")).await;
+    let shown = "const a = document.querySelector('header .menu a#account-link'); \
+                 return a !== null && a.checkVisibility()";
+    if width < 700 {
+        assert_eq!(b.script(shown).await, json!(false), "folded at {width}px");
+        b.click(&b.find("header .menu-fold > summary").await).await;
+    }
+    b.wait_until("the menu's links", shown).await;
+}
+
+/// Visits the role's pages at both sizes (the practitioner's walk starts
+/// with the sign-in page); fails listing every problem.
 async fn walk(who: Who) {
     let test = format!("browser_layout_{who:?}");
     let Some(driver) = Driver::start(&test).await else {
@@ -184,58 +253,44 @@ async fn walk(who: Who) {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let list: Vec<PageSpec> = pages(&w).into_iter().filter(|p| p.for_role(who)).collect();
-    let dir = screenshot_dir();
-    let phone_shots = std::env::var("CLINIC_STOCK_SCREENSHOTS_390").as_deref() == Ok("1");
-    let mut problems = Vec::new();
-    let mut tally = BTreeMap::new();
+    let sign_in = PageSpec {
+        name: "login",
+        path: "/login".into(),
+        roles: "P",
+        keys: &[],
+    };
+    let mut walk = Walk {
+        who,
+        axe_js: axe_js.as_deref(),
+        dir: screenshot_dir(),
+        phone_shots: std::env::var("CLINIC_STOCK_SCREENSHOTS_390").as_deref() == Ok("1"),
+        problems: Vec::new(),
+        tally: BTreeMap::new(),
+    };
     for &(width, height) in VIEWPORTS {
         let b = driver.session(width.max(500), height).await;
         b.emulate(width, height, false).await;
+        if who == Who::Practitioner {
+            walk.visit(&app, &b, &sign_in, width, height).await;
+        }
         login_with(&app, &b, who.login(), DEMO_PASSWORD).await;
+        menu_opens(&app, &b, width).await;
         for page in &list {
-            b.goto(&app.url(&page.path)).await;
-            let found = b
-                .script_with(CHECK, json!([page.keys, width, height]))
-                .await;
-            let mut here: Vec<String> = found
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| p.as_str().unwrap_or_default().to_string())
-                .collect();
-            if width == 768
-                && let Some(src) = &axe_js
-            {
-                here.extend(axe(&b, src, &mut tally).await);
-            }
-            let own = page.screenshot_role() == who;
-            if own && (width == 768 || phone_shots) {
-                // The whole page on the tablet; the first screen on a phone.
-                let png = if width == 768 {
-                    b.full_screenshot().await
-                } else {
-                    b.screenshot().await
-                };
-                assert!(png.starts_with(b"\x89PNG"), "a PNG of {}", page.name);
-                std::fs::write(dir.join(format!("{}-{width}.png", page.name)), png).unwrap();
-            }
-            problems.extend(
-                here.into_iter()
-                    .map(|p| format!("{who:?} {width}px {} ({}): {p}", page.name, page.path)),
-            );
+            walk.visit(&app, &b, page, width, height).await;
         }
         b.quit().await;
     }
     eprintln!(
-        "{test}: {} pages × {} sizes; axe violations by impact: {tally:?}",
-        list.len(),
-        VIEWPORTS.len()
+        "{test}: {} pages × {} sizes; axe violations by impact: {:?}",
+        list.len() + usize::from(who == Who::Practitioner),
+        VIEWPORTS.len(),
+        walk.tally
     );
     assert!(
-        problems.is_empty(),
+        walk.problems.is_empty(),
         "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
+        walk.problems.len(),
+        walk.problems.join("\n")
     );
 }
 

@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::fixtures::fixture_actor;
 use crate::support::*;
 use clinic_stock::db;
-use clinic_stock::db::schema::{ledger, lots, protocols, suppliers, treatment_sessions, users};
+use clinic_stock::db::schema::{
+    ledger, lots, protocols, receipts, suppliers, treatment_sessions, users,
+};
 use clinic_stock::services::counts;
 use clinic_stock::services::demo::{self, DemoOptions};
 
@@ -80,6 +82,7 @@ pub struct World {
     pub count: i64,
     pub draft_order: i64,
     pub sent_order: i64,
+    pub receipt: i64,
     pub user: i64,
     /// A lot one of whose sessions was voided (recall shows "voided").
     pub recall_lot: String,
@@ -182,6 +185,11 @@ pub async fn world(app: &TestApp) -> World {
                 count,
                 draft_order: 0,
                 sent_order: 0,
+                receipt: receipts::table
+                    .order(receipts::id.desc())
+                    .select(receipts::id)
+                    .first(c)
+                    .unwrap(),
                 user: users::table
                     .filter(users::username.eq("pia"))
                     .select(users::id)
@@ -286,6 +294,8 @@ pub fn pages(w: &World) -> Vec<PageSpec> {
             "MA",
             &[],
         ),
+        p("receipts", "/receipts".into(), "MA", &[]),
+        p("receipt", format!("/receipts/{}", w.receipt), "MA", &[]),
         p("usage", "/reports/usage".into(), "MA", &[]),
         p("import", "/admin/import".into(), "MA", &[]),
         p("account", "/account".into(), "PMA", &[]),
