@@ -144,6 +144,8 @@ error_codes! {
     CannotDisableSelf = ("cannot_disable_self", 409),
     /// You cannot change your own role.
     CannotChangeOwnRole = ("cannot_change_own_role", 409),
+    /// Demoting or disabling the last active administrator.
+    LastAdmin = ("last_admin", 409),
     /// The password was changed meanwhile.
     PasswordChanged = ("password_changed", 409),
     /// The uploaded file changed between preview and confirm.

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod counts;
 pub mod digest;
 pub mod export;
+pub mod first_steps;
 pub mod follow_ups;
 pub mod group_commit;
 pub mod health;

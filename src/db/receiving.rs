@@ -96,3 +96,45 @@ pub fn ledger_ids(conn: &mut DbConn, receipt_ids: &[i64]) -> QueryResult<Vec<i64
         .order(ledger::id)
         .load(conn)
 }
+
+/// For each of these lots, the lot whose receipts carry its cost: itself, or
+/// the lot it was opened from (an opened container is never received).
+pub fn cost_lots(conn: &mut DbConn, lot_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    use super::schema::lots;
+    let mut out = Vec::with_capacity(lot_ids.len());
+    for chunk in lot_ids.chunks(1000) {
+        let rows: Vec<(i64, Option<i64>)> = lots::table
+            .filter(lots::id.eq_any(chunk.to_vec()))
+            .select((lots::id, lots::parent_lot_id))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(id, parent)| (id, parent.unwrap_or(id))),
+        );
+    }
+    Ok(out)
+}
+
+/// The `receive` rows of these lots whose receipt stored a unit cost:
+/// (lot, received quantity in thousandths, unit cost in cents).
+pub fn costed_receipts_of_lots(
+    conn: &mut DbConn,
+    lot_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    use super::schema::ledger;
+    let mut out = Vec::new();
+    for chunk in lot_ids.chunks(1000) {
+        let rows: Vec<(i64, i64, Option<i64>)> = ledger::table
+            .inner_join(receipts::table.on(ledger::receipt_id.eq(receipts::id.nullable())))
+            .filter(ledger::lot_id.eq_any(chunk.to_vec()))
+            .filter(ledger::kind.eq("receive"))
+            .filter(receipts::unit_cost_cents.is_not_null())
+            .select((ledger::lot_id, ledger::delta, receipts::unit_cost_cents))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(lot, q, c)| c.map(|c| (lot, q, c))),
+        );
+    }
+    Ok(out)
+}

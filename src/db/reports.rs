@@ -67,18 +67,34 @@ pub struct OpenLine {
 
 /// Lines of draft, sent and partly received orders at a site.
 pub fn open_order_lines(conn: &mut DbConn, site_id: i64) -> QueryResult<Vec<OpenLine>> {
-    purchase_order_lines::table
+    open_order_lines_where(conn, Some(site_id), None)
+}
+
+/// Lines of draft, sent and partly received orders at a site (None: every
+/// site), of one product or all.
+pub fn open_order_lines_where(
+    conn: &mut DbConn,
+    site_id: Option<i64>,
+    product_id: Option<i64>,
+) -> QueryResult<Vec<OpenLine>> {
+    let mut q = purchase_order_lines::table
         .inner_join(purchase_orders::table)
-        .filter(purchase_orders::site_id.eq(site_id))
         .filter(purchase_orders::status.eq_any(["draft", "sent", "partial"]))
-        .select((
-            purchase_order_lines::product_id,
-            purchase_orders::status,
-            purchase_order_lines::packs,
-            purchase_order_lines::pack_size,
-            purchase_order_lines::received_quantity,
-        ))
-        .load(conn)
+        .into_boxed();
+    if let Some(site_id) = site_id {
+        q = q.filter(purchase_orders::site_id.eq(site_id));
+    }
+    if let Some(product_id) = product_id {
+        q = q.filter(purchase_order_lines::product_id.eq(product_id));
+    }
+    q.select((
+        purchase_order_lines::product_id,
+        purchase_orders::status,
+        purchase_order_lines::packs,
+        purchase_order_lines::pack_size,
+        purchase_order_lines::received_quantity,
+    ))
+    .load(conn)
 }
 
 /// Every protocol's (id, name) (few rows; names for the report).

@@ -224,6 +224,7 @@ pub struct ProductBrief {
     pub needle_length: Option<i32>,
     pub min_level: Option<i64>,
     pub active: bool,
+    pub unit_cost_cents: Option<i64>,
 }
 
 /// Every product (archived too), briefly, by category, needle length, name.
@@ -239,6 +240,7 @@ pub fn product_briefs(conn: &mut DbConn) -> QueryResult<Vec<ProductBrief>> {
             products::needle_length,
             products::min_level,
             products::active,
+            products::unit_cost_cents,
         ))
         .order((
             products::category,

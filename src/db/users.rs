@@ -26,6 +26,20 @@ pub fn count_except(conn: &mut DbConn, username: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Takes the row locks of every active admin (a no-op update), so that two
+/// transactions that each demote or disable another admin run one after
+/// the other on PostgreSQL and the second sees the first (SQLite's write
+/// transactions are serial anyway).
+pub fn lock_admins(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .filter(users::role.eq("admin"))
+            .filter(users::active.eq(true)),
+    )
+    .set(users::role.eq(users::role))
+    .execute(conn)
+}
+
 pub fn count_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq("admin"))

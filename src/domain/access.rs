@@ -10,6 +10,8 @@
 //! a site reads and writes that site only; users without a site (chain
 //! managers) and admins see every site.
 
+use chrono::NaiveDateTime;
+
 use crate::domain::vocab::Role;
 
 /// Who is acting, as services see it.
@@ -44,6 +46,7 @@ pub enum Action {
     ViewSessions,
     RecordFollowUp,
     VoidSession,
+    VoidOwnSession,
     ViewStock,
     ViewLot,
     OpenContainer,
@@ -54,6 +57,7 @@ pub enum Action {
     ViewProtocols,
     ManageProtocols,
     ReceiveStock,
+    CorrectReceipt,
     AdjustStock,
     TransferStock,
     CountStock,
@@ -156,6 +160,7 @@ pub const TABLE: &[Rule] = &[
     rule(A::ViewSessions, "view_sessions", STAFF, PerSite, "session list and detail, after-care sheet, a client's history"),
     rule(A::RecordFollowUp, "record_follow_up", STAFF, PerSite, "record side effects seen after a session"),
     rule(A::VoidSession, "void_session", MANAGERS, PerSite, "void a session (stock goes back)"),
+    rule(A::VoidOwnSession, "void_own_session", STAFF, PerSite, "void a session they logged themselves, within 30 minutes of saving it (reason required; later, a manager)"),
     rule(A::ViewStock, "view_stock", STAFF, PerSite, "stock on hand, locations"),
     rule(A::ViewLot, "view_lot", STAFF, PerSite, "a lot's page: its balances and movements"),
     rule(A::OpenContainer, "open_container", STAFF, PerSite, "record opening a tube or vial"),
@@ -165,7 +170,8 @@ pub const TABLE: &[Rule] = &[
     rule(A::ManageSuppliers, "manage_suppliers", MANAGERS, Chain, "create and edit suppliers"),
     rule(A::ViewProtocols, "view_protocols", STAFF, Chain, "treatment protocols"),
     rule(A::ManageProtocols, "manage_protocols", MANAGERS, Chain, "create and edit protocols"),
-    rule(A::ReceiveStock, "receive_stock", MANAGERS, PerSite, "receive deliveries (form, GS1 scan, API receipts)"),
+    rule(A::ReceiveStock, "receive_stock", MANAGERS, PerSite, "receive deliveries (form, GS1 scan, API receipts), the receipt pages"),
+    rule(A::CorrectReceipt, "correct_receipt", MANAGERS, PerSite, "correct a mistyped delivery: a receipt's quantity, with a reason (compensating ledger rows)"),
     rule(A::AdjustStock, "adjust_stock", MANAGERS, PerSite, "adjust, write off, quarantine and release stock"),
     rule(A::TransferStock, "transfer_stock", MANAGERS, PerSite, "move stock between locations"),
     rule(A::CountStock, "count_stock", MANAGERS, PerSite, "stock counts and their results"),
@@ -295,6 +301,53 @@ impl Actor {
     }
 }
 
+/// How long after saving it a person may void a session they logged
+/// themselves ([`Action::VoidOwnSession`]); after that only a manager may.
+pub const OWN_VOID_MINUTES: i64 = 30;
+
+/// What deciding a void needs to know about the session.
+#[derive(Debug, Clone, Copy)]
+pub struct VoidFacts {
+    pub site_id: i64,
+    /// Who logged it.
+    pub practitioner_id: i64,
+    /// When it was saved (UTC).
+    pub saved_at: NaiveDateTime,
+}
+
+/// THE void rule: a manager ([`Action::VoidSession`]) voids any session of
+/// their sites; anyone else voids a session they logged themselves
+/// ([`Action::VoidOwnSession`]) within [`OWN_VOID_MINUTES`] of saving it.
+/// `now` is UTC. The refusal says why and who can still do it.
+pub fn may_void(actor: &Actor, s: &VoidFacts, now: NaiveDateTime) -> Result<(), Denied> {
+    if actor.may(Action::VoidSession, Scope::Site(s.site_id)) {
+        return Ok(());
+    }
+    actor.check(Action::VoidOwnSession, Scope::Site(s.site_id))?;
+    if s.practitioner_id != actor.user_id {
+        return Err(Denied(
+            "only a manager can void a session someone else logged".into(),
+        ));
+    }
+    let elapsed = (now - s.saved_at).num_seconds();
+    if elapsed > OWN_VOID_MINUTES * 60 {
+        return Err(Denied(format!(
+            "too late to void it yourself: a session can be voided by the person who \
+             logged it within {OWN_VOID_MINUTES} minutes of saving it; ask a manager"
+        )));
+    }
+    Ok(())
+}
+
+impl Actor {
+    /// The route guard for voiding: may this actor void some session
+    /// (any, as a manager, or their own, within the time allowed)?
+    pub fn require_void(&self) -> Result<(), Denied> {
+        self.require(Action::VoidSession)
+            .or_else(|_| self.require(Action::VoidOwnSession))
+    }
+}
+
 /// `docs/permissions.md`, generated from [`TABLE`]. Regenerate with
 /// `clinic-stock permissions > docs/permissions.md`.
 pub fn permissions_markdown() -> String {
@@ -403,6 +456,37 @@ mod tests {
             p.check(A::VoidSession, Scope::Anywhere),
             Err(Denied("this needs the manager role".into()))
         );
+    }
+
+    #[test]
+    fn practitioners_void_their_own_sessions_for_thirty_minutes() {
+        let saved = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default();
+        let mins = |m: i64| saved + chrono::Duration::minutes(m);
+        let own = VoidFacts {
+            site_id: 1,
+            practitioner_id: 1,
+            saved_at: saved,
+        };
+        let p = actor(Role::Practitioner, Some(1));
+        assert_eq!(may_void(&p, &own, mins(0)), Ok(()));
+        assert_eq!(may_void(&p, &own, mins(30)), Ok(()));
+        let late = may_void(&p, &own, mins(31));
+        assert!(late.is_err_and(|d| d.0.contains("30 minutes") && d.0.contains("manager")));
+        let other = VoidFacts {
+            practitioner_id: 2,
+            ..own
+        };
+        assert!(may_void(&p, &other, mins(1)).is_err());
+        let elsewhere = VoidFacts { site_id: 2, ..own };
+        assert!(may_void(&p, &elsewhere, mins(1)).is_err());
+        // A manager of the site: any session, any time; not another site's.
+        let m = actor(Role::Manager, Some(1));
+        assert_eq!(may_void(&m, &other, mins(600)), Ok(()));
+        let m2 = actor(Role::Manager, Some(2));
+        assert!(may_void(&m2, &own, mins(600)).is_err());
+        assert!(p.require_void().is_ok() && m.require_void().is_ok());
     }
 
     #[test]

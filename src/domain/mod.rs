@@ -3,6 +3,7 @@
 //! FEFO allocation and the reorder rule. Services call these.
 
 pub mod access;
+pub mod axis;
 pub mod clock;
 pub mod contact;
 pub mod fefo;
@@ -18,6 +19,7 @@ pub mod reorder;
 pub mod session_facts;
 pub mod session_warnings;
 pub mod throttle;
+pub mod valuation;
 pub mod vocab;
 
 pub use needle::NeedleLength;

@@ -1,5 +1,6 @@
 //! The home page: the stock dashboard for managers and admins, the simpler
-//! "what is in my site" for practitioners (`?site=` switches site).
+//! "what is in my site" with "My sessions today" for practitioners
+//! (`?site=` switches site).
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -8,9 +9,9 @@ use super::pages::{PageError, render};
 use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::routes::extract::CurrentUser;
-use crate::services::dashboard;
+use crate::services::{dashboard, first_steps, sessions};
 use crate::views::Frame;
-use crate::views::home::{DashboardPage, HomeFigures, MySitePage};
+use crate::views::home::{DashboardPage, GetStarted, HomeFigures, MySitePage, TodayRow};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home));
@@ -38,14 +39,29 @@ async fn home(
         .await?;
     let f = HomeFigures::new(&d);
     if user.may(Action::ViewAlerts) {
+        let actor = user.actor.clone();
+        let steps = state
+            .run(move |conn| first_steps::checklist(conn, &actor))
+            .await?;
         render(&DashboardPage {
             frame: Frame::new(&user, format!("Stock · {}", f.site_name), "/"),
             f,
+            get_started: steps.map(GetStarted::new),
         })
     } else {
+        // "My sessions today" at the site shown, on its local day.
+        let actor = user.actor.clone();
+        let site_id = d.site.id;
+        let (today, rows) = state
+            .run(move |conn| {
+                sessions::query::my_sessions_today(conn, &actor, site_id, crate::db::now())
+            })
+            .await?;
         render(&MySitePage {
             frame: Frame::new(&user, format!("What is in {}", f.site_name), "/"),
             f,
+            today_sessions: rows.iter().map(TodayRow::from_row).collect(),
+            sessions_day: today.to_string(),
         })
     }
 }

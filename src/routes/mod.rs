@@ -26,6 +26,7 @@ pub mod pages;
 pub mod products;
 pub mod protocols;
 pub mod recall;
+pub mod receipts;
 pub mod receive;
 pub mod reports;
 pub mod sessions;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(stock::configure)
     .configure(products::configure)
     .configure(receive::configure)
+    .configure(receipts::configure)
     .configure(sites_admin::configure)
     .configure(clinical_admin::configure)
     .configure(needle_ranges::configure)

@@ -44,8 +44,7 @@ async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRespo
                 .lines
                 .iter()
                 .map(|(l, p)| format!("{} {} {}", p.name, fmt_qty(l.quantity), p.unit))
-                .collect::<Vec<_>>()
-                .join("; "),
+                .collect(),
             addons: v
                 .addons()
                 .iter()

@@ -178,13 +178,26 @@ fn view(
     } else {
         "gs1"
     };
+    let unknown_gtin = p.and_then(|p| p.unknown_gtin.clone());
+    let create_product_href = unknown_gtin.as_ref().map(|g| {
+        format!(
+            "/products/new?gtin={}&receive_gs1={}&receive_place={}",
+            urlencode(g),
+            urlencode(
+                &p.and_then(|p| p.scanned_text.clone())
+                    .unwrap_or_else(|| v.gs1.clone())
+            ),
+            urlencode(&chosen)
+        )
+    });
     ReceiveView {
+        create_product_href,
         v: ReceiveFormValues { place: chosen, ..v },
         products: groups,
         places,
         errors,
         scanned,
-        unknown_gtin: p.and_then(|p| p.unknown_gtin.clone()),
+        unknown_gtin,
         check,
         currency: lists.currency,
         focus,
@@ -198,6 +211,9 @@ pub struct FormParams {
     product_id: String,
     #[serde(default)]
     place: String,
+    /// A scan to read into the form (back from creating its product).
+    #[serde(default)]
+    gs1: String,
 }
 
 async fn form(
@@ -210,15 +226,25 @@ async fn form(
     let v = ReceiveFormValues {
         product_id: q.product_id.clone(),
         place: q.place.clone(),
+        gs1: q.gs1.clone(),
         ..ReceiveFormValues::default()
     };
-    let draft = draft_of(&v);
-    let actor = user.actor.clone();
-    let p = state
-        .run(move |conn| receive_preview::preview(conn, &actor, &draft))
-        .await?;
+    let (p, v, errors) = if q.gs1.trim().is_empty() {
+        let draft = draft_of(&v);
+        let actor = user.actor.clone();
+        let p = state
+            .run(move |conn| receive_preview::preview(conn, &actor, &draft))
+            .await?;
+        (p, v, FieldErrors::none())
+    } else {
+        // A scan (back from creating its product): read it as "Read the
+        // scan" would: product, lot and expiry filled, quantity focused.
+        let (p, v) = run_preview(&state, &user, &v).await?;
+        let errors = FieldErrors(p.problems.clone());
+        (p, v, errors)
+    };
     let lists = lists(&state, &user).await?;
-    let r = view(lists, v, Some(&p), FieldErrors::none());
+    let r = view(lists, v, Some(&p), errors);
     render_status(
         StatusCode::OK,
         &ReceivePage {

@@ -87,7 +87,7 @@ async fn stock_list(
     let page = page_number(Some(&p.page));
     let actor = user.actor.clone();
     let site_code = p.site.clone();
-    let (site, sites, (items, total)) = state
+    let (site, sites, (items, total), currency) = state
         .run(move |conn| {
             let site = dashboard::site_for(
                 conn,
@@ -102,7 +102,8 @@ async fn stock_list(
                 PER_PAGE,
                 Pager::offset(page, PER_PAGE),
             )?;
-            Ok((site, sites, listed))
+            let currency = crate::services::settings::load(conn)?.currency;
+            Ok((site, sites, listed, currency))
         })
         .await?;
     let keep = [
@@ -147,6 +148,7 @@ async fn stock_list(
                 low: pr.min_level.is_some_and(|m| s.usable <= m),
                 has_expired: s.expired > 0,
                 has_quarantined: s.quarantined > 0,
+                value: crate::views::home::money_or_dash(s.value, &currency),
             }
         })
         .collect();

@@ -335,6 +335,7 @@ pub fn set_user_active(
 ) -> ServiceResult<User> {
     actor.require(Action::ManageUsers)?;
     db::write_tx(conn, |conn| {
+        db::users::lock_admins(conn)?;
         let user = db::users::by_id(conn, user_id)?
             .ok_or_else(|| ServiceError::not_found("no such user"))?;
         if !active && user.id == actor.user_id {
@@ -342,6 +343,9 @@ pub fn set_user_active(
                 ErrorCode::CannotDisableSelf,
                 "you cannot disable your own account",
             ));
+        }
+        if !active && user.active && user.role == "admin" {
+            super::users::refuse_last_admin(conn, &user.username)?;
         }
         db::users::set_active(conn, user_id, active)?;
         let mut revoked = 0;

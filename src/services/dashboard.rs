@@ -23,6 +23,8 @@ use crate::domain::vocab::{Category, Unit};
 use crate::error::ServiceResult;
 
 pub use super::dashboard_cache::{DashboardCache, Key};
+pub use super::dashboard_lots::ExpiredPosition;
+use super::dashboard_lots::listed;
 
 /// Needle lengths every clinic stocks (hundredths of a mm): the grid always
 /// shows these rows, plus any other length that has products.
@@ -127,13 +129,40 @@ pub struct LowStock {
     pub min_level: i64,
 }
 
-/// What the dashboard shows for one site: who looks (per request) and the
+/// What the dashboard shows for one site: who looks (per request), what is
+/// on order (per request: sending an order moves no stock version) and the
 /// stock figures (computed once per stock version and local date, shared).
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     pub site: Site,
     pub sites: Vec<Site>,
     pub stock: Arc<StockFigures>,
+    /// The installation's currency (for the stock value).
+    pub currency: String,
+    /// Products on order at the site (`services::reorder::open_orders`), by name.
+    pub on_order: Vec<OnOrder>,
+}
+
+/// A product on order: sent and partly received orders, still to come.
+#[derive(Debug, Clone)]
+pub struct OnOrder {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub unit: String,
+    /// Thousandths.
+    pub quantity: i64,
+}
+
+impl Dashboard {
+    /// On order of one product (0 when none).
+    pub fn on_order_of(&self, product_id: i64) -> i64 {
+        self.on_order
+            .iter()
+            .find(|o| o.product_id == product_id)
+            .map(|o| o.quantity)
+            .unwrap_or(0)
+    }
 }
 
 /// The stock figures of one site on one local date.
@@ -148,21 +177,12 @@ pub struct StockFigures {
     pub low_stock: Vec<LowStock>,
     pub expired: Vec<ExpiredPosition>,
     pub expired_total: i64,
-}
-
-/// Expired stock still on the shelf at one location.
-#[derive(Debug, Clone)]
-pub struct ExpiredPosition {
-    pub lot_id: i64,
-    pub lot_number: String,
-    pub use_by: NaiveDate,
-    pub opened: bool,
-    pub product_id: i64,
-    pub sku: String,
-    pub product_name: String,
-    pub unit: String,
-    pub location_code: String,
-    pub quantity: i64,
+    /// Usable lots whose use-by date is from today up to `soon`, the first
+    /// `EXPIRED_LIST_LIMIT` by use-by, and how many there are.
+    pub expiring: Vec<ExpiredPosition>,
+    pub expiring_total: i64,
+    /// Stock on hand (usable, expired and quarantined) at cost.
+    pub value: super::stock_value::Valuation,
 }
 
 /// Per-product totals from positions, with the status rules of the stock
@@ -240,7 +260,37 @@ pub fn dashboard(
     let stock = cache.get_or_build(site.id, key, || {
         figures(conn, site.id, today, window_days).map_err(Into::into)
     })?;
-    Ok(Dashboard { site, sites, stock })
+    let on_order = on_order(conn, site.id)?;
+    Ok(Dashboard {
+        site,
+        sites,
+        stock,
+        currency: settings.currency,
+        on_order,
+    })
+}
+
+/// The products on order at a site, by name.
+fn on_order(conn: &mut DbConn, site_id: i64) -> diesel::QueryResult<Vec<OnOrder>> {
+    let open = super::reorder::open_orders(conn, Some(site_id), None)?;
+    let ids: Vec<i64> = open
+        .on_order
+        .iter()
+        .filter(|(_, q)| **q > 0)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut rows: Vec<OnOrder> = db::catalog::products_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|p| OnOrder {
+            quantity: open.of(p.id),
+            product_id: p.id,
+            sku: p.sku,
+            name: p.name,
+            unit: p.unit,
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.name, a.product_id).cmp(&(&b.name, b.product_id)));
+    Ok(rows)
 }
 
 /// Computes the stock figures of a site (no cache).
@@ -251,12 +301,25 @@ pub fn figures(
     window_days: i64,
 ) -> diesel::QueryResult<StockFigures> {
     let soon = today + Duration::days(window_days);
-    let (products, positions, expired, expired_total) = db::read_tx(conn, |conn| {
+    let (products, positions, expired, expiring, value) = db::read_tx(conn, |conn| {
         let products = db::stock_summary::product_briefs(conn)?;
         let positions = db::stock_summary::positions(conn, site_id)?;
-        let (expired, total) = expired_on_shelf(conn, site_id, &products, &positions, today)?;
-        Ok((products, positions, expired, total))
+        let expired = listed(conn, site_id, &products, &positions, |p| {
+            !p.quarantined && p.use_by < today
+        })?;
+        let expiring = listed(conn, site_id, &products, &positions, |p| {
+            !p.quarantined && p.use_by >= today && p.use_by <= soon
+        })?;
+        let holdings: Vec<super::stock_value::Holding> = positions
+            .iter()
+            .map(|p| (p.product_id, p.lot_id, p.quantity))
+            .collect();
+        let costs: HashMap<i64, Option<i64>> =
+            products.iter().map(|p| (p.id, p.unit_cost_cents)).collect();
+        let value = super::stock_value::value(conn, &holdings, &costs)?;
+        Ok((products, positions, expired, expiring, value))
     })?;
+    let ((expired, expired_total), (expiring, expiring_total)) = (expired, expiring);
     let by_product = totals(&positions, today, soon);
     Ok(StockFigures {
         categories: categories(&products, &by_product),
@@ -267,67 +330,10 @@ pub fn figures(
         soon,
         expired,
         expired_total: expired_total as i64,
+        expiring,
+        expiring_total: expiring_total as i64,
+        value,
     })
-}
-
-/// The expired, not quarantined positions: the first
-/// `EXPIRED_LIST_LIMIT` by use-by, named, and how many there are.
-fn expired_on_shelf(
-    conn: &mut DbConn,
-    site_id: i64,
-    products: &[Product],
-    positions: &[Position],
-    today: NaiveDate,
-) -> diesel::QueryResult<(Vec<ExpiredPosition>, usize)> {
-    let by_id: HashMap<i64, &Product> = products.iter().map(|p| (p.id, p)).collect();
-    let mut expired: Vec<&Position> = positions
-        .iter()
-        .filter(|p| !p.quarantined && p.use_by < today)
-        .collect();
-    let total = expired.len();
-    let name = |p: &Position| {
-        by_id
-            .get(&p.product_id)
-            .map(|pr| pr.name.as_str())
-            .unwrap_or("")
-    };
-    expired.sort_by(|a, b| {
-        (a.use_by, name(a), a.lot_id, a.location_id).cmp(&(
-            b.use_by,
-            name(b),
-            b.lot_id,
-            b.location_id,
-        ))
-    });
-    expired.truncate(EXPIRED_LIST_LIMIT);
-    let ids: Vec<i64> = expired.iter().map(|p| p.lot_id).collect();
-    let labels: HashMap<i64, String> = db::stock_summary::lot_labels(conn, &ids)?
-        .into_iter()
-        .map(|(id, number, _)| (id, number))
-        .collect();
-    let locations: HashMap<i64, String> = db::sites::locations(conn, Some(site_id))?
-        .into_iter()
-        .map(|l| (l.id, l.code))
-        .collect();
-    let rows = expired
-        .into_iter()
-        .map(|p| {
-            let pr = by_id.get(&p.product_id);
-            ExpiredPosition {
-                lot_id: p.lot_id,
-                lot_number: labels.get(&p.lot_id).cloned().unwrap_or_default(),
-                use_by: p.use_by,
-                opened: p.opened,
-                product_id: p.product_id,
-                sku: pr.map(|x| x.sku.clone()).unwrap_or_default(),
-                product_name: pr.map(|x| x.name.clone()).unwrap_or_default(),
-                unit: pr.map(|x| x.unit.clone()).unwrap_or_default(),
-                location_code: locations.get(&p.location_id).cloned().unwrap_or_default(),
-                quantity: p.quantity,
-            }
-        })
-        .collect();
-    Ok((rows, total))
 }
 
 fn categories(products: &[Product], totals: &HashMap<i64, ProductTotals>) -> Vec<CategoryFigures> {

@@ -111,6 +111,9 @@ mod tests {
             low_stock: Vec::new(),
             expired: Vec::new(),
             expired_total: n,
+            expiring: Vec::new(),
+            expiring_total: 0,
+            value: Default::default(),
         }
     }
 

@@ -89,6 +89,9 @@ pub struct ProductDetail {
     pub usable: i64,
     pub expired: i64,
     pub quarantined: i64,
+    /// Sent and partly received orders still to come, at the sites the
+    /// viewer sees (`services::reorder::open_orders`).
+    pub on_order: i64,
     pub history: Vec<LedgerEntry>,
     pub history_total: i64,
 }
@@ -158,13 +161,14 @@ pub fn detail(
             all_lots,
         };
         let sites: HashMap<i64, String> = site_rows.into_iter().map(|s| (s.id, s.code)).collect();
+        let on_order = super::reorder::open_orders(conn, site, Some(product_id))?.of(product_id);
         let (history, history_total) = match history {
             Some((limit, offset)) => {
                 db::stock_summary::product_history(conn, product_id, site, limit, offset)?
             }
             None => (Vec::new(), 0),
         };
-        Ok(Some(assemble(
+        let mut d = assemble(
             product,
             supplier,
             lots,
@@ -172,7 +176,9 @@ pub fn detail(
             &sites,
             (history, history_total),
             &days,
-        )))
+        );
+        d.on_order = on_order;
+        Ok(Some(d))
     })?
     .ok_or_else(|| ServiceError::not_found("no such product"))
 }
@@ -195,6 +201,7 @@ fn assemble(
         usable: 0,
         expired: 0,
         quarantined: 0,
+        on_order: 0,
         history: history.0,
         history_total: history.1,
     };

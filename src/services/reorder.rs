@@ -180,6 +180,43 @@ pub fn run(conn: &mut DbConn, actor: &Actor, q: &ReorderQuery) -> ServiceResult<
     report(conn, options)
 }
 
+/// Per product: what is on order (sent and partly received orders, still to
+/// come: `domain::reorder::open_quantity`) and what sits in drafts.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOrders {
+    pub on_order: HashMap<i64, i64>,
+    pub in_draft: HashMap<i64, i64>,
+}
+
+impl OpenOrders {
+    /// On order of one product (0 when none).
+    pub fn of(&self, product_id: i64) -> i64 {
+        self.on_order.get(&product_id).copied().unwrap_or(0)
+    }
+}
+
+/// The open orders of a site (None: every site), of one product or all:
+/// the one "on order" the report, alerts, dashboard and product page show.
+pub fn open_orders(
+    conn: &mut DbConn,
+    site_id: Option<i64>,
+    product_id: Option<i64>,
+) -> diesel::QueryResult<OpenOrders> {
+    let mut out = OpenOrders::default();
+    for l in db::reports::open_order_lines_where(conn, site_id, product_id)? {
+        let open = reorder::open_quantity(l.packs, l.pack_size, l.received);
+        let target = if reorder::counts_as_on_order(&l.status) {
+            &mut out.on_order
+        } else if l.status == "draft" {
+            &mut out.in_draft
+        } else {
+            continue;
+        };
+        *target.entry(l.product_id).or_default() += open;
+    }
+    Ok(out)
+}
+
 /// Every row of the report, on the caller's snapshot (the alerts reuse it).
 pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<ReorderRow>> {
     let filter = db::catalog::ProductFilter::default();
@@ -201,18 +238,7 @@ pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<Re
     for (product, use_by, qty) in db::reports::usable_lots(conn, o.site.id, o.as_of)? {
         lots.entry(product).or_default().push((use_by, qty));
     }
-    let mut on_order: HashMap<i64, i64> = HashMap::new();
-    let mut in_draft: HashMap<i64, i64> = HashMap::new();
-    for l in db::reports::open_order_lines(conn, o.site.id)? {
-        let ordered = l.packs.saturating_mul(l.pack_size);
-        let open = ordered.saturating_sub(l.received).max(0);
-        let target = if l.status == "draft" {
-            &mut in_draft
-        } else {
-            &mut on_order
-        };
-        *target.entry(l.product_id).or_default() += open;
-    }
+    let OpenOrders { on_order, in_draft } = open_orders(conn, Some(o.site.id), None)?;
     let params = o.params();
     let mut out: Vec<ReorderRow> = products
         .into_iter()

@@ -32,6 +32,8 @@ pub struct ProductStock {
     pub expired: i64,
     pub quarantined: i64,
     pub lots: Vec<LotPosition>,
+    /// On hand at cost in cents (`services::stock_value`); None: unknown.
+    pub value: Option<i64>,
 }
 
 impl ProductStock {
@@ -81,6 +83,7 @@ pub fn group(products: Vec<Product>, on_hand: &[OnHand], today: NaiveDate) -> Ve
                 expired: 0,
                 quarantined: 0,
                 lots,
+                value: Some(0),
             };
             for l in &s.lots {
                 if l.quarantined {
@@ -110,7 +113,17 @@ pub fn stock(
         let products = db::catalog::list_products(conn, filter, limit, offset)?;
         let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
         let on_hand = db::lots::on_hand(conn, site_id, Some(&ids))?;
-        Ok((group(products, &on_hand, today), total))
+        let holdings: Vec<super::stock_value::Holding> = on_hand
+            .iter()
+            .map(|h| (h.lot.product_id, h.lot.id, h.quantity))
+            .collect();
+        let costs = products.iter().map(|p| (p.id, p.unit_cost_cents)).collect();
+        let value = super::stock_value::value(conn, &holdings, &costs)?;
+        let mut rows = group(products, &on_hand, today);
+        for r in &mut rows {
+            r.value = value.of(r.product.id);
+        }
+        Ok((rows, total))
     })
     .map_err(Into::into)
 }

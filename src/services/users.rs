@@ -61,6 +61,7 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
         ServiceError::invalid("role", format!("choose one of {}", Role::choices()))
     })?;
     db::write_tx(conn, |conn| {
+        db::users::lock_admins(conn)?;
         let user =
             db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
         if user.id == actor.user_id {
@@ -68,6 +69,9 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
                 ErrorCode::CannotChangeOwnRole,
                 "you cannot change your own role; ask another administrator",
             ));
+        }
+        if user.role == "admin" && user.active && role != Role::Admin {
+            refuse_last_admin(conn, &user.username)?;
         }
         let site_id = match d.site.trim() {
             "" => None,
@@ -100,4 +104,19 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
         }
         db::users::by_id(conn, id)?.ok_or_else(|| ServiceError::Internal("user vanished".into()))
     })
+}
+
+/// Refuses to take away the last active admin (demoting or disabling
+/// `username`, an active admin): someone must be able to manage users.
+/// Call after `db::users::lock_admins` in the same transaction.
+pub fn refuse_last_admin(conn: &mut DbConn, username: &str) -> ServiceResult<()> {
+    if db::users::count_active_admins(conn)? <= 1 {
+        return Err(ServiceError::conflict(
+            ErrorCode::LastAdmin,
+            format!(
+                "{username} is the last active administrator: make someone else an administrator first"
+            ),
+        ));
+    }
+    Ok(())
 }

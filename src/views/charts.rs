@@ -2,7 +2,10 @@
 //! Everything is integer SVG user units in a fixed viewBox that the browser
 //! scales; values stay integers (thousandths, cents, counts) and are scaled
 //! with integer arithmetic. Colours come from CSS classes (the CSP forbids
-//! inline styles), labels from a formatter the caller passes.
+//! inline styles), labels from a formatter the caller passes. The value
+//! axis ends at [`nice_axis_max`] of the data.
+
+use crate::domain::axis::{axis_ticks, nice_axis_max};
 
 /// One bar, ready to draw.
 #[derive(Debug, Clone)]
@@ -46,23 +49,18 @@ pub struct BarChart {
     pub ticks: Vec<Tick>,
     pub horizontal: bool,
     pub empty: bool,
+    /// What an empty chart says instead of an axis ("No usage in this period").
+    pub empty_text: String,
 }
 
-/// The smallest "nice" step (1, 2 or 5 × 10^k) with `4 × step ≥ max`.
-pub fn nice_step(max: i64) -> i64 {
-    let need = (max.max(1) + 3) / 4;
-    let mut magnitude: i64 = 1;
-    loop {
-        for m in [1_i64, 2, 5] {
-            let step = m.saturating_mul(magnitude);
-            if step >= need {
-                return step;
-            }
-        }
-        if magnitude > i64::MAX / 10 {
-            return need;
-        }
-        magnitude *= 10;
+/// What an empty chart says unless the caller says otherwise.
+pub const NO_USAGE: &str = "No usage in this period";
+
+impl BarChart {
+    /// The text an empty chart shows in place of its axis and bars.
+    pub fn saying_when_empty(mut self, text: &str) -> BarChart {
+        self.empty_text = text.into();
+        self
     }
 }
 
@@ -76,8 +74,9 @@ pub fn columns(
 ) -> BarChart {
     let (width, height) = (640, 240);
     let (left, right, top, bottom) = (64, 628, 12, 200);
-    let step = nice_step(data.iter().map(|(_, v)| *v).max().unwrap_or(0));
-    let top_value = step * 4;
+    let empty = data.iter().all(|(_, v)| *v <= 0);
+    let tick_values = axis_ticks(data.iter().map(|(_, v)| *v).max().unwrap_or(0));
+    let top_value = nice_axis_max(data.iter().map(|(_, v)| *v).max().unwrap_or(0));
     let plot_h = bottom - top;
     let n = i64::try_from(data.len()).unwrap_or(1).max(1);
     let slot = ((right - left) / n).max(1);
@@ -109,13 +108,19 @@ pub fn columns(
             }
         })
         .collect();
-    let ticks = (0..=4)
-        .map(|k| Tick {
-            y: bottom - scale(step * k, top_value, plot_h),
-            x: left - 6,
-            label: fmt(step * k),
-        })
-        .collect();
+    // An empty chart draws no axis (a "0.01" scale means nothing): it says so.
+    let ticks = if empty {
+        Vec::new()
+    } else {
+        tick_values
+            .into_iter()
+            .map(|v| Tick {
+                y: bottom - scale(v, top_value, plot_h),
+                x: left - 6,
+                label: fmt(v),
+            })
+            .collect()
+    };
     BarChart {
         id: id.into(),
         title: title.into(),
@@ -129,7 +134,8 @@ pub fn columns(
         bars,
         ticks,
         horizontal: false,
-        empty: data.iter().all(|(_, v)| *v <= 0),
+        empty,
+        empty_text: NO_USAGE.into(),
     }
 }
 
@@ -180,6 +186,7 @@ pub fn rows(
         ticks: Vec::new(),
         horizontal: true,
         empty: data.iter().all(|(_, v)| *v <= 0),
+        empty_text: NO_USAGE.into(),
     }
 }
 
@@ -198,17 +205,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nice_steps() {
-        assert_eq!(nice_step(0), 1);
-        assert_eq!(nice_step(4), 1);
-        assert_eq!(nice_step(5), 2);
-        assert_eq!(nice_step(9), 5);
-        assert_eq!(nice_step(21), 10);
-        assert_eq!(nice_step(90_000), 50_000);
-        assert_eq!(nice_step(1_234_567), 500_000);
-    }
-
-    #[test]
     fn columns_scale_to_the_top_tick() {
         let data = vec![
             ("a".to_string(), 20),
@@ -216,13 +212,32 @@ mod tests {
             ("c".to_string(), 0),
         ];
         let c = columns("x", "t", "d", &data, &|v| v.to_string());
-        // step 5 → top 20 = full plot height 188
+        // top 20 (nice_axis_max) = full plot height 188
         assert_eq!(c.bars[0].h, 188);
         assert_eq!(c.bars[1].h, 94);
         assert_eq!(c.bars[2].h, 0);
         assert_eq!(c.bars[0].y + c.bars[0].h, c.plot_bottom);
         assert_eq!(c.ticks.last().map(|t| t.label.as_str()), Some("20"));
         assert!(!c.empty);
+    }
+
+    #[test]
+    fn the_axis_ends_just_above_the_largest_bar() {
+        let data = vec![("a".to_string(), 850), ("b".to_string(), 100)];
+        let c = columns("x", "t", "d", &data, &|v| v.to_string());
+        assert_eq!(c.ticks.last().map(|t| t.label.as_str()), Some("1000"));
+        assert_eq!(c.bars[0].h, 160); // 850 / 1000 × 188
+    }
+
+    #[test]
+    fn an_empty_chart_has_no_axis() {
+        let data = vec![("a".to_string(), 0), ("b".to_string(), 0)];
+        let c = columns("x", "t", "d", &data, &|v| format!("{}.00", v));
+        assert!(c.empty);
+        assert!(c.ticks.is_empty());
+        assert_eq!(c.empty_text, NO_USAGE);
+        let none = columns("x", "t", "d", &[], &|v| v.to_string());
+        assert!(none.empty && none.ticks.is_empty());
     }
 
     #[test]

@@ -5,9 +5,11 @@
 use askama::Template;
 
 use super::Frame;
+use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
-use crate::domain::quantity::fmt_qty;
-use crate::services::dashboard::{Dashboard, GridCell};
+use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::services::dashboard::{Dashboard, ExpiredPosition, GridCell};
+use crate::services::first_steps::Step;
 
 #[derive(Debug, Clone)]
 pub struct SiteChoice {
@@ -75,6 +77,19 @@ pub struct LowLine {
     pub usable: String,
     pub min: String,
     pub unit: String,
+    /// Sent and partly received orders still to come ("0" when none).
+    pub on_order: String,
+    pub has_on_order: bool,
+}
+
+/// A product on order (dashboard).
+#[derive(Debug, Clone)]
+pub struct OnOrderLine {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub quantity: String,
+    pub unit: String,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +119,38 @@ pub struct HomeFigures {
     pub low: Vec<LowLine>,
     pub expired: Vec<ExpiredLine>,
     pub expired_total: i64,
+    pub expiring: Vec<ExpiredLine>,
+    pub expiring_total: i64,
+    /// Last day counted as "expiring soon".
+    pub soon: String,
+    pub on_order: Vec<OnOrderLine>,
+    /// Stock on hand at cost, e.g. "1234.50 EUR"; "—" when no cost is known.
+    pub value_total: String,
+    /// Products with stock whose cost is unknown (left out of the total).
+    pub unvalued: usize,
+}
+
+fn lot_line(e: &ExpiredPosition) -> ExpiredLine {
+    ExpiredLine {
+        lot_id: e.lot_id,
+        lot: e.lot_number.clone(),
+        product_id: e.product_id,
+        sku: e.sku.clone(),
+        name: e.product_name.clone(),
+        location: e.location_code.clone(),
+        quantity: fmt_qty(e.quantity),
+        unit: e.unit.clone(),
+        use_by: e.use_by.to_string(),
+        opened: e.opened,
+    }
+}
+
+/// Money with the installation's currency, "—" when unknown.
+pub fn money_or_dash(cents: Option<i64>, currency: &str) -> String {
+    match cents {
+        Some(c) => format!("{} {currency}", fmt_money(c)),
+        None => "—".into(),
+    }
 }
 
 impl HomeFigures {
@@ -153,33 +200,38 @@ impl HomeFigures {
                 .stock
                 .low_stock
                 .iter()
-                .map(|l| LowLine {
-                    product_id: l.product.id,
-                    sku: l.product.sku.clone(),
-                    name: l.product.name.clone(),
-                    usable: fmt_qty(l.usable),
-                    min: fmt_qty(l.min_level),
-                    unit: l.product.unit.clone(),
+                .map(|l| {
+                    let on_order = d.on_order_of(l.product.id);
+                    LowLine {
+                        product_id: l.product.id,
+                        sku: l.product.sku.clone(),
+                        name: l.product.name.clone(),
+                        usable: fmt_qty(l.usable),
+                        min: fmt_qty(l.min_level),
+                        unit: l.product.unit.clone(),
+                        on_order: fmt_qty(on_order),
+                        has_on_order: on_order > 0,
+                    }
                 })
                 .collect(),
-            expired: d
-                .stock
-                .expired
-                .iter()
-                .map(|e| ExpiredLine {
-                    lot_id: e.lot_id,
-                    lot: e.lot_number.clone(),
-                    product_id: e.product_id,
-                    sku: e.sku.clone(),
-                    name: e.product_name.clone(),
-                    location: e.location_code.clone(),
-                    quantity: fmt_qty(e.quantity),
-                    unit: e.unit.clone(),
-                    use_by: e.use_by.to_string(),
-                    opened: e.opened,
-                })
-                .collect(),
+            expired: d.stock.expired.iter().map(lot_line).collect(),
             expired_total: d.stock.expired_total,
+            expiring: d.stock.expiring.iter().map(lot_line).collect(),
+            expiring_total: d.stock.expiring_total,
+            soon: d.stock.soon.to_string(),
+            on_order: d
+                .on_order
+                .iter()
+                .map(|o| OnOrderLine {
+                    product_id: o.product_id,
+                    sku: o.sku.clone(),
+                    name: o.name.clone(),
+                    quantity: fmt_qty(o.quantity),
+                    unit: o.unit.clone(),
+                })
+                .collect(),
+            value_total: money_or_dash(d.stock.value.total(), &d.currency),
+            unvalued: d.stock.value.unvalued,
         }
     }
 
@@ -194,12 +246,62 @@ impl HomeFigures {
 pub struct DashboardPage {
     pub frame: Frame,
     pub f: HomeFigures,
+    /// The "Get started" checklist (`stock/_get_started.html`); None once
+    /// every first step is done.
+    pub get_started: Option<GetStarted>,
 }
 
-/// "What is in my site" (home for practitioners): usable stock only, nothing to edit.
+/// The "Get started" checklist as shown.
+#[derive(Debug, Clone)]
+pub struct GetStarted {
+    pub steps: Vec<Step>,
+    pub done: usize,
+}
+
+impl GetStarted {
+    pub fn new(steps: Vec<Step>) -> GetStarted {
+        GetStarted {
+            done: steps.iter().filter(|s| s.done).count(),
+            steps,
+        }
+    }
+}
+
+/// One of "My sessions today".
+#[derive(Debug, Clone)]
+pub struct TodayRow {
+    pub id: i64,
+    /// The local time of day ("14:05").
+    pub time: String,
+    pub client_ref: String,
+    pub protocol: String,
+    pub needle: String,
+    pub voided: bool,
+}
+
+impl TodayRow {
+    pub fn from_row(r: &SessionRow) -> TodayRow {
+        let s = &r.session;
+        TodayRow {
+            id: s.id,
+            time: r.clock().format_time(s.performed_at),
+            client_ref: s.client_ref.clone(),
+            protocol: r.protocol_name.clone().unwrap_or_else(|| "—".into()),
+            needle: format!("{} mm", fmt_needle(s.needle_length)),
+            voided: s.voided_at.is_some(),
+        }
+    }
+}
+
+/// "What is in my site" (home for practitioners): their sessions today,
+/// usable stock only, nothing to edit.
 #[derive(Template)]
 #[template(path = "stock/my_site.html")]
 pub struct MySitePage {
     pub frame: Frame,
     pub f: HomeFigures,
+    /// The practitioner's own sessions at this site today (its local day).
+    pub today_sessions: Vec<TodayRow>,
+    /// That day, `YYYY-MM-DD`.
+    pub sessions_day: String,
 }

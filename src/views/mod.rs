@@ -26,6 +26,7 @@ pub mod orders;
 pub mod pager;
 pub mod products;
 pub mod protocols;
+pub mod receipts;
 pub mod receive;
 pub mod reports;
 pub mod session_confirm;

@@ -101,6 +101,8 @@ pub struct ProductPage {
     pub usable: String,
     pub expired: String,
     pub quarantined: String,
+    /// Sent orders still to come ("0" when none).
+    pub on_order: String,
     pub places: Vec<PlaceLine>,
     pub lots: Vec<LotLine>,
     pub empty_lots_hidden: usize,
@@ -116,6 +118,12 @@ pub struct ProductPage {
 /// The product form's values, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ProductFormValues {
+    /// Back to `/receive` with this scan once created (from "Create a
+    /// product with GTIN …" on an unknown scan); empty otherwise.
+    #[serde(default)]
+    pub receive_gs1: String,
+    #[serde(default)]
+    pub receive_place: String,
     #[serde(default)]
     pub sku: String,
     #[serde(default)]

@@ -13,7 +13,8 @@ pub struct ProtocolRow {
     pub name: String,
     pub indication: String,
     pub range: String,
-    pub lines: String,
+    /// One default line per item ("Roller 1.5 mm 1 each"), shown as a list.
+    pub lines: Vec<String>,
     pub addons: String,
     pub active: bool,
 }

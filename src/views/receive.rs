@@ -59,6 +59,9 @@ pub struct ReceiveView {
     pub errors: FieldErrors,
     pub scanned: Option<ScannedView>,
     pub unknown_gtin: Option<String>,
+    /// "Create a product with GTIN …": the product form, told to come back
+    /// here with this scan and place once the product is created.
+    pub create_product_href: Option<String>,
     pub check: CheckView,
     pub currency: String,
     /// The field to put the cursor in: "gs1" (ready for the next scan) or "quantity".

@@ -78,4 +78,8 @@ pub struct ClientPage {
     pub last: String,
     /// The user may record follow-ups (the "Record follow-up" links).
     pub can_follow_up: bool,
+    /// The client's last session that is not void: "Repeat last session".
+    pub repeat: Option<i64>,
+    /// Each session that is not void has a "Repeat" link.
+    pub can_repeat: bool,
 }

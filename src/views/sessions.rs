@@ -435,6 +435,11 @@ pub struct SessionPage {
     pub frame: Frame,
     pub s: ShownSession,
     pub can_void: bool,
+    /// "Repeat this session" (the form filled from it) is offered.
+    pub can_repeat: bool,
+    /// Why voiding is or is not open to this person (their own session:
+    /// "until 14:35", or "too late … ask a manager").
+    pub void_note: Option<String>,
     pub void_error: Option<String>,
     pub reason: String,
     pub client_href: String,

@@ -23,6 +23,8 @@ pub struct StockLine {
     pub low: bool,
     pub has_expired: bool,
     pub has_quarantined: bool,
+    /// On hand at cost with the currency; "—" when a lot's cost is unknown.
+    pub value: String,
 }
 
 #[derive(Debug, Clone)]

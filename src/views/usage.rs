@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::Frame;
 use super::charts::{self, BarChart};
 use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::domain::vocab::Category;
 use crate::error::FieldError;
 use crate::services::usage::{Amount, ChartSubject, GroupUsage, UsageReport};
 
@@ -223,7 +224,8 @@ pub fn parts(r: &UsageReport, currency: &str) -> UsageParts {
         "One bar per needle length: number of sessions.",
         &needle_data,
         &|v| v.to_string(),
-    );
+    )
+    .saying_when_empty("No sessions in this period");
     let daily_data: Vec<(String, i64)> = r
         .sessions_per_day
         .iter()
@@ -235,7 +237,8 @@ pub fn parts(r: &UsageReport, currency: &str) -> UsageParts {
         "One bar per day: number of sessions (voided sessions excluded).",
         &daily_data,
         &|v| v.to_string(),
-    );
+    )
+    .saying_when_empty("No sessions in this period");
     let waste_data: Vec<(String, i64)> = r
         .waste_by_month
         .iter()
@@ -247,7 +250,8 @@ pub fn parts(r: &UsageReport, currency: &str) -> UsageParts {
         "One bar per month: value of stock written off as expired, damaged or waste.",
         &waste_data,
         &money,
-    );
+    )
+    .saying_when_empty("No waste in this period");
     UsageParts {
         weekly_subject: subject,
         weekly_chart,
@@ -259,6 +263,14 @@ pub fn parts(r: &UsageReport, currency: &str) -> UsageParts {
     }
 }
 
+/// A category code as every other page shows it ("Pen cartridge"); an
+/// unknown code as stored.
+pub fn category_label(code: &str) -> String {
+    Category::parse(code)
+        .map(|c| c.label().to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
 pub fn product_rows(r: &UsageReport) -> Vec<ProductRow> {
     r.by_product
         .iter()
@@ -266,7 +278,7 @@ pub fn product_rows(r: &UsageReport) -> Vec<ProductRow> {
             product_id: u.product.id,
             sku: u.product.sku.clone(),
             name: u.product.name.clone(),
-            category: u.product.category.clone(),
+            category: category_label(&u.product.category),
             quantity: fmt_qty(u.amount.quantity),
             unit: u.product.unit.clone(),
             cost: fmt_money(u.amount.cost_cents),

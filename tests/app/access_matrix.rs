@@ -107,6 +107,9 @@ const ROWS: &[Row] = &[
     ("GET", "/counts/result/{count_id}", Count, "-", "L D A A A", "L D N A A"),
     // ---- receiving
     ("GET", "/receive", Plain, "-", "L D A A A", ""),
+    ("GET", "/receipts", Plain, "-", "L D A A A", ""),
+    ("GET", "/receipts/{id}", Receipt, "-", "L D A A A", "L D N A A"),
+    ("POST", "/receipts/{id}/correct", Receipt, "F", "L D A A A", "L D N A A"),
     ("POST", "/receive", Plain, "place={site}/store", "L D A A A", "L D D A A"),
     ("POST", "/receive/preview", Plain, "place={site}/store", "L D A A A", "L D D A A"),
     ("POST", "/receive/check", Plain, "place={site}/store", "L D A A A", "L D D A A"),
@@ -137,7 +140,7 @@ const ROWS: &[Row] = &[
     ("GET", "/sessions", SiteQ, "-", "L A A A A", "L D D A A"),
     ("GET", "/sessions/{id}", Session, "-", "L A A A A", "L N N A A"),
     ("GET", "/sessions/{id}/aftercare", Session, "-", "L A A A A", "L N N A A"),
-    ("POST", "/sessions/{id}/void", Session, "F", "L D A A A", "L D N A A"),
+    ("POST", "/sessions/{id}/void", Session, "F", "L D A A A", "L N N A A"),
     ("POST", "/sessions/{id}/follow-ups", Session, "F", "L A A A A", "L N N A A"),
     ("GET", "/clients/{client_ref}", Client, "-", "L A A A A", "L A A A A"),
     // ---- reports and orders
@@ -230,7 +233,7 @@ const ROWS: &[Row] = &[
     ("POST", "/api/v1/sessions", Plain, r#"{"site":"{site}"}"#, "L A A A A", "L D D A A"),
     ("GET", "/api/v1/sessions", SiteQ, "-", "L A A A A", "L D D A A"),
     ("GET", "/api/v1/sessions/{id}", Session, "-", "L A A A A", "L N N A A"),
-    ("POST", "/api/v1/sessions/{id}/void", Session, "J", "L D A A A", "L D N A A"),
+    ("POST", "/api/v1/sessions/{id}/void", Session, "J", "L D A A A", "L N N A A"),
     ("POST", "/api/v1/sessions/{id}/follow-ups", Session, "J", "L A A A A", "L N N A A"),
     ("GET", "/api/v1/protocols", Plain, "-", "L A A A A", ""),
     ("POST", "/api/v1/protocols", Plain, "J", "L D A A A", ""),

@@ -39,6 +39,20 @@ impl TestApp {
         .await
     }
 
+    /// Moves a session's save time `minutes` into the past (the person who
+    /// logged it may void it themselves for 30 minutes only).
+    pub async fn saved_minutes_ago(&self, session_id: i64, minutes: i64) {
+        use db::schema::treatment_sessions as ts;
+        self.with_conn(move |c| {
+            let at = db::now() - chrono::Duration::minutes(minutes);
+            diesel::update(ts::table.find(session_id))
+                .set(ts::created_at.eq(at))
+                .execute(c)
+                .unwrap();
+        })
+        .await;
+    }
+
     /// Puts `qty` of a lot that expired (or expires) on `expiry` into
     /// `main/store`, bypassing the receiving rules (which refuse expired stock).
     pub async fn stock_lot(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: i64) -> i64 {

@@ -202,6 +202,12 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     assert!(text(&doc, ".flash").contains("Session saved for client C-7001"));
     assert_eq!(texts(&doc, "#used td.lot"), vec!["R-EARLY", "L1", "S1"]);
     assert!(text(&doc, "#session-facts").contains("Vitamin serum"));
+    // Their own session, just saved: they may void it for 30 minutes …
+    assert_eq!(count(&doc, "#void-form"), 1, "own session, just saved");
+    // … and not after.
+    let id: i64 = location.trim_start_matches("/sessions/").parse().unwrap();
+    app.saved_minutes_ago(id, 31).await;
+    let (_, doc) = app.page(&client, &location).await;
     assert_eq!(count(&doc, "#void-form"), 0, "practitioners cannot void");
 
     // A resubmit (double click) records no second session.

@@ -12,7 +12,7 @@ use crate::fixtures::days;
 use crate::support::*;
 
 /// Every field the form would post, in document order (ticked boxes only).
-fn fields(doc: &Html) -> Vec<(String, String)> {
+pub(crate) fn fields(doc: &Html) -> Vec<(String, String)> {
     let sel = Selector::parse(
         "#session-form input[name], #session-form select[name], #session-form textarea[name]",
     )
@@ -53,19 +53,19 @@ fn set(f: &mut [(String, String)], name: &str, nth: usize, value: &str) {
     slot.1 = value.to_string();
 }
 
-fn values(f: &[(String, String)], name: &str) -> Vec<String> {
+pub(crate) fn values(f: &[(String, String)], name: &str) -> Vec<String> {
     f.iter()
         .filter(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
         .collect()
 }
 
-fn one(f: &[(String, String)], name: &str) -> String {
+pub(crate) fn one(f: &[(String, String)], name: &str) -> String {
     values(f, name).into_iter().next().unwrap_or_default()
 }
 
 /// The filled product rows (blank spares left out).
-fn products(f: &[(String, String)]) -> Vec<String> {
+pub(crate) fn products(f: &[(String, String)]) -> Vec<String> {
     values(f, "product_id")
         .into_iter()
         .filter(|p| !p.is_empty())

@@ -322,9 +322,13 @@ async fn receive_refusals_are_shown_at_the_field_and_write_nothing() {
     let r = scan_and_receive(&app, &m, &scan).await;
     assert_eq!(r.status(), 422);
     let doc = Html::parse_document(&r.text().await.unwrap());
+    // … and to come back here with this scan and place (issue 14 item 9).
     assert_eq!(
         attr(&doc, "#unknown-gtin a", "href"),
-        Some(format!("/products/new?gtin={UNKNOWN_GTIN}"))
+        Some(format!(
+            "/products/new?gtin={UNKNOWN_GTIN}&receive_gs1={}&receive_place=main/store",
+            scan.replace('(', "%28").replace(')', "%29")
+        ))
     );
     assert!(field_error(&doc, "gs1").contains(UNKNOWN_GTIN));
     // A scan that is not GS1.

@@ -238,6 +238,19 @@ impl Browser {
             .await
     }
 
+    /// Runs an asynchronous script: it gets `arguments`, the last being the
+    /// callback to call with the result.
+    pub async fn script_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+            .await
+    }
+
+    /// Runs a script with arguments (`arguments[0]` …).
+    pub async fn script_with(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": args}))
+            .await
+    }
+
     /// Waits up to 10 s until a script returns true.
     pub async fn wait_until(&self, what: &str, script: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -282,6 +295,18 @@ impl Browser {
         base64_decode(v["data"].as_str().unwrap_or_default())
     }
 
+    /// Makes the page's viewport exactly `width`×`height` CSS pixels (a
+    /// headless window cannot be narrower than 500 px; `mobile` also honours
+    /// the page's viewport meta tag, as a phone does).
+    pub async fn emulate(&self, width: u32, height: u32, mobile: bool) {
+        self.post(
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}}),
+        )
+        .await;
+    }
+
     pub async fn quit(self) {
         let _ = self.http.delete(&self.url).send().await;
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -316,11 +341,16 @@ fn base64_decode(s: &str) -> Vec<u8> {
 /// Signs in through the login form as `name` (the test password) and waits
 /// until the app has left `/login`.
 pub async fn login(app: &crate::support::TestApp, b: &Browser, name: &str) {
+    login_with(app, b, name, crate::support::PASSWORD).await;
+}
+
+/// Signs in as `name` with `password` (e.g. a demo user's) through the form.
+pub async fn login_with(app: &crate::support::TestApp, b: &Browser, name: &str, password: &str) {
     b.goto(&app.url("/login")).await;
     let user = b.find("input[name=username]").await;
     b.type_text(&user, name).await;
     let pass = b.find("input[name=password]").await;
-    b.type_text(&pass, crate::support::PASSWORD).await;
+    b.type_text(&pass, password).await;
     b.click(&b.find("form[action='/login'] button[type=submit]").await)
         .await;
     b.wait_until(

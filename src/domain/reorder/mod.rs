@@ -33,6 +33,24 @@ use chrono::NaiveDate;
 /// Lead time used when neither the product nor its supplier sets one.
 pub const DEFAULT_LEAD_DAYS: i64 = 14;
 
+/// "On order" (DOMAIN.md, the reorder rule's position): what an order line
+/// still brings, `packs × pack size − received`, never negative, counted
+/// only while its order is **sent** or **partly received**. Drafts are not
+/// ordered yet; received and cancelled orders bring nothing more. The one
+/// definition the reorder report, the alerts, the dashboard and the product
+/// page share (via `services::reorder::open_orders`).
+pub fn open_quantity(packs: i64, pack_size: i64, received: i64) -> i64 {
+    packs
+        .saturating_mul(pack_size)
+        .saturating_sub(received)
+        .max(0)
+}
+
+/// Whether an order in this status counts as on order (see [`open_quantity`]).
+pub fn counts_as_on_order(status: &str) -> bool {
+    matches!(status, "sent" | "partial")
+}
+
 /// Report-wide settings.
 #[derive(Debug, Clone)]
 pub struct ReorderParams {

@@ -178,7 +178,9 @@ async fn void_session(
     id: web::Path<i64>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    user.require(Action::VoidSession)?;
+    user.0
+        .require_void()
+        .map_err(|d| super::ApiError(crate::error::ServiceError::from(d)))?;
     let body: VoidBody = super::typed(body.0)?;
     let reason = Scalar::text(&body.reason).unwrap_or_default();
     let actor = user.0.clone();

@@ -1,4 +1,6 @@
-//! The product form: new (`?gtin=` prefills the barcode), edit, and
+//! The product form: new (`?gtin=` prefills the barcode; with
+//! `receive_gs1`/`receive_place` from an unknown scan, saving goes back to
+//! `/receive` with that scan read), edit, and
 //! archive / reactivate. Bad input re-renders the form with the typed
 //! values and a message at each field (422; a duplicate SKU or GTIN 409).
 
@@ -21,6 +23,7 @@ use crate::services::catalog::{self, ProductDraft};
 use crate::services::settings;
 use crate::views::Frame;
 use crate::views::form::FieldErrors;
+use crate::views::pager::urlencode;
 use crate::views::products::{ProductFormPage, ProductFormValues};
 use crate::views::stock::Choice;
 
@@ -35,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn values_of(p: &Product) -> ProductFormValues {
     ProductFormValues {
+        receive_gs1: String::new(),
+        receive_place: String::new(),
         sku: p.sku.clone(),
         name: p.name.clone(),
         category: p.category.clone(),
@@ -140,6 +145,11 @@ fn refusal(e: ServiceError) -> Result<(StatusCode, FieldErrors), PageError> {
 pub struct NewParams {
     #[serde(default)]
     gtin: String,
+    /// From an unknown scan on /receive: go back there with it.
+    #[serde(default)]
+    receive_gs1: String,
+    #[serde(default)]
+    receive_place: String,
 }
 
 async fn new_form(
@@ -152,6 +162,8 @@ async fn new_form(
     let v = ProductFormValues {
         unit: "each".into(),
         gtin: gs1::normalize_gtin(gtin).unwrap_or_else(|_| gtin.to_string()),
+        receive_gs1: q.receive_gs1.clone(),
+        receive_place: q.receive_place.clone(),
         ..ProductFormValues::default()
     };
     form_page(&state, &user, StatusCode::OK, None, v, FieldErrors::none()).await
@@ -169,6 +181,24 @@ async fn create(
         .run(move |conn| catalog::create_product(conn, &actor, &draft))
         .await
     {
+        Ok(p) if !form.receive_gs1.trim().is_empty() => {
+            // Back to receiving, the scan read again: now it finds this product.
+            let to = format!(
+                "/receive?gs1={}&place={}",
+                urlencode(form.receive_gs1.trim()),
+                urlencode(form.receive_place.trim())
+            );
+            flash_redirect(
+                &state,
+                &user,
+                &to,
+                format!(
+                    "Product {} ({}) created. The scan is read below: check the lot and expiry, then type the quantity.",
+                    p.name, p.sku
+                ),
+            )
+            .await
+        }
         Ok(p) => {
             flash_redirect(
                 &state,

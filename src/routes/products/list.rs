@@ -254,6 +254,7 @@ async fn show(
         usable: fmt_qty(d.usable),
         expired: fmt_qty(d.expired),
         quarantined: fmt_qty(d.quarantined),
+        on_order: fmt_qty(d.on_order),
         places: d
             .locations
             .iter()

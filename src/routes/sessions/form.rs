@@ -32,7 +32,7 @@ pub struct SessionForm {
     #[serde(default)]
     pub(super) key: String,
     #[serde(default)]
-    site: String,
+    pub(super) site: String,
     #[serde(default)]
     pub(super) client_ref: String,
     #[serde(default)]
@@ -58,7 +58,7 @@ pub struct SessionForm {
     #[serde(default)]
     notes: String,
     #[serde(default)]
-    areas: Vec<String>,
+    pub(super) areas: Vec<String>,
     #[serde(default)]
     duration_minutes: String,
     #[serde(default)]
@@ -325,15 +325,31 @@ pub struct NewQuery {
     protocol: Option<String>,
     #[serde(default)]
     client_ref: Option<String>,
+    /// A session to repeat (its id): see `repeat`.
+    #[serde(default)]
+    repeat: Option<String>,
 }
 
-/// `GET /sessions/new[?protocol=ID&client_ref=CODE]`
+/// `GET /sessions/new[?protocol=ID&client_ref=CODE]`, or
+/// `?repeat=SESSION` (the form filled from that session; nothing saved)
 pub async fn new_form(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<NewQuery>,
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::LogSession)?;
+    if let Some(id) = q.repeat.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        let (form, rows) = super::repeat::repeat(&state, &user, id).await?;
+        return render_form(
+            &state,
+            &user,
+            StatusCode::OK,
+            form,
+            padded(rows, 1),
+            Shown::default(),
+        )
+        .await;
+    }
     let mut form = SessionForm {
         client_ref: q.client_ref.clone().unwrap_or_default(),
         ..SessionForm::default()

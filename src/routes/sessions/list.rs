@@ -181,13 +181,20 @@ pub async fn client(
         .first()
         .map(|r| r.performed_at.chars().take(10).collect())
         .unwrap_or_default();
+    // Newest first: the first one that is not void is the last session.
+    let repeat = active
+        .first()
+        .map(|r| r.id)
+        .filter(|_| user.may(Action::LogSession));
     render(&ClientPage {
         frame: Frame::new(&user, format!("Client {code}"), "/sessions"),
+        repeat,
         active: active.len(),
         client_ref: code,
         rows,
         first,
         last,
         can_follow_up: user.may(Action::RecordFollowUp),
+        can_repeat: user.may(Action::LogSession),
     })
 }

@@ -5,6 +5,7 @@
 mod fill;
 mod form;
 mod list;
+mod repeat;
 mod save;
 mod scan;
 mod show;

@@ -1,6 +1,7 @@
 //! One session: `GET /sessions/{id}` (what was used from which lot,
 //! warnings, void state), `GET /sessions/{id}/aftercare` (the printable
-//! sheet for the client), `POST /sessions/{id}/void` (managers) and
+//! sheet for the client), `POST /sessions/{id}/void` (managers; the person
+//! who logged it within 30 minutes) and
 //! `POST /sessions/{id}/follow-ups` (side effects seen since).
 
 use actix_web::http::StatusCode;
@@ -47,11 +48,23 @@ async fn session_page(
             typed.follow_up.as_ref().map(|(t, e)| (t, e.clone())),
         )
     });
+    let own = v.session.practitioner_id == user.actor.user_id && !user.may(Action::VoidSession);
+    let answer = v.void_answer(&user.actor);
+    let void_note = match (&answer, own && !v.voided()) {
+        (Ok(()), true) => Some(format!(
+            "You can void this session yourself until {} (30 minutes after saving it).",
+            v.own_void_until()
+        )),
+        (Err(why), true) => Some(format!("You can no longer void this session: {why}.")),
+        _ => None,
+    };
     let page = SessionPage {
         frame: Frame::new(user, format!("Session {id}"), "/sessions"),
         client_href: client_href(&s.client_ref),
         s,
-        can_void: user.may(Action::VoidSession),
+        can_void: answer.is_ok(),
+        can_repeat: user.may(Action::LogSession) && !v.voided(),
+        void_note,
         void_error: typed.void_error,
         reason: typed.reason,
         follow_ups: v.follow_ups.iter().map(ShownFollowUp::from_view).collect(),
@@ -113,7 +126,9 @@ pub async fn void(
     posted: Posted<VoidForm>,
 ) -> Result<HttpResponse, PageError> {
     let Posted { user, form } = posted;
-    user.require(Action::VoidSession)?;
+    user.actor
+        .require_void()
+        .map_err(|d| PageError::from(ServiceError::from(d)))?;
     let id = id.into_inner();
     let actor = user.actor.clone();
     let reason = form.reason.clone();
@@ -148,8 +163,25 @@ pub async fn void(
             )
             .await
         }
-        Err(e @ ServiceError::Conflict { .. }) => {
-            flash_redirect(&state, &user, &format!("/sessions/{id}"), e.page_message()).await
+        Err(e @ (ServiceError::Conflict { .. } | ServiceError::Forbidden(_))) => {
+            // Too late, or not theirs: the page says why (403), nothing written.
+            let mut msg = e.page_message();
+            if let Some(first) = msg.get(..1) {
+                msg = format!("{}{}", first.to_uppercase(), &msg[1..]);
+            }
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
+            session_page(
+                &state,
+                &user,
+                id,
+                status,
+                Typed {
+                    void_error: Some(msg),
+                    reason: form.reason,
+                    follow_up: None,
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

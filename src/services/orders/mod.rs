@@ -55,7 +55,11 @@ impl OrderLineView {
 
     /// Still to come (thousandths, never negative).
     pub fn open(&self) -> i64 {
-        (self.ordered() - self.line.received_quantity).max(0)
+        crate::domain::reorder::open_quantity(
+            self.line.packs,
+            self.line.pack_size,
+            self.line.received_quantity,
+        )
     }
 
     pub fn cost_cents(&self) -> i64 {

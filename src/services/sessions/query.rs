@@ -188,6 +188,40 @@ pub fn client_history(
     Ok((code, rows))
 }
 
+/// Most sessions "My sessions today" lists.
+pub const TODAY_LIMIT: i64 = 50;
+
+/// "My sessions today" (issue 14 item 11): the actor's own sessions at one
+/// site on that site's local today (`now` is UTC), newest first, void ones
+/// included (marked). Another site than the actor's is refused.
+pub fn my_sessions_today(
+    conn: &mut DbConn,
+    actor: &Actor,
+    site_id: i64,
+    now: NaiveDateTime,
+) -> ServiceResult<(chrono::NaiveDate, Vec<SessionRow>)> {
+    actor.check(
+        Action::ViewSessions,
+        crate::domain::access::Scope::Site(site_id),
+    )?;
+    let site = db::sites::by_id(conn, site_id)?
+        .ok_or_else(|| ServiceError::not_found(format!("no site {site_id}")))?;
+    let clock = site.clock();
+    let today = clock.today(now);
+    let (from, to) = clock.days(today, today);
+    let filter = SessionFilter {
+        site_id: Some(site_id),
+        from: Some(from),
+        to: Some(to),
+        practitioner_id: Some(actor.user_id),
+        ..SessionFilter::default()
+    };
+    let rows = db::read_tx(conn, |conn| {
+        db::sessions::page(conn, &filter, TODAY_LIMIT, 0)
+    })?;
+    Ok((today, rows))
+}
+
 /// Users who may appear as practitioners in the list filter: (id, login,
 /// shown name: the display name, else the login); a bound actor's site's
 /// people only.

@@ -81,6 +81,24 @@ impl SessionView {
         self.session.voided_at.is_some()
     }
 
+    /// May `actor` void this session now (`domain::access::may_void`)?
+    /// Err says why not.
+    pub fn void_answer(&self, actor: &crate::domain::access::Actor) -> Result<(), String> {
+        if self.voided() {
+            return Err("this session is void already".into());
+        }
+        crate::domain::access::may_void(actor, &super::void::facts(&self.session), db::now())
+            .map_err(|d| d.0)
+    }
+
+    /// Until when the person who logged it may void it themselves, as the
+    /// site reads it ("14:35").
+    pub fn own_void_until(&self) -> String {
+        let until = self.session.created_at
+            + chrono::Duration::minutes(crate::domain::access::OWN_VOID_MINUTES);
+        self.clock.format_time(until)
+    }
+
     pub fn performed_at(&self) -> NaiveDateTime {
         self.session.performed_at
     }

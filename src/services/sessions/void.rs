@@ -1,4 +1,6 @@
-//! Voiding a session (manager, reason required): the session stays, marked
+//! Voiding a session (reason required; a manager, or the person who logged
+//! it within 30 minutes of saving it: `domain::access::may_void`, asked
+//! here and nowhere else): the session stays, marked
 //! void, and compensating `void` ledger rows give every quantity back to the
 //! exact (lot, location) it came from. The rows are dated at the session's
 //! time (`occurred_at`), so "consumed − voided" over any window nets the
@@ -6,11 +8,20 @@
 
 use super::view::{self, SessionView};
 use crate::db::{self, DbConn, models::NewLedgerRow};
-use crate::domain::access::{Action, Actor};
+use crate::domain::access::{Action, Actor, VoidFacts, may_void};
 use crate::domain::vocab::LedgerKind;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 
 pub const MAX_REASON: usize = 500;
+
+/// What the void rule needs to know about a session.
+pub fn facts(s: &db::models::TreatmentSession) -> VoidFacts {
+    VoidFacts {
+        site_id: s.site_id,
+        practitioner_id: s.practitioner_id,
+        saved_at: s.created_at,
+    }
+}
 
 pub fn void(
     conn: &mut DbConn,
@@ -18,13 +29,13 @@ pub fn void(
     session_id: i64,
     reason: &str,
 ) -> ServiceResult<SessionView> {
-    actor.require(Action::VoidSession)?;
+    actor.require_void()?;
     // Another site's session is hidden (404) before the reason is read.
     let hidden = || format!("no session {session_id}");
-    let site_id = db::sessions::by_id(conn, session_id)?
-        .ok_or_else(|| ServiceError::not_found(hidden()))?
-        .site_id;
-    crate::services::scope::hide_unless(actor, Action::VoidSession, site_id, hidden)?;
+    let session =
+        db::sessions::by_id(conn, session_id)?.ok_or_else(|| ServiceError::not_found(hidden()))?;
+    crate::services::scope::hide_unless(actor, Action::ViewSessions, session.site_id, hidden)?;
+    may_void(actor, &facts(&session), db::now())?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ServiceError::invalid(
@@ -42,6 +53,8 @@ pub fn void(
         let session = db::sessions::by_id(conn, session_id)?
             .ok_or_else(|| ServiceError::not_found(format!("no session {session_id}")))?;
         let now = db::now();
+        // Asked again at the time of writing (the form may have waited).
+        may_void(actor, &facts(&session), now)?;
         // Conditional: of two concurrent voids only one changes the row.
         if session.voided_at.is_some()
             || db::sessions::set_voided(conn, session_id, actor.user_id, reason, now)? != 1
