@@ -33,7 +33,8 @@ pub struct NewSession {
     pub anaesthetic_contact_minutes: Option<i32>,
 }
 
-pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
+/// Inserts a session; its id and the `created_at` the database gave it.
+pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<(i64, NaiveDateTime)> {
     diesel::insert_into(treatment_sessions::table)
         .values((
             treatment_sessions::site_id.eq(s.site_id),
@@ -55,7 +56,7 @@ pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<i64> {
             treatment_sessions::anaesthetic_applied_at.eq(s.anaesthetic_applied_at),
             treatment_sessions::anaesthetic_contact_minutes.eq(s.anaesthetic_contact_minutes),
         ))
-        .returning(treatment_sessions::id)
+        .returning((treatment_sessions::id, treatment_sessions::created_at))
         .get_result(conn)
 }
 

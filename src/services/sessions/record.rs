@@ -18,11 +18,11 @@ use super::allocate::{
     CheckedLine, SiteStock, check_lines, issues_error, named_lot_state, refusal, warnings,
 };
 use super::request::{self, NormalLine, NormalRequest, SessionDraft, join_codes};
-use super::view::{self, SessionView, encode_warnings};
+use super::view::{self, AllocationView, LineView, SessionView, Written, encode_warnings};
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
-    models::{NewLedgerRow, TreatmentSession},
+    models::{NewLedgerRow, SessionLine, TreatmentSession},
     sessions::NewSession,
 };
 use crate::domain::access::{Action, Actor, Scope};
@@ -75,17 +75,26 @@ pub fn record(
         move |conn: &mut DbConn| record_in_tx(conn, &actor, &key, &hash, &req, now)
     };
     let result = db::group_commit::write_tx_grouped(conn, body);
-    let (id, replayed) = match result {
+    let (id, written) = match result {
         Err(ServiceError::Db(e)) if db::is_unique_violation(&e) => {
             // A concurrent request with the same key committed first.
             let existing = db::read_tx(conn, |conn| db::sessions::by_key(conn, &key))?
                 .ok_or(ServiceError::Db(e))?;
-            (replay(&existing, &hash)?, true)
+            (replay(&existing, &hash)?, None)
         }
         other => other?,
     };
-    // Read back after COMMIT: the write lock is held only for the writes.
-    let view = conn.transaction(|conn| view::load_existing(conn, id))?;
+    // A new session is answered from what its transaction wrote (only its
+    // practitioner's name is read, after COMMIT); a replay is read back.
+    let replayed = written.is_none();
+    let view = match written {
+        Some(w) => {
+            let who = db::users::by_id(conn, actor.user_id)?
+                .ok_or_else(|| ServiceError::Internal("the practitioner has gone".into()))?;
+            w.into_view(&who)
+        }
+        None => conn.transaction(|conn| view::load_existing(conn, id))?,
+    };
     Ok(Recorded { view, replayed })
 }
 
@@ -108,9 +117,9 @@ fn record_in_tx(
     hash: &str,
     req: &NormalRequest,
     now: NaiveDateTime,
-) -> ServiceResult<(i64, bool)> {
+) -> ServiceResult<(i64, Option<Written>)> {
     if let Some(existing) = db::sessions::by_key(conn, key)? {
-        return Ok((replay(&existing, hash)?, true));
+        return Ok((replay(&existing, hash)?, None));
     }
     let site = sites::resolve_site(conn, actor, req.site.as_deref())?;
     if !actor.may(Action::LogSession, Scope::Site(site.id)) {
@@ -173,7 +182,8 @@ fn record_in_tx(
             .as_ref()
             .and_then(|p| Indication::parse(&p.indication))
     });
-    let performed_at = req.performed_at.unwrap_or(now);
+    // Whole microseconds: what both backends store.
+    let performed_at = chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
     // Lots are judged on the session's day at the site.
     let day = site.clock().local_date(performed_at);
     let usual = match indication {
@@ -189,28 +199,26 @@ fn record_in_tx(
     );
     // The session row first: on PostgreSQL a concurrent duplicate key waits
     // here on the UNIQUE index instead of taking stock first.
-    let session_id = db::sessions::insert(
-        conn,
-        &NewSession {
-            site_id: site.id,
-            practitioner_id: actor.user_id,
-            client_ref: req.client_ref.clone(),
-            performed_at,
-            indication: indication.map(|i| i.code().to_string()),
-            needle_length: req.needle,
-            protocol_id: protocol.as_ref().map(|p| p.id),
-            addons: join_codes(&req.addons, |a| a.code()),
-            side_effects: join_codes(&req.side_effects, |s| s.code()),
-            side_effect_other: req.side_effect_other.clone(),
-            notes: req.notes.clone(),
-            warnings: encode_warnings(&warned),
-            idempotency_key: key.to_string(),
-            request_hash: hash.to_string(),
-            duration_minutes: req.duration_minutes,
-            anaesthetic_applied_at: req.anaesthetic_applied_at,
-            anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
-        },
-    )?;
+    let new = NewSession {
+        site_id: site.id,
+        practitioner_id: actor.user_id,
+        client_ref: req.client_ref.clone(),
+        performed_at,
+        indication: indication.map(|i| i.code().to_string()),
+        needle_length: req.needle,
+        protocol_id: protocol.as_ref().map(|p| p.id),
+        addons: join_codes(&req.addons, |a| a.code()),
+        side_effects: join_codes(&req.side_effects, |s| s.code()),
+        side_effect_other: req.side_effect_other.clone(),
+        notes: req.notes.clone(),
+        warnings: encode_warnings(&warned),
+        idempotency_key: key.to_string(),
+        request_hash: hash.to_string(),
+        duration_minutes: req.duration_minutes,
+        anaesthetic_applied_at: req.anaesthetic_applied_at,
+        anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
+    };
+    let (session_id, created_at) = db::sessions::insert(conn, &new)?;
     let area_ids: Vec<i64> = areas.iter().map(|a| a.id).collect();
     db::areas::set_for_session(conn, session_id, &area_ids)?;
     let product_ids: Vec<i64> = checked.iter().map(|l| l.product.id).collect();
@@ -223,13 +231,15 @@ fn record_in_tx(
         now,
         day,
     };
+    let mut line_views = Vec::with_capacity(checked.len());
     for (position, line) in checked.iter().enumerate() {
+        let named_lot_id = line.named_lot.as_ref().map(|l| l.id);
         let line_id = db::sessions::insert_line(
             conn,
             (session_id, site.id, performed_at),
             line.product.id,
             line.quantity,
-            line.named_lot.as_ref().map(|l| l.id),
+            named_lot_id,
             position as i32,
         )?;
         let total: i64 = checked
@@ -240,11 +250,55 @@ fn record_in_tx(
         if let Some(e) = named_lot_state(line, day) {
             return Err(refusal(e, line, total, &stock, day));
         }
-        consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
+        let allocations = consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
+        line_views.push(LineView {
+            line: SessionLine {
+                id: line_id,
+                session_id,
+                product_id: line.product.id,
+                quantity: line.quantity,
+                named_lot_id,
+                position: position as i32,
+            },
+            product: line.product.clone(),
+            allocations,
+        });
     }
     // Last, so that every refusal of today comes first.
-    confirmation(conn, actor, req, session_id, &warned, now)?;
-    Ok((session_id, false))
+    let checked_warnings = confirmation(conn, actor, req, session_id, &warned, now)?;
+    let written = Written {
+        session: TreatmentSession {
+            id: session_id,
+            site_id: new.site_id,
+            practitioner_id: new.practitioner_id,
+            client_ref: new.client_ref,
+            performed_at: new.performed_at,
+            indication: new.indication,
+            needle_length: new.needle_length,
+            protocol_id: new.protocol_id,
+            addons: new.addons,
+            side_effects: new.side_effects,
+            side_effect_other: new.side_effect_other,
+            notes: new.notes,
+            warnings: new.warnings,
+            idempotency_key: new.idempotency_key,
+            request_hash: new.request_hash,
+            voided_at: None,
+            voided_by: None,
+            void_reason: None,
+            created_at,
+            duration_minutes: new.duration_minutes,
+            anaesthetic_applied_at: new.anaesthetic_applied_at,
+            anaesthetic_contact_minutes: new.anaesthetic_contact_minutes,
+        },
+        site_code: site.code.clone(),
+        clock: site.clock(),
+        protocol_name: protocol.map(|p| p.name),
+        lines: line_views,
+        areas,
+        checked: checked_warnings,
+    };
+    Ok((session_id, Some(written)))
 }
 
 /// The code of the form's confirmation step (never a refusal of the API).
@@ -261,13 +315,15 @@ fn confirmation(
     session_id: i64,
     warned: &[view::Warning],
     now: NaiveDateTime,
-) -> ServiceResult<()> {
+) -> ServiceResult<Option<(NaiveDateTime, String)>> {
     use crate::domain::session_warnings::{confirmed, signature};
     if warned.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     if confirmed(req.confirm_warnings.as_deref(), warned) {
-        db::needle_ranges::insert_check(conn, session_id, actor.user_id, now, &signature(warned))?;
+        let codes = signature(warned);
+        db::needle_ranges::insert_check(conn, session_id, actor.user_id, now, &codes)?;
+        return Ok(Some((now, codes)));
     } else if req.ask_confirmation {
         let mut details = serde_json::Map::new();
         details.insert("warnings".into(), serde_json::json!(warned));
@@ -281,7 +337,7 @@ fn confirmation(
             details,
         });
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The warnings a held-back save asks to confirm ([`UNCONFIRMED`]).
@@ -315,8 +371,9 @@ fn consume_line(
     line: &CheckedLine,
     line_id: i64,
     total: i64,
-) -> ServiceResult<()> {
+) -> ServiceResult<Vec<AllocationView>> {
     let product_id = line.product.id;
+    let mut taken: Vec<AllocationView> = Vec::new();
     let named = line.named_lot.as_ref().map(|l| l.id);
     let mut remaining = line.quantity;
     let mut rounds = 0;
@@ -349,6 +406,7 @@ fn consume_line(
                 Ok(_) => {
                     remaining -= a.quantity;
                     stock.confirm(product_id, a.quantity);
+                    note_taken(&mut taken, stock, a.lot_id, a.location_id, a.quantity)?;
                 }
                 Err(AppendError::Insufficient { .. }) => {
                     moved = true;
@@ -369,5 +427,37 @@ fn consume_line(
             }
         }
     }
+    Ok(taken)
+}
+
+/// Adds what one ledger row took to the line's allocations (one per lot
+/// and location, in the order first taken: as [`view::load`] shows them).
+fn note_taken(
+    taken: &mut Vec<AllocationView>,
+    stock: &SiteStock,
+    lot_id: i64,
+    location_id: i64,
+    quantity: i64,
+) -> ServiceResult<()> {
+    if let Some(a) = taken
+        .iter_mut()
+        .find(|a| a.lot_id == lot_id && a.location_id == location_id)
+    {
+        a.quantity += quantity;
+        return Ok(());
+    }
+    let info = stock
+        .info(lot_id, location_id)
+        .ok_or_else(|| ServiceError::Internal("an allocation outside the stock read".into()))?;
+    taken.push(AllocationView {
+        lot_id,
+        lot: info.lot_number.clone(),
+        expiry: info.expiry,
+        use_by: info.use_by,
+        location_id,
+        location: info.location_code.clone(),
+        quantity,
+        returned: 0,
+    });
     Ok(())
 }

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::{
     self, DbConn,
-    models::{Product, SessionLine, TreatmentSession},
+    models::{Product, SessionLine, TreatmentSession, User},
 };
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
@@ -146,6 +146,59 @@ impl SessionView {
             }
         }
         out
+    }
+}
+
+/// A new session as its recording transaction wrote it: what `record`
+/// answers with instead of reading it back after COMMIT. [`load`] reads the
+/// same view from the database (`tests/app/sessions_answer.rs` checks that
+/// both agree).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub session: TreatmentSession,
+    pub site_code: String,
+    pub clock: SiteClock,
+    pub protocol_name: Option<String>,
+    pub lines: Vec<LineView>,
+    /// As resolved from the request (put in list order here).
+    pub areas: Vec<crate::db::areas::TreatmentArea>,
+    /// When and which warning codes the practitioner confirmed.
+    pub checked: Option<(NaiveDateTime, String)>,
+}
+
+impl Written {
+    /// The view, with the practitioner (who also confirmed the warnings).
+    pub fn into_view(self, practitioner: &User) -> SessionView {
+        let mut areas = self.areas;
+        areas.sort_by_key(|a| (a.position, a.id));
+        let name = practitioner
+            .display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&practitioner.username)
+            .to_string();
+        SessionView {
+            warnings: decode_warnings(&self.session.warnings),
+            clock: self.clock,
+            practitioner: practitioner.username.clone(),
+            practitioner_name: name,
+            session: self.session,
+            site_code: self.site_code,
+            protocol_name: self.protocol_name,
+            voided_by: None,
+            lines: self.lines,
+            follow_ups: Vec::new(),
+            areas,
+            warnings_checked: self.checked.map(|(checked_at, codes)| {
+                crate::db::needle_ranges::WarningCheck {
+                    user_id: practitioner.id,
+                    username: practitioner.username.clone(),
+                    display_name: practitioner.display_name.clone(),
+                    checked_at,
+                    codes,
+                }
+            }),
+        }
     }
 }
 
