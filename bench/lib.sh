@@ -42,7 +42,9 @@ bench_build_app() {
 bench_build_perfref() {
   if [ ! -x "$PERFREF_BIN" ]; then
     bench_log "building perfref from $PERFREF_DIR"
-    CARGO_TARGET_DIR="$PERFREF_TARGET" cargo build --release --quiet --manifest-path "$PERFREF_DIR/Cargo.toml"
+    # From perfref's own folder, so that our .cargo/config.toml (SQLite
+    # flags) does not apply to the reference.
+    (cd "$PERFREF_DIR" && CARGO_TARGET_DIR="$PERFREF_TARGET" cargo build --release --quiet)
   fi
 }
 
