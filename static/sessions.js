@@ -22,7 +22,7 @@ document.body && document.body.addEventListener("session-fill", function (e) {
 });
 // Issue 14 item 5: a swap of the lines block never throws away what the
 // person typed while the request was on its way. Before the request the
-// block's fields are noted; at the swap, fields changed since then (and the
+// block's fields (quantities, "new tube opened" ticks) are noted; at the swap, fields changed since then (and the
 // focused one) are put back into the new block — by name and row, only
 // where the row still holds the same product — and the focus returns.
 (function () {
@@ -36,6 +36,9 @@ document.body && document.body.addEventListener("session-fill", function (e) {
       var product = row.querySelector("[name=product_id]");
       row.querySelectorAll("input[name=quantity]").forEach(function (el) {
         out["quantity#" + i] = { el: el, value: el.value, product: product ? product.value : "" };
+      });
+      row.querySelectorAll("input[name=open_new]").forEach(function (el) {
+        out["open_new#" + i] = { el: el, value: el.checked ? "on" : "", product: product ? product.value : "", tick: true };
       });
     });
     return out;
@@ -64,7 +67,7 @@ document.body && document.body.addEventListener("session-fill", function (e) {
     keep.forEach(function (k) {
       var n = now[k.key];
       if (!n || n.product !== k.product) { return; }
-      n.el.value = k.value;
+      if (n.tick) { n.el.checked = k.value === "on"; } else { n.el.value = k.value; }
       if (k.focused) {
         n.el.focus();
         try { n.el.setSelectionRange(k.value.length, k.value.length); } catch (err) { /* not a text field */ }

@@ -145,8 +145,9 @@ pub fn lines_of(conn: &mut DbConn, session_ids: &[i64]) -> QueryResult<Vec<Sessi
         .load(conn)
 }
 
-/// One stock movement a session caused (a `consume` row, or a `void` row
-/// giving it back), with the lot and location a person reads.
+/// One stock movement a session caused (a `consume` row, a `void` row
+/// giving it back, or a `transfer` row of a tube a line opened), with the
+/// lot and location a person reads.
 #[derive(Debug, Clone, Queryable)]
 pub struct Movement {
     pub ledger_id: i64,
@@ -161,6 +162,8 @@ pub struct Movement {
     pub expiry: NaiveDate,
     pub use_by: NaiveDate,
     pub location_code: String,
+    /// The lot row's container (0: sealed).
+    pub container: i32,
 }
 
 /// Every ledger row of some sessions, oldest first.
@@ -185,6 +188,7 @@ pub fn movements_of(conn: &mut DbConn, session_ids: &[i64]) -> QueryResult<Vec<M
             lots::expiry,
             lots::use_by,
             locations::code,
+            lots::container,
         ))
         .order(ledger::id)
         .load(conn)

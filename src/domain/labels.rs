@@ -50,6 +50,7 @@ const LABELS: &[(&str, &str)] = &[
     ("delta", "Change"),
     ("time_zone", "Time zone"),
     ("side_effect_other", "Other side effect"),
+    ("open_new", "New tube opened"),
     ("pick", "Order"),
     ("csrf", "Form"),
 ];

@@ -6,7 +6,10 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
 use crate::db::ledger::LedgerEntry;
-use crate::db::{self, DbConn, models::Lot};
+use crate::db::{
+    self, DbConn,
+    models::{Lot, Product},
+};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::vocab::LedgerKind;
@@ -194,89 +197,125 @@ pub fn open_container_at(
             .ok_or_else(|| ServiceError::Internal("location without site".into()))?
             .clock()
             .today(now);
-        let Some(days) = product.use_within_days else {
-            return Err(ServiceError::invalid_code(
-                ErrorCode::NotOpenable,
-                "lot_id",
-                format!(
-                    "{} has no \"use within N days of opening\" setting; set it on the product first",
-                    product.name
-                ),
-            ));
+        let stamp = db::now();
+        let at = OpenAt {
+            lot: &lot,
+            product: &product,
+            location: (location.id, location.site_id),
+            location_code: &location.code,
+            today,
+            opened_at: now,
+            dated: (stamp, stamp),
+            session: None,
         };
-        if lot.container != 0 {
-            return Err(ServiceError::invalid_code(
-                ErrorCode::AlreadyOpen,
-                "lot_id",
-                "this is an opened container already; open one from the sealed lot",
-            ));
-        }
-        if lot.quarantined {
-            return Err(ServiceError::conflict(
-                ErrorCode::LotUnusable,
-                format!("lot {} is quarantined", lot.lot_number),
-            ));
-        }
-        if lot.use_by < today {
-            return Err(ServiceError::conflict(
-                ErrorCode::LotExpired,
-                format!("lot {} expired on {}", lot.lot_number, lot.use_by),
-            ));
-        }
-        let on_hand = db::balances::quantity_at(conn, lot.id, location.id)?;
-        if on_hand <= 0 {
-            return Err(ServiceError::conflict(
-                ErrorCode::InsufficientStock,
-                format!(
-                    "no sealed stock of lot {} at {}",
-                    lot.lot_number, location.code
-                ),
-            ));
-        }
-        let quantity = product.pack_size.min(on_hand);
-        let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
-        let discard_by = today + Duration::days(i64::from(days));
-        let opened_id = db::lots::insert_opened(conn, &lot, container, now, discard_by)?;
-        let opened = db::lots::by_id(conn, opened_id)?
-            .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
-        let at = (location.id, location.site_id);
-        let note = Some(format!("container {container} opened"));
-        let out_id = db::ledger::append(
-            conn,
-            &movement(
-                actor,
-                &lot,
-                at,
-                -quantity,
-                LedgerKind::Transfer,
-                Some(OPENED),
-                note.clone(),
-            ),
-        )?;
-        let into_id = db::ledger::append(
-            conn,
-            &movement(
-                actor,
-                &opened,
-                at,
-                quantity,
-                LedgerKind::Transfer,
-                Some(OPENED),
-                note,
-            ),
-        )?;
-        let o = Opened {
-            lot_id: opened.id,
-            container,
-            lot_number: opened.lot_number,
-            discard_by,
-            use_by: opened.use_by,
-            quantity,
-            unit: product.unit,
-            rows: Vec::new(),
-        };
-        Ok((o, [out_id, into_id]))
+        open_in_tx(conn, actor, &at)
     })?;
     o.rows = db::ledger::by_ids(conn, &ids)?;
     Ok(o)
+}
+
+/// One opening as its caller decided it: the sealed lot, the location
+/// (id, site), the opening day at the site, when it was opened, the dates
+/// of its ledger rows (occurred, created), and the session line the rows
+/// belong to when a session opened it.
+pub(crate) struct OpenAt<'a> {
+    pub lot: &'a Lot,
+    pub product: &'a Product,
+    pub location: (i64, i64),
+    pub location_code: &'a str,
+    pub today: NaiveDate,
+    pub opened_at: NaiveDateTime,
+    pub dated: (NaiveDateTime, NaiveDateTime),
+    pub session: Option<(i64, i64)>,
+}
+
+/// Opens one container inside the caller's transaction (the lot page, the
+/// API and a session line that opened a tube all come here): checks the
+/// product and the lot, inserts the container's lot row and appends the two
+/// `transfer` rows (reason `opened`). Answers without `rows` and with the
+/// ids of the two rows.
+pub(crate) fn open_in_tx(
+    conn: &mut DbConn,
+    actor: &Actor,
+    o: &OpenAt<'_>,
+) -> ServiceResult<(Opened, [i64; 2])> {
+    let (lot, product) = (o.lot, o.product);
+    let Some(days) = product.use_within_days else {
+        return Err(ServiceError::invalid_code(
+            ErrorCode::NotOpenable,
+            "lot_id",
+            not_openable(product),
+        ));
+    };
+    if lot.container != 0 {
+        return Err(ServiceError::invalid_code(
+            ErrorCode::AlreadyOpen,
+            "lot_id",
+            "this is an opened container already; open one from the sealed lot",
+        ));
+    }
+    if lot.quarantined {
+        return Err(ServiceError::conflict(
+            ErrorCode::LotUnusable,
+            format!("lot {} is quarantined", lot.lot_number),
+        ));
+    }
+    if lot.use_by < o.today {
+        return Err(ServiceError::conflict(
+            ErrorCode::LotExpired,
+            format!("lot {} expired on {}", lot.lot_number, lot.use_by),
+        ));
+    }
+    let on_hand = db::balances::quantity_at(conn, lot.id, o.location.0)?;
+    if on_hand <= 0 {
+        return Err(ServiceError::conflict(
+            ErrorCode::InsufficientStock,
+            format!(
+                "no sealed stock of lot {} at {}",
+                lot.lot_number, o.location_code
+            ),
+        ));
+    }
+    let quantity = product.pack_size.min(on_hand);
+    let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
+    let discard_by = o.today + Duration::days(i64::from(days));
+    let opened_id = db::lots::insert_opened(conn, lot, container, o.opened_at, discard_by)?;
+    let opened = db::lots::by_id(conn, opened_id)?
+        .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
+    let note = Some(format!("container {container} opened"));
+    let row = |of: &Lot, delta: i64| {
+        let mut r = movement(
+            actor,
+            of,
+            o.location,
+            delta,
+            LedgerKind::Transfer,
+            Some(OPENED),
+            note.clone(),
+        );
+        (r.occurred_at, r.created_at) = o.dated;
+        (r.session_id, r.session_line_id) = (o.session.map(|s| s.0), o.session.map(|s| s.1));
+        r
+    };
+    let out_id = db::ledger::append(conn, &row(lot, -quantity))?;
+    let into_id = db::ledger::append(conn, &row(&opened, quantity))?;
+    let opened = Opened {
+        lot_id: opened.id,
+        container,
+        lot_number: opened.lot_number,
+        discard_by,
+        use_by: opened.use_by,
+        quantity,
+        unit: product.unit.clone(),
+        rows: Vec::new(),
+    };
+    Ok((opened, [out_id, into_id]))
+}
+
+/// Why a product cannot be opened (no "use within N days of opening").
+pub(crate) fn not_openable(product: &Product) -> String {
+    format!(
+        "{} has no \"use within N days of opening\" setting; set it on the product first",
+        product.name
+    )
 }

@@ -108,6 +108,8 @@ pub struct LineRow {
     pub product_id: String,
     pub quantity: String,
     pub lot_id: String,
+    /// "New tube opened" ticked.
+    pub open_new: bool,
     pub hint: LineHint,
     pub error: Option<String>,
 }
@@ -133,6 +135,18 @@ impl LineRow {
 
     pub fn fmt(&self, q: &i64) -> String {
         fmt_qty(*q)
+    }
+
+    /// Show the "new tube opened" tick: the product is opened like a tube
+    /// ("use within N days of opening"), none is chosen yet (without
+    /// JavaScript the row is not redrawn when one is), or it is ticked.
+    pub fn can_open(&self) -> bool {
+        self.open_new
+            || self
+                .hint
+                .product
+                .as_ref()
+                .is_none_or(|p| p.use_within_days.is_some())
     }
 }
 
@@ -277,6 +291,8 @@ pub struct ShownLine {
     pub unit: String,
     pub named_lot: bool,
     pub allocations: Vec<ShownAllocation>,
+    /// The tube this line opened: "lot L · tube 2 · MAIN · use by 2026-12-29".
+    pub opened: Option<String>,
 }
 
 /// The facts of a session as shown on its page and the after-care sheet.
@@ -325,6 +341,11 @@ pub fn client_href(code: &str) -> String {
 }
 
 impl ShownSession {
+    /// Did a line open a new tube?
+    pub fn tubes_opened(&self) -> bool {
+        self.lines.iter().any(|l| l.opened.is_some())
+    }
+
     pub fn from_view(v: &SessionView) -> ShownSession {
         let s = &v.session;
         let mut side_effects: Vec<String> = v
@@ -386,6 +407,12 @@ impl ShownSession {
                             },
                         })
                         .collect(),
+                    opened: l.opened.as_ref().map(|o| {
+                        format!(
+                            "lot {} · tube {} · {} · use by {}",
+                            o.lot, o.container, o.location, o.use_by
+                        )
+                    }),
                 })
                 .collect(),
             spf: v.spf_products().iter().map(|p| p.name.clone()).collect(),

@@ -125,3 +125,98 @@ async fn browser_repeat_todays_session_then_void_it_within_thirty_minutes() {
     b.quit().await;
     app.assert_ledger_consistent().await;
 }
+
+/// Issue 14 item 11c on a tablet (768 px): choose the anaesthetic, type the
+/// quantity, tick "New tube opened", Save; the session page shows the tube
+/// opened (lot, tube, use-by after opening) and the stock came from it.
+#[tokio::test]
+async fn browser_tick_new_tube_opened_on_a_tablet_and_save() {
+    let Some(driver) = Driver::start("browser_tick_new_tube_opened_on_a_tablet_and_save").await
+    else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let lido = app
+        .product("LIDO")
+        .anesthetic()
+        .use_within(28)
+        .create()
+        .await;
+    let lot = app.receive(&lido, "L-TAB", days(200), "60").await;
+    app.add_user("nurse", "practitioner").await;
+    let b = driver.session(768, 1024).await;
+    login(&app, &b, "nurse").await;
+    b.goto(&app.url("/sessions/new")).await;
+    b.type_text(&b.find("input[name=client_ref]").await, "C-5150")
+        .await;
+    b.type_text(&b.find("input[name=needle_length_mm]").await, "1.5")
+        .await;
+    b.click(
+        &b.find(&format!(
+            "#line-0 select[name=product_id] option[value='{}']",
+            lido.id
+        ))
+        .await,
+    )
+    .await;
+    b.type_text(&b.find("#line-0 input[name=quantity]").await, "2")
+        .await;
+    b.wait_until(
+        "the lines block swapped (the unit shown)",
+        "return document.querySelector('#line-0 label.qty').textContent.includes('(g)')",
+    )
+    .await;
+    // The tick is on screen at tablet width and big enough to tap.
+    let rect = b
+        .script(
+            "const l = document.querySelector('#line-0 label.open-new').getBoundingClientRect(); \
+             return [l.right <= window.innerWidth, l.height >= 40, \
+                     document.documentElement.scrollWidth <= window.innerWidth]",
+        )
+        .await;
+    assert_eq!(rect, json!([true, true, true]), "the tick fits at 768 px");
+    b.click(&b.find("#line-0 label.open-new").await).await;
+    b.wait_until(
+        "the preview says a tube will be opened",
+        "const o = document.querySelector('#hint-0 .opens'); \
+         return !!o && o.textContent.includes('L-TAB')",
+    )
+    .await;
+    b.click(&b.find("#save").await).await;
+    b.wait_until(
+        "saved, or asked to check warnings",
+        "return /^\\/sessions\\/\\d+$/.test(location.pathname) \
+         || !!document.querySelector('input[name=confirm_warnings]')",
+    )
+    .await;
+    if b.try_find("input[name=confirm_warnings]").await.is_some() {
+        assert_eq!(
+            b.script("return document.querySelector('#line-0 input[name=open_new]').checked")
+                .await,
+            json!(true),
+            "the tick is kept while warnings are confirmed"
+        );
+        b.click(&b.find("input[name=confirm_warnings]").await).await;
+        b.click(&b.find("#save").await).await;
+    }
+    b.wait_until(
+        "the session's page",
+        "return /^\\/sessions\\/\\d+$/.test(location.pathname)",
+    )
+    .await;
+    let said = b.text(&b.find("#used .opened-tube").await).await;
+    assert_eq!(
+        said,
+        format!(
+            "New tube opened: lot L-TAB · tube 1 · store · use by {}",
+            days(28)
+        )
+    );
+    assert_eq!(app.balance(lot, "store").await, 30_000);
+    let lots = b
+        .script("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(lots, json!(true), "the session page fits at 768 px");
+    b.quit().await;
+    app.assert_ledger_consistent().await;
+}

@@ -84,6 +84,7 @@ mod sessions_fixtures;
 mod sessions_follow_ups;
 mod sessions_group_commit;
 mod sessions_needle_ranges;
+mod sessions_open_tube;
 mod sessions_pages;
 mod sessions_protocol_switch;
 mod sessions_repeat;

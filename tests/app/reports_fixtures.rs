@@ -101,6 +101,7 @@ impl TestApp {
                         product_id: Some(p.id.to_string()),
                         quantity: Some(q.to_string()),
                         lot_id: None,
+                        open_new: false,
                     })
                     .collect(),
             ),

@@ -49,6 +49,9 @@ pub struct SessionForm {
     quantity: Vec<String>,
     #[serde(default)]
     lot_id: Vec<String>,
+    /// "New tube opened": one tick box per row, its value the row's index.
+    #[serde(default)]
+    open_new: Vec<String>,
     #[serde(default)]
     pub(super) addons: Vec<String>,
     #[serde(default)]
@@ -101,6 +104,7 @@ impl SessionForm {
                 product_id: self.product_id.get(i).and_then(|s| opt(s)),
                 quantity: self.quantity.get(i).and_then(|s| opt(s)),
                 lot_id: self.lot_id.get(i).and_then(|s| opt(s)),
+                open_new: self.open_new.iter().any(|v| v.trim() == i.to_string()),
             })
             .collect()
     }
@@ -215,6 +219,7 @@ fn form_lines(
                 product_id: r.product_id.clone().unwrap_or_default(),
                 quantity: r.quantity.clone().unwrap_or_default(),
                 lot_id: r.lot_id.clone().unwrap_or_default(),
+                open_new: r.open_new,
                 hint: lines.get(index).cloned().unwrap_or_default(),
                 error: row_error(errors, index),
             })

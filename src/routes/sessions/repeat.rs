@@ -39,6 +39,8 @@ pub(super) async fn repeat(
             product_id: Some(l.line.product_id.to_string()),
             quantity: Some(fmt_qty(l.line.quantity)),
             lot_id: None,
+            // A new tube is opened when it is, not because it was last time.
+            open_new: false,
         })
         .collect();
     let indication = s.indication.clone().unwrap_or_default();

@@ -508,6 +508,7 @@ fn record_all(
                         product_id: Some(pid.to_string()),
                         quantity: Some(Quantity(*q).to_string()),
                         lot_id: None,
+                        open_new: false,
                     })
                     .collect(),
             ),

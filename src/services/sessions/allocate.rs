@@ -29,6 +29,8 @@ pub struct CheckedLine {
     pub product: Product,
     pub quantity: i64,
     pub named_lot: Option<Lot>,
+    /// Opens a new container first ("new tube opened").
+    pub open_new: bool,
 }
 
 /// A problem with one line (the form shows it at the line).
@@ -43,7 +45,8 @@ pub struct LineIssue {
 
 /// Checks the lines against the catalogue: the product exists and is active,
 /// the quantity suits its unit, a roller or cartridge has the session's
-/// needle length, a named lot is a lot of that product.
+/// needle length, a named lot is a lot of that product; a line that opens a
+/// new tube names an openable product and no opened container.
 pub fn check_lines(
     conn: &mut DbConn,
     lines: &[NormalLine],
@@ -125,16 +128,47 @@ pub fn check_lines(
             },
             None => None,
         };
+        if l.open_new {
+            if let Some((field, message)) = open_problem(product, named_lot.as_ref()) {
+                issue(index, field, ErrorCode::ValidationFailed, message);
+                ok = false;
+            }
+        }
         if ok {
             checked.push(CheckedLine {
                 index,
                 product: product.clone(),
                 quantity: l.quantity,
                 named_lot,
+                open_new: l.open_new,
             });
         }
     }
     Ok((checked, issues))
+}
+
+/// Why a line cannot open a new tube (field, message): the product has no
+/// "use within N days of opening", or the named lot is an opened container.
+fn open_problem(product: &Product, named: Option<&Lot>) -> Option<(&'static str, String)> {
+    if product.use_within_days.is_none() {
+        return Some((
+            "open_new",
+            format!(
+                "{} is not opened like a tube (it has no \"use within N days of opening\"); untick \"new tube opened\"",
+                product.name
+            ),
+        ));
+    }
+    match named {
+        Some(lot) if lot.container != 0 => Some((
+            "lot_id",
+            format!(
+                "lot {} container {} is open already: choose the sealed lot or FEFO to open a new tube",
+                lot.lot_number, lot.container
+            ),
+        )),
+        _ => None,
+    }
 }
 
 /// The 422 for line issues: plain validation problems first; when the only
@@ -207,6 +241,8 @@ pub struct PositionInfo {
     pub expiry: NaiveDate,
     pub use_by: NaiveDate,
     pub location_code: String,
+    /// A sealed position (container 0), from which a tube may be opened.
+    pub sealed: bool,
 }
 
 /// The stock of some products at one site, as FEFO candidates.
@@ -277,6 +313,7 @@ impl SiteStock {
                     expiry: h.lot.expiry,
                     use_by: h.lot.use_by,
                     location_code: h.location_code.clone(),
+                    sealed: h.lot.container == 0,
                 },
             );
             self.candidates
@@ -330,6 +367,16 @@ impl SiteStock {
         v.into_iter()
             .map(|c| (c, self.info(c.lot_id, c.location_id)))
             .collect()
+    }
+
+    /// The sealed position a new tube of a product is opened from: the
+    /// first usable one in FEFO order (of the named lot, when one is named).
+    pub fn first_sealed(&self, product_id: i64, lot_id: Option<i64>) -> Option<(i64, i64)> {
+        self.usable_positions(product_id)
+            .into_iter()
+            .filter(|(c, _)| lot_id.is_none_or(|l| c.lot_id == l))
+            .find(|(_, info)| info.is_some_and(|i| i.sealed))
+            .map(|(c, _)| (c.lot_id, c.location_id))
     }
 
     /// Allocates `quantity` of a line (FEFO, or from its named lot) and

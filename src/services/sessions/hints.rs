@@ -52,6 +52,8 @@ pub struct LineHint {
     pub left_after: Option<i64>,
     pub problem: Option<String>,
     pub lot_choices: Vec<LotChoice>,
+    /// "New tube opened" ticked: the sealed lot a tube will be opened from.
+    pub opens: Option<String>,
 }
 
 impl LineHint {
@@ -194,7 +196,11 @@ fn preview(
                 product: product.clone(),
                 quantity,
                 named_lot,
+                open_new: row.open_new,
             };
+            if line.open_new {
+                open_hint(&mut hint, &line, &stock);
+            }
             let result = match named_lot_state(&line, day) {
                 Some(e) => Err(e),
                 None => stock.take(product.id, quantity, line.named_lot.as_ref().map(|l| l.id)),
@@ -238,6 +244,33 @@ fn preview(
         lines: out,
         warnings: warned,
     })
+}
+
+/// What ticking "new tube opened" will do: open a tube of the first sealed
+/// lot (FEFO, or the named one) and take the line from it; or why it cannot.
+fn open_hint(hint: &mut LineHint, line: &CheckedLine, stock: &SiteStock) {
+    let p = &line.product;
+    let Some(days) = p.use_within_days else {
+        hint.problem
+            .get_or_insert_with(|| format!("{} is not opened like a tube", p.name));
+        return;
+    };
+    let named = line.named_lot.as_ref().map(|l| l.id);
+    match stock
+        .first_sealed(p.id, named)
+        .and_then(|(lot, loc)| stock.info(lot, loc))
+    {
+        Some(i) => {
+            hint.opens = Some(format!(
+                "opens a new tube of lot {} ({}) · use within {days} days",
+                i.lot_number, i.location_code
+            ))
+        }
+        None => {
+            hint.problem
+                .get_or_insert_with(|| "no sealed stock to open a new tube from".into());
+        }
+    }
 }
 
 fn problem_text(e: &AllocError, line: &CheckedLine, stock: &SiteStock) -> String {
@@ -314,6 +347,7 @@ pub fn fill_from_protocol(
             product_id: Some(product_id.to_string()),
             quantity: Some(Quantity(l.quantity).to_string()),
             lot_id: None,
+            open_new: false,
         });
     }
     let addons = super::view::codes(&protocol.addons, crate::domain::vocab::Addon::parse)

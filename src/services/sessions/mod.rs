@@ -9,11 +9,13 @@
 //! - `allocate`: the stock at a site loaded as FEFO candidates, and the
 //!   checks every line must pass (product, unit, needle length, named lot),
 //!   shared by `record` and `hints`;
+//! - `open_tube`: a line that opens a new tube and takes from it;
 //! - `view`: a stored session with its lines, lots and warnings.
 
 pub mod allocate;
 pub mod follow_up;
 pub mod hints;
+pub mod open_tube;
 pub mod query;
 pub mod record;
 pub mod request;
@@ -24,5 +26,5 @@ pub use follow_up::{FollowUpDraft, FollowUpView};
 pub use query::{client_history, get, list};
 pub use record::{Recorded, record};
 pub use request::{LineDraft, SessionDraft};
-pub use view::{AllocationView, LineView, SessionView, Warning};
+pub use view::{AllocationView, LineView, OpenedView, SessionView, Warning};
 pub use void::void;

@@ -22,7 +22,7 @@ use super::view::{self, AllocationView, LineView, SessionView, Written, encode_w
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
-    models::{NewLedgerRow, SessionLine, TreatmentSession},
+    models::{NewLedgerRow, Protocol, SessionLine, TreatmentSession},
     sessions::NewSession,
 };
 use crate::domain::access::{Action, Actor, Scope};
@@ -110,6 +110,57 @@ fn replay(existing: &TreatmentSession, hash: &str) -> ServiceResult<i64> {
     Ok(existing.id)
 }
 
+/// The session's protocol: none, or an active one (else 422).
+fn protocol_of(conn: &mut DbConn, id: Option<i64>) -> ServiceResult<Option<Protocol>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match db::protocols::by_id(conn, id)? {
+        Some(p) if p.active => Ok(Some(p)),
+        Some(p) => Err(ServiceError::invalid(
+            "protocol_id",
+            format!("protocol {} is archived", p.name),
+        )),
+        None => Err(ServiceError::invalid(
+            "protocol_id",
+            format!("no protocol with id {id}"),
+        )),
+    }
+}
+
+/// The lines given, else the protocol's default lines (422 when neither).
+fn lines_of(
+    conn: &mut DbConn,
+    req: &NormalRequest,
+    protocol: Option<&Protocol>,
+) -> ServiceResult<Vec<NormalLine>> {
+    match (&req.lines, protocol) {
+        (Some(lines), _) => Ok(lines.clone()),
+        (None, Some(p)) => {
+            let lines: Vec<NormalLine> = db::protocols::lines_of(conn, &[p.id])?
+                .into_iter()
+                .map(|l| NormalLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    lot_id: None,
+                    open_new: false,
+                })
+                .collect();
+            if lines.is_empty() {
+                return Err(ServiceError::invalid(
+                    "lines",
+                    format!("protocol {} has no default lines; give the lines", p.name),
+                ));
+            }
+            Ok(lines)
+        }
+        (None, None) => Err(ServiceError::invalid(
+            "lines",
+            "give the lines used, or a protocol whose lines apply",
+        )),
+    }
+}
+
 fn record_in_tx(
     conn: &mut DbConn,
     actor: &Actor,
@@ -128,50 +179,8 @@ fn record_in_tx(
             site.code
         )));
     }
-    let protocol = match req.protocol_id {
-        Some(id) => match db::protocols::by_id(conn, id)? {
-            Some(p) if p.active => Some(p),
-            Some(p) => {
-                return Err(ServiceError::invalid(
-                    "protocol_id",
-                    format!("protocol {} is archived", p.name),
-                ));
-            }
-            None => {
-                return Err(ServiceError::invalid(
-                    "protocol_id",
-                    format!("no protocol with id {id}"),
-                ));
-            }
-        },
-        None => None,
-    };
-    let lines: Vec<NormalLine> = match (&req.lines, &protocol) {
-        (Some(lines), _) => lines.clone(),
-        (None, Some(p)) => {
-            let lines: Vec<NormalLine> = db::protocols::lines_of(conn, &[p.id])?
-                .into_iter()
-                .map(|l| NormalLine {
-                    product_id: l.product_id,
-                    quantity: l.quantity,
-                    lot_id: None,
-                })
-                .collect();
-            if lines.is_empty() {
-                return Err(ServiceError::invalid(
-                    "lines",
-                    format!("protocol {} has no default lines; give the lines", p.name),
-                ));
-            }
-            lines
-        }
-        (None, None) => {
-            return Err(ServiceError::invalid(
-                "lines",
-                "give the lines used, or a protocol whose lines apply",
-            ));
-        }
-    };
+    let protocol = protocol_of(conn, req.protocol_id)?;
+    let lines = lines_of(conn, req, protocol.as_ref())?;
     let areas = crate::services::areas::resolve(conn, &req.areas)?;
     let (checked, issues) = check_lines(conn, &lines, req.needle)?;
     if !issues.is_empty() {
@@ -250,7 +259,8 @@ fn record_in_tx(
         if let Some(e) = named_lot_state(line, day) {
             return Err(refusal(e, line, total, &stock, day));
         }
-        let allocations = consume_line(conn, &ctx, &mut stock, line, line_id, total)?;
+        let (allocations, opened) =
+            super::open_tube::take_line(conn, &ctx, &mut stock, line, line_id, total)?;
         line_views.push(LineView {
             line: SessionLine {
                 id: line_id,
@@ -262,6 +272,7 @@ fn record_in_tx(
             },
             product: line.product.clone(),
             allocations,
+            opened,
         });
     }
     // Last, so that every refusal of today comes first.
@@ -352,19 +363,19 @@ pub fn unconfirmed_warnings(e: &ServiceError) -> Option<Vec<view::Warning>> {
     }
 }
 
-struct Ctx<'a> {
-    actor: &'a Actor,
-    site_id: i64,
-    session_id: i64,
-    performed_at: NaiveDateTime,
-    now: NaiveDateTime,
-    day: NaiveDate,
+pub(super) struct Ctx<'a> {
+    pub(super) actor: &'a Actor,
+    pub(super) site_id: i64,
+    pub(super) session_id: i64,
+    pub(super) performed_at: NaiveDateTime,
+    pub(super) now: NaiveDateTime,
+    pub(super) day: NaiveDate,
 }
 
 /// Allocates one line and appends its `consume` rows. When a conditional
 /// decrement finds the stock gone (a concurrent session on PostgreSQL took
 /// it), the product's balances are read again and the rest re-allocated.
-fn consume_line(
+pub(super) fn consume_line(
     conn: &mut DbConn,
     ctx: &Ctx<'_>,
     stock: &mut SiteStock,

@@ -25,6 +25,9 @@ pub struct LineDraft {
     pub quantity: Option<String>,
     /// A lot chosen by the practitioner instead of FEFO.
     pub lot_id: Option<String>,
+    /// "New tube opened": the line opens a container of the product (from
+    /// the named sealed lot, else FEFO) and takes its quantity from it.
+    pub open_new: bool,
 }
 
 /// A session as typed. `lines: None` means "the protocol's lines".
@@ -67,6 +70,8 @@ pub struct NormalLine {
     /// Thousandths, > 0.
     pub quantity: i64,
     pub lot_id: Option<i64>,
+    /// Opens a new container for this line (`LineDraft::open_new`).
+    pub open_new: bool,
 }
 
 /// The request after parsing every field (no database needed).
@@ -251,6 +256,7 @@ pub fn normalise(
                     product_id,
                     quantity,
                     lot_id,
+                    open_new: l.open_new,
                 });
             }
         }
@@ -380,7 +386,7 @@ pub fn fingerprint(r: &NormalRequest, user_id: i64) -> String {
         "indication": r.indication.map(|i| i.code()),
         "protocol_id": r.protocol_id,
         "performed_at": r.performed_at.map(|t| t.and_utc().timestamp_micros()),
-        "lines": r.lines.as_ref().map(|ls| ls.iter().map(|l| serde_json::json!([l.product_id, l.quantity, l.lot_id])).collect::<Vec<_>>()),
+        "lines": r.lines.as_ref().map(|ls| ls.iter().map(line_print).collect::<Vec<_>>()),
         "addons": r.addons.iter().map(|a| a.code()).collect::<Vec<_>>(),
         "side_effects": r.side_effects.iter().map(|a| a.code()).collect::<Vec<_>>(),
         "side_effect_other": r.side_effect_other,
@@ -391,6 +397,16 @@ pub fn fingerprint(r: &NormalRequest, user_id: i64) -> String {
         "anaesthetic_contact_minutes": r.anaesthetic_contact_minutes,
     });
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// One line in the fingerprint. "New tube opened" is added only when
+/// ticked, so requests without it hash as they did before it existed.
+fn line_print(l: &NormalLine) -> serde_json::Value {
+    if l.open_new {
+        serde_json::json!([l.product_id, l.quantity, l.lot_id, "open_new"])
+    } else {
+        serde_json::json!([l.product_id, l.quantity, l.lot_id])
+    }
 }
 
 /// Codes as stored: comma-separated.
@@ -415,6 +431,7 @@ mod tests {
                 product_id: Some("3".into()),
                 quantity: Some("1".into()),
                 lot_id: None,
+                open_new: false,
             }]),
             side_effects: vec!["redness".into(), "bleeding".into()],
             ..SessionDraft::default()
@@ -433,6 +450,7 @@ mod tests {
             product_id: Some("3".into()),
             quantity: Some("1.000".into()),
             lot_id: Some(String::new()),
+            open_new: false,
         }]);
         let b = normalise(&d2, now, &SiteClock::utc()).unwrap();
         assert_eq!(fingerprint(&a, 1), fingerprint(&b, 1));
@@ -453,6 +471,11 @@ mod tests {
             fingerprint(&a, 1),
             fingerprint(&normalise(&d3, now, &SiteClock::utc()).unwrap(), 1)
         );
+        let mut d5 = draft();
+        d5.lines.as_mut().unwrap()[0].open_new = true;
+        let e = normalise(&d5, now, &SiteClock::utc()).unwrap();
+        assert!(e.lines.as_ref().unwrap()[0].open_new);
+        assert_ne!(fingerprint(&a, 1), fingerprint(&e, 1), "a new tube opened");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::db::{
     self, DbConn,
     models::{Product, SessionLine, TreatmentSession, User},
+    sessions::Movement,
 };
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
@@ -47,11 +48,27 @@ pub struct AllocationView {
     pub returned: i64,
 }
 
+/// A tube (container) a line opened ("new tube opened"): the line's stock
+/// came from it. It stays open when the session is voided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedView {
+    /// The container's lot row.
+    pub lot_id: i64,
+    pub lot: String,
+    pub container: i32,
+    pub location: String,
+    /// What went into the container (a pack, or what was left).
+    pub quantity: i64,
+    /// The earlier of the lot's expiry and its discard-by after opening.
+    pub use_by: NaiveDate,
+}
+
 #[derive(Debug, Clone)]
 pub struct LineView {
     pub line: SessionLine,
     pub product: Product,
     pub allocations: Vec<AllocationView>,
+    pub opened: Option<OpenedView>,
 }
 
 #[derive(Debug, Clone)]
@@ -233,38 +250,15 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
             .get(&line.product_id)
             .cloned()
             .ok_or_else(|| ServiceError::Internal("session line without product".into()))?;
-        let mut allocations: Vec<AllocationView> = Vec::new();
-        for m in moves.iter().filter(|m| m.session_line_id == Some(line.id)) {
-            let pos = allocations
-                .iter()
-                .position(|a| a.lot_id == m.lot_id && a.location_id == m.location_id);
-            let a = match pos {
-                Some(i) => &mut allocations[i],
-                None => {
-                    allocations.push(AllocationView {
-                        lot_id: m.lot_id,
-                        lot: m.lot_number.clone(),
-                        expiry: m.expiry,
-                        use_by: m.use_by,
-                        location_id: m.location_id,
-                        location: m.location_code.clone(),
-                        quantity: 0,
-                        returned: 0,
-                    });
-                    let last = allocations.len() - 1;
-                    &mut allocations[last]
-                }
-            };
-            if m.kind == LedgerKind::Consume.code() {
-                a.quantity += -m.delta;
-            } else if m.kind == LedgerKind::Void.code() {
-                a.returned += m.delta;
-            }
-        }
+        let of_line: Vec<&Movement> = moves
+            .iter()
+            .filter(|m| m.session_line_id == Some(line.id))
+            .collect();
         out_lines.push(LineView {
             line,
             product,
-            allocations,
+            allocations: allocations_of(&of_line),
+            opened: opened_of(&of_line),
         });
     }
     Ok(Some(SessionView {
@@ -284,6 +278,59 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
             .collect(),
         warnings_checked: db::needle_ranges::check_of(conn, id)?,
     }))
+}
+
+/// What one line took, per (lot, location) in the order first taken, and
+/// what a void gave back.
+fn allocations_of(moves: &[&Movement]) -> Vec<AllocationView> {
+    let mut allocations: Vec<AllocationView> = Vec::new();
+    for m in moves {
+        let consumed = m.kind == LedgerKind::Consume.code();
+        if !consumed && m.kind != LedgerKind::Void.code() {
+            continue;
+        }
+        let pos = allocations
+            .iter()
+            .position(|a| a.lot_id == m.lot_id && a.location_id == m.location_id);
+        let a = match pos {
+            Some(i) => &mut allocations[i],
+            None => {
+                allocations.push(AllocationView {
+                    lot_id: m.lot_id,
+                    lot: m.lot_number.clone(),
+                    expiry: m.expiry,
+                    use_by: m.use_by,
+                    location_id: m.location_id,
+                    location: m.location_code.clone(),
+                    quantity: 0,
+                    returned: 0,
+                });
+                let last = allocations.len() - 1;
+                &mut allocations[last]
+            }
+        };
+        if consumed {
+            a.quantity += -m.delta;
+        } else {
+            a.returned += m.delta;
+        }
+    }
+    allocations
+}
+
+/// The tube a line opened: its `transfer` row into the new container.
+fn opened_of(moves: &[&Movement]) -> Option<OpenedView> {
+    moves
+        .iter()
+        .find(|m| m.kind == LedgerKind::Transfer.code() && m.delta > 0)
+        .map(|m| OpenedView {
+            lot_id: m.lot_id,
+            lot: m.lot_number.clone(),
+            container: m.container,
+            location: m.location_code.clone(),
+            quantity: m.delta,
+            use_by: m.use_by,
+        })
 }
 
 /// Like [`load`], but a missing session is 404.

@@ -103,6 +103,12 @@ pub struct SessionLineBody {
     pub product_id: Option<Scalar>,
     pub quantity: Option<Scalar>,
     pub lot_id: Option<Scalar>,
+    /// `true`: a new tube was opened for this line. A container of the
+    /// product is opened from the sealed lot (`lot_id`, else FEFO) and the
+    /// quantity taken from it. Only products with "use within N days of
+    /// opening". Default `false`.
+    #[serde(default)]
+    pub open_new: Option<bool>,
 }
 
 impl SessionBody {
@@ -121,6 +127,7 @@ impl SessionBody {
                         product_id: t(&l.product_id),
                         quantity: t(&l.quantity),
                         lot_id: t(&l.lot_id),
+                        open_new: l.open_new.unwrap_or(false),
                     })
                     .collect()
             }),
@@ -167,6 +174,20 @@ pub struct AllocationOut {
     pub quantity: Qty,
 }
 
+/// The tube a line opened (`open_new`): its container, where, how much went
+/// into it and its use-by date after opening. It stays open when the session
+/// is voided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedOut {
+    /// The container's lot id (what the line's allocation names).
+    pub lot_id: i64,
+    pub lot: String,
+    pub container: i32,
+    pub location: String,
+    pub quantity: Qty,
+    pub use_by: Day,
+}
+
 /// One line of a session with the lots it was taken from.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionLineOut {
@@ -179,6 +200,8 @@ pub struct SessionLineOut {
     /// The lot named in the request, if one was.
     pub lot_id: Option<i64>,
     pub allocations: Vec<AllocationOut>,
+    /// The tube this line opened, when it opened one.
+    pub opened: Option<OpenedOut>,
 }
 
 /// A session: the 201 of `POST /sessions`, `GET /sessions/{id}` and the
@@ -293,6 +316,14 @@ impl From<&SessionView> for SessionOut {
                             quantity: Qty(a.quantity),
                         })
                         .collect(),
+                    opened: l.opened.as_ref().map(|o| OpenedOut {
+                        lot_id: o.lot_id,
+                        lot: o.lot.clone(),
+                        container: o.container,
+                        location: o.location.clone(),
+                        quantity: Qty(o.quantity),
+                        use_by: Day(o.use_by),
+                    }),
                 })
                 .collect(),
             follow_ups: v.follow_ups.iter().map(FollowUpOut::from).collect(),
