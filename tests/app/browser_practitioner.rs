@@ -151,6 +151,14 @@ async fn browser_tick_new_tube_opened_on_a_tablet_and_save() {
         .await;
     b.type_text(&b.find("input[name=needle_length_mm]").await, "1.5")
         .await;
+    // Leaving the field redraws the lines for that length: wait for it.
+    b.script("document.querySelector('input[name=needle_length_mm]').blur(); return true")
+        .await;
+    b.wait_until(
+        "the lines redrawn for 1.5 mm",
+        "return document.querySelector('input[name=lines_needle]').value === '1.5'",
+    )
+    .await;
     b.click(
         &b.find(&format!(
             "#line-0 select[name=product_id] option[value='{}']",
@@ -159,13 +167,13 @@ async fn browser_tick_new_tube_opened_on_a_tablet_and_save() {
         .await,
     )
     .await;
-    b.type_text(&b.find("#line-0 input[name=quantity]").await, "2")
-        .await;
     b.wait_until(
         "the lines block swapped (the unit shown)",
         "return document.querySelector('#line-0 label.qty').textContent.includes('(g)')",
     )
     .await;
+    b.type_text(&b.find("#line-0 input[name=quantity]").await, "2")
+        .await;
     // The tick is on screen at tablet width and big enough to tap.
     let rect = b
         .script(
