@@ -91,7 +91,10 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
             ("consume", None, tube, -2_000),
         ]
     );
-    assert!(rows.iter().all(|r| r.session_line_id == rows[2].session_line_id));
+    assert!(
+        rows.iter()
+            .all(|r| r.session_line_id == rows[2].session_line_id)
+    );
     assert_eq!(app.balance(early, "store").await, 30_000);
     assert_eq!(app.balance(tube, "store").await, 28_000);
     assert_eq!(app.balance(late, "store").await, 60_000);
@@ -117,7 +120,11 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
     // The next session without the tick takes FEFO: the open tube first
     // (its use-by after opening is the earliest).
     let (s, next) = app
-        .post_session(&pia, &new_key(), &session("C-3002", vec![line(&lido, 1.0, false)]))
+        .post_session(
+            &pia,
+            &new_key(),
+            &session("C-3002", vec![line(&lido, 1.0, false)]),
+        )
         .await;
     assert_eq!(s, 201, "{next}");
     assert_eq!(next["lines"][0]["allocations"][0]["lot_id"], json!(tube));
@@ -183,7 +190,11 @@ async fn a_line_that_cannot_open_a_tube_is_refused_and_nothing_is_written() {
 
     // Naming an opened container: open a new one from the sealed lot instead.
     let (s, v) = app
-        .post_session(&pia, &new_key(), &session("C-3102", vec![line(&lido, 1.0, true)]))
+        .post_session(
+            &pia,
+            &new_key(),
+            &session("C-3102", vec![line(&lido, 1.0, true)]),
+        )
         .await;
     assert_eq!(s, 201, "{v}");
     let tube = v["lines"][0]["opened"]["lot_id"].as_i64().unwrap();
@@ -198,7 +209,11 @@ async fn a_line_that_cannot_open_a_tube_is_refused_and_nothing_is_written() {
 
     // More than one tube holds (10 g are left sealed: the tube gets 10 g).
     let (s, e) = app
-        .post_session(&pia, &new_key(), &session("C-3104", vec![line(&lido, 12.0, true)]))
+        .post_session(
+            &pia,
+            &new_key(),
+            &session("C-3104", vec![line(&lido, 12.0, true)]),
+        )
         .await;
     assert_eq!(s, 409, "{e}");
     assert_eq!(e["error"]["code"], "insufficient_stock");
@@ -208,12 +223,20 @@ async fn a_line_that_cannot_open_a_tube_is_refused_and_nothing_is_written() {
 
     // No sealed stock left to open from.
     let (s, _) = app
-        .post_session(&pia, &new_key(), &session("C-3105", vec![line(&lido, 10.0, true)]))
+        .post_session(
+            &pia,
+            &new_key(),
+            &session("C-3105", vec![line(&lido, 10.0, true)]),
+        )
         .await;
     assert_eq!(s, 201);
     let before = written(&app).await;
     let (s, e) = app
-        .post_session(&pia, &new_key(), &session("C-3106", vec![line(&lido, 1.0, true)]))
+        .post_session(
+            &pia,
+            &new_key(),
+            &session("C-3106", vec![line(&lido, 1.0, true)]),
+        )
         .await;
     assert_eq!(s, 409, "{e}");
     assert_eq!(e["error"]["field"], "lines[0].open_new", "{e}");
@@ -270,7 +293,11 @@ async fn send(
         .headers()
         .get("location")
         .map(|l| l.to_str().unwrap().to_string());
-    (status, location, Html::parse_document(&r.text().await.unwrap()))
+    (
+        status,
+        location,
+        Html::parse_document(&r.text().await.unwrap()),
+    )
 }
 
 #[tokio::test]
@@ -288,7 +315,10 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     let web = app.logged_in("practitioner").await;
     let (s, doc) = app.page(&web, "/sessions/new").await;
     assert_eq!(s, 200);
-    assert!(count(&doc, "input[type=checkbox][name=open_new]") >= 3, "on blank rows");
+    assert!(
+        count(&doc, "input[type=checkbox][name=open_new]") >= 3,
+        "on blank rows"
+    );
     let html = doc.html();
     let (csrf, key) = (
         input_value(&html, "csrf").unwrap(),
@@ -302,7 +332,10 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     let (s, _, doc) = send(&app, &web, "/sessions/hints", &hints).await;
     assert_eq!(s, 200);
     let said = text(&doc, "#hint-0 .opens");
-    assert!(said.contains("new tube of lot L-1") && said.contains("28 days"), "{said}");
+    assert!(
+        said.contains("new tube of lot L-1") && said.contains("28 days"),
+        "{said}"
+    );
 
     // Ticked on the gloves: the form comes back (422) with the message at
     // that row, everything typed kept, nothing written.
@@ -316,7 +349,11 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
         doc.html()
     );
     assert_eq!(count(&doc, "#line-1 input[name=open_new][checked]"), 1);
-    assert_eq!(count(&doc, "#line-0 input[name=open_new]"), 1, "lido may open");
+    assert_eq!(
+        count(&doc, "#line-0 input[name=open_new]"),
+        1,
+        "lido may open"
+    );
     assert_eq!(written(&app).await, before);
 
     // Ticked on the anaesthetic: saved; the page shows the tube opened.
@@ -343,7 +380,10 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     let said = text(&doc, "#used .opened-tube");
     assert_eq!(
         said,
-        format!("New tube opened: lot L-1 · tube 1 · store · use by {}", days(28))
+        format!(
+            "New tube opened: lot L-1 · tube 1 · store · use by {}",
+            days(28)
+        )
     );
     assert!(text(&doc, "#tubes-opened-note").contains("stays open"));
     assert_eq!(app.balance(lot, "store").await, 30_000);

@@ -56,7 +56,10 @@ fn open_for_line(
     line: &CheckedLine,
     line_id: i64,
 ) -> ServiceResult<OpenedView> {
-    if !ctx.actor.may(Action::OpenContainer, Scope::Site(ctx.site_id)) {
+    if !ctx
+        .actor
+        .may(Action::OpenContainer, Scope::Site(ctx.site_id))
+    {
         return Err(ServiceError::Forbidden(
             "you may not record opening a tube at this site".into(),
         ));
