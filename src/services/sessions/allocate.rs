@@ -128,11 +128,11 @@ pub fn check_lines(
             },
             None => None,
         };
-        if l.open_new {
-            if let Some((field, message)) = open_problem(product, named_lot.as_ref()) {
-                issue(index, field, ErrorCode::ValidationFailed, message);
-                ok = false;
-            }
+        if l.open_new
+            && let Some((field, message)) = open_problem(product, named_lot.as_ref())
+        {
+            issue(index, field, ErrorCode::ValidationFailed, message);
+            ok = false;
         }
         if ok {
             checked.push(CheckedLine {
