@@ -4,14 +4,15 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
-use crate::db::ledger::LedgerEntry;
+use super::adjustments::{lot_and_product, parse_note, resolve_location, text, unit_of};
+use crate::db::ledger::{LedgerEntry, StockAt};
 use crate::db::{
     self, DbConn,
-    models::{Lot, Product},
+    models::{Location, Lot, NewLedgerRow, Product},
 };
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::domain::vocab::LedgerKind;
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
@@ -96,25 +97,13 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         let (Some(from), Some(to), Some(quantity)) = (from, to, quantity) else {
             return Err(ServiceError::Internal("validated values missing".into()));
         };
-        let out = movement(
-            actor,
-            &lot,
-            (from.id, from.site_id),
-            -quantity,
-            LedgerKind::Transfer,
-            None,
-            note.clone(),
-        );
+        let out_at = StockAt::of_lot(&lot, from.id, from.site_id);
+        let out = NewLedgerRow::new(LedgerKind::Transfer, out_at, -quantity, actor.user_id)
+            .note(note.clone());
         let out_id = db::ledger::append(conn, &out)?;
-        let into = movement(
-            actor,
-            &lot,
-            (to.id, to.site_id),
-            quantity,
-            LedgerKind::Transfer,
-            None,
-            note,
-        );
+        let into_at = StockAt::of_lot(&lot, to.id, to.site_id);
+        let into =
+            NewLedgerRow::new(LedgerKind::Transfer, into_at, quantity, actor.user_id).note(note);
         let into_id = db::ledger::append(conn, &into)?;
         let from_balance = db::balances::quantity_at(conn, lot.id, from.id)?;
         let to_balance = db::balances::quantity_at(conn, lot.id, to.id)?;
@@ -201,8 +190,7 @@ pub fn open_container_at(
         let at = OpenAt {
             lot: &lot,
             product: &product,
-            location: (location.id, location.site_id),
-            location_code: &location.code,
+            location: &location,
             today,
             opened_at: now,
             dated: (stamp, stamp),
@@ -214,15 +202,14 @@ pub fn open_container_at(
     Ok(o)
 }
 
-/// One opening as its caller decided it: the sealed lot, the location
-/// (id, site), the opening day at the site, when it was opened, the dates
-/// of its ledger rows (occurred, created), and the session line the rows
-/// belong to when a session opened it.
+/// One opening as its caller decided it: the sealed lot, the location, the
+/// opening day at the site, when it was opened, the dates of its ledger rows
+/// (occurred, created), and the session line the rows belong to when a
+/// session opened it.
 pub(crate) struct OpenAt<'a> {
     pub lot: &'a Lot,
     pub product: &'a Product,
-    pub location: (i64, i64),
-    pub location_code: &'a str,
+    pub location: &'a Location,
     pub today: NaiveDate,
     pub opened_at: NaiveDateTime,
     pub dated: (NaiveDateTime, NaiveDateTime),
@@ -239,12 +226,49 @@ pub(crate) fn open_in_tx(
     actor: &Actor,
     o: &OpenAt<'_>,
 ) -> ServiceResult<(Opened, [i64; 2])> {
-    let (lot, product) = (o.lot, o.product);
+    let (lot, product, location) = (o.lot, o.product, o.location);
+    let days = check_openable(product, lot, o.today)?;
+    let on_hand = db::balances::quantity_at(conn, lot.id, location.id)?;
+    if on_hand <= 0 {
+        return Err(ServiceError::conflict(
+            ErrorCode::InsufficientStock,
+            format!(
+                "no sealed stock of lot {} at {}",
+                lot.lot_number, location.code
+            ),
+        ));
+    }
+    let quantity = product.pack_size.min(on_hand);
+    let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
+    let discard_by = o.today + Duration::days(i64::from(days));
+    let opened_id = db::lots::insert_opened(conn, lot, container, o.opened_at, discard_by)?;
+    let opened = db::lots::by_id(conn, opened_id)?
+        .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
+    let ids = move_into_opened(conn, actor, (lot, &opened), o, quantity)?;
+    let opened = Opened {
+        lot_id: opened.id,
+        container,
+        lot_number: opened.lot_number,
+        discard_by,
+        use_by: opened.use_by,
+        quantity,
+        unit: product.unit.clone(),
+        rows: Vec::new(),
+    };
+    Ok((opened, ids))
+}
+
+/// Whether `lot` of `product` may be opened on `today` (pure): the days an
+/// opened container keeps, or why not.
+fn check_openable(product: &Product, lot: &Lot, today: NaiveDate) -> ServiceResult<i32> {
     let Some(days) = product.use_within_days else {
         return Err(ServiceError::invalid_code(
             ErrorCode::NotOpenable,
             "lot_id",
-            not_openable(product),
+            format!(
+                "{} has no \"use within N days of opening\" setting; set it on the product first",
+                product.name
+            ),
         ));
     };
     if lot.container != 0 {
@@ -260,62 +284,40 @@ pub(crate) fn open_in_tx(
             format!("lot {} is quarantined", lot.lot_number),
         ));
     }
-    if lot.use_by < o.today {
+    if is_expired(lot.use_by, today) {
         return Err(ServiceError::conflict(
             ErrorCode::LotExpired,
             format!("lot {} expired on {}", lot.lot_number, lot.use_by),
         ));
     }
-    let on_hand = db::balances::quantity_at(conn, lot.id, o.location.0)?;
-    if on_hand <= 0 {
-        return Err(ServiceError::conflict(
-            ErrorCode::InsufficientStock,
-            format!(
-                "no sealed stock of lot {} at {}",
-                lot.lot_number, o.location_code
-            ),
-        ));
-    }
-    let quantity = product.pack_size.min(on_hand);
-    let container = db::lots::max_container(conn, product.id, &lot.lot_number)? + 1;
-    let discard_by = o.today + Duration::days(i64::from(days));
-    let opened_id = db::lots::insert_opened(conn, lot, container, o.opened_at, discard_by)?;
-    let opened = db::lots::by_id(conn, opened_id)?
-        .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
-    let note = Some(format!("container {container} opened"));
-    let row = |of: &Lot, delta: i64| {
-        let mut r = movement(
-            actor,
-            of,
-            o.location,
-            delta,
-            LedgerKind::Transfer,
-            Some(OPENED),
-            note.clone(),
-        );
-        (r.occurred_at, r.created_at) = o.dated;
-        (r.session_id, r.session_line_id) = (o.session.map(|s| s.0), o.session.map(|s| s.1));
-        r
-    };
-    let out_id = db::ledger::append(conn, &row(lot, -quantity))?;
-    let into_id = db::ledger::append(conn, &row(&opened, quantity))?;
-    let opened = Opened {
-        lot_id: opened.id,
-        container,
-        lot_number: opened.lot_number,
-        discard_by,
-        use_by: opened.use_by,
-        quantity,
-        unit: product.unit.clone(),
-        rows: Vec::new(),
-    };
-    Ok((opened, [out_id, into_id]))
+    Ok(days)
 }
 
-/// Why a product cannot be opened (no "use within N days of opening").
-pub(crate) fn not_openable(product: &Product) -> String {
-    format!(
-        "{} has no \"use within N days of opening\" setting; set it on the product first",
-        product.name
-    )
+/// The pair of `transfer` rows of an opening: `quantity` out of the sealed
+/// lot and into the opened container, at the same location. Their ids.
+fn move_into_opened(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (sealed, opened): (&Lot, &Lot),
+    o: &OpenAt<'_>,
+    quantity: i64,
+) -> ServiceResult<[i64; 2]> {
+    let location = o.location;
+    let row = |at: StockAt, delta: i64, note: String| {
+        let r = NewLedgerRow::new(LedgerKind::Transfer, at, delta, actor.user_id)
+            .reason(OPENED)
+            .note(note)
+            .occurred_at(o.dated.0)
+            .created_at(o.dated.1);
+        match o.session {
+            Some((session, line)) => r.session(session, Some(line)),
+            None => r,
+        }
+    };
+    let note = format!("container {} opened", opened.container);
+    let sealed_at = StockAt::of_lot(sealed, location.id, location.site_id);
+    let out_id = db::ledger::append(conn, &row(sealed_at, -quantity, note.clone()))?;
+    let opened_at = StockAt::of_lot(opened, location.id, location.site_id);
+    let into_id = db::ledger::append(conn, &row(opened_at, quantity, note))?;
+    Ok([out_id, into_id])
 }

@@ -68,17 +68,14 @@ fn open_for_line(
     let (lot_id, location_id) = stock
         .first_sealed(line.product.id, named)
         .ok_or_else(|| nothing_sealed(line))?;
-    let location = stock
-        .info(lot_id, location_id)
-        .map(|i| i.location_code.clone())
+    let location = db::sites::location_by_id(conn, location_id)?
         .ok_or_else(|| ServiceError::Internal("a position outside the stock read".into()))?;
     let lot = db::lots::by_id(conn, lot_id)?
         .ok_or_else(|| ServiceError::Internal("a lot outside the stock read".into()))?;
     let at = OpenAt {
         lot: &lot,
         product: &line.product,
-        location: (location_id, ctx.site_id),
-        location_code: &location,
+        location: &location,
         today: ctx.day,
         opened_at: ctx.performed_at,
         dated: (ctx.performed_at, ctx.now),
@@ -90,7 +87,7 @@ fn open_for_line(
         lot_id: o.lot_id,
         lot: o.lot_number,
         container: o.container,
-        location,
+        location: location.code,
         quantity: o.quantity,
         use_by: o.use_by,
     })
