@@ -23,15 +23,23 @@ if [ "$BACKEND" = postgres ]; then bench_build_app postgres; else bench_build_ap
 trap bench_stop_all EXIT
 APP=http://127.0.0.1:$APP_PORT
 
-# latency NAME URL TOKEN: median / p90 / max of LATENCY_N requests.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# latency NAME PID URL TOKEN: median / p90 / max wall time of LATENCY_N
+# requests, and the server's CPU time per request (from /proc/PID/stat: less
+# sensitive to other load on a shared machine than wall time).
 latency() {
-  local name=$1 url=$2 token=$3
+  local name=$1 pid=$2 url=$3 token=$4 before after
   curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$url"
+  before=$(cpu_ticks "$pid")
   for _ in $(seq 1 "$LATENCY_N"); do
     curl -fsS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url"
   done | sort -n | awk -v n="$name" '{a[NR]=$1*1000} END {
     p90 = int(NR * 0.9 + 0.999); if (p90 > NR) p90 = NR;
-    printf "%-28s median %7.1f ms  p90 %7.1f ms  max %7.1f ms\n", n, a[int((NR+1)/2)], a[p90], a[NR]}'
+    printf "%-16s median %7.1f ms  p90 %7.1f ms  max %7.1f ms", n, a[int((NR+1)/2)], a[p90], a[NR]}'
+  after=$(cpu_ticks "$pid")
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$LATENCY_N" \
+    'BEGIN {printf "  server CPU %6.1f ms/request\n", t * 1000 / hz / n}'
 }
 
 for n in $SIZES; do
@@ -58,8 +66,8 @@ for n in $SIZES; do
   app_pid=$BENCH_LAST_PID
   {
     echo "# $n ledger rows, $BACKEND, $(date -Is), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-    latency usage_api_90d "$APP/api/v1/reports/usage" "$token"
-    latency usage_api_9d "$APP/api/v1/reports/usage?from=$(date -u -d '8 days ago' +%F)" "$token"
+    latency usage_api_90d "$app_pid" "$APP/api/v1/reports/usage" "$token"
+    latency usage_api_9d "$app_pid" "$APP/api/v1/reports/usage?from=$(date -u -d '8 days ago' +%F)" "$token"
     echo "# done $(date -Is), load: $(cut -d' ' -f1-3 /proc/loadavg)"
   } | tee "$OUT/latency-$BACKEND-$n.txt"
   kill "$app_pid" 2>/dev/null || true

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
@@ -111,16 +112,6 @@ pub fn follow_up_effects(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<(i64,
         .load(conn)
 }
 
-#[derive(QueryableByName)]
-struct ConsumeRow {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    session_id: Option<i64>,
-    #[diesel(sql_type = BigInt)]
-    lot_id: i64,
-    #[diesel(sql_type = BigInt)]
-    product_id: i64,
-}
-
 /// The lots the window's sessions took stock from, one row per (session,
 /// sealed lot), voided sessions' too (the caller keeps the sessions
 /// [`sessions`] read). With a site and no product the `consume` rows are
@@ -134,28 +125,38 @@ pub fn session_lots(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionLot
         (DbConn::Sqlite(_), Some(_), None) => " INDEXED BY ledger_site_kind_time",
         _ => "",
     };
-    let mut query = diesel::sql_query(format!(
+    let base = sql::<(Nullable<BigInt>, BigInt, BigInt)>(&format!(
         "SELECT session_id, lot_id, product_id FROM ledger{hint} \
          WHERE kind = 'consume' AND occurred_at >= "
     ))
-    .into_boxed()
     .bind::<Timestamp, _>(w.start)
     .sql(" AND occurred_at < ")
     .bind::<Timestamp, _>(w.end);
-    if let Some(site) = w.site_id {
-        query = query.sql(" AND site_id = ").bind::<BigInt, _>(site);
-    }
-    if let Some(product) = w.product_id {
-        query = query.sql(" AND product_id = ").bind::<BigInt, _>(product);
-    }
-    let mut out: Vec<SessionLot> = query
-        .load::<ConsumeRow>(conn)?
+    type Row = (Option<i64>, i64, i64);
+    let rows: Vec<Row> = match (w.site_id, w.product_id) {
+        (Some(site), Some(product)) => base
+            .sql(" AND site_id = ")
+            .bind::<BigInt, _>(site)
+            .sql(" AND product_id = ")
+            .bind::<BigInt, _>(product)
+            .load(conn)?,
+        (Some(site), None) => base
+            .sql(" AND site_id = ")
+            .bind::<BigInt, _>(site)
+            .load(conn)?,
+        (None, Some(product)) => base
+            .sql(" AND product_id = ")
+            .bind::<BigInt, _>(product)
+            .load(conn)?,
+        (None, None) => base.load(conn)?,
+    };
+    let mut out: Vec<SessionLot> = rows
         .into_iter()
-        .filter_map(|r| {
+        .filter_map(|(session, lot_id, product_id)| {
             Some(SessionLot {
-                session_id: r.session_id?,
-                lot_id: r.lot_id,
-                product_id: r.product_id,
+                session_id: session?,
+                lot_id,
+                product_id,
             })
         })
         .collect();

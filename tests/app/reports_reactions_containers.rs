@@ -14,7 +14,7 @@ use clinic_stock::services::transfers;
 async fn sessions_from_an_opened_container_count_for_its_sealed_lot() {
     let app = TestApp::new().await;
     let admin = app.token("admin").await;
-    let serum = app.product("SER-R").serum().create().await;
+    let serum = app.product("SER-R").serum().use_within(7).create().await;
     let sealed = app.stock_lot(&serum, "SEAL-1", days(200), 20).await;
     let store = app.location_id("store").await;
     let container = app
@@ -43,7 +43,11 @@ async fn sessions_from_an_opened_container_count_for_its_sealed_lot() {
     let (s, v) = app.api_get(&t, "/api/v1/reports/usage?site=main").await;
     assert_eq!(s, 200, "{v}");
     let lots = v["side_effects"]["by_lot"].as_array().unwrap();
-    assert_eq!(lots.len(), 1, "one sealed lot, no entry for the container: {lots:?}");
+    assert_eq!(
+        lots.len(),
+        1,
+        "one sealed lot, no entry for the container: {lots:?}"
+    );
     let lot = &lots[0];
     assert_eq!(lot["lot_id"], sealed);
     assert_eq!(lot["lot"], "SEAL-1");
