@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod csv_cell;
 pub mod db;
+pub mod demo;
 pub mod digest;
 pub mod domain;
 pub mod error;

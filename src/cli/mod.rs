@@ -6,10 +6,11 @@ use std::net::TcpListener;
 use crate::app::AppState;
 use crate::config::{AppConfig, Cli, Command, ServeArgs, TokenCommand, UserCommand};
 use crate::db::DbConn;
+use crate::demo;
 use crate::error::ServiceError;
 use crate::logging::{complain, say};
 use crate::mail::MailConfig;
-use crate::services::{accounts, bootstrap, demo, maintenance, signin, tokens};
+use crate::services::{accounts, bootstrap, maintenance, signin, tokens};
 
 mod digest;
 mod transfer;

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{balances, locations, lots, products, purchase_orders, suppliers};
+use crate::domain::reorder::on_order_codes;
 
 /// One positive (lot, location) balance, with what an alert shows.
 #[derive(Debug, Clone, Queryable, PartialEq, Eq)]
@@ -80,7 +81,7 @@ pub fn sent_orders(conn: &mut DbConn, site_id: i64) -> QueryResult<Vec<SentOrder
     purchase_orders::table
         .inner_join(suppliers::table)
         .filter(purchase_orders::site_id.eq(site_id))
-        .filter(purchase_orders::status.eq_any(["sent", "partial"]))
+        .filter(purchase_orders::status.eq_any(on_order_codes()))
         .select((
             purchase_orders::id,
             purchase_orders::supplier_id,

@@ -6,9 +6,109 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::models::{LedgerRow, NewLedgerRow};
+use super::models::{LedgerRow, Lot, NewLedgerRow};
 use super::schema::{balances, ledger, locations, lots, products, users};
 use super::{DbConn, now};
+use crate::domain::vocab::LedgerKind;
+
+/// Where a ledger row moves stock: one lot (of its product) at one location
+/// (of its site).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockAt {
+    pub site_id: i64,
+    pub location_id: i64,
+    pub product_id: i64,
+    pub lot_id: i64,
+}
+
+impl StockAt {
+    /// `lot` (and its product) at a location of a site.
+    pub fn of_lot(lot: &Lot, location_id: i64, site_id: i64) -> StockAt {
+        StockAt {
+            site_id,
+            location_id,
+            product_id: lot.product_id,
+            lot_id: lot.id,
+        }
+    }
+}
+
+/// Building a ledger row (issue 12.4): the five things every row has, then
+/// only the links and texts that this row carries, instead of a 17-field
+/// literal. `NewLedgerRow::new(LedgerKind::Consume, at, -2, user_id)
+/// .occurred_at(performed_at).session(id, Some(line_id))`.
+impl NewLedgerRow {
+    /// A row of `kind` moving `delta` (base units, signed) at `at`, by
+    /// `user_id`, happening and written now, linked to nothing.
+    pub fn new(kind: LedgerKind, at: StockAt, delta: i64, user_id: i64) -> NewLedgerRow {
+        let ts = now();
+        NewLedgerRow {
+            lot_id: at.lot_id,
+            location_id: at.location_id,
+            product_id: at.product_id,
+            site_id: at.site_id,
+            delta,
+            kind: kind.code().into(),
+            reason: None,
+            note: None,
+            user_id,
+            occurred_at: ts,
+            created_at: ts,
+            session_id: None,
+            session_line_id: None,
+            receipt_id: None,
+            purchase_order_id: None,
+            purchase_order_line_id: None,
+            stock_count_id: None,
+        }
+    }
+
+    /// When it happened, if not now (a backdated receipt, a session).
+    pub fn occurred_at(mut self, at: NaiveDateTime) -> Self {
+        self.occurred_at = at;
+        self
+    }
+
+    /// When it was written, if the transaction fixed that time already.
+    pub fn created_at(mut self, at: NaiveDateTime) -> Self {
+        self.created_at = at;
+        self
+    }
+
+    pub fn reason<'a>(mut self, reason: impl Into<Option<&'a str>>) -> Self {
+        self.reason = reason.into().map(str::to_string);
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<Option<String>>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    /// The session (and its line) this row belongs to.
+    pub fn session(mut self, session_id: i64, line_id: Option<i64>) -> Self {
+        self.session_id = Some(session_id);
+        self.session_line_id = line_id;
+        self
+    }
+
+    pub fn receipt(mut self, receipt_id: i64) -> Self {
+        self.receipt_id = Some(receipt_id);
+        self
+    }
+
+    /// The purchase order (and its line) a receipt row delivers.
+    pub fn order(mut self, order_id: Option<i64>, line_id: Option<i64>) -> Self {
+        self.purchase_order_id = order_id;
+        self.purchase_order_line_id = line_id;
+        self
+    }
+
+    pub fn stock_count(mut self, count_id: i64) -> Self {
+        self.stock_count_id = Some(count_id);
+        self
+    }
+}
 
 /// Why an append was refused.
 #[derive(Debug)]
@@ -357,4 +457,59 @@ pub fn check(conn: &mut DbConn) -> QueryResult<CheckReport> {
         balances: balance_rows.len() as i64,
         discrepancies,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod builder_tests {
+    use super::*;
+
+    #[test]
+    fn a_built_row_carries_only_what_was_set() {
+        let at = StockAt {
+            site_id: 1,
+            location_id: 2,
+            product_id: 3,
+            lot_id: 4,
+        };
+        let when = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap();
+        let r = NewLedgerRow::new(LedgerKind::Consume, at, -5, 7)
+            .occurred_at(when)
+            .session(11, Some(12));
+        assert_eq!(
+            (r.site_id, r.location_id, r.product_id, r.lot_id),
+            (1, 2, 3, 4)
+        );
+        assert_eq!((r.delta, r.kind.as_str(), r.user_id), (-5, "consume", 7));
+        assert_eq!(r.occurred_at, when);
+        assert!(r.created_at > when);
+        assert_eq!((r.session_id, r.session_line_id), (Some(11), Some(12)));
+        assert_eq!((r.reason, r.note, r.receipt_id), (None, None, None));
+        assert_eq!(
+            (
+                r.purchase_order_id,
+                r.purchase_order_line_id,
+                r.stock_count_id
+            ),
+            (None, None, None)
+        );
+
+        let r = NewLedgerRow::new(LedgerKind::Adjust, at, 3, 7)
+            .reason("found")
+            .note("behind the fridge".to_string())
+            .receipt(20)
+            .order(Some(21), Some(22))
+            .stock_count(23);
+        assert_eq!(r.occurred_at, r.created_at);
+        assert_eq!(r.reason.as_deref(), Some("found"));
+        assert_eq!(r.note.as_deref(), Some("behind the fridge"));
+        assert_eq!(
+            (r.receipt_id, r.purchase_order_id, r.purchase_order_line_id),
+            (Some(20), Some(21), Some(22))
+        );
+        assert_eq!(r.stock_count_id, Some(23));
+    }
 }

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
+use crate::domain::reorder::is_low_stock;
 use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
@@ -91,7 +92,7 @@ async fn stock_list(
                     .filter(|l| !l.expired && !l.quarantined)
                     .count(),
                 next_expiry: s.next_expiry().map(|d| d.to_string()).unwrap_or_default(),
-                low: pr.min_level.is_some_and(|m| s.usable <= m),
+                low: is_low_stock(pr.active, pr.min_level, s.usable),
                 has_expired: s.expired > 0,
                 has_quarantined: s.quarantined > 0,
                 value: crate::views::home::money_or_dash(s.value, &currency),

@@ -4,7 +4,7 @@
 
 use crate::db::{
     self, DbConn,
-    ledger::{AppendError, LedgerEntry},
+    ledger::{AppendError, LedgerEntry, StockAt},
     models::{Location, Lot, NewLedgerRow, Product},
 };
 use crate::domain::Quantity;
@@ -104,38 +104,6 @@ pub(crate) fn unit_of(product: &Product) -> Unit {
     Unit::parse(&product.unit).unwrap_or(Unit::Each)
 }
 
-/// A ledger row for a movement by `actor`, now.
-pub(crate) fn movement(
-    actor: &Actor,
-    lot: &Lot,
-    (location_id, site_id): (i64, i64),
-    delta: i64,
-    kind: LedgerKind,
-    reason: Option<&str>,
-    note: Option<String>,
-) -> NewLedgerRow {
-    let now = db::now();
-    NewLedgerRow {
-        lot_id: lot.id,
-        location_id,
-        product_id: lot.product_id,
-        site_id,
-        delta,
-        kind: kind.code().into(),
-        reason: reason.map(str::to_string),
-        note,
-        user_id: actor.user_id,
-        occurred_at: now,
-        created_at: now,
-        session_id: None,
-        session_line_id: None,
-        receipt_id: None,
-        purchase_order_id: None,
-        purchase_order_line_id: None,
-        stock_count_id: None,
-    }
-}
-
 /// The sign a reason demands: write-offs take stock away, "found" adds it;
 /// count corrections, returns and "other" may go either way.
 fn sign_problem(reason: AdjustReason, delta: i64) -> Option<&'static str> {
@@ -203,15 +171,10 @@ pub fn adjust(conn: &mut DbConn, actor: &Actor, d: &AdjustDraft) -> ServiceResul
         let (Some(location), Some(delta), Some(reason)) = (location, delta, reason) else {
             return Err(ServiceError::Internal("validated values missing".into()));
         };
-        let row = movement(
-            actor,
-            &lot,
-            (location.id, location.site_id),
-            delta,
-            LedgerKind::Adjust,
-            Some(reason.code()),
-            note,
-        );
+        let at = StockAt::of_lot(&lot, location.id, location.site_id);
+        let row = NewLedgerRow::new(LedgerKind::Adjust, at, delta, actor.user_id)
+            .reason(reason.code())
+            .note(note);
         Ok(db::ledger::append(conn, &row)?)
     })?;
     db::ledger::by_ids(conn, &[id])?
@@ -294,16 +257,11 @@ pub fn write_off_expired(
         let mut lines = Vec::new();
         for h in expired {
             let mut take = h.quantity;
+            let at = StockAt::of_lot(&h.lot, h.location_id, site.id);
             let row = |q: i64| {
-                movement(
-                    actor,
-                    &h.lot,
-                    (h.location_id, site.id),
-                    -q,
-                    LedgerKind::Adjust,
-                    Some(AdjustReason::Expired.code()),
-                    Some("expired stock written off".into()),
-                )
+                NewLedgerRow::new(LedgerKind::Adjust, at, -q, actor.user_id)
+                    .reason(AdjustReason::Expired.code())
+                    .note("expired stock written off".to_string())
             };
             // A concurrent session may have used some meanwhile (PostgreSQL):
             // write off what is there now.

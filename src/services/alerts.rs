@@ -28,7 +28,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::db::{self, DbConn, alerts::LotPosition, models::Site};
 use crate::domain::access::{Action, Actor};
-use crate::domain::reorder::DEFAULT_LEAD_DAYS;
+use crate::domain::fefo::is_expired;
+use crate::domain::reorder::lead_days;
 use crate::error::ServiceResult;
 use crate::services::reorder::{self, ReorderOptions};
 
@@ -167,10 +168,7 @@ pub fn for_site(conn: &mut DbConn, site: Site, now: NaiveDateTime) -> ServiceRes
         .into_iter()
         .filter_map(|o| {
             let sent_on = clock.local_date(o.sent_at?);
-            let lead = o
-                .supplier_lead_days
-                .map(i64::from)
-                .unwrap_or(DEFAULT_LEAD_DAYS);
+            let lead = lead_days(None, o.supplier_lead_days.map(i64::from));
             let expected_on = sent_on + Duration::days(lead.max(0));
             (expected_on < today).then(|| OverdueOrder {
                 number: super::orders::order_number(o.id),
@@ -222,7 +220,7 @@ fn lot_alerts(
     });
     let (mut expiring, mut expired, mut opened) = (Vec::new(), Vec::new(), Vec::new());
     for p in sorted {
-        let list = if p.use_by >= today {
+        let list = if !is_expired(p.use_by, today) {
             &mut expiring
         } else if p.opened {
             &mut opened

@@ -135,18 +135,9 @@ fn parse_level(
 }
 
 /// Checks a whole draft; returns the row to store or every problem found.
-pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFields> {
-    let mut p = Problems::new();
-    let sku = text(&d.sku).unwrap_or("").to_string();
-    if sku.is_empty() {
-        p.add("sku", "enter a SKU");
-    } else if sku.len() > 40 || sku.chars().any(char::is_whitespace) {
-        p.add("sku", "up to 40 characters, no spaces");
-    }
-    let name = text(&d.name).unwrap_or("").to_string();
-    if name.is_empty() || name.len() > 120 {
-        p.add("name", "enter a name (up to 120 characters)");
-    }
+/// The category and unit chosen (pure), each a problem when missing or
+/// unknown.
+fn parse_category_unit(p: &mut Problems, d: &ProductDraft) -> (Option<Category>, Option<Unit>) {
     let category = match text(&d.category) {
         Some(c) => Category::parse(c).or_else(|| {
             p.add("category", format!("choose one of {}", Category::choices()));
@@ -167,8 +158,18 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
             None
         }
     };
-    let u = unit.unwrap_or(Unit::Millilitre);
-    let needle = match (category, text(&d.needle_length_mm)) {
+    (category, unit)
+}
+
+/// The needle length (pure): required for rollers and cartridges (counted
+/// each), refused for anything else.
+fn parse_needle(
+    p: &mut Problems,
+    category: Option<Category>,
+    unit: Option<Unit>,
+    typed: Option<&str>,
+) -> Option<NeedleLength> {
+    let needle = match (category, typed) {
         (Some(c), Some(t)) if c.has_needle() => p.take("needle_length_mm", NeedleLength::parse(t)),
         (Some(c), None) if c.has_needle() => {
             p.add(
@@ -195,6 +196,34 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
     {
         p.add("unit", "rollers and cartridges are counted each");
     }
+    needle
+}
+
+/// The unit cost in cents (pure): whole cents (the API) win over money text
+/// (the form).
+fn parse_unit_cost(p: &mut Problems, d: &ProductDraft) -> Option<i64> {
+    match (text(&d.unit_cost_cents), text(&d.unit_cost)) {
+        (Some(_), _) => parse_int(p, "unit_cost_cents", &d.unit_cost_cents, 0, MAX_MONEY_CENTS),
+        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
+        (None, None) => None,
+    }
+}
+
+pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFields> {
+    let mut p = Problems::new();
+    let sku = text(&d.sku).unwrap_or("").to_string();
+    if sku.is_empty() {
+        p.add("sku", "enter a SKU");
+    } else if sku.len() > 40 || sku.chars().any(char::is_whitespace) {
+        p.add("sku", "up to 40 characters, no spaces");
+    }
+    let name = text(&d.name).unwrap_or("").to_string();
+    if name.is_empty() || name.len() > 120 {
+        p.add("name", "enter a name (up to 120 characters)");
+    }
+    let (category, unit) = parse_category_unit(&mut p, d);
+    let u = unit.unwrap_or(Unit::Millilitre);
+    let needle = parse_needle(&mut p, category, unit, text(&d.needle_length_mm));
     let pack_size = match text(&d.pack_size) {
         Some(t) => p
             .take("pack_size", Quantity::parse_positive(t, u))
@@ -211,17 +240,7 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
     {
         p.add("supplier_id", "no such supplier");
     }
-    let unit_cost_cents = match (text(&d.unit_cost_cents), text(&d.unit_cost)) {
-        (Some(_), _) => parse_int(
-            &mut p,
-            "unit_cost_cents",
-            &d.unit_cost_cents,
-            0,
-            MAX_MONEY_CENTS,
-        ),
-        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
-        (None, None) => None,
-    };
+    let unit_cost_cents = parse_unit_cost(&mut p, d);
     let lead = parse_int(&mut p, "lead_time_days", &d.lead_time_days, 0, 365);
     let min_level = parse_level(&mut p, "min_level", &d.min_level, u, false);
     let max_level = parse_level(&mut p, "max_level", &d.max_level, u, false);
@@ -541,4 +560,49 @@ pub fn update_supplier(
 
 pub fn suppliers(conn: &mut DbConn) -> ServiceResult<Vec<Supplier>> {
     Ok(db::catalog::suppliers(conn)?)
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    fn fields(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    #[test]
+    fn category_and_unit_decide_the_needle() {
+        let d = ProductDraft {
+            category: Some("roller".into()),
+            unit: Some("ml".into()),
+            ..ProductDraft::default()
+        };
+        let mut p = Problems::new();
+        let (c, u) = parse_category_unit(&mut p, &d);
+        assert_eq!((c, u), (Some(Category::Roller), Some(Unit::Millilitre)));
+        assert!(p.is_empty());
+        assert!(parse_needle(&mut p, c, u, Some("1.5")).is_some());
+        assert_eq!(fields(&p), ["unit"]);
+
+        let mut p = Problems::new();
+        assert!(
+            parse_needle(
+                &mut p,
+                Some(Category::Serum),
+                Some(Unit::Millilitre),
+                Some("1")
+            )
+            .is_none()
+        );
+        assert!(parse_needle(&mut p, Some(Category::Cartridge), Some(Unit::Each), None).is_none());
+        assert!(
+            parse_needle(&mut p, Some(Category::Serum), Some(Unit::Millilitre), None).is_none()
+        );
+        assert_eq!(fields(&p), ["needle_length_mm", "needle_length_mm"]);
+
+        let mut p = Problems::new();
+        let (c, u) = parse_category_unit(&mut p, &ProductDraft::default());
+        assert_eq!((c, u), (None, None));
+        assert_eq!(fields(&p), ["category", "unit"]);
+    }
 }

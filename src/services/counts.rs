@@ -12,14 +12,15 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use super::adjustments::{movement, parse_note, unit_of};
+use super::adjustments::{parse_note, unit_of};
 use crate::db::{
     self, DbConn,
-    ledger::AppendError,
-    models::{Location, Lot, Product, Site},
+    ledger::{AppendError, StockAt},
+    models::{Location, Lot, NewLedgerRow, Product, Site},
 };
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::domain::vocab::{AdjustReason, LedgerKind};
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
@@ -104,7 +105,7 @@ pub fn sheet(conn: &mut DbConn, actor: &Actor, location_id: i64) -> ServiceResul
             .filter_map(|h| {
                 let product = products.get(&h.lot.product_id)?.clone();
                 Some(SheetLine {
-                    expired: h.lot.use_by < today,
+                    expired: is_expired(h.lot.use_by, today),
                     expected: h.quantity,
                     lot: h.lot,
                     product,
@@ -241,14 +242,10 @@ fn book_count_line(
         if delta == 0 {
             return Ok(false);
         }
-        let mut row = movement(
-            actor,
-            lot,
-            (location.id, location.site_id),
-            delta,
-            LedgerKind::Count,
-            Some(AdjustReason::Count.code()),
-            Some(match note {
+        let at = StockAt::of_lot(lot, location.id, location.site_id);
+        let row = NewLedgerRow::new(LedgerKind::Count, at, delta, actor.user_id)
+            .reason(AdjustReason::Count.code())
+            .note(match note {
                 Some(n) => format!(
                     "counted {}, expected {}: {n}",
                     Quantity(counted),
@@ -259,9 +256,8 @@ fn book_count_line(
                     Quantity(counted),
                     Quantity(current)
                 ),
-            }),
-        );
-        row.stock_count_id = Some(count_id);
+            })
+            .stock_count(count_id);
         match db::ledger::append(conn, &row) {
             Ok(_) => return Ok(true),
             Err(AppendError::Insufficient { available }) => current = available,

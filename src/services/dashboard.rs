@@ -17,8 +17,10 @@ use crate::db::{
     stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
+use crate::domain::reorder::is_low_stock;
 use crate::domain::vocab::{Category, Unit};
 use crate::error::ServiceResult;
 
@@ -202,7 +204,7 @@ pub fn totals(
         });
         if p.quarantined {
             t.quarantined += p.quantity;
-        } else if p.use_by < today {
+        } else if is_expired(p.use_by, today) {
             t.expired += p.quantity;
         } else {
             t.usable += p.quantity;
@@ -218,12 +220,9 @@ pub fn totals(
     out
 }
 
-/// Active, has a min level, and usable stock at or below it.
+/// Low stock ([`is_low_stock`]) with the site's usable total.
 fn is_low(p: &Product, t: Option<&ProductTotals>) -> bool {
-    match p.min_level {
-        Some(min) if p.active => t.map(|t| t.usable).unwrap_or(0) <= min,
-        _ => false,
-    }
+    is_low_stock(p.active, p.min_level, t.map(|t| t.usable).unwrap_or(0))
 }
 
 fn unit_of(p: &Product) -> Unit {
@@ -305,10 +304,10 @@ pub fn figures(
         let products = db::stock_summary::product_briefs(conn)?;
         let positions = db::stock_summary::positions(conn, site_id)?;
         let expired = listed(conn, site_id, &products, &positions, |p| {
-            !p.quarantined && p.use_by < today
+            !p.quarantined && is_expired(p.use_by, today)
         })?;
         let expiring = listed(conn, site_id, &products, &positions, |p| {
-            !p.quarantined && p.use_by >= today && p.use_by <= soon
+            !p.quarantined && !is_expired(p.use_by, today) && p.use_by <= soon
         })?;
         let holdings: Vec<super::stock_value::Holding> = positions
             .iter()

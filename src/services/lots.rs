@@ -165,6 +165,58 @@ pub fn visible_root(
     Ok(root)
 }
 
+/// The lot's opened containers (at `site` only, when given: containers
+/// opened at another site are that site's).
+fn containers_of(conn: &mut DbConn, lot: &Lot, site: Option<i64>) -> ServiceResult<Vec<Lot>> {
+    let family = db::lots::family(conn, lot.id)?;
+    let mut containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
+    if let Some(site) = site {
+        let mut mine = Vec::new();
+        for c in containers {
+            if db::lots::sites_of(conn, &[c.id])?.contains(&site) {
+                mine.push(c);
+            }
+        }
+        containers = mine;
+    }
+    Ok(containers)
+}
+
+/// The clock and day the lot is judged by (pure): the latest day among the
+/// sites that hold it, else the default site's (else the first site's).
+fn lot_clock(holders: &[&Site], site_rows: &[Site]) -> (SiteClock, NaiveDate) {
+    match holders.iter().max_by_key(|s| s.today()) {
+        Some(s) => (s.clock(), s.today()),
+        None => {
+            let s = site_rows
+                .iter()
+                .find(|s| s.code == super::bootstrap::DEFAULT_SITE)
+                .or(site_rows.first());
+            let clock = s.map(|s| s.clock()).unwrap_or_default();
+            (clock, clock.today(db::now()))
+        }
+    }
+}
+
+/// One page of the history of the lot family `ids`, its row count, and the
+/// sessions that used it.
+fn history_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+    site: Option<i64>,
+    history_page: i64,
+) -> ServiceResult<(Vec<LedgerEntry>, i64, Vec<SessionUsage>)> {
+    let f = LedgerFilter {
+        lot_ids: Some(ids.to_vec()),
+        site_id: site,
+        ..LedgerFilter::default()
+    };
+    let total = db::ledger::count(conn, &f)?;
+    let rows = db::ledger::page(conn, &f, HISTORY_PAGE, (history_page - 1) * HISTORY_PAGE)?;
+    let sessions = usages(db::recall::consumption_of_lots(conn, ids, site)?);
+    Ok((rows, total, sessions))
+}
+
 fn detail_of(
     conn: &mut DbConn,
     lot: Lot,
@@ -174,18 +226,7 @@ fn detail_of(
 ) -> ServiceResult<LotDetail> {
     let product = db::catalog::product_by_id(conn, lot.product_id)?
         .ok_or_else(|| ServiceError::Internal("lot without product".into()))?;
-    let family = db::lots::family(conn, lot.id)?;
-    let mut containers: Vec<Lot> = family.into_iter().filter(|l| l.id != lot.id).collect();
-    if let Some(site) = site {
-        // Containers opened at another site are that site's.
-        let mut mine = Vec::new();
-        for c in containers {
-            if db::lots::sites_of(conn, &[c.id])?.contains(&site) {
-                mine.push(c);
-            }
-        }
-        containers = mine;
-    }
+    let containers = containers_of(conn, &lot, site)?;
     let ids: Vec<i64> = std::iter::once(lot.id)
         .chain(containers.iter().map(|c| c.id))
         .collect();
@@ -204,17 +245,7 @@ fn detail_of(
                 .any(|h| locations.get(&h.location_id) == Some(&s.id))
         })
         .collect();
-    let (clock, today) = match holders.iter().max_by_key(|s| s.today()) {
-        Some(s) => (s.clock(), s.today()),
-        None => {
-            let s = site_rows
-                .iter()
-                .find(|s| s.code == super::bootstrap::DEFAULT_SITE)
-                .or(site_rows.first());
-            let clock = s.map(|s| s.clock()).unwrap_or_default();
-            (clock, clock.today(db::now()))
-        }
-    };
+    let (clock, today) = lot_clock(&holders, &site_rows);
     let balances = on_hand
         .into_iter()
         .map(|h| {
@@ -228,15 +259,7 @@ fn detail_of(
         .collect();
     let history_page = history_page.max(1);
     let (history, history_total, sessions) = if full {
-        let f = LedgerFilter {
-            lot_ids: Some(ids.clone()),
-            site_id: site,
-            ..LedgerFilter::default()
-        };
-        let total = db::ledger::count(conn, &f)?;
-        let rows = db::ledger::page(conn, &f, HISTORY_PAGE, (history_page - 1) * HISTORY_PAGE)?;
-        let sessions = usages(db::recall::consumption_of_lots(conn, &ids, site)?);
-        (rows, total, sessions)
+        history_of(conn, &ids, site, history_page)?
     } else {
         (Vec::new(), 0, Vec::new())
     };

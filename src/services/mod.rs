@@ -13,7 +13,6 @@ pub mod counts;
 pub mod dashboard;
 pub mod dashboard_cache;
 pub mod dashboard_lots;
-pub mod demo;
 pub mod digest;
 pub mod export;
 pub mod first_steps;

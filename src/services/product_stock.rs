@@ -13,6 +13,7 @@ use crate::db::{
     stock_summary::LotBalance,
 };
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::error::{ServiceError, ServiceResult};
 
 /// How a lot stands today.
@@ -101,7 +102,7 @@ pub fn status_of(lot: &Lot, total: i64, today: NaiveDate, soon: NaiveDate) -> Lo
         LotStatus::Empty
     } else if lot.quarantined {
         LotStatus::Quarantined
-    } else if lot.use_by < today {
+    } else if is_expired(lot.use_by, today) {
         LotStatus::Expired
     } else if lot.use_by <= soon {
         LotStatus::ExpiringSoon
@@ -183,6 +184,30 @@ pub fn detail(
     .ok_or_else(|| ServiceError::not_found("no such product"))
 }
 
+/// The totals row of the balance's location (added, empty, when new).
+fn location_totals<'a>(
+    locations: &'a mut Vec<LocationTotals>,
+    site_code: String,
+    b: &LotBalance,
+) -> &'a mut LocationTotals {
+    let idx = match locations
+        .iter()
+        .position(|l| l.site_code == site_code && l.location_code == b.location_code)
+    {
+        Some(i) => i,
+        None => {
+            locations.push(LocationTotals {
+                site_code,
+                location_code: b.location_code.clone(),
+                location_name: b.location_name.clone(),
+                ..LocationTotals::default()
+            });
+            locations.len() - 1
+        }
+    };
+    &mut locations[idx]
+}
+
 fn assemble(
     product: Product,
     supplier: Option<Supplier>,
@@ -221,28 +246,11 @@ fn assemble(
         for b in &mine {
             let here = days.status(&lot, total, b.site_id);
             let site_code = sites.get(&b.site_id).cloned().unwrap_or_default();
-            let idx = match d
-                .locations
-                .iter()
-                .position(|l| l.site_code == site_code && l.location_code == b.location_code)
-            {
-                Some(i) => i,
-                None => {
-                    d.locations.push(LocationTotals {
-                        site_code: site_code.clone(),
-                        location_code: b.location_code.clone(),
-                        location_name: b.location_name.clone(),
-                        ..LocationTotals::default()
-                    });
-                    d.locations.len() - 1
-                }
-            };
-            if let Some(l) = d.locations.get_mut(idx) {
-                match here {
-                    LotStatus::Quarantined => l.quarantined += b.quantity,
-                    LotStatus::Expired => l.expired += b.quantity,
-                    _ => l.usable += b.quantity,
-                }
+            let l = location_totals(&mut d.locations, site_code, b);
+            match here {
+                LotStatus::Quarantined => l.quarantined += b.quantity,
+                LotStatus::Expired => l.expired += b.quantity,
+                _ => l.usable += b.quantity,
             }
             match here {
                 LotStatus::Quarantined => d.quarantined += b.quantity,

@@ -135,6 +135,96 @@ fn needle(p: &mut Problems, field: &str, v: &Option<String>) -> Option<i32> {
 
 /// Validates a draft into stored fields and lines (product id, thousandths);
 /// writes nothing. The form, the API and the import share it.
+/// The indication chosen (pure).
+fn parse_indication(p: &mut Problems, typed: Option<&str>) -> Option<Indication> {
+    match typed.map(|t| (t, Indication::parse(t))) {
+        Some((_, Some(i))) => Some(i),
+        Some((t, None)) => {
+            p.add(
+                "indication",
+                format!(
+                    "unknown indication '{t}' (one of {})",
+                    Indication::choices()
+                ),
+            );
+            None
+        }
+        None => {
+            p.add("indication", "choose an indication");
+            None
+        }
+    }
+}
+
+/// The add-ons ticked (pure): known codes, each once, sorted.
+fn parse_addons(p: &mut Problems, typed: &[String]) -> Vec<Addon> {
+    let mut addons = Vec::new();
+    for a in typed.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        match Addon::parse(a) {
+            Some(v) if !addons.contains(&v) => addons.push(v),
+            Some(_) => {}
+            None => p.add(
+                "addons",
+                format!("unknown add-on '{a}' (one of {})", Addon::choices()),
+            ),
+        }
+    }
+    addons.sort();
+    addons
+}
+
+/// Line `i` of the protocol (pure, against the products it names): the
+/// (product, quantity) it adds, or None when it is empty or wrong (the
+/// problems at its fields). A needle product must fit the needle range.
+fn check_line(
+    p: &mut Problems,
+    i: usize,
+    l: &ProtocolLineDraft,
+    products: &HashMap<i64, Product>,
+    (min, max): (Option<i32>, Option<i32>),
+) -> Option<(i64, i64)> {
+    let (pf, qf) = (
+        format!("lines[{i}].product_id"),
+        format!("lines[{i}].quantity"),
+    );
+    let (Some(pid), qty) = (text(&l.product_id), text(&l.quantity)) else {
+        if text(&l.quantity).is_some() {
+            p.add(&pf, "choose a product");
+        }
+        return None;
+    };
+    let Some(product) = pid.parse::<i64>().ok().and_then(|id| products.get(&id)) else {
+        p.add(&pf, format!("no product with id {pid}"));
+        return None;
+    };
+    if !product.active {
+        p.add(&pf, format!("{} is archived", product.name));
+    }
+    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let quantity = match qty {
+        Some(q) => p.take(&qf, Quantity::parse_positive(q, unit)),
+        None => {
+            p.add(&qf, "enter a quantity");
+            None
+        }
+    };
+    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    if has_needle
+        && let (Some(n), Some(a), Some(b)) = (product.needle_length, min, max)
+        && (n < a || n > b)
+    {
+        p.add(
+            &pf,
+            format!(
+                "{} ({} mm) is outside the protocol's needle range",
+                product.name,
+                fmt_needle(n)
+            ),
+        );
+    }
+    quantity.map(|q| (product.id, q.0))
+}
+
 pub fn validate(
     conn: &mut DbConn,
     d: &ProtocolDraft,
@@ -151,23 +241,7 @@ pub fn validate(
             None
         }
     };
-    let indication = match text(&d.indication).map(|t| (t, Indication::parse(t))) {
-        Some((_, Some(i))) => Some(i),
-        Some((t, None)) => {
-            p.add(
-                "indication",
-                format!(
-                    "unknown indication '{t}' (one of {})",
-                    Indication::choices()
-                ),
-            );
-            None
-        }
-        None => {
-            p.add("indication", "choose an indication");
-            None
-        }
-    };
+    let indication = parse_indication(&mut p, text(&d.indication));
     let min = needle(&mut p, "needle_min_mm", &d.needle_min_mm);
     let max = needle(&mut p, "needle_max_mm", &d.needle_max_mm);
     if let (Some(a), Some(b)) = (min, max)
@@ -175,18 +249,7 @@ pub fn validate(
     {
         p.add("needle_max_mm", "must not be below the minimum");
     }
-    let mut addons = Vec::new();
-    for a in d.addons.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-        match Addon::parse(a) {
-            Some(v) if !addons.contains(&v) => addons.push(v),
-            Some(_) => {}
-            None => p.add(
-                "addons",
-                format!("unknown add-on '{a}' (one of {})", Addon::choices()),
-            ),
-        }
-    }
-    addons.sort();
+    let addons = parse_addons(&mut p, &d.addons);
     let notes = match text(&d.notes) {
         Some(n) if n.chars().count() > 1000 => {
             p.add("notes", "at most 1000 characters");
@@ -205,47 +268,8 @@ pub fn validate(
         .collect();
     let mut lines = Vec::new();
     for (i, l) in d.lines.iter().enumerate() {
-        let (pf, qf) = (
-            format!("lines[{i}].product_id"),
-            format!("lines[{i}].quantity"),
-        );
-        let (Some(pid), qty) = (text(&l.product_id), text(&l.quantity)) else {
-            if text(&l.quantity).is_some() {
-                p.add(&pf, "choose a product");
-            }
-            continue;
-        };
-        let Some(product) = pid.parse::<i64>().ok().and_then(|id| products.get(&id)) else {
-            p.add(&pf, format!("no product with id {pid}"));
-            continue;
-        };
-        if !product.active {
-            p.add(&pf, format!("{} is archived", product.name));
-        }
-        let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
-        let quantity = match qty {
-            Some(q) => p.take(&qf, Quantity::parse_positive(q, unit)),
-            None => {
-                p.add(&qf, "enter a quantity");
-                None
-            }
-        };
-        let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
-        if has_needle
-            && let (Some(n), Some(a), Some(b)) = (product.needle_length, min, max)
-            && (n < a || n > b)
-        {
-            p.add(
-                &pf,
-                format!(
-                    "{} ({} mm) is outside the protocol's needle range",
-                    product.name,
-                    fmt_needle(n)
-                ),
-            );
-        }
-        if let Some(q) = quantity {
-            lines.push((product.id, q.0));
+        if let Some(line) = check_line(&mut p, i, l, &products, (min, max)) {
+            lines.push(line);
         }
     }
     p.finish()?;

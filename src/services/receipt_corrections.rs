@@ -12,7 +12,11 @@
 //! message at the quantity field saying how low it can go; so is more
 //! than the order line allows.
 
-use crate::db::{self, DbConn, ledger::AppendError};
+use crate::db::{
+    self, DbConn,
+    ledger::{AppendError, LedgerEntry, StockAt},
+    models::NewLedgerRow,
+};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::fmt_qty;
@@ -71,83 +75,21 @@ pub fn correct(
         };
         let current: i64 = rows.iter().map(|e| e.row.delta).sum();
         let unit = Unit::parse(&first.unit).unwrap_or(Unit::Each);
-        let mut p = Problems::new();
-        let new = match text(&d.quantity) {
-            None => {
-                p.add(
-                    "quantity",
-                    "enter what the delivery really brought (0 removes the line)",
-                );
-                None
-            }
-            Some(t) => p.take(
-                "quantity",
-                Quantity::parse_non_negative(t, unit).map(|q| q.0),
-            ),
-        };
-        if new == Some(current) {
-            p.add(
-                "quantity",
-                format!(
-                    "the receipt already says {}: enter the right quantity",
-                    fmt_qty(current)
-                ),
-            );
-        }
-        let reason = match text(&d.reason) {
-            None => {
-                p.add("reason", "say why the delivery is corrected");
-                None
-            }
-            Some(r) if r.chars().count() > 500 => {
-                p.add("reason", "at most 500 characters");
-                None
-            }
-            Some(r) => Some(r.to_string()),
-        };
-        p.finish()?;
-        let (Some(new), Some(reason)) = (new, reason) else {
-            return Err(ServiceError::Internal("validated values missing".into()));
-        };
+        let ValidCorrection { new, reason } = validate(d, unit, current)?;
         let delta = new - current;
         let row = &first.row;
-        let now = db::now();
-        let correction = db::models::NewLedgerRow {
-            lot_id: row.lot_id,
+        let at = StockAt {
+            site_id: row.site_id,
             location_id: row.location_id,
             product_id: row.product_id,
-            site_id: row.site_id,
-            delta,
-            kind: LedgerKind::Adjust.code().into(),
-            reason: Some(REASON.into()),
-            note: Some(reason.clone()),
-            user_id: actor.user_id,
-            occurred_at: now,
-            created_at: now,
-            session_id: None,
-            session_line_id: None,
-            receipt_id: Some(id),
-            purchase_order_id: row.purchase_order_id,
-            purchase_order_line_id: row.purchase_order_line_id,
-            stock_count_id: None,
+            lot_id: row.lot_id,
         };
-        match db::ledger::append(conn, &correction) {
-            Ok(_) => {}
-            Err(AppendError::Insufficient { available }) => {
-                return Err(ServiceError::invalid(
-                    "quantity",
-                    format!(
-                        "only {} {} of lot {} are left at {} (the rest was used or moved): the receipt can go down to {} at most",
-                        fmt_qty(available),
-                        first.unit,
-                        first.lot_number,
-                        first.location_code,
-                        fmt_qty(current - available)
-                    ),
-                ));
-            }
-            Err(AppendError::Db(e)) => return Err(e.into()),
-        }
+        let correction = NewLedgerRow::new(LedgerKind::Adjust, at, delta, actor.user_id)
+            .reason(REASON)
+            .note(reason.clone())
+            .receipt(id)
+            .order(row.purchase_order_id, row.purchase_order_line_id);
+        append_correction(conn, &correction, first, current)?;
         if let (Some(order_id), Some(line_id)) = (row.purchase_order_id, row.purchase_order_line_id)
         {
             follow_order(conn, order_id, line_id, delta)?;
@@ -179,6 +121,82 @@ pub fn correct(
     })
 }
 
+/// A correction that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCorrection {
+    /// What the delivery really brought, thousandths.
+    pub new: i64,
+    pub reason: String,
+}
+
+/// Checks a correction of a receipt that now stands at `current` (pure).
+pub fn validate(d: &CorrectionDraft, unit: Unit, current: i64) -> ServiceResult<ValidCorrection> {
+    let mut p = Problems::new();
+    let new = match text(&d.quantity) {
+        None => {
+            p.add(
+                "quantity",
+                "enter what the delivery really brought (0 removes the line)",
+            );
+            None
+        }
+        Some(t) => p.take(
+            "quantity",
+            Quantity::parse_non_negative(t, unit).map(|q| q.0),
+        ),
+    };
+    if new == Some(current) {
+        p.add(
+            "quantity",
+            format!(
+                "the receipt already says {}: enter the right quantity",
+                fmt_qty(current)
+            ),
+        );
+    }
+    let reason = match text(&d.reason) {
+        None => {
+            p.add("reason", "say why the delivery is corrected");
+            None
+        }
+        Some(r) if r.chars().count() > 500 => {
+            p.add("reason", "at most 500 characters");
+            None
+        }
+        Some(r) => Some(r.to_string()),
+    };
+    p.finish()?;
+    let (Some(new), Some(reason)) = (new, reason) else {
+        return Err(ServiceError::Internal("validated values missing".into()));
+    };
+    Ok(ValidCorrection { new, reason })
+}
+
+/// Appends the correction row; taking away more than is left at the
+/// receipt's location is a field problem naming what is left.
+fn append_correction(
+    conn: &mut DbConn,
+    correction: &NewLedgerRow,
+    first: &LedgerEntry,
+    current: i64,
+) -> ServiceResult<()> {
+    match db::ledger::append(conn, correction) {
+        Ok(_) => Ok(()),
+        Err(AppendError::Insufficient { available }) => Err(ServiceError::invalid(
+            "quantity",
+            format!(
+                "only {} {} of lot {} are left at {} (the rest was used or moved): the receipt can go down to {} at most",
+                fmt_qty(available),
+                first.unit,
+                first.lot_number,
+                first.location_code,
+                fmt_qty(current - available)
+            ),
+        )),
+        Err(AppendError::Db(e)) => Err(e.into()),
+    }
+}
+
 /// The order line's received quantity follows the correction; the order is
 /// "received" when nothing is open any more, else "partly received".
 fn follow_order(conn: &mut DbConn, order_id: i64, line_id: i64, delta: i64) -> ServiceResult<()> {
@@ -204,4 +222,51 @@ fn follow_order(conn: &mut DbConn, order_id: i64, line_id: i64, delta: i64) -> S
     };
     db::orders::move_status(conn, order_id, &["partial", "received"], to, closed)?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod validate_tests {
+    use super::*;
+
+    fn draft(quantity: &str, reason: &str) -> CorrectionDraft {
+        CorrectionDraft {
+            quantity: Some(quantity.into()),
+            reason: Some(reason.into()),
+        }
+    }
+
+    fn fields(r: ServiceResult<ValidCorrection>) -> Vec<String> {
+        match r {
+            Err(ServiceError::Invalid { errors, .. }) => {
+                errors.into_iter().map(|f| f.field).collect()
+            }
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_correction_is_read_in_the_products_unit() {
+        let v = validate(&draft(" 8 ", " short delivery "), Unit::Each, 10_000).unwrap();
+        assert_eq!(v.new, 8_000);
+        assert_eq!(v.reason, "short delivery");
+        let v = validate(&draft("0", "never came"), Unit::Each, 10_000).unwrap();
+        assert_eq!(v.new, 0);
+    }
+
+    #[test]
+    fn the_same_quantity_a_missing_reason_and_bad_text_are_refused() {
+        assert_eq!(
+            fields(validate(&draft("10", "x"), Unit::Each, 10_000)),
+            ["quantity"]
+        );
+        assert_eq!(
+            fields(validate(&draft("", " "), Unit::Each, 10_000)),
+            ["quantity", "reason"]
+        );
+        assert_eq!(
+            fields(validate(&draft("-1", &"y".repeat(501)), Unit::Each, 10_000)),
+            ["quantity", "reason"]
+        );
+    }
 }

@@ -6,6 +6,7 @@
 
 use crate::db::{self, DbConn, models::Product};
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::domain::gs1::{self, Gs1Data};
 use crate::domain::quantity::{Quantity, fmt_qty};
 use crate::domain::vocab::Unit;
@@ -72,43 +73,39 @@ pub fn conversion(p: &Product, quantity: &str, in_packs: bool) -> Option<String>
     }
 }
 
-/// Reads the scan (if any) into the draft and checks what can be checked
-/// without writing.
-pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceResult<Preview> {
-    let today = match text(&d.site) {
-        // Another site's place is refused (403) before anything is shown.
-        Some(_) => super::scope::one_site(conn, actor, Action::ReceiveStock, text(&d.site))?,
-        None => super::sites::by_code_or_default(conn, None)?,
-    }
-    .today();
-    let mut out = Preview {
-        draft: d.clone(),
-        ..Preview::default()
-    };
-    let mut gtin = text(&d.gtin).map(str::to_string);
-    if let Some(scan) = text(&d.gs1) {
-        let separator = super::settings::load(conn)?.gs1_separator;
-        match gs1::parse(scan, separator) {
-            Ok(data) => {
-                if let Some(g) = &data.gtin {
-                    gtin = Some(g.clone());
-                    out.draft.product_id = None;
-                }
-                if let Some(l) = &data.lot {
-                    out.draft.lot = Some(l.clone());
-                }
-                if let Some(e) = data.expiry {
-                    out.draft.expiry = Some(e.to_string());
-                }
-                out.draft.gs1 = None;
-                out.scanned_text = Some(gs1::format_human(&data));
-                out.scanned = Some(data);
+/// Moves what a scan carries into the draft's fields (pure); the scanned
+/// GTIN, if it had one. A scan that does not read is a problem at `gs1`.
+fn read_scan(out: &mut Preview, scan: &str, separator: Option<char>) -> Option<String> {
+    let mut gtin = None;
+    match gs1::parse(scan, separator) {
+        Ok(data) => {
+            if let Some(g) = &data.gtin {
+                gtin = Some(g.clone());
+                out.draft.product_id = None;
             }
-            Err(e) => out.problem("gs1", e.message),
+            if let Some(l) = &data.lot {
+                out.draft.lot = Some(l.clone());
+            }
+            if let Some(e) = data.expiry {
+                out.draft.expiry = Some(e.to_string());
+            }
+            out.draft.gs1 = None;
+            out.scanned_text = Some(gs1::format_human(&data));
+            out.scanned = Some(data);
         }
+        Err(e) => out.problem("gs1", e.message),
     }
-    out.draft.gtin = None;
-    let product = match (text(&out.draft.product_id), gtin.as_deref()) {
+    gtin
+}
+
+/// The product the draft names by id, else by GTIN; an unknown or bad GTIN
+/// is a problem at `gs1` (and an unknown one is offered for creation).
+fn product_of(
+    conn: &mut DbConn,
+    out: &mut Preview,
+    gtin: Option<&str>,
+) -> ServiceResult<Option<Product>> {
+    Ok(match (text(&out.draft.product_id), gtin) {
         (Some(id), _) => match id.parse::<i64>() {
             Ok(id) => db::catalog::product_by_id(conn, id)?,
             Err(_) => None,
@@ -131,7 +128,31 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceRes
             }
         },
         (None, None) => None,
+    })
+}
+
+/// Reads the scan (if any) into the draft and checks what can be checked
+/// without writing.
+pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceResult<Preview> {
+    let today = match text(&d.site) {
+        // Another site's place is refused (403) before anything is shown.
+        Some(_) => super::scope::one_site(conn, actor, Action::ReceiveStock, text(&d.site))?,
+        None => super::sites::by_code_or_default(conn, None)?,
+    }
+    .today();
+    let mut out = Preview {
+        draft: d.clone(),
+        ..Preview::default()
     };
+    let mut gtin = text(&d.gtin).map(str::to_string);
+    if let Some(scan) = text(&d.gs1) {
+        let separator = super::settings::load(conn)?.gs1_separator;
+        if let Some(g) = read_scan(&mut out, scan, separator) {
+            gtin = Some(g);
+        }
+    }
+    out.draft.gtin = None;
+    let product = product_of(conn, &mut out, gtin.as_deref())?;
     if let Some(p) = &product {
         out.draft.product_id = Some(p.id.to_string());
         if !p.active {
@@ -147,7 +168,7 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceRes
     }
     let expiry = text(&out.draft.expiry).and_then(|e| parse_date(e).ok());
     if let Some(e) = expiry
-        && e < today
+        && is_expired(e, today)
     {
         out.problem(
             "expiry",
@@ -223,5 +244,29 @@ mod tests {
         );
         assert!(conversion(&p, "x", false).is_none());
         assert!(conversion(&p, "1.5", true).is_none());
+    }
+
+    #[test]
+    fn a_scan_fills_the_form_and_a_bad_one_is_a_problem() {
+        let mut out = Preview {
+            draft: ReceiveDraft {
+                product_id: Some("7".into()),
+                gs1: Some("x".into()),
+                ..ReceiveDraft::default()
+            },
+            ..Preview::default()
+        };
+        let gtin = read_scan(&mut out, "(01)09506000134352(17)201231(10)ABC123", None);
+        assert_eq!(gtin.as_deref(), Some("09506000134352"));
+        assert_eq!(out.draft.product_id, None);
+        assert_eq!(out.draft.lot.as_deref(), Some("ABC123"));
+        assert_eq!(out.draft.expiry.as_deref(), Some("2020-12-31"));
+        assert_eq!(out.draft.gs1, None);
+        assert!(out.scanned.is_some() && out.problems.is_empty());
+
+        let mut out = Preview::default();
+        assert_eq!(read_scan(&mut out, "not a barcode", None), None);
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].field, "gs1");
     }
 }

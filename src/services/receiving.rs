@@ -5,11 +5,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::{
     self, DbConn,
+    ledger::StockAt,
     models::{Location, NewLedgerRow, Product, Site},
 };
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
+use crate::domain::fefo::is_expired;
 use crate::domain::gs1;
 use crate::domain::input;
 use crate::domain::quantity::parse_money;
@@ -149,6 +151,76 @@ pub fn validate_receipt(
     validate_receipt_with(conn, actor, d, &mut Lookups::default())
 }
 
+/// Where a receipt goes: the location named at the site, else the site's
+/// default location (else its first), or a problem at `location`.
+fn receiving_location(
+    conn: &mut DbConn,
+    lk: &mut Lookups,
+    p: &mut Problems,
+    site: &Site,
+    code: Option<&str>,
+) -> ServiceResult<Option<Location>> {
+    Ok(match code {
+        Some(code) => lk.location(conn, site.id, code)?.or_else(|| {
+            p.add(
+                "location",
+                format!("site {} has no location {code}", site.code),
+            );
+            None
+        }),
+        None => db::sites::location_by_code(conn, site.id, super::bootstrap::DEFAULT_LOCATION)?
+            .or(db::sites::locations(conn, Some(site.id))?
+                .into_iter()
+                .next())
+            .or_else(|| {
+                p.add("location", "choose a location");
+                None
+            }),
+    })
+}
+
+/// The quantity received in thousandths of `unit` (pure): typed in the
+/// product's unit, or in whole packs of `pack_size` when `in_packs`.
+fn parse_quantity(
+    p: &mut Problems,
+    typed: Option<&str>,
+    in_packs: bool,
+    unit: Unit,
+    pack_size: i64,
+) -> Option<i64> {
+    match typed {
+        Some(t) => {
+            if in_packs {
+                p.take("quantity", Quantity::parse_positive(t, Unit::Each))
+                    .and_then(|packs| (packs.0 / 1000).checked_mul(pack_size))
+            } else {
+                p.take("quantity", Quantity::parse_positive(t, unit))
+                    .map(|q| q.0)
+            }
+        }
+        None => {
+            p.add("quantity", "enter the quantity received");
+            None
+        }
+    }
+}
+
+/// The unit cost in cents (pure): whole cents (the API) win over a money
+/// amount (the form); neither is no cost.
+fn parse_unit_cost(p: &mut Problems, cents: Option<&str>, money: Option<&str>) -> Option<i64> {
+    match (cents, money) {
+        (Some(c), _) => match c.parse::<i64>() {
+            Ok(v) if v >= 0 => Some(v),
+            _ => {
+                p.add("unit_cost_cents", "a whole number of cents, 0 or more");
+                None
+            }
+        },
+        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
+        _ => None,
+    }
+}
+
 /// [`validate_receipt`] for one of many receipts in one transaction: the
 /// sites, locations and products come from the run's [`Lookups`].
 pub fn validate_receipt_with(
@@ -176,23 +248,7 @@ pub fn validate_receipt_with(
         }
     }
     let site = lk.site(conn, actor, text(&d.site))?;
-    let location = match text(&d.location) {
-        Some(code) => lk.location(conn, site.id, code)?.or_else(|| {
-            p.add(
-                "location",
-                format!("site {} has no location {code}", site.code),
-            );
-            None
-        }),
-        None => db::sites::location_by_code(conn, site.id, super::bootstrap::DEFAULT_LOCATION)?
-            .or(db::sites::locations(conn, Some(site.id))?
-                .into_iter()
-                .next())
-            .or_else(|| {
-                p.add("location", "choose a location");
-                None
-            }),
-    };
+    let location = receiving_location(conn, lk, &mut p, &site, text(&d.location))?;
     let product = find_product(conn, lk, text(&d.product_id), gtin.as_deref())?;
     if !product.active {
         p.add(
@@ -220,32 +276,8 @@ pub fn validate_receipt_with(
         }
     };
     let in_packs = matches!(text(&d.quantity_in), Some("packs"));
-    let quantity = match text(&d.quantity) {
-        Some(t) => {
-            if in_packs {
-                p.take("quantity", Quantity::parse_positive(t, Unit::Each))
-                    .and_then(|packs| (packs.0 / 1000).checked_mul(product.pack_size))
-            } else {
-                p.take("quantity", Quantity::parse_positive(t, unit))
-                    .map(|q| q.0)
-            }
-        }
-        None => {
-            p.add("quantity", "enter the quantity received");
-            None
-        }
-    };
-    let unit_cost = match (text(&d.unit_cost_cents), text(&d.unit_cost)) {
-        (Some(c), _) => match c.parse::<i64>() {
-            Ok(v) if v >= 0 => Some(v),
-            _ => {
-                p.add("unit_cost_cents", "a whole number of cents, 0 or more");
-                None
-            }
-        },
-        (None, Some(m)) => p.take("unit_cost", parse_money(m)),
-        _ => None,
-    };
+    let quantity = parse_quantity(&mut p, text(&d.quantity), in_packs, unit, product.pack_size);
+    let unit_cost = parse_unit_cost(&mut p, text(&d.unit_cost_cents), text(&d.unit_cost));
     let received_at = received_at(&mut p, text(&d.received_at), &site.clock());
     p.finish()?;
     let (Some(location), Some(lot_number), Some(expiry), Some(quantity), Some(received_at)) =
@@ -356,7 +388,7 @@ fn known_lot(
 pub fn check_not_expired(plan: &ReceiptPlan) -> ServiceResult<()> {
     let clock = plan.site.clock();
     let today = clock.today(db::now());
-    if plan.expiry < today.max(clock.local_date(plan.received_at)) {
+    if is_expired(plan.expiry, today.max(clock.local_date(plan.received_at))) {
         return Err(ServiceError::invalid_code(
             ErrorCode::ExpiredOnReceipt,
             "expiry",
@@ -393,28 +425,18 @@ pub fn write_receipt(
             received_at: plan.received_at,
         },
     )?;
-    db::ledger::append(
-        conn,
-        &NewLedgerRow {
-            lot_id,
-            location_id: plan.location.id,
-            product_id: plan.product.id,
-            site_id: plan.site.id,
-            delta: plan.quantity,
-            kind: LedgerKind::Receive.code().into(),
-            reason: None,
-            note: plan.note.clone(),
-            user_id: actor.user_id,
-            occurred_at: plan.received_at,
-            created_at: db::now(),
-            session_id: None,
-            session_line_id: None,
-            receipt_id: Some(receipt_id),
-            purchase_order_id: order.map(|o| o.0),
-            purchase_order_line_id: order.map(|o| o.1),
-            stock_count_id: None,
-        },
-    )?;
+    let at = StockAt {
+        site_id: plan.site.id,
+        location_id: plan.location.id,
+        product_id: plan.product.id,
+        lot_id,
+    };
+    let row = NewLedgerRow::new(LedgerKind::Receive, at, plan.quantity, actor.user_id)
+        .occurred_at(plan.received_at)
+        .note(plan.note.clone())
+        .receipt(receipt_id)
+        .order(order.map(|o| o.0), order.map(|o| o.1));
+    db::ledger::append(conn, &row)?;
     Ok(Received {
         receipt_id,
         lot_id,
@@ -424,4 +446,45 @@ pub fn write_receipt(
         quantity: plan.quantity,
         location_code: plan.location.code.clone(),
     })
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    fn fields(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    #[test]
+    fn quantities_are_read_in_the_unit_or_in_whole_packs() {
+        let mut p = Problems::new();
+        assert_eq!(
+            parse_quantity(&mut p, Some("2.5"), false, Unit::Gram, 10_000),
+            Some(2_500)
+        );
+        assert_eq!(
+            parse_quantity(&mut p, Some("3"), true, Unit::Each, 10_000),
+            Some(30_000)
+        );
+        assert!(p.is_empty());
+        assert_eq!(parse_quantity(&mut p, None, false, Unit::Each, 1), None);
+        assert_eq!(
+            parse_quantity(&mut p, Some("0"), false, Unit::Each, 1),
+            None
+        );
+        assert_eq!(fields(&p), ["quantity", "quantity"]);
+    }
+
+    #[test]
+    fn a_unit_cost_is_whole_cents_or_money() {
+        let mut p = Problems::new();
+        assert_eq!(parse_unit_cost(&mut p, Some("1250"), Some("1")), Some(1250));
+        assert_eq!(parse_unit_cost(&mut p, None, Some("12.5")), Some(1250));
+        assert_eq!(parse_unit_cost(&mut p, None, None), None);
+        assert!(p.is_empty());
+        assert_eq!(parse_unit_cost(&mut p, Some("-1"), None), None);
+        assert_eq!(parse_unit_cost(&mut p, None, Some("1.234")), None);
+        assert_eq!(fields(&p), ["unit_cost_cents", "unit_cost"]);
+    }
 }

@@ -218,6 +218,39 @@ pub fn open_orders(
 }
 
 /// Every row of the report, on the caller's snapshot (the alerts reuse it).
+impl RowStatus {
+    /// Order now, watch, or fine, as the line decided.
+    fn of(line: &ReorderLine) -> RowStatus {
+        if line.order_now {
+            RowStatus::Order
+        } else if line.watch {
+            RowStatus::Watch
+        } else {
+            RowStatus::Ok
+        }
+    }
+}
+
+/// The report's order: by supplier name (products without one last), then
+/// order-now before watch before fine, then SKU.
+fn sort_by_supplier(rows: &mut [ReorderRow]) {
+    rows.sort_by(|a, b| {
+        let key = |r: &ReorderRow| {
+            (
+                r.supplier.is_none(),
+                r.supplier
+                    .as_ref()
+                    .map(|s| s.name.to_lowercase())
+                    .unwrap_or_default(),
+                r.supplier.as_ref().map(|s| s.id),
+                r.status,
+                r.product.sku.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
 pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<ReorderRow>> {
     let filter = db::catalog::ProductFilter::default();
     let products = db::catalog::list_products(conn, &filter, i64::MAX, 0)?;
@@ -263,13 +296,7 @@ pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<Re
                 usable_lots,
             };
             let line = reorder::compute(&params, &input);
-            let status = if line.order_now {
-                RowStatus::Order
-            } else if line.watch {
-                RowStatus::Watch
-            } else {
-                RowStatus::Ok
-            };
+            let status = RowStatus::of(&line);
             let pack_cost = pack_cost_cents(product.pack_size, product.unit_cost_cents);
             ReorderRow {
                 consumed: input.consumed,
@@ -285,21 +312,7 @@ pub fn rows(conn: &mut DbConn, o: &ReorderOptions) -> diesel::QueryResult<Vec<Re
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        let key = |r: &ReorderRow| {
-            (
-                r.supplier.is_none(),
-                r.supplier
-                    .as_ref()
-                    .map(|s| s.name.to_lowercase())
-                    .unwrap_or_default(),
-                r.supplier.as_ref().map(|s| s.id),
-                r.status,
-                r.product.sku.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    sort_by_supplier(&mut out);
     Ok(out)
 }
 

@@ -5,9 +5,12 @@
 //! be taken from at the form's site today (usable, on hand); anything else
 //! is a field error at `gs1` saying why. Read-only.
 
-use crate::db::{self, DbConn};
+use crate::db::{
+    self, DbConn,
+    models::{Lot, Product},
+};
 use crate::domain::access::{Action, Actor, Scope};
-use crate::domain::gs1;
+use crate::domain::gs1::{self, Gs1Data};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::sessions::{LineDraft, SessionDraft, hints};
 
@@ -30,22 +33,12 @@ fn refuse(message: impl Into<String>) -> ServiceError {
     ServiceError::invalid("gs1", message)
 }
 
-/// Resolves `code` for a session at `site` (the actor's or default site
-/// when empty). Another site's form is refused (403).
-pub fn session_lot(
-    conn: &mut DbConn,
-    actor: &Actor,
-    site: Option<&str>,
-    code: &str,
-) -> ServiceResult<ScannedLot> {
-    actor.require(Action::LogSession)?;
-    let site = super::sites::resolve_site(conn, actor, site)?;
-    actor.check(Action::LogSession, Scope::Site(site.id))?;
+/// Reads a scanned code (pure): what it carries and its GTIN, normalised.
+fn read_code(code: &str, separator: Option<char>) -> ServiceResult<(Gs1Data, String)> {
     let code = code.trim();
     if code.is_empty() {
         return Err(refuse("nothing was scanned"));
     }
-    let separator = super::settings::load(conn)?.gs1_separator;
     let data = gs1::parse(code, separator)
         .map_err(|e| refuse(format!("not a GS1 code the app can read: {}", e.message)))?;
     let Some(gtin) = data.gtin.as_deref() else {
@@ -54,8 +47,12 @@ pub fn session_lot(
         ));
     };
     let gtin = gs1::normalize_gtin(gtin).map_err(|e| refuse(e.message))?;
-    let product = db::catalog::product_by_gtin(conn, &gtin)?
-        .ok_or_else(|| refuse(format!("no product has GTIN {gtin}")))?;
+    Ok((data, gtin))
+}
+
+/// The received lot the code names (its expiry, when the code has one,
+/// must be the one it was received with).
+fn scanned_lot(conn: &mut DbConn, product: &Product, data: &Gs1Data) -> ServiceResult<Lot> {
     let Some(lot_number) = data.lot.as_deref() else {
         return Err(refuse(format!(
             "the code names {} but no lot (10): choose the lot by hand",
@@ -76,6 +73,26 @@ pub fn session_lot(
             lot.expiry
         )));
     }
+    Ok(lot)
+}
+
+/// Resolves `code` for a session at `site` (the actor's or default site
+/// when empty). Another site's form is refused (403).
+pub fn session_lot(
+    conn: &mut DbConn,
+    actor: &Actor,
+    site: Option<&str>,
+    code: &str,
+) -> ServiceResult<ScannedLot> {
+    actor.require(Action::LogSession)?;
+    let site = super::sites::resolve_site(conn, actor, site)?;
+    actor.check(Action::LogSession, Scope::Site(site.id))?;
+    let separator = super::settings::load(conn)?.gs1_separator;
+    let (data, gtin) = read_code(code, separator)?;
+    let product = db::catalog::product_by_gtin(conn, &gtin)?
+        .ok_or_else(|| refuse(format!("no product has GTIN {gtin}")))?;
+    let lot = scanned_lot(conn, &product, &data)?;
+    let lot_number = &lot.lot_number;
     let family: Vec<i64> = db::lots::family(conn, lot.id)?
         .into_iter()
         .map(|l| l.id)
@@ -113,4 +130,30 @@ pub fn session_lot(
         expiry: lot.expiry,
         label: choice.label,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod read_code_tests {
+    use super::*;
+
+    fn message(r: ServiceResult<(Gs1Data, String)>) -> String {
+        match r {
+            Err(ServiceError::Invalid { errors, .. }) => {
+                assert_eq!(errors[0].field, "gs1");
+                errors[0].message.clone()
+            }
+            other => panic!("not refused at gs1: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_code_must_carry_a_gtin() {
+        let (data, gtin) = read_code(" (01)09506000134352(10)ABC123 ", None).unwrap();
+        assert_eq!(gtin, "09506000134352");
+        assert_eq!(data.lot.as_deref(), Some("ABC123"));
+        assert!(message(read_code("  ", None)).contains("nothing was scanned"));
+        assert!(message(read_code("(10)ABC123", None)).contains("no GTIN"));
+        assert!(message(read_code("hello", None)).contains("not a GS1 code"));
+    }
 }

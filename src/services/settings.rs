@@ -80,16 +80,33 @@ pub struct SettingsDraft {
 
 pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResult<Settings> {
     actor.require(Action::ManageSettings)?;
+    let v = validate(d)?;
+    db::write_tx(conn, |conn| {
+        let before = load(conn)?;
+        write(conn, &v)?;
+        let after = load(conn)?;
+        audit_change(conn, actor, &before, &after)?;
+        Ok(after)
+    })
+}
+
+/// Settings that passed every check, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSettings {
+    pub clinic_name: String,
+    pub currency: String,
+    pub expiring_window_days: i64,
+    pub safety_days: i64,
+    pub cover_days: i64,
+    /// Empty: the default separator (the stored value is removed).
+    pub gs1_separator: String,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+}
+
+/// Checks the form (pure): every problem at its field, or the values to store.
+pub fn validate(d: &SettingsDraft) -> ServiceResult<ValidSettings> {
     let mut p = Problems::new();
-    let days = |p: &mut Problems, field: &str, v: &str, max: i64| -> i64 {
-        match v.trim().parse::<i64>() {
-            Ok(n) if (0..=max).contains(&n) => n,
-            _ => {
-                p.add(field, format!("a whole number of days from 0 to {max}"));
-                0
-            }
-        }
-    };
     let name = d.clinic_name.trim().to_string();
     if name.is_empty() || name.len() > 120 {
         p.add(
@@ -111,53 +128,76 @@ pub fn save(conn: &mut DbConn, actor: &Actor, d: &SettingsDraft) -> ServiceResul
             "one character that cannot appear in a barcode value, e.g. | or ~",
         );
     }
-    let bounded = |p: &mut Problems, field: &str, v: &str, default: i64, max: i64, unit: &str| {
-        if v.trim().is_empty() {
-            return default;
-        }
-        match v.trim().parse::<i64>() {
-            Ok(n) if (1..=max).contains(&n) => n,
-            _ => {
-                p.add(field, format!("a whole number of {unit} from 1 to {max}"));
-                default
-            }
-        }
-    };
     let idle = bounded(
         &mut p,
         "session_idle_minutes",
         &d.session_idle_minutes,
-        SESSION_IDLE_MINUTES,
-        24 * 60,
+        (SESSION_IDLE_MINUTES, 24 * 60),
         "minutes",
     );
     let max_hours = bounded(
         &mut p,
         "session_max_hours",
         &d.session_max_hours,
-        SESSION_MAX_HOURS,
-        30 * 24,
+        (SESSION_MAX_HOURS, 30 * 24),
         "hours",
     );
     p.finish()?;
-    db::write_tx(conn, |conn| {
-        let before = load(conn)?;
-        db::settings::set(conn, "session_idle_minutes", &idle.to_string())?;
-        db::settings::set(conn, "session_max_hours", &max_hours.to_string())?;
-        db::settings::set(conn, "clinic_name", &name)?;
-        db::settings::set(conn, "currency", &currency)?;
-        db::settings::set(conn, "expiring_window_days", &window.to_string())?;
-        db::settings::set(conn, "safety_days", &safety.to_string())?;
-        db::settings::set(conn, "cover_days", &cover.to_string())?;
-        if sep.is_empty() {
-            db::settings::delete(conn, "gs1_separator")?;
-        } else {
-            db::settings::set(conn, "gs1_separator", sep)?;
-        }
-        let after = load(conn)?;
-        audit_change(conn, actor, &before, &after)?;
-        Ok(after)
+    Ok(ValidSettings {
+        clinic_name: name,
+        currency,
+        expiring_window_days: window,
+        safety_days: safety,
+        cover_days: cover,
+        gs1_separator: sep.to_string(),
+        session_idle_minutes: idle,
+        session_max_hours: max_hours,
     })
+}
+
+/// A whole number of days from 0 to `max` (0 and a problem otherwise).
+fn days(p: &mut Problems, field: &str, v: &str, max: i64) -> i64 {
+    match v.trim().parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => n,
+        _ => {
+            p.add(field, format!("a whole number of days from 0 to {max}"));
+            0
+        }
+    }
+}
+
+/// A whole number from 1 to `max`; empty is the default.
+fn bounded(p: &mut Problems, field: &str, v: &str, (default, max): (i64, i64), unit: &str) -> i64 {
+    if v.trim().is_empty() {
+        return default;
+    }
+    match v.trim().parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => n,
+        _ => {
+            p.add(field, format!("a whole number of {unit} from 1 to {max}"));
+            default
+        }
+    }
+}
+
+/// Stores validated settings (inside the caller's transaction).
+fn write(conn: &mut DbConn, v: &ValidSettings) -> ServiceResult<()> {
+    let idle = v.session_idle_minutes.to_string();
+    db::settings::set(conn, "session_idle_minutes", &idle)?;
+    let max_hours = v.session_max_hours.to_string();
+    db::settings::set(conn, "session_max_hours", &max_hours)?;
+    db::settings::set(conn, "clinic_name", &v.clinic_name)?;
+    db::settings::set(conn, "currency", &v.currency)?;
+    let window = v.expiring_window_days.to_string();
+    db::settings::set(conn, "expiring_window_days", &window)?;
+    db::settings::set(conn, "safety_days", &v.safety_days.to_string())?;
+    db::settings::set(conn, "cover_days", &v.cover_days.to_string())?;
+    if v.gs1_separator.is_empty() {
+        db::settings::delete(conn, "gs1_separator")?;
+    } else {
+        db::settings::set(conn, "gs1_separator", &v.gs1_separator)?;
+    }
+    Ok(())
 }
 
 /// The audit row of a settings change (none when nothing changed).
@@ -209,4 +249,72 @@ fn audit_change(
         "changed the settings",
         &changes,
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod validate_tests {
+    use super::*;
+    use crate::error::ServiceError;
+
+    fn draft() -> SettingsDraft {
+        SettingsDraft {
+            clinic_name: " Lumen Skin ".into(),
+            currency: "nzd".into(),
+            expiring_window_days: "60".into(),
+            safety_days: "7".into(),
+            cover_days: "30".into(),
+            gs1_separator: " | ".into(),
+            session_idle_minutes: String::new(),
+            session_max_hours: "12".into(),
+        }
+    }
+
+    fn fields(e: ServiceError) -> Vec<String> {
+        match e {
+            ServiceError::Invalid { errors, .. } => errors.into_iter().map(|f| f.field).collect(),
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_form_becomes_typed_values() {
+        let v = validate(&draft()).unwrap();
+        assert_eq!(v.clinic_name, "Lumen Skin");
+        assert_eq!(v.currency, "NZD");
+        assert_eq!(
+            (v.expiring_window_days, v.safety_days, v.cover_days),
+            (60, 7, 30)
+        );
+        assert_eq!(v.gs1_separator, "|");
+        assert_eq!(v.session_idle_minutes, SESSION_IDLE_MINUTES);
+        assert_eq!(v.session_max_hours, 12);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let d = SettingsDraft {
+            clinic_name: "  ".into(),
+            currency: "EU1".into(),
+            expiring_window_days: "731".into(),
+            safety_days: "-1".into(),
+            cover_days: "x".into(),
+            gs1_separator: "a".into(),
+            session_idle_minutes: "0".into(),
+            session_max_hours: "721".into(),
+        };
+        assert_eq!(
+            fields(validate(&d).unwrap_err()),
+            [
+                "clinic_name",
+                "currency",
+                "expiring_window_days",
+                "safety_days",
+                "cover_days",
+                "gs1_separator",
+                "session_idle_minutes",
+                "session_max_hours"
+            ]
+        );
+    }
 }

@@ -8,6 +8,7 @@ use crate::db::{
     self, DbConn, catalog::ProductFilter, lots::OnHand, models::Product, models::Site,
 };
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::error::ServiceResult;
 
 #[derive(Debug, Clone)]
@@ -45,11 +46,6 @@ impl ProductStock {
             .map(|l| l.use_by)
             .min()
     }
-}
-
-/// True when stock with this use-by date is expired on `day`.
-pub fn is_expired(use_by: NaiveDate, day: NaiveDate) -> bool {
-    use_by < day
 }
 
 pub fn position(h: &OnHand, today: NaiveDate) -> LotPosition {

@@ -4,11 +4,15 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::adjustments::{lot_and_product, movement, parse_note, resolve_location, text, unit_of};
-use crate::db::ledger::LedgerEntry;
-use crate::db::{self, DbConn, models::Lot};
+use super::adjustments::{lot_and_product, parse_note, resolve_location, text, unit_of};
+use crate::db::ledger::{LedgerEntry, StockAt};
+use crate::db::{
+    self, DbConn,
+    models::{Location, Lot, NewLedgerRow, Product},
+};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
+use crate::domain::fefo::is_expired;
 use crate::domain::vocab::LedgerKind;
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
@@ -93,25 +97,13 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         let (Some(from), Some(to), Some(quantity)) = (from, to, quantity) else {
             return Err(ServiceError::Internal("validated values missing".into()));
         };
-        let out = movement(
-            actor,
-            &lot,
-            (from.id, from.site_id),
-            -quantity,
-            LedgerKind::Transfer,
-            None,
-            note.clone(),
-        );
+        let out_at = StockAt::of_lot(&lot, from.id, from.site_id);
+        let out = NewLedgerRow::new(LedgerKind::Transfer, out_at, -quantity, actor.user_id)
+            .note(note.clone());
         let out_id = db::ledger::append(conn, &out)?;
-        let into = movement(
-            actor,
-            &lot,
-            (to.id, to.site_id),
-            quantity,
-            LedgerKind::Transfer,
-            None,
-            note,
-        );
+        let into_at = StockAt::of_lot(&lot, to.id, to.site_id);
+        let into =
+            NewLedgerRow::new(LedgerKind::Transfer, into_at, quantity, actor.user_id).note(note);
         let into_id = db::ledger::append(conn, &into)?;
         let from_balance = db::balances::quantity_at(conn, lot.id, from.id)?;
         let to_balance = db::balances::quantity_at(conn, lot.id, to.id)?;
@@ -194,35 +186,7 @@ pub fn open_container_at(
             .ok_or_else(|| ServiceError::Internal("location without site".into()))?
             .clock()
             .today(now);
-        let Some(days) = product.use_within_days else {
-            return Err(ServiceError::invalid_code(
-                ErrorCode::NotOpenable,
-                "lot_id",
-                format!(
-                    "{} has no \"use within N days of opening\" setting; set it on the product first",
-                    product.name
-                ),
-            ));
-        };
-        if lot.container != 0 {
-            return Err(ServiceError::invalid_code(
-                ErrorCode::AlreadyOpen,
-                "lot_id",
-                "this is an opened container already; open one from the sealed lot",
-            ));
-        }
-        if lot.quarantined {
-            return Err(ServiceError::conflict(
-                ErrorCode::LotUnusable,
-                format!("lot {} is quarantined", lot.lot_number),
-            ));
-        }
-        if lot.use_by < today {
-            return Err(ServiceError::conflict(
-                ErrorCode::LotExpired,
-                format!("lot {} expired on {}", lot.lot_number, lot.use_by),
-            ));
-        }
+        let days = check_openable(&product, &lot, today)?;
         let on_hand = db::balances::quantity_at(conn, lot.id, location.id)?;
         if on_hand <= 0 {
             return Err(ServiceError::conflict(
@@ -239,32 +203,7 @@ pub fn open_container_at(
         let opened_id = db::lots::insert_opened(conn, &lot, container, now, discard_by)?;
         let opened = db::lots::by_id(conn, opened_id)?
             .ok_or_else(|| ServiceError::Internal("opened lot vanished".into()))?;
-        let at = (location.id, location.site_id);
-        let note = Some(format!("container {container} opened"));
-        let out_id = db::ledger::append(
-            conn,
-            &movement(
-                actor,
-                &lot,
-                at,
-                -quantity,
-                LedgerKind::Transfer,
-                Some(OPENED),
-                note.clone(),
-            ),
-        )?;
-        let into_id = db::ledger::append(
-            conn,
-            &movement(
-                actor,
-                &opened,
-                at,
-                quantity,
-                LedgerKind::Transfer,
-                Some(OPENED),
-                note,
-            ),
-        )?;
+        let ids = move_into_opened(conn, actor, (&lot, &opened), &location, quantity)?;
         let o = Opened {
             lot_id: opened.id,
             container,
@@ -275,8 +214,70 @@ pub fn open_container_at(
             unit: product.unit,
             rows: Vec::new(),
         };
-        Ok((o, [out_id, into_id]))
+        Ok((o, ids))
     })?;
     o.rows = db::ledger::by_ids(conn, &ids)?;
     Ok(o)
+}
+
+/// Whether `lot` of `product` may be opened on `today` (pure): the days an
+/// opened container keeps, or why not.
+fn check_openable(product: &Product, lot: &Lot, today: NaiveDate) -> ServiceResult<i32> {
+    let Some(days) = product.use_within_days else {
+        return Err(ServiceError::invalid_code(
+            ErrorCode::NotOpenable,
+            "lot_id",
+            format!(
+                "{} has no \"use within N days of opening\" setting; set it on the product first",
+                product.name
+            ),
+        ));
+    };
+    if lot.container != 0 {
+        return Err(ServiceError::invalid_code(
+            ErrorCode::AlreadyOpen,
+            "lot_id",
+            "this is an opened container already; open one from the sealed lot",
+        ));
+    }
+    if lot.quarantined {
+        return Err(ServiceError::conflict(
+            ErrorCode::LotUnusable,
+            format!("lot {} is quarantined", lot.lot_number),
+        ));
+    }
+    if is_expired(lot.use_by, today) {
+        return Err(ServiceError::conflict(
+            ErrorCode::LotExpired,
+            format!("lot {} expired on {}", lot.lot_number, lot.use_by),
+        ));
+    }
+    Ok(days)
+}
+
+/// The pair of `transfer` rows of an opening: `quantity` out of the sealed
+/// lot and into the opened container, at the same location. Their ids.
+fn move_into_opened(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (sealed, opened): (&Lot, &Lot),
+    location: &Location,
+    quantity: i64,
+) -> ServiceResult<[i64; 2]> {
+    let note = format!("container {} opened", opened.container);
+    let sealed_at = StockAt::of_lot(sealed, location.id, location.site_id);
+    let out_id = db::ledger::append(
+        conn,
+        &NewLedgerRow::new(LedgerKind::Transfer, sealed_at, -quantity, actor.user_id)
+            .reason(OPENED)
+            .note(note.clone()),
+    )?;
+    let opened_at = StockAt::of_lot(opened, location.id, location.site_id);
+    let into_id = db::ledger::append(
+        conn,
+        &NewLedgerRow::new(LedgerKind::Transfer, opened_at, quantity, actor.user_id)
+            .reason(OPENED)
+            .note(note),
+    )?;
+    Ok([out_id, into_id])
 }

@@ -6,9 +6,9 @@ use askama::Template;
 use super::Frame;
 use super::ledger::{Choice, LedgerLine, qty_unit};
 use crate::domain::clock::Clocks;
+use crate::domain::fefo::is_expired;
 use crate::domain::vocab::AdjustReason;
 use crate::services::lots::{HISTORY_PAGE, LotDetail, SessionUsage};
-use crate::services::stock::is_expired;
 
 pub struct ContainerRow {
     pub lot_id: i64,

@@ -1,7 +1,9 @@
 //! The layer rule (ARCHITECTURE.md, issue 12.1), checked on the source:
 //! routes → services → db, domain pure. domain, db and services import
 //! nothing from actix, askama, routes or views; domain imports neither db
-//! nor services (nor diesel); db does not import services. Every path that
+//! nor services (nor diesel); db does not import services. The demo
+//! generators (`demo/`, issue 12.4) sit between cli and services: they may
+//! call services and db, nothing web-facing, and nothing below names them. Every path that
 //! names a module (`use` lines and inline `crate::…`/`super::…`/`actix_web::…`
 //! paths alike) is checked, so the rule cannot be dodged by a full path.
 
@@ -19,6 +21,7 @@ fn layer_of(rel: &Path) -> &'static str {
         "domain" => "domain",
         "db" => "db",
         "services" => "services",
+        "demo" => "demo",
         "routes" => "routes",
         "views" => "views",
         "auth.rs" | "error.rs" | "csv_cell.rs" => "core",
@@ -39,7 +42,8 @@ fn forbidden(layer: &str) -> (&'static [&'static str], &'static [&'static str]) 
     match layer {
         "domain" => (
             &[
-                "db", "services", "routes", "views", "app", "server", "cli", "auth", "error",
+                "db", "services", "demo", "routes", "views", "app", "server", "cli", "auth",
+                "error",
             ],
             &[
                 "actix_web",
@@ -53,13 +57,16 @@ fn forbidden(layer: &str) -> (&'static [&'static str], &'static [&'static str]) 
         ),
         "db" => (
             &[
-                "services", "routes", "views", "app", "server", "cli", "auth",
+                "services", "demo", "routes", "views", "app", "server", "cli", "auth",
             ],
             WEB,
         ),
-        "services" => (&["routes", "views", "app", "server", "cli"], WEB),
+        "services" => (&["demo", "routes", "views", "app", "server", "cli"], WEB),
+        "demo" => (&["routes", "views", "app", "server", "cli"], WEB),
         "core" => (
-            &["services", "routes", "views", "app", "server", "cli"],
+            &[
+                "services", "demo", "routes", "views", "app", "server", "cli",
+            ],
             WEB,
         ),
         _ => (&[], &[]),
@@ -255,4 +262,8 @@ fn the_layer_check_sees_crossings() {
     );
     assert!(external_named("use my_actix_web::x;", &["actix_web"]).is_empty());
     assert_eq!(layer_of(Path::new("services/orders/mod.rs")), "services");
+    assert_eq!(layer_of(Path::new("demo/large.rs")), "demo");
+    let (demo_mods, demo_crates) = forbidden("demo");
+    assert!(demo_mods.contains(&"routes") && demo_crates.contains(&"actix_web"));
+    assert!(forbidden("services").0.contains(&"demo"));
 }

@@ -23,7 +23,7 @@ use serde_json::json;
 use crate::browser_layout_world::{PageSpec, Who, pages, world};
 use crate::support::*;
 use crate::webdriver::{Browser, Driver, browser_required, login_with};
-use clinic_stock::services::demo::DEMO_PASSWORD;
+use clinic_stock::demo::DEMO_PASSWORD;
 
 pub const AXE_DEFAULT: &str = "/tmp/cs-axe/node_modules/axe-core/axe.min.js";
 

@@ -12,8 +12,8 @@ use clinic_stock::db;
 use clinic_stock::db::schema::{
     ledger, lots, protocols, receipts, suppliers, treatment_sessions, users,
 };
+use clinic_stock::demo::{self, DemoOptions};
 use clinic_stock::services::counts;
-use clinic_stock::services::demo::{self, DemoOptions};
 
 /// Who may see a page: practitioner, manager, admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

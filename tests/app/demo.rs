@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::support::*;
 use clinic_stock::db::schema::{ledger, lots, products, session_lines, treatment_sessions};
-use clinic_stock::services::demo::{self, DemoOptions};
+use clinic_stock::demo::{self, DemoOptions};
 use clinic_stock::services::maintenance;
 
 #[tokio::test]

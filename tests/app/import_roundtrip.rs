@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::import_cli::cli;
 use crate::support::*;
 use clinic_stock::db::schema::{balances, ledger, products};
-use clinic_stock::services::demo::{self, DemoOptions};
+use clinic_stock::demo::{self, DemoOptions};
 
 fn export_dir(tag: &str) -> String {
     std::env::temp_dir()

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::support::*;
 use clinic_stock::db::schema::{ledger, lots};
-use clinic_stock::services::demo::{self, DemoOptions};
+use clinic_stock::demo::{self, DemoOptions};
 
 #[tokio::test]
 async fn demo_loads_protocols_and_90_days_of_sessions() {

@@ -92,10 +92,17 @@ impl std::fmt::Display for AllocError {
 
 impl std::error::Error for AllocError {}
 
+/// Whether stock with this use-by date (expiry, or discard-by of an opened
+/// container) is expired on `day`: it is usable through its use-by date.
+/// The one definition of "expired" the services, pages and API share.
+pub fn is_expired(use_by: NaiveDate, day: NaiveDate) -> bool {
+    use_by < day
+}
+
 /// A candidate is usable on `day` when it is not expired (usable through its
 /// effective expiry date), not quarantined, and has stock.
 pub fn is_usable(c: &Candidate, day: NaiveDate) -> bool {
-    c.expiry >= day && !c.quarantined && c.available > 0
+    !is_expired(c.expiry, day) && !c.quarantined && c.available > 0
 }
 
 /// Usable total on `day` (saturating; never negative).

@@ -485,3 +485,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stock_is_usable_through_its_use_by_date() {
+    assert!(!is_expired(day(), day()));
+    assert!(!is_expired(d(1), day()));
+    assert!(is_expired(d(-1), day()));
+}

@@ -30,8 +30,25 @@
 
 use chrono::NaiveDate;
 
+use super::vocab::OrderStatus;
+
 /// Lead time used when neither the product nor its supplier sets one.
 pub const DEFAULT_LEAD_DAYS: i64 = 14;
+
+/// The lead-time fallback (DOMAIN.md): the product's own lead time, else
+/// its supplier's, else [`DEFAULT_LEAD_DAYS`]. The reorder rule and the
+/// overdue-order alert (an order has no product lead time) both use it.
+pub fn lead_days(product: Option<i64>, supplier: Option<i64>) -> i64 {
+    product.or(supplier).unwrap_or(DEFAULT_LEAD_DAYS)
+}
+
+/// "Low stock" on the stock pages, the product list and the dashboard
+/// (README): an active product with a min level set by hand and usable
+/// stock at or below it. (The alerts' low stock is the reorder rule's
+/// [`ReorderLine::usable_low`], against the manual or computed min.)
+pub fn is_low_stock(active: bool, manual_min: Option<i64>, usable: i64) -> bool {
+    active && manual_min.is_some_and(|min| usable <= min)
+}
 
 /// "On order" (DOMAIN.md, the reorder rule's position): what an order line
 /// still brings, `packs × pack size − received`, never negative, counted
@@ -46,9 +63,17 @@ pub fn open_quantity(packs: i64, pack_size: i64, received: i64) -> i64 {
         .max(0)
 }
 
+/// The order statuses that count as on order (see [`open_quantity`]).
+pub const ON_ORDER: [OrderStatus; 2] = [OrderStatus::Sent, OrderStatus::Partial];
+
 /// Whether an order in this status counts as on order (see [`open_quantity`]).
 pub fn counts_as_on_order(status: &str) -> bool {
-    matches!(status, "sent" | "partial")
+    ON_ORDER.iter().any(|s| s.code() == status)
+}
+
+/// The codes of [`ON_ORDER`], for queries.
+pub fn on_order_codes() -> [&'static str; 2] {
+    ON_ORDER.map(OrderStatus::code)
 }
 
 /// Report-wide settings.
@@ -149,10 +174,7 @@ pub fn compute(params: &ReorderParams, input: &ReorderInput) -> ReorderLine {
         window.saturating_mul(2),
     ));
 
-    let lead_days = input
-        .product_lead_days
-        .or(input.supplier_lead_days)
-        .unwrap_or(DEFAULT_LEAD_DAYS);
+    let lead_days = lead_days(input.product_lead_days, input.supplier_lead_days);
 
     // Levels as numerators over `window`: level = numerator / window.
     let lead_safety = i128::from(lead_days).saturating_add(i128::from(params.safety_days));

@@ -519,3 +519,28 @@ proptest! {
         prop_assert_eq!(l.order_quantity, packs * pack);
     }
 }
+
+#[test]
+fn lead_time_falls_back_from_product_to_supplier_to_default() {
+    assert_eq!(lead_days(Some(3), Some(10)), 3);
+    assert_eq!(lead_days(None, Some(10)), 10);
+    assert_eq!(lead_days(None, None), DEFAULT_LEAD_DAYS);
+}
+
+#[test]
+fn low_stock_needs_an_active_product_with_a_manual_min() {
+    assert!(is_low_stock(true, Some(5_000), 5_000));
+    assert!(is_low_stock(true, Some(5_000), 0));
+    assert!(!is_low_stock(true, Some(5_000), 5_001));
+    assert!(!is_low_stock(true, None, 0));
+    assert!(!is_low_stock(false, Some(5_000), 0));
+}
+
+#[test]
+fn sent_and_partly_received_orders_are_on_order() {
+    assert_eq!(on_order_codes(), ["sent", "partial"]);
+    for s in OrderStatus::ALL {
+        assert_eq!(counts_as_on_order(s.code()), ON_ORDER.contains(s), "{s:?}");
+    }
+    assert!(!counts_as_on_order("draft") && !counts_as_on_order("unknown"));
+}

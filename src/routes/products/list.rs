@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
+use crate::domain::reorder::is_low_stock;
 use crate::domain::vocab::{Category, LedgerKind};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render};
@@ -77,7 +78,7 @@ async fn list(
                     .unwrap_or_default(),
                 usable: fmt_qty(u),
                 min: pr.min_level.map(fmt_qty).unwrap_or_default(),
-                low: pr.active && pr.min_level.is_some_and(|m| u <= m),
+                low: is_low_stock(pr.active, pr.min_level, u),
                 active: pr.active,
             }
         })

@@ -68,6 +68,38 @@ fn head_value(group: &[&Row], reports: &mut [RowReport], col: &'static str) -> O
     value.map(|(_, v)| v)
 }
 
+/// The protocol's lines: each row with a SKU, in file order, as (row
+/// index, draft line); an unknown SKU, or a quantity without one, is an
+/// error on its row.
+fn group_lines(
+    conn: &mut DbConn,
+    group: &[&Row],
+    reports: &mut [RowReport],
+) -> ServiceResult<Vec<(usize, ProtocolLineDraft)>> {
+    let mut lines: Vec<(usize, ProtocolLineDraft)> = Vec::new();
+    for (i, r) in group.iter().enumerate() {
+        let qty = r.get("quantity").map(cells::decimal);
+        match r.get("sku") {
+            Some(sku) => match db::catalog::product_by_sku(conn, sku)? {
+                Some(p) => lines.push((
+                    i,
+                    ProtocolLineDraft {
+                        product_id: Some(p.id.to_string()),
+                        quantity: qty,
+                    },
+                )),
+                None => reports[i].error(
+                    "sku",
+                    format!("no product with SKU {sku}; import the products first"),
+                ),
+            },
+            None if qty.is_some() => reports[i].error("sku", "enter the SKU of this line"),
+            None => {}
+        }
+    }
+    Ok(lines)
+}
+
 fn apply_group(
     conn: &mut DbConn,
     group: &[&Row],
@@ -93,28 +125,7 @@ fn apply_group(
         head.insert(col, head_value(group, &mut reports, col));
     }
     let get = |c: &str| head.get(c).cloned().flatten();
-    // Lines: each row with a SKU, in file order; (row index, draft line).
-    let mut lines: Vec<(usize, ProtocolLineDraft)> = Vec::new();
-    for (i, r) in group.iter().enumerate() {
-        let qty = r.get("quantity").map(cells::decimal);
-        match r.get("sku") {
-            Some(sku) => match db::catalog::product_by_sku(conn, sku)? {
-                Some(p) => lines.push((
-                    i,
-                    ProtocolLineDraft {
-                        product_id: Some(p.id.to_string()),
-                        quantity: qty,
-                    },
-                )),
-                None => reports[i].error(
-                    "sku",
-                    format!("no product with SKU {sku}; import the products first"),
-                ),
-            },
-            None if qty.is_some() => reports[i].error("sku", "enter the SKU of this line"),
-            None => {}
-        }
-    }
+    let lines = group_lines(conn, group, &mut reports)?;
     let active = match get("active").map(|v| cells::yes_no(&v)) {
         Some(Ok(v)) => Some(v),
         Some(Err(e)) => {

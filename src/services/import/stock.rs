@@ -11,10 +11,12 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use super::{CellProblems, FirstSeen, ImportOptions, RowReport, RowStatus, start_row, unescaped};
 use crate::db::{
     self, DbConn,
-    ledger::OPENING,
+    ledger::{OPENING, StockAt},
     models::{NewLedgerRow, Product, Site},
 };
 use crate::domain::access::Actor;
@@ -128,19 +130,7 @@ fn apply_row(
 ) -> ServiceResult<()> {
     let (actor, order, lookups) = (run.actor, run.order, &mut run.lookups);
     let expiry = row.get("expiry").map(|t| cells::date(t, order));
-    let draft = ReceiveDraft {
-        site: Some(site.to_string()),
-        location: row.given("location"),
-        product_id: Some(product.id.to_string()),
-        lot: row.given("lot"),
-        expiry: match &expiry {
-            Some(Ok(d)) => Some(cells::iso(*d)),
-            _ => None,
-        },
-        quantity: row.given("quantity").map(|q| cells::decimal(&q)),
-        note: Some("opening stock".into()),
-        ..ReceiveDraft::default()
-    };
+    let draft = receive_draft(row, product, site, &expiry);
     let mut plan = match receiving::validate_receipt_with(conn, actor, &draft, lookups) {
         Ok(plan) => plan,
         Err(e) => {
@@ -171,31 +161,8 @@ fn apply_row(
         ),
         Err(e) => return Err(e),
     };
-    if let Some(lot_id) = plan.existing_lot {
-        report.link = Some(format!("/lots/{lot_id}"));
-        let (opening, rows) = db::ledger::opening_at(conn, lot_id, plan.location.id)?;
-        match opening {
-            Some(q) if q == plan.quantity => return Ok(()),
-            Some(q) => {
-                report.status = RowStatus::NotApplied;
-                report.detail = format!(
-                    "already imported with {} {}; the file says {} — not applied (stock changes only through receipts, counts and adjustments)",
-                    fmt_qty(q),
-                    product.unit,
-                    fmt_qty(plan.quantity)
-                );
-                return Ok(());
-            }
-            None if rows > 0 => {
-                report.status = RowStatus::NotApplied;
-                report.detail = format!(
-                    "lot {} is already recorded at {} — not applied",
-                    plan.lot_number, plan.location.code
-                );
-                return Ok(());
-            }
-            None => {}
-        }
+    if already_there(conn, &plan, product, report)? {
+        return Ok(());
     }
     let lot_id = write_opening(conn, actor, &mut plan)?;
     lookups.remember_lot(plan.product.id, &plan.lot_number, lot_id, plan.expiry);
@@ -215,6 +182,66 @@ fn apply_row(
     Ok(())
 }
 
+/// The receipt form a stock row stands for (pure): the row's cells, the
+/// date read in the file's date order (`expiry`), as opening stock.
+fn receive_draft(
+    row: &Row,
+    product: &Product,
+    site: &str,
+    expiry: &Option<Result<NaiveDate, String>>,
+) -> ReceiveDraft {
+    ReceiveDraft {
+        site: Some(site.to_string()),
+        location: row.given("location"),
+        product_id: Some(product.id.to_string()),
+        lot: row.given("lot"),
+        expiry: match expiry {
+            Some(Ok(d)) => Some(cells::iso(*d)),
+            _ => None,
+        },
+        quantity: row.given("quantity").map(|q| cells::decimal(&q)),
+        note: Some("opening stock".into()),
+        ..ReceiveDraft::default()
+    }
+}
+
+/// Whether the lot is already at the location (an import run again): then
+/// the row is unchanged (same opening quantity) or not applied, and says so.
+fn already_there(
+    conn: &mut DbConn,
+    plan: &ReceiptPlan,
+    product: &Product,
+    report: &mut RowReport,
+) -> ServiceResult<bool> {
+    let Some(lot_id) = plan.existing_lot else {
+        return Ok(false);
+    };
+    report.link = Some(format!("/lots/{lot_id}"));
+    let (opening, rows) = db::ledger::opening_at(conn, lot_id, plan.location.id)?;
+    match opening {
+        Some(q) if q == plan.quantity => Ok(true),
+        Some(q) => {
+            report.status = RowStatus::NotApplied;
+            report.detail = format!(
+                "already imported with {} {}; the file says {} — not applied (stock changes only through receipts, counts and adjustments)",
+                fmt_qty(q),
+                product.unit,
+                fmt_qty(plan.quantity)
+            );
+            Ok(true)
+        }
+        None if rows > 0 => {
+            report.status = RowStatus::NotApplied;
+            report.detail = format!(
+                "lot {} is already recorded at {} — not applied",
+                plan.lot_number, plan.location.code
+            );
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 /// The lot (when new) and its opening `receive` row.
 fn write_opening(conn: &mut DbConn, actor: &Actor, plan: &mut ReceiptPlan) -> ServiceResult<i64> {
     let lot_id = match plan.existing_lot {
@@ -225,28 +252,15 @@ fn write_opening(conn: &mut DbConn, actor: &Actor, plan: &mut ReceiptPlan) -> Se
             id
         }
     };
-    let now = db::now();
-    db::ledger::append(
-        conn,
-        &NewLedgerRow {
-            lot_id,
-            location_id: plan.location.id,
-            product_id: plan.product.id,
-            site_id: plan.site.id,
-            delta: plan.quantity,
-            kind: LedgerKind::Receive.code().into(),
-            reason: Some(OPENING.into()),
-            note: plan.note.clone(),
-            user_id: actor.user_id,
-            occurred_at: now,
-            created_at: now,
-            session_id: None,
-            session_line_id: None,
-            receipt_id: None,
-            purchase_order_id: None,
-            purchase_order_line_id: None,
-            stock_count_id: None,
-        },
-    )?;
+    let at = StockAt {
+        site_id: plan.site.id,
+        location_id: plan.location.id,
+        product_id: plan.product.id,
+        lot_id,
+    };
+    let row = NewLedgerRow::new(LedgerKind::Receive, at, plan.quantity, actor.user_id)
+        .reason(OPENING)
+        .note(plan.note.clone());
+    db::ledger::append(conn, &row)?;
     Ok(lot_id)
 }

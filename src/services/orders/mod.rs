@@ -27,6 +27,7 @@ use crate::db::models::{Product, PurchaseOrder, PurchaseOrderLine, Site, Supplie
 use crate::db::{self, DbConn};
 use crate::domain::access::{Action, Actor};
 use crate::domain::clock::SiteClock;
+use crate::domain::reorder::{counts_as_on_order, open_quantity};
 use crate::domain::vocab::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -193,6 +194,65 @@ fn text(v: &Option<String>) -> Option<&str> {
 }
 
 /// A page of orders, newest first, and the total matching.
+/// The statuses a list filter names (pure): comma-separated codes, `open`
+/// standing for every status that counts as on order.
+pub fn parse_status_filter(s: &str) -> ServiceResult<Vec<String>> {
+    let mut statuses = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "open" => statuses.extend(
+                OrderStatus::ALL
+                    .iter()
+                    .map(|st| st.code())
+                    .filter(|code| counts_as_on_order(code))
+                    .map(String::from),
+            ),
+            other => match OrderStatus::parse(other) {
+                Some(st) => statuses.push(st.code().into()),
+                None => {
+                    return Err(ServiceError::invalid(
+                        "status",
+                        format!("one of open, {}", OrderStatus::choices()),
+                    ));
+                }
+            },
+        }
+    }
+    Ok(statuses)
+}
+
+/// One line of the order list (pure): the order with its supplier, site,
+/// line count, total and lines still open.
+fn summary(
+    order: PurchaseOrder,
+    lines: &[PurchaseOrderLine],
+    suppliers: &HashMap<i64, String>,
+    sites: &HashMap<i64, (String, SiteClock)>,
+) -> OrderSummary {
+    OrderSummary {
+        status: status_of(&order),
+        supplier_name: suppliers
+            .get(&order.supplier_id)
+            .cloned()
+            .unwrap_or_default(),
+        site_code: sites
+            .get(&order.site_id)
+            .map(|s| s.0.clone())
+            .unwrap_or_default(),
+        clock: sites.get(&order.site_id).map(|s| s.1).unwrap_or_default(),
+        lines: lines.len(),
+        total_cents: lines
+            .iter()
+            .map(|l| l.packs.saturating_mul(l.pack_cost_cents))
+            .fold(0, i64::saturating_add),
+        open_lines: lines
+            .iter()
+            .filter(|l| open_quantity(l.packs, l.pack_size, l.received_quantity) > 0)
+            .count(),
+        order,
+    }
+}
+
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
@@ -211,20 +271,7 @@ pub fn list(
         ..db::orders::OrderFilter::default()
     };
     if let Some(s) = text(&q.status) {
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part {
-                "open" => filter.statuses.extend(["sent".into(), "partial".into()]),
-                other => match OrderStatus::parse(other) {
-                    Some(st) => filter.statuses.push(st.code().into()),
-                    None => {
-                        return Err(ServiceError::invalid(
-                            "status",
-                            format!("one of open, {}", OrderStatus::choices()),
-                        ));
-                    }
-                },
-            }
-        }
+        filter.statuses = parse_status_filter(s)?;
     }
     if let Some(s) = text(&q.supplier_id) {
         filter.supplier_id = Some(
@@ -252,28 +299,7 @@ pub fn list(
             .into_iter()
             .map(|order| {
                 let ls = lines.remove(&order.id).unwrap_or_default();
-                OrderSummary {
-                    status: status_of(&order),
-                    supplier_name: suppliers
-                        .get(&order.supplier_id)
-                        .cloned()
-                        .unwrap_or_default(),
-                    site_code: sites
-                        .get(&order.site_id)
-                        .map(|s| s.0.clone())
-                        .unwrap_or_default(),
-                    clock: sites.get(&order.site_id).map(|s| s.1).unwrap_or_default(),
-                    lines: ls.len(),
-                    total_cents: ls
-                        .iter()
-                        .map(|l| l.packs.saturating_mul(l.pack_cost_cents))
-                        .fold(0, i64::saturating_add),
-                    open_lines: ls
-                        .iter()
-                        .filter(|l| l.received_quantity < l.packs * l.pack_size)
-                        .count(),
-                    order,
-                }
+                summary(order, &ls, &suppliers, &sites)
             })
             .collect();
         Ok((items, total))
@@ -288,4 +314,23 @@ pub fn deliveries(
 ) -> ServiceResult<Vec<db::orders::OrderReceipt>> {
     actor.require(Action::ManageOrders)?;
     Ok(db::orders::receipts_of(conn, id)?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod status_filter_tests {
+    use super::*;
+
+    #[test]
+    fn open_stands_for_the_statuses_on_order() {
+        assert_eq!(parse_status_filter("open").unwrap(), ["sent", "partial"]);
+        assert_eq!(
+            parse_status_filter(" draft, ,received").unwrap(),
+            ["draft", "received"]
+        );
+        assert!(matches!(
+            parse_status_filter("draft,lost"),
+            Err(ServiceError::Invalid { .. })
+        ));
+    }
 }

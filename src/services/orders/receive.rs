@@ -15,6 +15,7 @@ use crate::db::{self, DbConn};
 use crate::domain::Quantity;
 use crate::domain::access::{Action, Actor};
 use crate::domain::quantity::fmt_qty;
+use crate::domain::reorder::on_order_codes;
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 
 use super::{OrderLineView, OrderView, load, load_seen};
@@ -63,6 +64,121 @@ fn not_open(view: &OrderView) -> ServiceError {
 /// Receives a delivery against order `id`. `field(i, name)` names the
 /// fields of delivery line `i` in errors. Returns the order afterwards and
 /// what was received.
+/// Why a scanned code is not the line's product (its GTIN, or the product
+/// that has it), if it is not.
+fn scan_mismatch(
+    conn: &mut DbConn,
+    line: &OrderLineView,
+    scan: &str,
+) -> ServiceResult<Option<String>> {
+    let data = receiving::parse_scan(conn, scan)?;
+    let Some(scanned) = &data.gtin else {
+        return Ok(None);
+    };
+    let other = match &line.product.gtin {
+        Some(own) => (own != scanned).then(|| format!("its GTIN is {own}")),
+        None => db::catalog::product_by_gtin(conn, scanned)?
+            .filter(|p| p.id != line.product.id)
+            .map(|p| format!("it is {}", p.name)),
+    };
+    Ok(other.map(|why| {
+        format!(
+            "this barcode (GTIN {scanned}) is not {}: {why}",
+            line.product.name
+        )
+    }))
+}
+
+/// The cost of one unit (thousandth-exact, rounded half up) from the order
+/// line's pack cost (pure); None without a pack size.
+fn unit_cost_cents(pack_cost_cents: i64, pack_size: i64) -> Option<i64> {
+    if pack_size > 0 {
+        i64::try_from(
+            (i128::from(pack_cost_cents) * 1000 + i128::from(pack_size / 2))
+                / i128::from(pack_size),
+        )
+        .ok()
+    } else {
+        None
+    }
+}
+
+/// The ordinary receipt one delivery line stands for (pure): the line's
+/// product at the order's site, at the order line's unit cost.
+fn line_draft(
+    view: &OrderView,
+    d: &OrderReceiptDraft,
+    l: &ReceiveLineDraft,
+    line: &OrderLineView,
+) -> ReceiveDraft {
+    let unit_cost = unit_cost_cents(line.line.pack_cost_cents, line.line.pack_size);
+    ReceiveDraft {
+        site: Some(view.site.code.clone()),
+        location: d.location.clone(),
+        product_id: Some(line.product.id.to_string()),
+        gtin: None,
+        gs1: l.gs1.clone(),
+        lot: l.lot.clone(),
+        expiry: l.expiry.clone(),
+        quantity: l.quantity.clone(),
+        quantity_in: l.quantity_in.clone(),
+        unit_cost_cents: unit_cost.map(|c| c.to_string()),
+        unit_cost: None,
+        received_at: d.received_at.clone(),
+        note: text(&d.note)
+            .map(str::to_string)
+            .or_else(|| Some(format!("against {}", view.number()))),
+    }
+}
+
+/// Books receipt `r` on its order line; more than is still open is refused
+/// (409 `exceeds_open_quantity`, naming the line's `field`).
+fn add_received(
+    conn: &mut DbConn,
+    view: &OrderView,
+    line: &OrderLineView,
+    r: &Received,
+    field: &str,
+) -> ServiceResult<()> {
+    if db::orders::add_received(conn, line.line.id, r.quantity)? == 1 {
+        return Ok(());
+    }
+    let open = db::orders::open_quantity(conn, line.line.id)?;
+    let mut details = serde_json::Map::new();
+    details.insert("line_id".into(), line.line.id.into());
+    details.insert("open".into(), Quantity(open).to_json());
+    details.insert("requested".into(), Quantity(r.quantity).to_json());
+    details.insert("field".into(), field.into());
+    Err(ServiceError::Conflict {
+        code: ErrorCode::ExceedsOpenQuantity,
+        message: format!(
+            "{}: only {} {} still open on {}, not {}; receive any surplus on the Receive page",
+            line.product.name,
+            fmt_qty(open),
+            line.product.unit,
+            view.number(),
+            fmt_qty(r.quantity)
+        ),
+        details,
+    })
+}
+
+/// Moves the order to "received" when no line is open any more, else to
+/// "partly received".
+fn close_if_complete(conn: &mut DbConn, id: i64) -> ServiceResult<()> {
+    let after = load(conn, id)?;
+    let complete = after.lines.iter().all(|l| l.open() == 0);
+    let (to, closed) = if complete {
+        ("received", true)
+    } else {
+        ("partial", false)
+    };
+    if db::orders::move_status(conn, id, &on_order_codes(), to, closed)? != 1 {
+        return Err(not_open(&after));
+    }
+    Ok(())
+}
+
 pub fn receive(
     conn: &mut DbConn,
     actor: &Actor,
@@ -92,77 +208,21 @@ pub fn receive(
                 });
                 continue;
             };
-            if let Some(scan) = text(&l.gs1) {
-                let data = receiving::parse_scan(conn, scan).map_err(|e| prefix(e, i, field))?;
-                if let Some(scanned) = &data.gtin {
-                    let other = match &line.product.gtin {
-                        Some(own) => (own != scanned).then(|| format!("its GTIN is {own}")),
-                        None => db::catalog::product_by_gtin(conn, scanned)?
-                            .filter(|p| p.id != line.product.id)
-                            .map(|p| format!("it is {}", p.name)),
-                    };
-                    if let Some(why) = other {
-                        errors.push(FieldError {
-                            field: field(i, "gs1"),
-                            message: format!(
-                                "this barcode (GTIN {scanned}) is not {}: {why}",
-                                line.product.name
-                            ),
-                        });
-                        continue;
-                    }
-                }
+            if let Some(scan) = text(&l.gs1)
+                && let Some(message) =
+                    scan_mismatch(conn, line, scan).map_err(|e| prefix(e, i, field))?
+            {
+                errors.push(FieldError {
+                    field: field(i, "gs1"),
+                    message,
+                });
+                continue;
             }
-            let unit_cost = if line.line.pack_size > 0 {
-                i64::try_from(
-                    (i128::from(line.line.pack_cost_cents) * 1000
-                        + i128::from(line.line.pack_size / 2))
-                        / i128::from(line.line.pack_size),
-                )
-                .ok()
-            } else {
-                None
-            };
-            let draft = ReceiveDraft {
-                site: Some(view.site.code.clone()),
-                location: d.location.clone(),
-                product_id: Some(line.product.id.to_string()),
-                gtin: None,
-                gs1: l.gs1.clone(),
-                lot: l.lot.clone(),
-                expiry: l.expiry.clone(),
-                quantity: l.quantity.clone(),
-                quantity_in: l.quantity_in.clone(),
-                unit_cost_cents: unit_cost.map(|c| c.to_string()),
-                unit_cost: None,
-                received_at: d.received_at.clone(),
-                note: text(&d.note)
-                    .map(str::to_string)
-                    .or_else(|| Some(format!("against {}", view.number()))),
-            };
+            let draft = line_draft(&view, d, l, line);
             match receiving::receive_in_tx(conn, actor, &draft, Some((view.order.id, line.line.id)))
             {
                 Ok(r) => {
-                    if db::orders::add_received(conn, line.line.id, r.quantity)? != 1 {
-                        let open = db::orders::open_quantity(conn, line.line.id)?;
-                        let mut details = serde_json::Map::new();
-                        details.insert("line_id".into(), line.line.id.into());
-                        details.insert("open".into(), Quantity(open).to_json());
-                        details.insert("requested".into(), Quantity(r.quantity).to_json());
-                        details.insert("field".into(), field(i, "quantity").into());
-                        return Err(ServiceError::Conflict {
-                            code: ErrorCode::ExceedsOpenQuantity,
-                            message: format!(
-                                "{}: only {} {} still open on {}, not {}; receive any surplus on the Receive page",
-                                line.product.name,
-                                fmt_qty(open),
-                                line.product.unit,
-                                view.number(),
-                                fmt_qty(r.quantity)
-                            ),
-                            details,
-                        });
-                    }
+                    add_received(conn, &view, line, &r, &field(i, "quantity"))?;
                     received.push(r);
                 }
                 Err(ServiceError::Invalid {
@@ -192,16 +252,7 @@ pub fn receive(
             }
             return Err(ServiceError::Invalid { code, errors });
         }
-        let after = load(conn, id)?;
-        let complete = after.lines.iter().all(|l| l.open() == 0);
-        let (to, closed) = if complete {
-            ("received", true)
-        } else {
-            ("partial", false)
-        };
-        if db::orders::move_status(conn, id, &["sent", "partial"], to, closed)? != 1 {
-            return Err(not_open(&after));
-        }
+        close_if_complete(conn, id)?;
         let after = load(conn, id)?;
         crate::services::audit::order_changed(conn, actor, "receive", Some(&view), &after)?;
         Ok((after, received))
@@ -232,5 +283,20 @@ fn prefix(e: ServiceError, i: usize, field: &dyn Fn(usize, &str) -> String) -> S
                 .collect(),
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod unit_cost_tests {
+    use super::unit_cost_cents;
+
+    #[test]
+    fn a_units_cost_is_the_pack_cost_shared_rounded_half_up() {
+        // 10 each for 25.00: 2.50 a unit.
+        assert_eq!(unit_cost_cents(2_500, 10_000), Some(250));
+        // 3 each for 1.00: 0.333… → 33 cents; 2 for 0.01 → 0.005 → 1 cent.
+        assert_eq!(unit_cost_cents(100, 3_000), Some(33));
+        assert_eq!(unit_cost_cents(1, 2_000), Some(1));
+        assert_eq!(unit_cost_cents(100, 0), None);
     }
 }

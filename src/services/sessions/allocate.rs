@@ -16,7 +16,7 @@ use crate::db::{
     models::{Lot, Product, Protocol},
 };
 use crate::domain::Quantity;
-use crate::domain::fefo::{self, AllocError, Allocation, Candidate};
+use crate::domain::fefo::{self, AllocError, Allocation, Candidate, is_expired};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Category, Unit};
@@ -44,6 +44,44 @@ pub struct LineIssue {
 /// Checks the lines against the catalogue: the product exists and is active,
 /// the quantity suits its unit, a roller or cartridge has the session's
 /// needle length, a named lot is a lot of that product.
+/// What is wrong with taking `quantity` of `product` in a session with
+/// this needle (pure), as (field of the line, code, message): archived, a
+/// quantity its unit cannot hold, or a needle product of another length.
+fn product_issues(
+    product: &Product,
+    quantity: i64,
+    needle: i32,
+) -> Vec<(&'static str, ErrorCode, String)> {
+    let mut issues = Vec::new();
+    let mut issue =
+        |field: &'static str, code: ErrorCode, message: String| issues.push((field, code, message));
+    if !product.active {
+        issue(
+            "product_id",
+            ErrorCode::ValidationFailed,
+            format!("{} is archived", product.name),
+        );
+    }
+    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    if let Err(e) = Quantity(quantity).check_unit(unit) {
+        issue("quantity", ErrorCode::ValidationFailed, e.to_string());
+    }
+    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    if has_needle && product.needle_length != Some(needle) {
+        issue(
+            "product_id",
+            ErrorCode::NeedleLengthMismatch,
+            format!(
+                "{} is {} mm but the session's needle length is {} mm",
+                product.name,
+                product.needle_length.map(fmt_needle).unwrap_or_default(),
+                fmt_needle(needle)
+            ),
+        );
+    }
+    issues
+}
+
 pub fn check_lines(
     conn: &mut DbConn,
     lines: &[NormalLine],
@@ -74,40 +112,10 @@ pub fn check_lines(
             );
             continue;
         };
-        let mut ok = true;
-        if !product.active {
-            issue(
-                index,
-                "product_id",
-                ErrorCode::ValidationFailed,
-                format!("{} is archived", product.name),
-            );
-            ok = false;
-        }
-        let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
-        if let Err(e) = Quantity(l.quantity).check_unit(unit) {
-            issue(
-                index,
-                "quantity",
-                ErrorCode::ValidationFailed,
-                e.to_string(),
-            );
-            ok = false;
-        }
-        let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
-        if has_needle && product.needle_length != Some(needle) {
-            issue(
-                index,
-                "product_id",
-                ErrorCode::NeedleLengthMismatch,
-                format!(
-                    "{} is {} mm but the session's needle length is {} mm",
-                    product.name,
-                    product.needle_length.map(fmt_needle).unwrap_or_default(),
-                    fmt_needle(needle)
-                ),
-            );
-            ok = false;
+        let found = product_issues(product, l.quantity, needle);
+        let mut ok = found.is_empty();
+        for (field, code, message) in found {
+            issue(index, field, code, message);
         }
         let named_lot = match l.lot_id {
             Some(lot_id) => match db::lots::by_id(conn, lot_id)? {
@@ -433,11 +441,57 @@ pub fn named_lot_state(line: &CheckedLine, day: NaiveDate) -> Option<AllocError>
     if lot.quarantined {
         return Some(AllocError::LotUnusable { lot_id: lot.id });
     }
-    if lot.use_by < day {
+    if is_expired(lot.use_by, day) {
         return Some(AllocError::LotExpired {
             lot_id: lot.id,
             expiry: lot.use_by,
         });
     }
     None
+}
+
+#[cfg(test)]
+mod product_issue_tests {
+    use super::*;
+
+    fn product(category: &str, unit: &str, needle: Option<i32>, active: bool) -> Product {
+        let t = chrono::NaiveDateTime::default();
+        Product {
+            id: 1,
+            sku: "X".into(),
+            name: "X".into(),
+            category: category.into(),
+            unit: unit.into(),
+            pack_size: 1000,
+            needle_length: needle,
+            gtin: None,
+            supplier_id: None,
+            unit_cost_cents: None,
+            lead_time_days: None,
+            min_level: None,
+            max_level: None,
+            max_per_session: None,
+            use_within_days: None,
+            max_contact_minutes: None,
+            active,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn a_line_names_what_is_wrong_with_its_product() {
+        assert!(product_issues(&product("roller", "each", Some(150), true), 2000, 150).is_empty());
+        assert!(product_issues(&product("serum", "ml", None, true), 1500, 150).is_empty());
+        let found = product_issues(&product("roller", "each", Some(100), false), 1500, 150);
+        let fields: Vec<_> = found.iter().map(|(f, c, _)| (*f, *c)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("product_id", ErrorCode::ValidationFailed),
+                ("quantity", ErrorCode::ValidationFailed),
+                ("product_id", ErrorCode::NeedleLengthMismatch),
+            ]
+        );
+    }
 }

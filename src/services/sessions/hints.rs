@@ -99,6 +99,107 @@ pub fn hints(
     preview(conn, &site, d, rows, true)
 }
 
+/// The lots a line of each product may name instead of FEFO (usable at the
+/// site that day), labelled "LOT · exp … · location · quantity unit".
+fn lot_choices(
+    stock: &SiteStock,
+    products: &HashMap<i64, Product>,
+    ids: &[i64],
+) -> HashMap<i64, Vec<LotChoice>> {
+    ids.iter()
+        .map(|id| {
+            let unit = products.get(id).map(|p| p.unit.clone()).unwrap_or_default();
+            let list = stock
+                .usable_positions(*id)
+                .into_iter()
+                .filter_map(|(c, info)| {
+                    info.map(|i| LotChoice {
+                        lot_id: c.lot_id,
+                        label: format!(
+                            "{} · exp {} · {} · {} {unit}",
+                            i.lot_number,
+                            i.use_by,
+                            i.location_code,
+                            fmt_qty(c.available)
+                        ),
+                    })
+                })
+                .collect();
+            (*id, list)
+        })
+        .collect()
+}
+
+/// Takes the line from the preview's stock (so later lines see what is
+/// left): what it would take, lot by lot, or why it cannot.
+fn take_hint(stock: &mut SiteStock, line: &CheckedLine, day: NaiveDate, hint: &mut LineHint) {
+    let product_id = line.product.id;
+    let result = match named_lot_state(line, day) {
+        Some(e) => Err(e),
+        None => stock.take(
+            product_id,
+            line.quantity,
+            line.named_lot.as_ref().map(|l| l.id),
+        ),
+    };
+    match result {
+        Ok(allocations) => {
+            hint.takes = allocations
+                .iter()
+                .filter_map(|a| {
+                    stock.info(a.lot_id, a.location_id).map(|i| TakeHint {
+                        lot: i.lot_number.clone(),
+                        expiry: i.use_by,
+                        location: i.location_code.clone(),
+                        quantity: a.quantity,
+                    })
+                })
+                .collect();
+        }
+        Err(e) => {
+            hint.problem
+                .get_or_insert_with(|| problem_text(&e, line, stock));
+        }
+    }
+}
+
+/// A line's hint before stock is looked at (pure): its product, the lots
+/// it may name, a needle that is not the session's, and the quantity typed
+/// (in the product's unit) or why it does not read.
+fn row_hint(
+    product: &Product,
+    lot_choices: Vec<LotChoice>,
+    needle: Option<i32>,
+    quantity: Option<&str>,
+) -> (LineHint, Option<i64>) {
+    let mut hint = LineHint {
+        product: Some(product.clone()),
+        lot_choices,
+        ..LineHint::default()
+    };
+    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    if let Some(n) = needle
+        && has_needle
+        && product.needle_length != Some(n)
+    {
+        hint.problem = Some(format!(
+            "{} mm needle, but the session is {} mm",
+            product.needle_length.map(fmt_needle).unwrap_or_default(),
+            fmt_needle(n)
+        ));
+    }
+    let quantity = match quantity.map(|q| Quantity::parse_positive(q, unit)) {
+        Some(Ok(q)) => Some(q.0),
+        Some(Err(e)) => {
+            hint.problem.get_or_insert_with(|| e.to_string());
+            None
+        }
+        None => None,
+    };
+    (hint, quantity)
+}
+
 /// The previews of `rows` at `site`; the lot choices only when `with_choices`
 /// (the hints partial shows none).
 fn preview(
@@ -125,30 +226,11 @@ fn preview(
         .map(|p| (p.id, p))
         .collect();
     let mut stock = SiteStock::load(conn, site.id, &ids, day)?;
-    let choices: HashMap<i64, Vec<LotChoice>> = ids
-        .iter()
-        .filter(|_| with_choices)
-        .map(|id| {
-            let unit = products.get(id).map(|p| p.unit.clone()).unwrap_or_default();
-            let list = stock
-                .usable_positions(*id)
-                .into_iter()
-                .filter_map(|(c, info)| {
-                    info.map(|i| LotChoice {
-                        lot_id: c.lot_id,
-                        label: format!(
-                            "{} · exp {} · {} · {} {unit}",
-                            i.lot_number,
-                            i.use_by,
-                            i.location_code,
-                            fmt_qty(c.available)
-                        ),
-                    })
-                })
-                .collect();
-            (*id, list)
-        })
-        .collect();
+    let choices = if with_choices {
+        lot_choices(&stock, &products, &ids)
+    } else {
+        HashMap::new()
+    };
     let mut out = Vec::with_capacity(rows.len());
     let mut checked: Vec<CheckedLine> = Vec::new();
     for (index, row) in rows.iter().enumerate() {
@@ -159,31 +241,8 @@ fn preview(
             out.push(LineHint::default());
             continue;
         };
-        let mut hint = LineHint {
-            product: Some(product.clone()),
-            lot_choices: choices.get(&product.id).cloned().unwrap_or_default(),
-            ..LineHint::default()
-        };
-        let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
-        let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
-        if let Some(n) = needle
-            && has_needle
-            && product.needle_length != Some(n)
-        {
-            hint.problem = Some(format!(
-                "{} mm needle, but the session is {} mm",
-                product.needle_length.map(fmt_needle).unwrap_or_default(),
-                fmt_needle(n)
-            ));
-        }
-        let quantity = match text(&row.quantity).map(|q| Quantity::parse_positive(q, unit)) {
-            Some(Ok(q)) => Some(q.0),
-            Some(Err(e)) => {
-                hint.problem.get_or_insert_with(|| e.to_string());
-                None
-            }
-            None => None,
-        };
+        let lot_choices = choices.get(&product.id).cloned().unwrap_or_default();
+        let (mut hint, quantity) = row_hint(product, lot_choices, needle, text(&row.quantity));
         let named_lot = match text(&row.lot_id).and_then(|t| t.parse::<i64>().ok()) {
             Some(id) => db::lots::by_id(conn, id)?.filter(|l| l.product_id == product.id),
             None => None,
@@ -195,29 +254,7 @@ fn preview(
                 quantity,
                 named_lot,
             };
-            let result = match named_lot_state(&line, day) {
-                Some(e) => Err(e),
-                None => stock.take(product.id, quantity, line.named_lot.as_ref().map(|l| l.id)),
-            };
-            match result {
-                Ok(allocations) => {
-                    hint.takes = allocations
-                        .iter()
-                        .filter_map(|a| {
-                            stock.info(a.lot_id, a.location_id).map(|i| TakeHint {
-                                lot: i.lot_number.clone(),
-                                expiry: i.use_by,
-                                location: i.location_code.clone(),
-                                quantity: a.quantity,
-                            })
-                        })
-                        .collect();
-                }
-                Err(e) => {
-                    hint.problem
-                        .get_or_insert_with(|| problem_text(&e, &line, &stock));
-                }
-            }
+            take_hint(&mut stock, &line, day, &mut hint);
             checked.push(line);
         }
         out.push(hint);

@@ -7,7 +7,7 @@
 //! session out of usage figures; `created_at` says when the void happened.
 
 use super::view::{self, SessionView};
-use crate::db::{self, DbConn, models::NewLedgerRow};
+use crate::db::{self, DbConn, ledger::StockAt, models::NewLedgerRow};
 use crate::domain::access::{Action, Actor, VoidFacts, may_void};
 use crate::domain::vocab::LedgerKind;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
@@ -68,28 +68,17 @@ pub fn void(
             if m.kind != LedgerKind::Consume.code() || m.delta >= 0 {
                 continue;
             }
-            db::ledger::append(
-                conn,
-                &NewLedgerRow {
-                    lot_id: m.lot_id,
-                    location_id: m.location_id,
-                    product_id: m.product_id,
-                    site_id: session.site_id,
-                    delta: -m.delta,
-                    kind: LedgerKind::Void.code().into(),
-                    reason: None,
-                    note: Some(reason.to_string()),
-                    user_id: actor.user_id,
-                    occurred_at: session.performed_at,
-                    created_at: now,
-                    session_id: Some(session_id),
-                    session_line_id: m.session_line_id,
-                    receipt_id: None,
-                    purchase_order_id: None,
-                    purchase_order_line_id: None,
-                    stock_count_id: None,
-                },
-            )?;
+            let at = StockAt {
+                site_id: session.site_id,
+                location_id: m.location_id,
+                product_id: m.product_id,
+                lot_id: m.lot_id,
+            };
+            let back = NewLedgerRow::new(LedgerKind::Void, at, -m.delta, actor.user_id)
+                .note(reason.to_string())
+                .occurred_at(session.performed_at)
+                .created_at(now);
+            db::ledger::append(conn, &back.session(session_id, m.session_line_id))?;
         }
         view::load_existing(conn, session_id)
     })

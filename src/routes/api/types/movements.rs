@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::{Day, Qty, Scalar, Time};
 use crate::db::ledger::LedgerEntry;
+use crate::domain::fefo::is_expired;
 use crate::services::adjustments::AdjustDraft;
 use crate::services::lots::LotDetail;
-use crate::services::stock::is_expired;
 
 /// One ledger row: a signed movement of one lot at one location.
 #[derive(Debug, Serialize, ToSchema)]

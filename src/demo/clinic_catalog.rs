@@ -86,13 +86,29 @@ const OTHER_PRODUCTS: &[Row] = &[
 const LENGTHS: [i32; 7] = [25, 50, 75, 100, 150, 200, 250];
 
 pub(super) fn drafts(supplier_ids: &[i64]) -> Vec<(ProductDraft, usize)> {
-    let s = |v: &str| Some(v.to_string()).filter(|v| !v.is_empty());
-    let mut out = Vec::new();
     let mut item = 1u64;
     let mut gtin_next = || {
         item += 1;
         gtin(5_060_123_400_000 + item)
     };
+    let mut out = needle_drafts(supplier_ids, &mut gtin_next);
+    out.extend(other_drafts(supplier_ids, &mut gtin_next));
+    out
+}
+
+/// A form field as typed: empty is not given.
+fn typed(v: &str) -> Option<String> {
+    Some(v.to_string()).filter(|v| !v.is_empty())
+}
+
+/// Rollers and 12-pin cartridges in every length, 36-pin nano cartridges
+/// in two, each with the next GTIN.
+fn needle_drafts(
+    supplier_ids: &[i64],
+    gtin_next: &mut impl FnMut() -> String,
+) -> Vec<(ProductDraft, usize)> {
+    let s = typed;
+    let mut out = Vec::new();
     for n in LENGTHS {
         let mm = crate::domain::needle::fmt_needle(n);
         let popular = matches!(n, 50 | 100 | 150);
@@ -150,6 +166,16 @@ pub(super) fn drafts(supplier_ids: &[i64]) -> Vec<(ProductDraft, usize)> {
             1,
         ));
     }
+    out
+}
+
+/// The rest of the catalogue ([`OTHER_PRODUCTS`]), each with the next GTIN.
+fn other_drafts(
+    supplier_ids: &[i64],
+    gtin_next: &mut impl FnMut() -> String,
+) -> Vec<(ProductDraft, usize)> {
+    let s = typed;
+    let mut out = Vec::new();
     for r in OTHER_PRODUCTS {
         let (sku, name, category, unit, pack, sup, cost, min, max, mps, within) = *r;
         out.push((

@@ -1,6 +1,8 @@
 //! `clinic-stock demo`: a believable clinic to look around in (`clinic`),
 //! or with `--large` a benchmark-size one with years of history (`large`).
-//! Both refuse a database that already has stock.
+//! Both refuse a database that already has stock. A layer of its own between
+//! `cli` and `services` (issue 12.4): it calls services and db; no service
+//! names it.
 
 mod clinic;
 mod clinic_catalog;

@@ -9,11 +9,14 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDateTime};
 
 use super::large_history::{History, received, simulate};
-use super::large_plan::{self as plan, PlanProduct};
+use super::large_plan::{self as plan, PlanLot, PlanProduct, PlanSession};
 use super::rng::Rng;
 use super::{DemoUsers, extra_practitioners, gtin};
 use crate::db::bulk::{self, *};
-use crate::db::{self, DbConn};
+use crate::db::{
+    self, DbConn,
+    models::{Location, Site},
+};
 use crate::domain::vocab::{AdjustReason, Category, LedgerKind};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::bootstrap::{DEFAULT_LOCATION, DEFAULT_SITE};
@@ -36,21 +39,16 @@ const VOID_REASONS: [&str; 3] = [
     "entered twice",
 ];
 
-/// Loads the large clinic; returns the summary line.
-pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceResult<String> {
-    if !(2_000..=50_000_000).contains(&ledger_rows) {
-        return Err(ServiceError::invalid(
-            "ledger_rows",
-            "between 2,000 and 50,000,000 ledger rows",
-        ));
-    }
-    let started = Instant::now();
-    let mut practitioners = users.practitioners.clone();
-    practitioners.extend(extra_practitioners(conn, &MORE_PRACTITIONERS)?);
-    let target = ledger_rows as usize;
+/// The plan (pure, seeded): products, expected use, lots, then the history
+/// simulated twice — a first run measures rows per session and write-offs,
+/// the second is sized from it to land on `target` ledger rows.
+fn plan_history(
+    target: usize,
+    practitioners: usize,
+    now: NaiveDateTime,
+) -> (Vec<PlanProduct>, History) {
     let lots_total = (target / 4 / PRODUCTS * PRODUCTS).clamp(PRODUCTS, MAX_LOTS);
     let per_product = lots_total / PRODUCTS;
-    let now = db::now();
     let start = now - Duration::days(plan::SPAN_DAYS);
 
     // The plan: products, expected use, lots, sessions.
@@ -76,7 +74,7 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
         (start, now),
         est_sessions,
         None,
-        practitioners.len(),
+        practitioners,
     );
     let lines: usize = trial
         .sessions
@@ -94,8 +92,24 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
         (start, now),
         count,
         Some(target),
-        practitioners.len(),
+        practitioners,
     );
+    (products, history)
+}
+
+/// Loads the large clinic; returns the summary line.
+pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceResult<String> {
+    if !(2_000..=50_000_000).contains(&ledger_rows) {
+        return Err(ServiceError::invalid(
+            "ledger_rows",
+            "between 2,000 and 50,000,000 ledger rows",
+        ));
+    }
+    let started = Instant::now();
+    let mut practitioners = users.practitioners.clone();
+    practitioners.extend(extra_practitioners(conn, &MORE_PRACTITIONERS)?);
+    let now = db::now();
+    let (products, history) = plan_history(ledger_rows as usize, practitioners.len(), now);
     let written = db::write_tx(conn, |conn| {
         bulk::prepare(conn)?;
         let indexes = bulk::suspend_indexes(conn)?;
@@ -125,7 +139,7 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Writes the planned clinic with multi-row inserts; the ledger rows written.
 fn write(
     conn: &mut DbConn,
     users: &DemoUsers,
@@ -134,9 +148,22 @@ fn write(
     history: &History,
     now: NaiveDateTime,
 ) -> ServiceResult<usize> {
-    let lots = &history.lots;
-    let sessions = &history.sessions;
-    let receive: Vec<i64> = lots.iter().map(received).collect();
+    let (site, store) = prepare_site(conn)?;
+    let at = Place {
+        ids: bulk::next_ids(conn)?,
+        site_id: site.id,
+        store_id: store.id,
+        lots: &history.lots,
+    };
+    write_catalog(conn, &at, users, products, now)?;
+    let (balance, ledger_rows) = write_history(conn, &at, (users, practitioners), history, now)?;
+    write_balances(conn, &at, &balance, now)?;
+    Ok(ledger_rows)
+}
+
+/// The default site and its store; the treatment room and the clinic's
+/// name are added.
+fn prepare_site(conn: &mut DbConn) -> ServiceResult<(Site, Location)> {
     let site = db::sites::by_code(conn, DEFAULT_SITE)?
         .ok_or_else(|| ServiceError::Internal("site main is missing".into()))?;
     let store = db::sites::location_by_code(conn, site.id, DEFAULT_LOCATION)?
@@ -145,7 +172,64 @@ fn write(
         db::sites::insert_location(conn, site.id, super::clinic::ROOM, "Treatment room 1", 1)?;
     }
     db::settings::set(conn, "clinic_name", "Benchmark clinic")?;
-    let ids = bulk::next_ids(conn)?;
+    Ok((site, store))
+}
+
+/// The ids and the place every bulk row of the benchmark clinic refers to:
+/// everything is received into the store of the default site.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    ids: NextIds,
+    site_id: i64,
+    store_id: i64,
+    lots: &'a [PlanLot],
+}
+
+impl Place<'_> {
+    fn product_id(&self, i: usize) -> i64 {
+        self.ids.product + i as i64
+    }
+
+    fn lot_id(&self, i: usize) -> i64 {
+        self.ids.lot + i as i64
+    }
+
+    /// A ledger row of planned lot `lot` at the store, linked to nothing.
+    fn ledger(
+        &self,
+        lot: usize,
+        delta: i64,
+        kind: LedgerKind,
+        user: i64,
+        at: NaiveDateTime,
+    ) -> LedgerBulkRow {
+        LedgerBulkRow {
+            lot_id: self.lot_id(lot),
+            location_id: self.store_id,
+            product_id: self.product_id(self.lots[lot].product),
+            site_id: self.site_id,
+            delta,
+            kind: kind.code(),
+            reason: None,
+            user_id: user,
+            occurred_at: at,
+            created_at: at,
+            session_id: None,
+            session_line_id: None,
+            receipt_id: None,
+        }
+    }
+}
+
+/// Suppliers, products, the lots and their receipts.
+fn write_catalog(
+    conn: &mut DbConn,
+    at: &Place,
+    users: &DemoUsers,
+    products: &[PlanProduct],
+    now: NaiveDateTime,
+) -> ServiceResult<()> {
+    let ids = at.ids;
     let created = now - Duration::days(plan::SPAN_DAYS + 60);
     let suppliers: Vec<SupplierRow> = SUPPLIERS
         .iter()
@@ -166,14 +250,13 @@ fn write(
         .map(|(i, p)| product_row(&mut rng, ids, i, p, created))
         .collect();
     insert_products(conn, &product_rows)?;
-    let product_id = |i: usize| ids.product + i as i64;
-    let lot_id = |i: usize| ids.lot + i as i64;
-    let lot_rows: Vec<LotRow> = lots
+    let lot_rows: Vec<LotRow> = at
+        .lots
         .iter()
         .enumerate()
         .map(|(i, l)| LotRow {
-            id: lot_id(i),
-            product_id: product_id(l.product),
+            id: at.lot_id(i),
+            product_id: at.product_id(l.product),
             lot_number: l.number.clone(),
             expiry: l.expiry,
             container: 0,
@@ -184,13 +267,14 @@ fn write(
         })
         .collect();
     insert_lots(conn, &lot_rows)?;
-    let receipt_rows: Vec<ReceiptRow> = lots
+    let receipt_rows: Vec<ReceiptRow> = at
+        .lots
         .iter()
         .enumerate()
         .map(|(i, l)| ReceiptRow {
             id: ids.receipt + i as i64,
-            site_id: site.id,
-            location_id: store.id,
+            site_id: at.site_id,
+            location_id: at.store_id,
             user_id: users.manager,
             unit_cost_cents: Some(products[l.product].cost_cents),
             received_at: l.received_at,
@@ -198,30 +282,28 @@ fn write(
         })
         .collect();
     insert_receipts(conn, &receipt_rows)?;
+    Ok(())
+}
 
-    // The ledger in time order: deliveries, sessions and write-offs merged.
+/// The ledger in time order (deliveries, sessions and write-offs merged),
+/// with the sessions and their lines; the balance of each planned lot and
+/// the number of ledger rows written.
+fn write_history(
+    conn: &mut DbConn,
+    at: &Place,
+    (users, practitioners): (&DemoUsers, &[i64]),
+    history: &History,
+    now: NaiveDateTime,
+) -> ServiceResult<(Vec<i64>, usize)> {
+    let lots = at.lots;
+    let receive: Vec<i64> = lots.iter().map(received).collect();
     let mut order: Vec<usize> = (0..lots.len()).collect();
     order.sort_by_key(|i| (lots[*i].received_at, *i));
     let mut receipts = order.into_iter().peekable();
     let mut write_offs = history.write_offs.iter().peekable();
     let mut balance = vec![0i64; lots.len()];
     let mut out = Writer::default();
-    let mut line_id = ids.session_line;
-    let ledger = |lot: usize, delta: i64, kind: LedgerKind, user, at| LedgerBulkRow {
-        lot_id: lot_id(lot),
-        location_id: store.id,
-        product_id: product_id(lots[lot].product),
-        site_id: site.id,
-        delta,
-        kind: kind.code(),
-        reason: None,
-        user_id: user,
-        occurred_at: at,
-        created_at: at,
-        session_id: None,
-        session_line_id: None,
-        receipt_id: None,
-    };
+    let mut line_id = at.ids.session_line;
     // Deliveries and write-offs up to a time.
     let mut before = |until: NaiveDateTime, balance: &mut [i64], out: &mut Writer| {
         loop {
@@ -232,8 +314,8 @@ fn write(
                     let Some(i) = receipts.next() else { break };
                     balance[i] += receive[i];
                     out.ledger.push(LedgerBulkRow {
-                        receipt_id: Some(ids.receipt + i as i64),
-                        ..ledger(i, receive[i], LedgerKind::Receive, users.manager, r)
+                        receipt_id: Some(at.ids.receipt + i as i64),
+                        ..at.ledger(i, receive[i], LedgerKind::Receive, users.manager, r)
                     });
                 }
                 (_, Some(w)) if w <= until => {
@@ -241,80 +323,105 @@ fn write(
                     balance[wo.lot] -= wo.quantity;
                     out.ledger.push(LedgerBulkRow {
                         reason: Some(AdjustReason::Expired.code()),
-                        ..ledger(wo.lot, -wo.quantity, LedgerKind::Adjust, users.manager, w)
+                        ..at.ledger(wo.lot, -wo.quantity, LedgerKind::Adjust, users.manager, w)
                     });
                 }
                 _ => break,
             }
         }
     };
-    for (si, s) in sessions.iter().enumerate() {
+    for (si, s) in history.sessions.iter().enumerate() {
         before(s.at, &mut balance, &mut out);
-        let session_id = ids.session + si as i64;
         let practitioner = practitioners
             .get(s.practitioner)
             .copied()
             .unwrap_or(users.manager);
-        let reason = s.void_at.map(|_| VOID_REASONS[si % VOID_REASONS.len()]);
-        out.sessions.push(SessionRow {
-            id: session_id,
-            site_id: site.id,
-            practitioner_id: practitioner,
-            client_ref: format!("C-{:05}", s.client),
-            performed_at: s.at,
-            indication: Some(s.indication),
-            needle_length: s.needle,
-            addons: "",
-            side_effects: if si % 7 == 0 { "redness" } else { "" },
-            warnings: "",
-            idempotency_key: format!("demo-{session_id}"),
-            request_hash: "demo",
-            voided_at: s.void_at,
-            voided_by: s.void_at.map(|_| users.manager),
-            void_reason: reason,
-            created_at: s.at,
-        });
-        for (pos, (lot, q)) in s.lines.iter().enumerate() {
-            out.lines.push(SessionLineRow {
-                id: line_id,
-                session_id,
-                product_id: product_id(lots[*lot].product),
-                quantity: *q,
-                position: pos as i32,
-                site_id: site.id,
-                performed_at: s.at,
-            });
-            balance[*lot] -= q;
-            out.ledger.push(LedgerBulkRow {
-                session_id: Some(session_id),
-                session_line_id: Some(line_id),
-                ..ledger(*lot, -q, LedgerKind::Consume, practitioner, s.at)
-            });
-            if let Some(v) = s.void_at {
-                balance[*lot] += q;
-                out.ledger.push(LedgerBulkRow {
-                    session_id: Some(session_id),
-                    session_line_id: Some(line_id),
-                    reason,
-                    ..ledger(*lot, *q, LedgerKind::Void, users.manager, v)
-                });
-            }
-            line_id += 1;
-        }
+        let who = (practitioner, users.manager);
+        push_session(&mut out, &mut balance, at, who, (si, s), &mut line_id);
         if out.ledger.len() >= 20 * BATCH {
             out.flush(conn)?;
         }
     }
     before(now + Duration::days(1), &mut balance, &mut out);
     out.flush(conn)?;
+    Ok((balance, out.ledger_rows))
+}
+
+/// Session `si` with its lines and their `consume` rows (and `void` rows
+/// when it was voided, by `manager`); moves the planned lots' balances.
+fn push_session(
+    out: &mut Writer,
+    balance: &mut [i64],
+    at: &Place,
+    (practitioner, manager): (i64, i64),
+    (si, s): (usize, &PlanSession),
+    line_id: &mut i64,
+) {
+    let session_id = at.ids.session + si as i64;
+    let reason = s.void_at.map(|_| VOID_REASONS[si % VOID_REASONS.len()]);
+    out.sessions.push(SessionRow {
+        id: session_id,
+        site_id: at.site_id,
+        practitioner_id: practitioner,
+        client_ref: format!("C-{:05}", s.client),
+        performed_at: s.at,
+        indication: Some(s.indication),
+        needle_length: s.needle,
+        addons: "",
+        side_effects: if si % 7 == 0 { "redness" } else { "" },
+        warnings: "",
+        idempotency_key: format!("demo-{session_id}"),
+        request_hash: "demo",
+        voided_at: s.void_at,
+        voided_by: s.void_at.map(|_| manager),
+        void_reason: reason,
+        created_at: s.at,
+    });
+    for (pos, (lot, q)) in s.lines.iter().enumerate() {
+        out.lines.push(SessionLineRow {
+            id: *line_id,
+            session_id,
+            product_id: at.product_id(at.lots[*lot].product),
+            quantity: *q,
+            position: pos as i32,
+            site_id: at.site_id,
+            performed_at: s.at,
+        });
+        balance[*lot] -= q;
+        out.ledger.push(LedgerBulkRow {
+            session_id: Some(session_id),
+            session_line_id: Some(*line_id),
+            ..at.ledger(*lot, -q, LedgerKind::Consume, practitioner, s.at)
+        });
+        if let Some(v) = s.void_at {
+            balance[*lot] += q;
+            out.ledger.push(LedgerBulkRow {
+                session_id: Some(session_id),
+                session_line_id: Some(*line_id),
+                reason,
+                ..at.ledger(*lot, *q, LedgerKind::Void, manager, v)
+            });
+        }
+        *line_id += 1;
+    }
+}
+
+/// The balances summed in memory, written last; a plan that overdrew a lot
+/// is a bug.
+fn write_balances(
+    conn: &mut DbConn,
+    at: &Place,
+    balance: &[i64],
+    now: NaiveDateTime,
+) -> ServiceResult<()> {
     let balances: Vec<BalanceRow> = balance
         .iter()
         .enumerate()
         .map(|(i, q)| BalanceRow {
-            lot_id: lot_id(i),
-            location_id: store.id,
-            product_id: product_id(lots[i].product),
-            site_id: site.id,
+            lot_id: at.lot_id(i),
+            location_id: at.store_id,
+            product_id: at.product_id(at.lots[i].product),
+            site_id: at.site_id,
             quantity: *q,
             updated_at: now,
         })
@@ -323,7 +430,7 @@ fn write(
         return Err(ServiceError::Internal("the plan overdrew a lot".into()));
     }
     insert_balances(conn, &balances)?;
-    Ok(out.ledger_rows)
+    Ok(())
 }
 
 /// Buffers of rows not yet written; sessions and their lines go before

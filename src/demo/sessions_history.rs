@@ -190,40 +190,30 @@ struct Planned {
 }
 
 /// Loads protocols and the session history on top of the demo clinic.
-pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
-    // Sessions are planned on the clinic's own calendar and clock.
-    let clock = db::sites::by_id(conn, clinic.site_id)?
-        .map(|s| s.clock())
-        .unwrap_or_default();
-    let now_local = clock.local(db::now());
-    let today = now_local.date();
-    let manager = actor(conn, clinic.users.manager)?;
-    let practitioners: Vec<Actor> = clinic
-        .users
-        .practitioners
-        .iter()
-        .map(|id| actor(conn, *id))
-        .collect::<ServiceResult<_>>()?;
-    if practitioners.is_empty() {
-        return Err(ServiceError::Internal(
-            "the demo has no practitioners".into(),
-        ));
-    }
-    let product = |sku: &str| clinic.products.get(sku);
-    let protocols = create_protocols(conn, &manager, &product)?;
-    let plan = plan(today, now_local, &protocols, &product);
-    let start = today - Duration::days(DAYS);
-
-    // Deliveries for the history: per window, what its sessions use.
+/// What the planned sessions use, per (window of `WINDOW` days from
+/// `start`, product id) (pure).
+fn needs(plan: &[Planned], start: NaiveDate) -> BTreeMap<(i64, i64), i64> {
     let mut need: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-    for s in &plan {
+    for s in plan {
         let window = (s.at.date() - start).num_days() / WINDOW;
         for (pid, q) in &s.lines {
             *need.entry((window, *pid)).or_default() += q;
         }
     }
+    need
+}
+
+/// One delivery per window and product, received before the window's
+/// sessions: the lot ids.
+fn receive_history(
+    conn: &mut DbConn,
+    manager: &Actor,
+    clinic: &Clinic,
+    need: &BTreeMap<(i64, i64), i64>,
+    start: NaiveDate,
+) -> ServiceResult<Vec<i64>> {
     let mut history_lots = Vec::new();
-    for ((window, pid), quantity) in &need {
+    for ((window, pid), quantity) in need {
         let Some(p) = clinic.products.values().find(|p| p.id == *pid) else {
             continue;
         };
@@ -249,10 +239,18 @@ pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
             received_at: Some(format!("{received}T08:30:00")),
             ..ReceiveDraft::default()
         };
-        history_lots.push(receiving::receive(conn, &manager, &draft)?.lot_id);
+        history_lots.push(receiving::receive(conn, manager, &draft)?.lot_id);
     }
+    Ok(history_lots)
+}
 
-    // Hold the clinic's own lots back while the history is recorded.
+/// The clinic's own lots of the products the history uses (not the
+/// history's deliveries), with whether each is quarantined, by id.
+fn clinic_lots(
+    conn: &mut DbConn,
+    need: &BTreeMap<(i64, i64), i64>,
+    history_lots: &[i64],
+) -> ServiceResult<Vec<(i64, bool)>> {
     let mut held: Vec<(i64, bool)> = Vec::new();
     let used: Vec<i64> = need.keys().map(|(_, pid)| *pid).collect();
     for pid in used.iter().collect::<std::collections::BTreeSet<_>>() {
@@ -263,6 +261,39 @@ pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
         }
     }
     held.sort_unstable();
+    Ok(held)
+}
+
+pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
+    // Sessions are planned on the clinic's own calendar and clock.
+    let clock = db::sites::by_id(conn, clinic.site_id)?
+        .map(|s| s.clock())
+        .unwrap_or_default();
+    let now_local = clock.local(db::now());
+    let today = now_local.date();
+    let manager = actor(conn, clinic.users.manager)?;
+    let practitioners: Vec<Actor> = clinic
+        .users
+        .practitioners
+        .iter()
+        .map(|id| actor(conn, *id))
+        .collect::<ServiceResult<_>>()?;
+    if practitioners.is_empty() {
+        return Err(ServiceError::Internal(
+            "the demo has no practitioners".into(),
+        ));
+    }
+    let product = |sku: &str| clinic.products.get(sku);
+    let protocols = create_protocols(conn, &manager, &product)?;
+    let plan = plan(today, now_local, &protocols, &product);
+    let start = today - Duration::days(DAYS);
+
+    // Deliveries for the history: per window, what its sessions use.
+    let need = needs(&plan, start);
+    let history_lots = receive_history(conn, &manager, clinic, &need, start)?;
+
+    // Hold the clinic's own lots back while the history is recorded.
+    let held = clinic_lots(conn, &need, &history_lots)?;
     let set = |conn: &mut DbConn, quarantine: Option<bool>| -> ServiceResult<()> {
         db::write_tx(conn, |conn| {
             for (id, was) in &held {

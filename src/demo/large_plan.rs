@@ -8,6 +8,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::rng::Rng;
+use crate::domain::fefo::is_expired;
 use crate::domain::vocab::{Category, Indication, Unit};
 
 pub const SPAN_DAYS: i64 = 3 * 365;
@@ -103,32 +104,53 @@ const NEEDLE_WEIGHTS: [u64; 7] = [5, 20, 15, 25, 20, 10, 5];
 /// 30 anaesthetics, 80 serums, 40 SPF, 55 disposables, 15 other.
 pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
     let mut out = Vec::new();
-    let mut add = |sku: String,
-                   name: String,
-                   category,
-                   unit,
-                   pack,
-                   needle,
-                   supplier,
-                   cost,
-                   weight,
-                   per_use,
-                   life| {
-        out.push(PlanProduct {
-            sku,
-            name,
-            category,
-            unit,
-            pack,
-            needle,
-            supplier,
-            cost_cents: cost,
-            weight,
-            per_use,
-            life,
-            lots: Vec::new(),
-        })
-    };
+    needle_products(rng, &mut out);
+    anaesthetics(rng, &mut out);
+    serums(rng, &mut out);
+    sun_protection(rng, &mut out);
+    disposables(rng, &mut out);
+    others(rng, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_product(
+    sku: String,
+    name: String,
+    category: Category,
+    unit: Unit,
+    pack: i64,
+    needle: Option<i32>,
+    supplier: usize,
+    cost: i64,
+    weight: u64,
+    per_use: i64,
+    life: (i64, i64),
+) -> PlanProduct {
+    PlanProduct {
+        sku,
+        name,
+        category,
+        unit,
+        pack,
+        needle,
+        supplier,
+        cost_cents: cost,
+        weight,
+        per_use,
+        life,
+        lots: Vec::new(),
+    }
+}
+
+/// Rollers and pen cartridges: 20 of each per needle length.
+fn needle_products(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for (li, n) in NEEDLES.iter().enumerate() {
         let mm = crate::domain::needle::fmt_needle(*n);
         for v in 0..20usize {
@@ -164,6 +186,16 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             );
         }
     }
+}
+
+/// Topical anaesthetic creams.
+fn anaesthetics(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for v in 0..30usize {
         let (what, pack) = [
             ("Lidocaine 5%", 30),
@@ -186,6 +218,16 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             (300, 720),
         );
     }
+}
+
+/// Serums.
+fn serums(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for v in 0..80usize {
         let ml = [2, 3, 5, 10][v % 4];
         add(
@@ -206,6 +248,16 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             (240, 720),
         );
     }
+}
+
+/// SPF sachets and tubes.
+fn sun_protection(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for v in 0..40usize {
         let sachet = v % 2 == 0;
         add(
@@ -230,6 +282,16 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             (540, 1080),
         );
     }
+}
+
+/// Disposables.
+fn disposables(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for v in 0..55usize {
         let (what, pack) = DISPOSABLES[v % DISPOSABLES.len()];
         add(
@@ -249,6 +311,16 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             (1000, 1800),
         );
     }
+}
+
+/// PRP kits and minoxidil.
+fn others(rng: &mut Rng, out: &mut Vec<PlanProduct>) {
+    let mut add =
+        |sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life| {
+            out.push(plan_product(
+                sku, name, category, unit, pack, needle, supplier, cost, weight, per_use, life,
+            ))
+        };
     for v in 0..15usize {
         let (what, unit, pack, per_use) = [
             ("PRP kit 10 ml", Unit::Each, 5_000, 1000),
@@ -269,7 +341,6 @@ pub fn products(rng: &mut Rng) -> Vec<PlanProduct> {
             (360, 900),
         );
     }
-    out
 }
 
 /// Products grouped for choosing: rollers and cartridges by needle length,
@@ -400,7 +471,7 @@ pub fn fefo_lot(
         .filter(|i| {
             let l = &lots[*i];
             l.received_at <= at
-                && l.expiry >= day
+                && !is_expired(l.expiry, day)
                 && (any_size || l.consumed + quantity <= l.capacity)
         })
         .min_by_key(|i| (lots[*i].expiry, *i))

@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use super::DemoUsers;
 use super::clinic_catalog::{SUPPLIERS, drafts};
 use super::rng::Rng;
-use crate::db::{self, DbConn, models::NewLedgerRow, models::Product};
+use crate::db::{self, DbConn, ledger::StockAt, models::NewLedgerRow, models::Product};
 use crate::domain::clock::SiteClock;
 use crate::domain::vocab::{Category, LedgerKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
@@ -104,44 +104,28 @@ fn deliver(conn: &mut DbConn, ctx: &Ctx, p: &Product, d: &Delivery) -> ServiceRe
             received_at,
         },
     )?;
-    let row = |location_id, delta, kind: LedgerKind, occurred_at, receipt_id| NewLedgerRow {
-        lot_id,
-        location_id,
-        product_id: p.id,
-        site_id: ctx.site_id,
-        delta,
-        kind: kind.code().to_string(),
-        reason: None,
-        note: None,
-        user_id: ctx.user_id,
-        occurred_at,
-        created_at: db::now(),
-        session_id: None,
-        session_line_id: None,
-        receipt_id,
-        purchase_order_id: None,
-        purchase_order_line_id: None,
-        stock_count_id: None,
+    let row = |location_id, delta, kind: LedgerKind, occurred_at| {
+        let at = StockAt {
+            site_id: ctx.site_id,
+            location_id,
+            product_id: p.id,
+            lot_id,
+        };
+        NewLedgerRow::new(kind, at, delta, ctx.user_id).occurred_at(occurred_at)
     };
     db::ledger::append(
         conn,
-        &row(
-            ctx.store_id,
-            quantity,
-            LedgerKind::Receive,
-            received_at,
-            Some(receipt_id),
-        ),
+        &row(ctx.store_id, quantity, LedgerKind::Receive, received_at).receipt(receipt_id),
     )?;
     if to_room > 0 {
         let moved_at = received_at + Duration::hours(26);
         db::ledger::append(
             conn,
-            &row(ctx.store_id, -to_room, LedgerKind::Transfer, moved_at, None),
+            &row(ctx.store_id, -to_room, LedgerKind::Transfer, moved_at),
         )?;
         db::ledger::append(
             conn,
-            &row(ctx.room_id, to_room, LedgerKind::Transfer, moved_at, None),
+            &row(ctx.room_id, to_room, LedgerKind::Transfer, moved_at),
         )?;
     }
     Ok(lot_id)
@@ -248,6 +232,55 @@ fn stock_product(
     i: usize,
     prefix: &str,
 ) -> ServiceResult<()> {
+    for d in planned_deliveries(ctx.today, rng, p, i, prefix) {
+        let delivery = Delivery {
+            lot: &d.lot,
+            expiry: d.expiry,
+            quantity: d.quantity,
+            days_ago: d.days_ago,
+            to_room: d.to_room,
+        };
+        deliver(conn, ctx, p, &delivery)?;
+        clinic.lots += 1;
+        match d.shelf {
+            Shelf::Fresh => {}
+            Shelf::Expiring => clinic.expiring_lots += 1,
+            Shelf::Expired => clinic.expired_lots += 1,
+        }
+    }
+    Ok(())
+}
+
+/// How a planned lot stands today.
+enum Shelf {
+    Fresh,
+    /// Within the default 60-day window.
+    Expiring,
+    /// Expired, still on the shelf, waiting to be written off.
+    Expired,
+}
+
+/// A delivery planned for the demo clinic (see [`Delivery`]).
+struct Planned {
+    lot: String,
+    expiry: NaiveDate,
+    quantity: i64,
+    days_ago: i64,
+    to_room: i64,
+    shelf: Shelf,
+}
+
+/// The deliveries of product `p` (the `i`th of the catalogue), drawn from
+/// `rng` (pure): popular stock that has run low gets one small lot; the
+/// others an older delivery mostly used, a newer one for most products,
+/// and for some a lot expiring soon or one already expired.
+fn planned_deliveries(
+    today: NaiveDate,
+    rng: &mut Rng,
+    p: &Product,
+    i: usize,
+    prefix: &str,
+) -> Vec<Planned> {
     let pack = p.pack_size;
     let category = Category::parse(&p.category).unwrap_or(Category::Other);
     let (life_lo, life_hi) = match category {
@@ -256,7 +289,7 @@ fn stock_product(
         _ => (250, 700),
     };
     let lot_name = |rng: &mut Rng, days_ago: i64| {
-        let d = ctx.today - Duration::days(days_ago);
+        let d = today - Duration::days(days_ago);
         format!("{prefix}{}-{:03}", d.format("%y%m"), rng.range(1, 999))
     };
     let to_room = |q: i64| match category {
@@ -265,105 +298,48 @@ fn stock_product(
         }
         _ => 0,
     };
+    let planned = |lot, expiry, quantity, days_ago, to_room, shelf| Planned {
+        lot,
+        expiry,
+        quantity,
+        days_ago,
+        to_room,
+        shelf,
+    };
     // Popular stock that has run low (below its min level): one small lot.
-    let low = matches!(p.sku.as_str(), "RL-150" | "CT-100" | "SR-GF" | "DS-ALCO");
-    if low {
+    if matches!(p.sku.as_str(), "RL-150" | "CT-100" | "SR-GF" | "DS-ALCO") {
         let q = p.min_level.unwrap_or(pack) / 2 / 1000 * 1000;
         let name = lot_name(rng, 60);
-        let expiry = ctx.today + Duration::days(rng.range(200, 500));
-        deliver(
-            conn,
-            ctx,
-            p,
-            &Delivery {
-                lot: &name,
-                expiry,
-                quantity: q.max(1000),
-                days_ago: 60,
-                to_room: 0,
-            },
-        )?;
-        clinic.lots += 1;
-        return Ok(());
+        let expiry = today + Duration::days(rng.range(200, 500));
+        return vec![planned(name, expiry, q.max(1000), 60, 0, Shelf::Fresh)];
     }
+    let mut out = Vec::new();
     // The older delivery, most of it used up already.
     let older = rng.range(100, 170);
     let q1 = pack * rng.range(2, 4);
     let name = lot_name(rng, older);
-    let expiry = ctx.today + Duration::days(rng.range(life_lo, life_hi) - older);
-    let expiry = expiry.max(ctx.today + Duration::days(90));
-    deliver(
-        conn,
-        ctx,
-        p,
-        &Delivery {
-            lot: &name,
-            expiry,
-            quantity: q1,
-            days_ago: older,
-            to_room: to_room(q1),
-        },
-    )?;
-    clinic.lots += 1;
+    let expiry = today + Duration::days(rng.range(life_lo, life_hi) - older);
+    let expiry = expiry.max(today + Duration::days(90));
+    out.push(planned(name, expiry, q1, older, to_room(q1), Shelf::Fresh));
     // A newer delivery for most products.
     if i % 5 != 2 {
         let newer = rng.range(10, 45);
         let q2 = pack * rng.range(1, 3);
         let name = lot_name(rng, newer);
-        let expiry = ctx.today + Duration::days(rng.range(life_lo, life_hi));
-        deliver(
-            conn,
-            ctx,
-            p,
-            &Delivery {
-                lot: &name,
-                expiry,
-                quantity: q2,
-                days_ago: newer,
-                to_room: 0,
-            },
-        )?;
-        clinic.lots += 1;
+        let expiry = today + Duration::days(rng.range(life_lo, life_hi));
+        out.push(planned(name, expiry, q2, newer, 0, Shelf::Fresh));
     }
-    // Expiring soon: within the default 60-day window.
     if i % 5 == 1 {
         let name = lot_name(rng, 300);
-        let expiry = ctx.today + Duration::days(rng.range(8, 55));
+        let expiry = today + Duration::days(rng.range(8, 55));
         let q = (pack / 2).max(1000) / 1000 * 1000;
-        deliver(
-            conn,
-            ctx,
-            p,
-            &Delivery {
-                lot: &name,
-                expiry,
-                quantity: q,
-                days_ago: 300,
-                to_room: 0,
-            },
-        )?;
-        clinic.lots += 1;
-        clinic.expiring_lots += 1;
+        out.push(planned(name, expiry, q, 300, 0, Shelf::Expiring));
     }
-    // Expired, still on the shelf, waiting to be written off.
     if i % 7 == 3 {
         let name = lot_name(rng, 420);
-        let expiry = ctx.today - Duration::days(rng.range(3, 40));
+        let expiry = today - Duration::days(rng.range(3, 40));
         let q = rng.range(1, 4) * 1000;
-        deliver(
-            conn,
-            ctx,
-            p,
-            &Delivery {
-                lot: &name,
-                expiry,
-                quantity: q,
-                days_ago: 420,
-                to_room: 0,
-            },
-        )?;
-        clinic.lots += 1;
-        clinic.expired_lots += 1;
+        out.push(planned(name, expiry, q, 420, 0, Shelf::Expired));
     }
-    Ok(())
+    out
 }
