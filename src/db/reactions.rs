@@ -6,9 +6,19 @@
 //! The window is on `performed_at`; a session's `consume` rows carry the
 //! same time (`occurred_at`), so the ledger side is read from
 //! `ledger_site_kind_time` (one site) or `ledger_product_time` (one product).
+//! For one site both sides are read from covering indexes alone
+//! (migration `2026-12-01-121500_reaction_indexes`): the sessions from
+//! `treatment_sessions_report` (which carries their side effects and id), the
+//! lots from `ledger_site_kind_time` (which carries session and lot); which
+//! sessions are voided and which lots are opened containers is settled from
+//! those small sets, not by joins per row.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
 use super::DbConn;
 use super::schema::{follow_ups, ledger, lots, products, treatment_sessions};
@@ -103,39 +113,72 @@ pub fn follow_up_effects(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<(i64,
 }
 
 /// The lots the window's sessions took stock from, one row per (session,
-/// sealed lot).
+/// sealed lot), voided sessions' too (the caller keeps the sessions
+/// [`sessions`] read). With a site and no product the `consume` rows are
+/// one range of the covering index `ledger_site_kind_time (site_id, kind,
+/// occurred_at, product_id, delta, session_id, lot_id)`; an opened
+/// container's parent is looked up for the few lots of the window.
 pub fn session_lots(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionLot>> {
-    let mut q = ledger::table
-        .inner_join(treatment_sessions::table)
-        .inner_join(lots::table)
-        .filter(ledger::kind.eq("consume"))
-        .filter(ledger::occurred_at.ge(w.start))
-        .filter(ledger::occurred_at.lt(w.end))
-        .filter(treatment_sessions::voided_at.is_null())
-        .into_boxed();
-    if let Some(site) = w.site_id {
-        q = q.filter(ledger::site_id.eq(site));
-    }
-    if let Some(product) = w.product_id {
-        q = q.filter(ledger::product_id.eq(product));
-    }
-    let rows: Vec<(i64, i64, Option<i64>, i64)> = q
-        .select((
-            treatment_sessions::id,
-            ledger::lot_id,
-            lots::parent_lot_id,
-            ledger::product_id,
-        ))
-        .load(conn)?;
+    let hint = match (&*conn, w.site_id, w.product_id) {
+        // Left to itself SQLite may prefer `ledger_product_time` and read
+        // the table row by row.
+        (DbConn::Sqlite(_), Some(_), None) => " INDEXED BY ledger_site_kind_time",
+        _ => "",
+    };
+    let base = sql::<(Nullable<BigInt>, BigInt, BigInt)>(&format!(
+        "SELECT session_id, lot_id, product_id FROM ledger{hint} \
+         WHERE kind = 'consume' AND occurred_at >= "
+    ))
+    .bind::<Timestamp, _>(w.start)
+    .sql(" AND occurred_at < ")
+    .bind::<Timestamp, _>(w.end);
+    type Row = (Option<i64>, i64, i64);
+    let rows: Vec<Row> = match (w.site_id, w.product_id) {
+        (Some(site), Some(product)) => base
+            .sql(" AND site_id = ")
+            .bind::<BigInt, _>(site)
+            .sql(" AND product_id = ")
+            .bind::<BigInt, _>(product)
+            .load(conn)?,
+        (Some(site), None) => base
+            .sql(" AND site_id = ")
+            .bind::<BigInt, _>(site)
+            .load(conn)?,
+        (None, Some(product)) => base
+            .sql(" AND product_id = ")
+            .bind::<BigInt, _>(product)
+            .load(conn)?,
+        (None, None) => base.load(conn)?,
+    };
     let mut out: Vec<SessionLot> = rows
         .into_iter()
-        .map(|(session_id, lot, parent, product_id)| SessionLot {
-            session_id,
-            lot_id: parent.unwrap_or(lot),
-            product_id,
+        .filter_map(|(session, lot_id, product_id)| {
+            Some(SessionLot {
+                session_id: session?,
+                lot_id,
+                product_id,
+            })
         })
         .collect();
-    out.sort_by_key(|l| (l.session_id, l.lot_id));
+    out.sort_unstable_by_key(|l| l.lot_id);
+    let mut ids: Vec<i64> = out.iter().map(|l| l.lot_id).collect();
+    ids.dedup();
+    let mut parent: HashMap<i64, i64> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        parent.extend(
+            lots::table
+                .filter(lots::id.eq_any(chunk))
+                .filter(lots::parent_lot_id.is_not_null())
+                .select((lots::id, lots::parent_lot_id.assume_not_null()))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    for l in &mut out {
+        if let Some(p) = parent.get(&l.lot_id) {
+            l.lot_id = *p;
+        }
+    }
+    out.sort_unstable_by_key(|l| (l.session_id, l.lot_id, l.product_id));
     out.dedup();
     Ok(out)
 }

@@ -75,7 +75,7 @@ async fn users_page(
         form_site: form.map(|f| f.site.clone()).unwrap_or_default(),
         form_display_name: form.map(|f| f.display_name.clone()).unwrap_or_default(),
         form_email: form.map(|f| f.email.clone()).unwrap_or_default(),
-        errors,
+        errors: errors.into(),
     };
     render_status(status, &page)
 }
@@ -333,7 +333,7 @@ async fn tokens_page(
         form_username: v.form.username,
         form_name: v.form.name,
         form_expires_on: v.form.expires_on,
-        errors: v.errors,
+        errors: v.errors.into(),
         new_token: v.new_token,
     };
     render_status(v.status, &page)

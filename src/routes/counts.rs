@@ -167,7 +167,7 @@ async fn sheet_page(
             sheet_at: s.sheet_at,
             rows,
             note,
-            errors: other,
+            errors: other.into(),
             q: q.trim().to_string(),
             all_lines,
         },

@@ -304,7 +304,7 @@ fn setup_page(
         username,
         time_zone,
         zones,
-        errors,
+        errors: errors.into(),
     };
     Ok(with_pre_csrf_cookie(
         render_status(status, &page)?,

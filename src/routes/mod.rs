@@ -23,6 +23,7 @@ pub mod movements;
 pub mod needle_ranges;
 pub mod orders;
 pub mod pages;
+pub mod product_filter;
 pub mod products;
 pub mod protocols;
 pub mod recall;

@@ -59,7 +59,7 @@ async fn come_back(
     mut forms: LotForms,
 ) -> Result<HttpResponse, PageError> {
     let (status, errors) = refusal(e, conflict_field)?;
-    forms.errors = errors;
+    forms.errors = errors.into();
     lot_page(state, user, lot_id, 1, status, forms).await
 }
 

@@ -201,7 +201,7 @@ async fn render_form(
         active: form.active == "true",
         lines,
         products: product_groups(&products),
-        errors,
+        errors: errors.into(),
         message,
     };
     render_status(status, &page)

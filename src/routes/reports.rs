@@ -143,7 +143,7 @@ async fn render_page(
             .count(),
         product_count: report.rows.len(),
         query: report_query(&report),
-        filter_errors,
+        filter_errors: filter_errors.into(),
         form_errors,
     };
     render_status(status, &page)
@@ -274,7 +274,7 @@ async fn create_orders(
             flash_redirect(&state, &user, &target, drafted_message(&done)).await
         }
         Err(ServiceError::Invalid { errors, .. }) => {
-            pick_form.errors = errors;
+            pick_form.errors = errors.into();
             render_page(&state, &user, &params, Some(pick_form)).await
         }
         Err(e) => Err(e.into()),

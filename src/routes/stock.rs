@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::product_filter::ProductFilterParams;
+
 use super::pages::{PageError, render};
 use crate::app::AppState;
-use crate::db::catalog::ProductFilter;
-use crate::domain::NeedleLength;
 use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
@@ -16,7 +16,6 @@ use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
 use crate::views::Frame;
-use crate::views::home::SiteChoice;
 use crate::views::pager::{Pager, page_number};
 use crate::views::stock::{Choice, StockLine, StockListPage};
 
@@ -31,44 +30,9 @@ pub struct StockParams {
     #[serde(default)]
     site: String,
     #[serde(default)]
-    q: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    needle_length_mm: String,
-    #[serde(default)]
     page: String,
-}
-
-/// Category choices for filter selects.
-pub fn category_choices(selected: &str) -> Vec<Choice> {
-    Category::ALL
-        .iter()
-        .map(|c| Choice {
-            value: c.code().to_string(),
-            label: c.label().to_string(),
-            selected: c.code() == selected,
-        })
-        .collect()
-}
-
-/// Needle-length choices (the standard lengths plus the selected one).
-pub fn needle_choices(selected: Option<i32>) -> Vec<Choice> {
-    let mut lengths: Vec<i32> = dashboard::STANDARD_NEEDLES.to_vec();
-    if let Some(n) = selected
-        && !lengths.contains(&n)
-    {
-        lengths.push(n);
-        lengths.sort_unstable();
-    }
-    lengths
-        .into_iter()
-        .map(|n| Choice {
-            value: fmt_needle(n),
-            label: format!("{} mm", fmt_needle(n)),
-            selected: Some(n) == selected,
-        })
-        .collect()
+    #[serde(flatten)]
+    filter: ProductFilterParams,
 }
 
 async fn stock_list(
@@ -77,14 +41,8 @@ async fn stock_list(
     q: web::Query<StockParams>,
 ) -> Result<HttpResponse, PageError> {
     let p = q.into_inner();
-    let needle = NeedleLength::parse(&p.needle_length_mm).ok().map(|n| n.0);
-    let category = Category::parse(&p.category).map(|c| c.code().to_string());
-    let filter = ProductFilter {
-        search: Some(p.q.clone()).filter(|s| !s.trim().is_empty()),
-        category: category.clone(),
-        needle_length: needle,
-        ..ProductFilter::default()
-    };
+    let query = p.filter.parse();
+    let filter = query.filter.clone();
     let page = page_number(Some(&p.page));
     let actor = user.actor.clone();
     let site_code = p.site.clone();
@@ -107,22 +65,10 @@ async fn stock_list(
             Ok((site, sites, listed, currency))
         })
         .await?;
-    let keep = [
-        (
-            "site",
-            if sites.len() > 1 {
-                site.code.clone()
-            } else {
-                String::new()
-            },
-        ),
-        ("q", p.q.trim().to_string()),
-        ("category", category.clone().unwrap_or_default()),
-        (
-            "needle_length_mm",
-            needle.map(fmt_needle).unwrap_or_default(),
-        ),
-    ];
+    let mut keep = query.keep();
+    if sites.len() > 1 {
+        keep.insert(0, ("site", site.code.clone()));
+    }
     let rows = items
         .iter()
         .map(|s| {
@@ -155,19 +101,18 @@ async fn stock_list(
         .collect();
     let page_view = StockListPage {
         frame: Frame::new(&user, format!("Stock · {}", site.name), "/stock"),
-        sites: sites
-            .iter()
-            .map(|s| SiteChoice {
-                code: s.code.clone(),
-                name: s.name.clone(),
-                selected: s.id == site.id,
-            })
-            .collect(),
+        filters: query.stock_form(
+            sites
+                .iter()
+                .map(|s| Choice {
+                    value: s.code.clone(),
+                    label: s.name.clone(),
+                    selected: s.id == site.id,
+                })
+                .collect(),
+        ),
         site_code: site.code.clone(),
         site_name: site.name.clone(),
-        q: p.q.trim().to_string(),
-        categories: category_choices(category.as_deref().unwrap_or("")),
-        needles: needle_choices(needle),
         rows,
         pager: Pager::new("/stock", &keep, "page", page, PER_PAGE, total),
         can_manage: user.may(Action::AdjustStock),

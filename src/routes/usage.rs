@@ -184,7 +184,7 @@ async fn page(
         waste_reasons,
         reactions: crate::views::usage_reactions::ReactionsView::new(&report.reactions),
         query: report_query(&report),
-        errors,
+        errors: errors.into(),
     };
     let status = if page.errors.is_empty() {
         StatusCode::OK

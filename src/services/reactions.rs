@@ -46,7 +46,10 @@ pub fn collect(conn: &mut DbConn, w: &Window) -> diesel::QueryResult<Collected> 
             }
         }
     }
-    let lots = db::reactions::session_lots(conn, w)?;
+    // The ledger side holds voided sessions' rows too: keep the sessions read.
+    let kept: HashSet<i64> = sessions.iter().map(|s| s.id).collect();
+    let mut lots = db::reactions::session_lots(conn, w)?;
+    lots.retain(|l| kept.contains(&l.session_id));
     let sessions = sessions
         .into_iter()
         .map(|s| {

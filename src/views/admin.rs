@@ -3,7 +3,6 @@
 use askama::Template;
 
 use super::Frame;
-use crate::error::FieldError;
 
 pub struct UserRow {
     pub id: i64,
@@ -45,18 +44,9 @@ pub struct TokensPage {
     pub form_username: String,
     pub form_name: String,
     pub form_expires_on: String,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
     /// A token just made, shown this once.
     pub new_token: Option<String>,
-}
-
-impl TokensPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
 }
 
 #[derive(Template)]
@@ -71,14 +61,5 @@ pub struct UsersPage {
     pub form_site: String,
     pub form_display_name: String,
     pub form_email: String,
-    pub errors: Vec<FieldError>,
-}
-
-impl UsersPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
+    pub errors: super::form::FieldErrors,
 }

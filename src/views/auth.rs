@@ -25,5 +25,5 @@ pub struct SetupPage {
     /// The zone chosen (empty on first display: the browser's is guessed).
     pub time_zone: String,
     pub zones: Vec<super::sites_admin::ZoneChoice>,
-    pub errors: Vec<crate::error::FieldError>,
+    pub errors: super::form::FieldErrors,
 }

@@ -4,7 +4,6 @@
 use askama::Template;
 
 use super::Frame;
-use crate::error::FieldError;
 
 pub struct CountLocationRow {
     pub location_id: i64,
@@ -53,7 +52,7 @@ pub struct CountSheetPage {
     pub rows: Vec<SheetRow>,
     pub note: String,
     /// Errors that belong to no line.
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
     /// The search or scan the sheet is narrowed to ("" for all lines).
     pub q: String,
     /// Lines on the whole sheet.

@@ -1,7 +1,7 @@
 //! Follow-ups on the session page (the list and the form) and in a
 //! client's history (count and worst severity per session).
 
-use super::sessions::{Check, Opt, side_effect_checks};
+use super::sessions::{Check, Choice, side_effect_checks};
 use crate::domain::vocab::{Severity, SideEffect};
 use crate::error::FieldError;
 use crate::services::sessions::FollowUpView;
@@ -59,9 +59,9 @@ pub struct FollowUpForm {
     pub max: String,
     pub effects: Vec<Check>,
     pub other: String,
-    pub severities: Vec<Opt>,
+    pub severities: Vec<Choice>,
     pub note: String,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
 }
 
 impl FollowUpForm {
@@ -88,18 +88,11 @@ impl FollowUpForm {
             other: t.side_effect_other.clone(),
             severities: Severity::ALL
                 .iter()
-                .map(|s| Opt::new(s.code(), s.label(), &t.severity))
+                .map(|s| Choice::new(s.code(), s.label(), &t.severity))
                 .collect(),
             note: t.note.clone(),
-            errors,
+            errors: errors.into(),
         }
-    }
-
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
     }
 
     pub fn has_errors(&self) -> bool {

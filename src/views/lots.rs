@@ -8,7 +8,6 @@ use super::ledger::{Choice, LedgerLine, qty_unit};
 use crate::domain::clock::Clocks;
 use crate::domain::fefo::is_expired;
 use crate::domain::vocab::AdjustReason;
-use crate::error::FieldError;
 use crate::services::lots::{HISTORY_PAGE, LotDetail, SessionUsage};
 
 pub struct ContainerRow {
@@ -60,7 +59,7 @@ impl SessionRow {
 pub struct LotForms {
     /// Which form the errors belong to: "adjust", "transfer", "open", "quarantine".
     pub form: String,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
     pub adjust_lot_id: String,
     pub adjust_location_id: String,
     pub delta: String,
@@ -114,30 +113,14 @@ pub struct LotPage {
 }
 
 impl LotPage {
-    /// The message for a field of a form, if that form came back with one.
-    pub fn err(&self, form: &str, field: &str) -> Option<&str> {
-        if self.forms.form != form {
-            return None;
+    /// The errors of one of the page's forms: those sent back when `form`
+    /// is the one that came back, else none.
+    pub fn errors_of(&self, form: &str) -> &super::form::FieldErrors {
+        if self.forms.form == form {
+            &self.forms.errors
+        } else {
+            &super::form::NO_ERRORS
         }
-        self.forms
-            .errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-
-    /// Messages of a form that belong to no visible field.
-    /// `fields` is comma-separated.
-    pub fn form_errors(&self, form: &str, fields: &str) -> Vec<&str> {
-        if self.forms.form != form {
-            return Vec::new();
-        }
-        self.forms
-            .errors
-            .iter()
-            .filter(|e| !fields.split(',').any(|f| f == e.field))
-            .map(|e| e.message.as_str())
-            .collect()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod clinical_admin;
 pub mod counts;
 pub mod digest;
 pub mod errors;
+pub mod filters;
 pub mod follow_ups;
 pub mod form;
 pub mod frame;

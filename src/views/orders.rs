@@ -8,23 +8,23 @@ use askama::Template;
 use crate::domain::clock::SiteClock;
 
 use super::Frame;
+use super::form::FieldErrors;
 use crate::db::orders::OrderReceipt;
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::error::FieldError;
 use crate::services::orders::{OrderSummary, OrderView, order_number};
 
 /// What was typed into a form and what was wrong with it, by field name.
 #[derive(Debug, Clone, Default)]
 pub struct FormState {
     pub values: HashMap<String, String>,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
 }
 
 impl FormState {
     pub fn from_pairs(pairs: &[(String, String)]) -> FormState {
         FormState {
             values: pairs.iter().cloned().collect(),
-            errors: Vec::new(),
+            errors: FieldErrors::none(),
         }
     }
 
@@ -34,28 +34,6 @@ impl FormState {
             .get(name)
             .cloned()
             .unwrap_or_else(|| default.into())
-    }
-
-    pub fn error(&self, name: &str) -> Option<String> {
-        self.errors
-            .iter()
-            .find(|e| e.field == name)
-            .map(|e| e.message.clone())
-    }
-
-    /// Errors not shown at any of `shown` (listed at the top of the form).
-    pub fn other_errors(&self, shown: &[String]) -> Vec<String> {
-        self.errors
-            .iter()
-            .filter(|e| !shown.contains(&e.field))
-            .map(|e| {
-                if e.field.is_empty() {
-                    e.message.clone()
-                } else {
-                    format!("{}: {}", e.label(), e.message)
-                }
-            })
-            .collect()
     }
 }
 
@@ -240,8 +218,8 @@ pub fn line_rows(v: &OrderView, form: &FormState) -> Vec<LineRow> {
                 packs_value: form.value(&format!("packs_{id}"), l.line.packs.to_string()),
                 cost_value: form.value(&format!("cost_{id}"), fmt_money(l.line.pack_cost_cents)),
                 remove: form.values.contains_key(&format!("remove_{id}")),
-                packs_error: form.error(&format!("packs_{id}")),
-                cost_error: form.error(&format!("cost_{id}")),
+                packs_error: form.errors.get(&format!("packs_{id}")).map(str::to_string),
+                cost_error: form.errors.get(&format!("cost_{id}")).map(str::to_string),
             }
         })
         .collect()
@@ -352,10 +330,10 @@ pub fn receive_rows(v: &OrderView, form: &FormState) -> Vec<ReceiveRow> {
                     })
                     .map(|e| e.message.clone())
                     .collect(),
-                gs1_error: form.error(&f("gs1")),
-                lot_error: form.error(&f("lot")),
-                expiry_error: form.error(&f("expiry")),
-                quantity_error: form.error(&f("quantity")),
+                gs1_error: form.errors.get(&f("gs1")).map(str::to_string),
+                lot_error: form.errors.get(&f("lot")).map(str::to_string),
+                expiry_error: form.errors.get(&f("expiry")).map(str::to_string),
+                quantity_error: form.errors.get(&f("quantity")).map(str::to_string),
                 focus: false,
             }
         })

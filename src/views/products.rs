@@ -27,11 +27,7 @@ pub struct ProductLine {
 #[template(path = "products/list.html")]
 pub struct ProductListPage {
     pub frame: Frame,
-    pub q: String,
-    pub categories: Vec<Choice>,
-    pub needles: Vec<Choice>,
-    pub suppliers: Vec<Choice>,
-    pub archived: Vec<Choice>,
+    pub filters: super::filters::ProductFilterForm,
     pub rows: Vec<ProductLine>,
     pub pager: Pager,
     pub can_manage: bool,

@@ -3,8 +3,7 @@
 use askama::Template;
 
 use super::Frame;
-use super::sessions::{Check, Opt, ProductGroup};
-use crate::error::FieldError;
+use super::sessions::{Check, Choice, ProductGroup};
 
 /// A protocol in the list.
 #[derive(Debug, Clone)]
@@ -49,7 +48,7 @@ pub struct ProtocolFormPage {
     /// None: a new protocol.
     pub id: Option<i64>,
     pub name: String,
-    pub indications: Vec<Opt>,
+    pub indications: Vec<Choice>,
     pub needle_min_mm: String,
     pub needle_max_mm: String,
     pub addons: Vec<Check>,
@@ -57,18 +56,11 @@ pub struct ProtocolFormPage {
     pub active: bool,
     pub lines: Vec<ProtocolLineRow>,
     pub products: Vec<ProductGroup>,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
     pub message: Option<String>,
 }
 
 impl ProtocolFormPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-
     pub fn action(&self) -> String {
         match self.id {
             Some(id) => format!("/protocols/{id}"),

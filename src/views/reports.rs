@@ -9,7 +9,6 @@ use askama::Template;
 use super::Frame;
 use crate::csv_cell::{Cell, CsvOut};
 use crate::domain::quantity::{fmt_money, fmt_qty};
-use crate::error::FieldError;
 use crate::services::reorder::{ReorderReport, ReorderRow, RowStatus};
 
 /// `20.0` from tenths of a day; "—" when there is no use.
@@ -160,7 +159,7 @@ pub fn group_views(report: &ReorderReport, form: Option<&PickForm>) -> Vec<Group
 pub struct PickForm {
     pub picked: HashSet<i64>,
     pub packs: HashMap<i64, String>,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
 }
 
 #[derive(Template)]
@@ -181,17 +180,8 @@ pub struct ReorderPage {
     pub product_count: usize,
     /// `site=…&as_of=…&window=…` for the CSV and print links.
     pub query: String,
-    pub filter_errors: Vec<FieldError>,
+    pub filter_errors: super::form::FieldErrors,
     pub form_errors: Vec<String>,
-}
-
-impl ReorderPage {
-    pub fn filter_error(&self, field: &str) -> Option<&str> {
-        self.filter_errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
 }
 
 #[derive(Template)]

@@ -3,11 +3,10 @@
 use askama::Template;
 
 use super::Frame;
-use super::sessions::Opt;
+use super::sessions::Choice;
 use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
 use crate::domain::vocab::Indication;
-use crate::error::FieldError;
 
 /// A session in a list.
 #[derive(Debug, Clone)]
@@ -58,10 +57,10 @@ pub struct SessionListPage {
     pub from: String,
     pub to: String,
     pub client_ref: String,
-    pub practitioners: Vec<Opt>,
-    pub indications: Vec<Opt>,
-    pub voided: Vec<Opt>,
-    pub errors: Vec<FieldError>,
+    pub practitioners: Vec<Choice>,
+    pub indications: Vec<Choice>,
+    pub voided: Vec<Choice>,
+    pub errors: super::form::FieldErrors,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
     pub showing: String,

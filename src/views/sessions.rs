@@ -9,28 +9,10 @@ use crate::db::models::Product;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::vocab::{Addon, Indication, SideEffect};
-use crate::error::FieldError;
 use crate::services::sessions::hints::LineHint;
 use crate::services::sessions::{SessionView, Warning};
 
-/// `<option>` of a select.
-#[derive(Debug, Clone)]
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-impl Opt {
-    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
-        let value = value.into();
-        Opt {
-            selected: value == current,
-            label: label.into(),
-            value,
-        }
-    }
-}
+pub use super::form::Choice;
 
 /// A checkbox of a code list (add-ons, side effects).
 #[derive(Debug, Clone)]
@@ -62,12 +44,12 @@ pub fn side_effect_checks(selected: &[String]) -> Vec<Check> {
         .collect()
 }
 
-pub fn indication_opts(current: &str, blank: &str) -> Vec<Opt> {
-    let mut v = vec![Opt::new("", blank, current)];
+pub fn indication_opts(current: &str, blank: &str) -> Vec<Choice> {
+    let mut v = vec![Choice::new("", blank, current)];
     v.extend(
         Indication::ALL
             .iter()
-            .map(|i| Opt::new(i.code(), i.label(), current)),
+            .map(|i| Choice::new(i.code(), i.label(), current)),
     );
     v
 }
@@ -225,10 +207,10 @@ pub struct SessionFormPage {
     pub frame: Frame,
     pub key: String,
     pub site: String,
-    pub sites: Vec<Opt>,
+    pub sites: Vec<Choice>,
     pub client_ref: String,
-    pub indications: Vec<Opt>,
-    pub protocols: Vec<Opt>,
+    pub indications: Vec<Choice>,
+    pub protocols: Vec<Choice>,
     pub needle_length_mm: String,
     /// `datetime-local` value, on the site's clock.
     pub performed_at: String,
@@ -241,20 +223,11 @@ pub struct SessionFormPage {
     /// Areas, duration, anaesthetic time (`sessions/_facts.html`).
     pub facts: FormFacts,
     pub lines: FormLines,
-    pub errors: Vec<FieldError>,
+    pub errors: super::form::FieldErrors,
     /// A refusal not tied to a field (or repeated at the top).
     pub message: Option<String>,
     /// When the key was already used: the session it recorded.
     pub saved_session: Option<i64>,
-}
-
-impl SessionFormPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
 }
 
 /// The lines block alone (htmx: protocol chosen, product changed, row added).

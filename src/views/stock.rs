@@ -4,7 +4,6 @@
 use askama::Template;
 
 use super::Frame;
-use super::home::SiteChoice;
 use super::pager::Pager;
 
 #[derive(Debug, Clone)]
@@ -27,12 +26,7 @@ pub struct StockLine {
     pub value: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
+pub use super::form::Choice;
 
 #[derive(Template)]
 #[template(path = "stock/list.html")]
@@ -40,17 +34,8 @@ pub struct StockListPage {
     pub frame: Frame,
     pub site_code: String,
     pub site_name: String,
-    pub sites: Vec<SiteChoice>,
-    pub q: String,
-    pub categories: Vec<Choice>,
-    pub needles: Vec<Choice>,
+    pub filters: super::filters::ProductFilterForm,
     pub rows: Vec<StockLine>,
     pub pager: Pager,
     pub can_manage: bool,
-}
-
-impl StockListPage {
-    pub fn several_sites(&self) -> bool {
-        self.sites.len() > 1
-    }
 }

@@ -8,7 +8,6 @@ use super::Frame;
 use super::charts::{self, BarChart};
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::vocab::Category;
-use crate::error::FieldError;
 use crate::services::usage::{Amount, ChartSubject, GroupUsage, UsageReport};
 
 /// "12.5 g", or "mixed units" when products of several units are summed.
@@ -130,16 +129,7 @@ pub struct UsagePage {
     pub reactions: super::usage_reactions::ReactionsView,
     /// `site=…&from=…&to=…&product=…&category=…` for CSV links.
     pub query: String,
-    pub errors: Vec<FieldError>,
-}
-
-impl UsagePage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
+    pub errors: super::form::FieldErrors,
 }
 
 fn short_day(d: NaiveDate) -> String {

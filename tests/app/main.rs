@@ -68,6 +68,7 @@ mod reactions_world;
 mod reports_fixtures;
 mod reports_orders;
 mod reports_reactions;
+mod reports_reactions_containers;
 mod reports_reorder;
 mod reports_reorder_exact;
 mod reports_usage;

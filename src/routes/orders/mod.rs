@@ -144,7 +144,7 @@ async fn create(
         Err(ServiceError::Invalid { errors, .. }) => {
             let state_form = FormState {
                 values: [("supplier_id".to_string(), form.supplier_id)].into(),
-                errors,
+                errors: errors.into(),
             };
             list_page(&state, &user, ListParams::default(), state_form).await
         }
@@ -223,7 +223,7 @@ pub(super) async fn order_page(
         ),
         mail_ready: state.mailer.is_some(),
         today: view.site.today().to_string(),
-        form_errors: form.other_errors(&shown),
+        form_errors: form.errors.others(&shown.join(",")),
         form,
         audit_history: crate::routes::audit::history_of(state, user, "order", view.order.id)
             .await?,
@@ -258,7 +258,7 @@ pub(super) async fn refused(
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     let mut fs = FormState::from_pairs(form);
     match e {
-        ServiceError::Invalid { errors, .. } => fs.errors = errors,
+        ServiceError::Invalid { errors, .. } => fs.errors = errors.into(),
         ServiceError::Conflict { message, .. } | ServiceError::External { message, .. } => {
             fs.errors.push(FieldError {
                 field: String::new(),

@@ -67,7 +67,7 @@ pub(super) async fn receive_page(
         location: form.value("location", "store"),
         received_at: form.value("received_at", ""),
         note: form.value("note", ""),
-        form_errors: form.other_errors(&shown),
+        form_errors: form.errors.others(&shown.join(",")),
     };
     render_status(status, &page)
 }
@@ -181,7 +181,7 @@ pub(super) async fn receive(
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let mut fs = FormState::from_pairs(&form);
             match e {
-                ServiceError::Invalid { errors, .. } => fs.errors = errors,
+                ServiceError::Invalid { errors, .. } => fs.errors = errors.into(),
                 ServiceError::Conflict {
                     message, details, ..
                 } => fs.errors.push(FieldError {

@@ -18,7 +18,7 @@ use crate::domain::vocab::Unit;
 use crate::error::ServiceError;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, Posted, flash_redirect, render_status};
-use crate::routes::stock::{category_choices, needle_choices};
+use crate::routes::product_filter::{category_choices, needle_choices};
 use crate::services::catalog::{self, ProductDraft};
 use crate::services::settings;
 use crate::views::Frame;

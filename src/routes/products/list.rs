@@ -7,8 +7,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::catalog::ProductFilter;
-use crate::domain::NeedleLength;
 use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
@@ -16,14 +14,13 @@ use crate::domain::reorder::is_low_stock;
 use crate::domain::vocab::{Category, LedgerKind};
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render};
-use crate::routes::stock::{category_choices, needle_choices};
+use crate::routes::product_filter::ProductFilterParams;
 use crate::services::{catalog, product_stock, stock};
 use crate::views::Frame;
 use crate::views::pager::{Pager, page_number};
 use crate::views::products::{
     Fact, HistoryLine, LotLine, LotPlace, PlaceLine, ProductLine, ProductListPage, ProductPage,
 };
-use crate::views::stock::Choice;
 
 const PER_PAGE: i64 = 50;
 const HISTORY_PER_PAGE: i64 = 20;
@@ -36,17 +33,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, Default)]
 pub struct ListParams {
     #[serde(default)]
-    q: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    needle_length_mm: String,
-    #[serde(default)]
-    supplier_id: String,
-    #[serde(default)]
-    archived: String,
-    #[serde(default)]
     page: String,
+    #[serde(flatten)]
+    filter: ProductFilterParams,
 }
 
 async fn list(
@@ -56,25 +45,8 @@ async fn list(
 ) -> Result<HttpResponse, PageError> {
     user.require(Action::ViewProducts)?;
     let p = q.into_inner();
-    let needle = NeedleLength::parse(&p.needle_length_mm).ok().map(|n| n.0);
-    let category = Category::parse(&p.category).map(|c| c.code().to_string());
-    let supplier_id = p.supplier_id.trim().parse::<i64>().ok();
-    let archived_code = match p.archived.as_str() {
-        "only" | "all" => p.archived.clone(),
-        _ => String::new(),
-    };
-    let filter = ProductFilter {
-        search: Some(p.q.trim().to_string()).filter(|s| !s.is_empty()),
-        category: category.clone(),
-        needle_length: needle,
-        supplier_id,
-        archived: match archived_code.as_str() {
-            "only" => Some(true),
-            "all" => Some(false),
-            _ => None,
-        },
-        ids: None,
-    };
+    let query = p.filter.parse();
+    let filter = query.filter.clone();
     let page = page_number(Some(&p.page));
     let actor = user.actor.clone();
     let (items, total, usable, suppliers) = state
@@ -111,40 +83,10 @@ async fn list(
             }
         })
         .collect();
-    let keep = [
-        ("q", p.q.trim().to_string()),
-        ("category", category.clone().unwrap_or_default()),
-        (
-            "needle_length_mm",
-            needle.map(fmt_needle).unwrap_or_default(),
-        ),
-        (
-            "supplier_id",
-            supplier_id.map(|s| s.to_string()).unwrap_or_default(),
-        ),
-        ("archived", archived_code.clone()),
-    ];
+    let keep = query.keep();
     render(&ProductListPage {
         frame: Frame::new(&user, "Products", "/products"),
-        q: p.q.trim().to_string(),
-        categories: category_choices(category.as_deref().unwrap_or("")),
-        needles: needle_choices(needle),
-        suppliers: suppliers
-            .iter()
-            .map(|s| Choice {
-                value: s.id.to_string(),
-                label: s.name.clone(),
-                selected: Some(s.id) == supplier_id,
-            })
-            .collect(),
-        archived: [("", "Active"), ("only", "Archived"), ("all", "All")]
-            .iter()
-            .map(|(v, l)| Choice {
-                value: v.to_string(),
-                label: l.to_string(),
-                selected: *v == archived_code,
-            })
-            .collect(),
+        filters: query.catalogue_form(&suppliers),
         rows,
         pager: Pager::new("/products", &keep, "page", page, PER_PAGE, total),
         can_manage: user.may(Action::ManageProducts),

@@ -19,8 +19,8 @@ use crate::services::sessions::{LineDraft, SessionDraft};
 use crate::views::Frame;
 use crate::views::session_confirm::ConfirmBox;
 use crate::views::sessions::{
-    FormFacts, FormLines, HintsPartial, LineRow, LinesPartial, Opt, SessionFormPage, addon_checks,
-    indication_opts, product_groups, side_effect_checks,
+    Choice, FormFacts, FormLines, HintsPartial, LineRow, LinesPartial, SessionFormPage,
+    addon_checks, indication_opts, product_groups, side_effect_checks,
 };
 
 /// Rows the form shows at least (without JavaScript there is no "add").
@@ -277,9 +277,9 @@ pub(super) async fn render_form(
         form.performed_at = data.clock.input_value(crate::db::now());
     }
     let site = opt(&form.site).unwrap_or_else(|| data.site_code.clone());
-    let mut protocols = vec![Opt::new("", "— no protocol —", &form.protocol_id)];
+    let mut protocols = vec![Choice::new("", "— no protocol —", &form.protocol_id)];
     protocols.extend(data.protocols.iter().map(|p| {
-        Opt::new(
+        Choice::new(
             p.protocol.id.to_string(),
             format!("{} · {}", p.protocol.name, p.range_label()),
             form.protocol_id.trim(),
@@ -291,7 +291,7 @@ pub(super) async fn render_form(
         sites: data
             .sites
             .iter()
-            .map(|s| Opt::new(s.code.clone(), s.name.clone(), &site))
+            .map(|s| Choice::new(s.code.clone(), s.name.clone(), &site))
             .collect(),
         site,
         client_ref: form.client_ref.clone(),
@@ -312,7 +312,7 @@ pub(super) async fn render_form(
             &form.anaesthetic_contact_minutes,
         ),
         lines: form_lines(&rows, &data, &shown.errors, &form),
-        errors: shown.errors,
+        errors: shown.errors.into(),
         message: shown.message,
         saved_session: shown.saved_session,
     };

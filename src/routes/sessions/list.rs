@@ -15,7 +15,7 @@ use crate::routes::pages::{PageError, render, render_status, urlencode};
 use crate::services::sessions::{self, query::ListQuery};
 use crate::views::Frame;
 use crate::views::follow_ups::FollowUpSummary;
-use crate::views::sessions::{ClientPage, ListRow, Opt, SessionListPage, indication_opts};
+use crate::views::sessions::{Choice, ClientPage, ListRow, SessionListPage, indication_opts};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -114,11 +114,11 @@ pub async fn sessions(
             (first + rows.len() as i64).min(total)
         )
     };
-    let mut who = vec![Opt::new("", "Everyone", p.practitioner.trim())];
+    let mut who = vec![Choice::new("", "Everyone", p.practitioner.trim())];
     who.extend(
         practitioners
             .into_iter()
-            .map(|(_, login, shown)| Opt::new(login, shown, p.practitioner.trim())),
+            .map(|(_, login, shown)| Choice::new(login, shown, p.practitioner.trim())),
     );
     let voided = p.voided.trim();
     let page_view = SessionListPage {
@@ -131,11 +131,11 @@ pub async fn sessions(
         practitioners: who,
         indications: indication_opts(p.indication.trim(), "All indications"),
         voided: vec![
-            Opt::new("", "All", voided),
-            Opt::new("no", "Not void", voided),
-            Opt::new("yes", "Void only", voided),
+            Choice::new("", "All", voided),
+            Choice::new("no", "Not void", voided),
+            Choice::new("yes", "Void only", voided),
         ],
-        errors,
+        errors: errors.into(),
         prev_href: (page > 1).then(|| p.href(page - 1)),
         next_href: (first + PAGE_SIZE < total).then(|| p.href(page + 1)),
         showing,
