@@ -8,7 +8,6 @@
 //! open.
 
 use diesel::prelude::*;
-use scraper::Html;
 use serde_json::{Value, json};
 
 use crate::fixtures::days;
@@ -276,30 +275,6 @@ fn form_fields<'a>(
     f
 }
 
-async fn send(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, Option<String>, Html) {
-    let r = client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    (
-        status,
-        location,
-        Html::parse_document(&r.text().await.unwrap()),
-    )
-}
-
 #[tokio::test]
 async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     let app = TestApp::new().await;
@@ -329,7 +304,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     // The preview says what the tick will do.
     let mut hints = form_fields(&csrf, &key, &[(&lid, "2")], &["0"]);
     hints.pop();
-    let (s, _, doc) = send(&app, &web, "/sessions/hints", &hints).await;
+    let (s, _, doc) = app.send_form(&web, "/sessions/hints", &hints).await;
     assert_eq!(s, 200);
     let said = text(&doc, "#hint-0 .opens");
     assert!(
@@ -341,7 +316,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     // that row, everything typed kept, nothing written.
     let before = written(&app).await;
     let fields = form_fields(&csrf, &key, &[(&lid, "2"), (&gid, "1")], &["1"]);
-    let (s, _, doc) = send(&app, &web, "/sessions/new", &fields).await;
+    let (s, _, doc) = app.send_form(&web, "/sessions/new", &fields).await;
     assert_eq!(s, 422);
     assert!(
         text(&doc, "#line-1 .field-error").contains("not opened like a tube"),
@@ -358,7 +333,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
 
     // Ticked on the anaesthetic: saved; the page shows the tube opened.
     let mut fields = form_fields(&csrf, &key, &[(&gid, "1"), (&lid, "2")], &["1"]);
-    let (s, _, doc) = send(&app, &web, "/sessions/new", &fields).await;
+    let (s, _, doc) = app.send_form(&web, "/sessions/new", &fields).await;
     // No needle device or SPF line: the form asks to check the warnings
     // first, the tick kept.
     assert_eq!(s, 200);
@@ -373,7 +348,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
         .unwrap()
         .to_string();
     fields.push(("confirm_warnings", &confirm));
-    let (s, location, _) = send(&app, &web, "/sessions/new", &fields).await;
+    let (s, location, _) = app.send_form(&web, "/sessions/new", &fields).await;
     assert_eq!(s, 303);
     let (s, doc) = app.page(&web, &location.unwrap()).await;
     assert_eq!(s, 200);
@@ -398,7 +373,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
     assert_eq!(app.balance(tube, "store").await, 28_000);
     // Pressing Save again (the same key) opens nothing more.
     let before = written(&app).await;
-    let (s, _, _) = send(&app, &web, "/sessions/new", &fields).await;
+    let (s, _, _) = app.send_form(&web, "/sessions/new", &fields).await;
     assert!(s == 303 || s == 200, "{s}");
     assert_eq!(written(&app).await, before);
     app.assert_ledger_consistent().await;

@@ -23,30 +23,6 @@ async fn form_tokens(app: &TestApp, client: &reqwest::Client) -> (String, String
     )
 }
 
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, Option<String>, Html) {
-    let r = client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    (
-        status,
-        location,
-        Html::parse_document(&r.text().await.unwrap()),
-    )
-}
-
 fn selected_values(doc: &Html, css: &str) -> Vec<String> {
     let sel = Selector::parse(css).unwrap();
     doc.select(&sel)
@@ -117,20 +93,20 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     let (csrf, key) = form_tokens(&app, &client).await;
 
     // "Use protocol" re-renders the form with the protocol's lines.
-    let (s, _, doc) = post(
-        &app,
-        &client,
-        "/sessions/new",
-        &[
-            ("csrf", &csrf),
-            ("key", &key),
-            ("client_ref", "c-7001"),
-            ("protocol_id", &pid),
-            ("needle_length_mm", ""),
-            ("action", "use_protocol"),
-        ],
-    )
-    .await;
+    let (s, _, doc) = app
+        .send_form(
+            &client,
+            "/sessions/new",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("client_ref", "c-7001"),
+                ("protocol_id", &pid),
+                ("needle_length_mm", ""),
+                ("action", "use_protocol"),
+            ],
+        )
+        .await;
     assert_eq!(s, 200);
     let products = selected_values(&doc, "select[name=product_id]");
     assert_eq!(
@@ -164,36 +140,36 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     );
 
     // Save: 303 to the session page, which shows the lots used.
-    let (s, location, _) = post(
-        &app,
-        &client,
-        "/sessions/new",
-        &[
-            ("csrf", &csrf),
-            ("key", &key),
-            ("client_ref", "c-7001"),
-            ("protocol_id", &pid),
-            ("indication", "acne_scars"),
-            ("needle_length_mm", "1.5"),
-            ("performed_at", ""),
-            ("product_id", &roller.id.to_string()),
-            ("quantity", "1"),
-            ("lot_id", ""),
-            ("product_id", &lido.id.to_string()),
-            ("quantity", "2.5"),
-            ("lot_id", ""),
-            ("product_id", &spf.id.to_string()),
-            ("quantity", "2"),
-            ("lot_id", ""),
-            ("product_id", ""),
-            ("quantity", ""),
-            ("lot_id", ""),
-            ("addons", "vitamin_serum"),
-            ("side_effects", "redness"),
-            ("action", "save"),
-        ],
-    )
-    .await;
+    let (s, location, _) = app
+        .send_form(
+            &client,
+            "/sessions/new",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("client_ref", "c-7001"),
+                ("protocol_id", &pid),
+                ("indication", "acne_scars"),
+                ("needle_length_mm", "1.5"),
+                ("performed_at", ""),
+                ("product_id", &roller.id.to_string()),
+                ("quantity", "1"),
+                ("lot_id", ""),
+                ("product_id", &lido.id.to_string()),
+                ("quantity", "2.5"),
+                ("lot_id", ""),
+                ("product_id", &spf.id.to_string()),
+                ("quantity", "2"),
+                ("lot_id", ""),
+                ("product_id", ""),
+                ("quantity", ""),
+                ("lot_id", ""),
+                ("addons", "vitamin_serum"),
+                ("side_effects", "redness"),
+                ("action", "save"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303);
     let location = location.unwrap();
     assert!(location.starts_with("/sessions/"), "{location}");
@@ -211,31 +187,31 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     assert_eq!(count(&doc, "#void-form"), 0, "practitioners cannot void");
 
     // A resubmit (double click) records no second session.
-    let (s, again, _) = post(
-        &app,
-        &client,
-        "/sessions/new",
-        &[
-            ("csrf", &csrf),
-            ("key", &key),
-            ("client_ref", "c-7001"),
-            ("protocol_id", &pid),
-            ("indication", "acne_scars"),
-            ("needle_length_mm", "1.5"),
-            ("product_id", &roller.id.to_string()),
-            ("quantity", "1"),
-            ("lot_id", ""),
-            ("product_id", &lido.id.to_string()),
-            ("quantity", "2.5"),
-            ("lot_id", ""),
-            ("product_id", &spf.id.to_string()),
-            ("quantity", "2"),
-            ("lot_id", ""),
-            ("addons", "vitamin_serum"),
-            ("side_effects", "redness"),
-        ],
-    )
-    .await;
+    let (s, again, _) = app
+        .send_form(
+            &client,
+            "/sessions/new",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("client_ref", "c-7001"),
+                ("protocol_id", &pid),
+                ("indication", "acne_scars"),
+                ("needle_length_mm", "1.5"),
+                ("product_id", &roller.id.to_string()),
+                ("quantity", "1"),
+                ("lot_id", ""),
+                ("product_id", &lido.id.to_string()),
+                ("quantity", "2.5"),
+                ("lot_id", ""),
+                ("product_id", &spf.id.to_string()),
+                ("quantity", "2"),
+                ("lot_id", ""),
+                ("addons", "vitamin_serum"),
+                ("side_effects", "redness"),
+            ],
+        )
+        .await;
     assert_eq!((s, again.as_deref()), (303, Some(location.as_str())));
     assert_eq!(app.session_rows().await, (1, 3));
 
@@ -274,7 +250,7 @@ async fn a_refusal_keeps_what_was_typed_and_writes_nothing() {
         ("side_effects", "bleeding"),
         ("action", "save"),
     ];
-    let (s, _, doc) = post(&app, &client, "/sessions/new", &fields).await;
+    let (s, _, doc) = app.send_form(&client, "/sessions/new", &fields).await;
     assert_eq!(s, 409);
     assert_eq!(input_value(&doc.html(), "client_ref").unwrap(), "C-42");
     assert_eq!(input_value(&doc.html(), "key").unwrap(), key);
@@ -296,7 +272,7 @@ async fn a_refusal_keeps_what_was_typed_and_writes_nothing() {
     let mut bad = fields.to_vec();
     bad[3] = ("needle_length_mm", "1.5");
     bad[9] = ("quantity", "0.5");
-    let (s, _, doc) = post(&app, &client, "/sessions/new", &bad).await;
+    let (s, _, doc) = app.send_form(&client, "/sessions/new", &bad).await;
     assert_eq!(s, 422);
     assert!(text(&doc, "#line-0 .field-error").contains("1 mm"));
     assert_eq!(input_value(&doc.html(), "needle_length_mm").unwrap(), "1.5");
@@ -304,7 +280,7 @@ async fn a_refusal_keeps_what_was_typed_and_writes_nothing() {
     // A client's name instead of a code: 422 at the field.
     let mut bad = fields.to_vec();
     bad[2] = ("client_ref", "Jane Doe");
-    let (s, _, doc) = post(&app, &client, "/sessions/new", &bad).await;
+    let (s, _, doc) = app.send_form(&client, "/sessions/new", &bad).await;
     assert_eq!(s, 422);
     assert_eq!(count(&doc, "input[name=client_ref][aria-invalid=true]"), 1);
     assert_eq!((app.ledger_rows().await, app.session_rows().await), before);
@@ -334,24 +310,24 @@ async fn hints_partial_previews_lots_and_warnings() {
     let client = app.logged_in("practitioner").await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let pid = p["id"].to_string();
-    let (s, _, doc) = post(
-        &app,
-        &client,
-        "/sessions/hints",
-        &[
-            ("csrf", &csrf),
-            ("key", &key),
-            ("needle_length_mm", "1.5"),
-            ("protocol_id", &pid),
-            ("product_id", &roller.id.to_string()),
-            ("quantity", "3"),
-            ("lot_id", ""),
-            ("product_id", &lido.id.to_string()),
-            ("quantity", "6"),
-            ("lot_id", ""),
-        ],
-    )
-    .await;
+    let (s, _, doc) = app
+        .send_form(
+            &client,
+            "/sessions/hints",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("needle_length_mm", "1.5"),
+                ("protocol_id", &pid),
+                ("product_id", &roller.id.to_string()),
+                ("quantity", "3"),
+                ("lot_id", ""),
+                ("product_id", &lido.id.to_string()),
+                ("quantity", "6"),
+                ("lot_id", ""),
+            ],
+        )
+        .await;
     assert_eq!(s, 200);
     assert!(text(&doc, "#hint-0 .hint-problem").contains("asked 3 each, 2 each available"));
     assert!(text(&doc, "#hint-1 .take").contains("L1"));

@@ -275,6 +275,32 @@ impl TestApp {
         (status, Html::parse_document(&text))
     }
 
+    /// Posts `fields` as a form to `path` (the caller supplies the CSRF
+    /// token): the status, the redirect target if any, and the page.
+    pub async fn send_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Option<String>, Html) {
+        let r = client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (
+            status,
+            location,
+            Html::parse_document(&r.text().await.unwrap()),
+        )
+    }
+
     /// Loads `path`, takes its CSRF token, and posts `fields` to `action`.
     pub async fn post_form(
         &self,
