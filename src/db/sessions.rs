@@ -33,6 +33,36 @@ pub struct NewSession {
     pub anaesthetic_contact_minutes: Option<i32>,
 }
 
+impl NewSession {
+    /// The row as stored once `insert` gave it its id and `created_at`.
+    pub fn stored(self, id: i64, created_at: NaiveDateTime) -> crate::db::models::TreatmentSession {
+        crate::db::models::TreatmentSession {
+            id,
+            site_id: self.site_id,
+            practitioner_id: self.practitioner_id,
+            client_ref: self.client_ref,
+            performed_at: self.performed_at,
+            indication: self.indication,
+            needle_length: self.needle_length,
+            protocol_id: self.protocol_id,
+            addons: self.addons,
+            side_effects: self.side_effects,
+            side_effect_other: self.side_effect_other,
+            notes: self.notes,
+            warnings: self.warnings,
+            idempotency_key: self.idempotency_key,
+            request_hash: self.request_hash,
+            voided_at: None,
+            voided_by: None,
+            void_reason: None,
+            created_at,
+            duration_minutes: self.duration_minutes,
+            anaesthetic_applied_at: self.anaesthetic_applied_at,
+            anaesthetic_contact_minutes: self.anaesthetic_contact_minutes,
+        }
+    }
+}
+
 /// Inserts a session; its id and the `created_at` the database gave it.
 pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<(i64, NaiveDateTime)> {
     diesel::insert_into(treatment_sessions::table)

@@ -5,36 +5,47 @@
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
-use actix_web::Error;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
+use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use super::pages::error_page;
 
-pub struct CrossSiteGuard;
+/// A middleware that answers a request itself when `refusal` says so, and
+/// otherwise passes it on: the cross-site check here and the input check in
+/// `routes::input` are two of these.
+#[derive(Clone, Copy)]
+pub struct RefuseWhen(pub fn(&ServiceRequest) -> Option<HttpResponse>);
 
-impl<S, B> Transform<S, ServiceRequest> for CrossSiteGuard
+impl<S, B> Transform<S, ServiceRequest> for RefuseWhen
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = CrossSiteGuardMw<S>;
+    type Transform = RefuseWhenMw<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CrossSiteGuardMw {
+        ready(Ok(RefuseWhenMw {
             service: Rc::new(service),
+            refusal: self.0,
         }))
     }
 }
 
-pub struct CrossSiteGuardMw<S> {
+pub struct RefuseWhenMw<S> {
     service: Rc<S>,
+    refusal: fn(&ServiceRequest) -> Option<HttpResponse>,
+}
+
+/// Mutating requests from another site: refused with 403.
+pub fn cross_site(req: &ServiceRequest) -> Option<HttpResponse> {
+    is_cross_site(req).then(|| error_page(403, "Requests from other sites are refused."))
 }
 
 /// True when a mutating request plainly comes from another origin.
@@ -65,7 +76,7 @@ fn is_cross_site(req: &ServiceRequest) -> bool {
     false
 }
 
-impl<S, B> Service<ServiceRequest> for CrossSiteGuardMw<S>
+impl<S, B> Service<ServiceRequest> for RefuseWhenMw<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
@@ -77,8 +88,7 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if is_cross_site(&req) {
-            let resp = error_page(403, "Requests from other sites are refused.");
+        if let Some(resp) = (self.refusal)(&req) {
             return Box::pin(async move { Ok(req.into_response(resp).map_into_right_body()) });
         }
         let svc = self.service.clone();

@@ -14,14 +14,9 @@
 //! Under `/api/` every refusal is the JSON error shape, elsewhere the error
 //! page, with the same status.
 
-use std::future::{Ready, ready};
-use std::rc::Rc;
-
-use actix_web::body::EitherBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::dev::ServiceRequest;
 use actix_web::error::PayloadError;
 use actix_web::{Error, HttpRequest, HttpResponse, ResponseError, web};
-use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
 use super::api::ApiError;
@@ -192,33 +187,9 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// The middleware that checks the path and the query string of every request.
-pub struct InputGuard;
-
-impl<S, B> Transform<S, ServiceRequest> for InputGuard
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = InputGuardMw<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(InputGuardMw {
-            service: Rc::new(service),
-        }))
-    }
-}
-
-pub struct InputGuardMw<S> {
-    service: Rc<S>,
-}
-
-/// The refusal for a request's path or query, if any.
-fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
+/// The refusal for a request's path or query, if any (the middleware
+/// `RefuseWhen(input::refusal)` checks every request with it).
+pub fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
     let path = req.path();
     let decoded = percent_decode(path);
     if String::from_utf8_lossy(&decoded)
@@ -232,26 +203,6 @@ fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
     }
     let (field, c) = query_problem(req.query_string())?;
     Some(refuse(path, control_error(&field, c)))
-}
-
-impl<S, B> Service<ServiceRequest> for InputGuardMw<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        if let Some(resp) = refusal(&req) {
-            return Box::pin(async move { Ok(req.into_response(resp).map_into_right_body()) });
-        }
-        let svc = self.service.clone();
-        Box::pin(async move { svc.call(req).await.map(|r| r.map_into_left_body()) })
-    }
 }
 
 #[cfg(test)]

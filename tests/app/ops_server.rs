@@ -263,7 +263,7 @@ fn read_response(s: &mut TcpStream) -> String {
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     s.read_exact(&mut body).unwrap();
-    head + &String::from_utf8_lossy(&body)
+    head + String::from_utf8_lossy(&body).as_ref()
 }
 
 /// Waits for the server to close the connection; how long it took.

@@ -30,7 +30,7 @@ async fn the_api_receives_labels_with_counts_measures_times_and_digital_links() 
     let scans = [
         (format!("(01){GTIN}(17){yymmdd}(10)L-37(37)24"), "L-37"),
         (
-            format!("01{GTIN}3103000250") + &format!("17{yymmdd}10L-3103"),
+            format!("01{GTIN}3103000250{}", format_args!("17{yymmdd}10L-3103")),
             "L-3103",
         ),
         (format!("(01){GTIN}(7003){yymmdd}2359(10)L-7003"), "L-7003"),

@@ -1,15 +1,20 @@
-//! A minimal W3C WebDriver client over reqwest, enough for the browser tests:
-//! start chromedriver on a free port, open a headless Chromium session,
-//! navigate, find elements by CSS, click, type, run a script, take a
-//! screenshot. (thirtyfour/fantoccini would pull a TLS stack we do not need.)
+//! The browser tests' window on Chromium: chromedriver started on a free
+//! port, and a small facade (`Browser`, `Element`) over the maintained
+//! WebDriver client `thirtyfour`, so the tests read as what a person does
+//! (go to, find, click, type, wait until) and panic with a clear message.
+//! thirtyfour runs without its own HTTP stack: `ReqwestClient` lends it the
+//! reqwest 0.12 client the tests already use.
 #![allow(dead_code)]
+
+use std::sync::Arc;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{Value, json};
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+use thirtyfour::session::http::{Body, HttpClient};
+use thirtyfour::{By, Capabilities, WebDriver, WebElement};
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -18,6 +23,47 @@ pub struct Driver {
     child: Child,
     pub base: String,
     http: reqwest::Client,
+}
+
+/// thirtyfour's HTTP requests, sent with reqwest 0.12.
+#[derive(Clone)]
+struct ReqwestClient(reqwest::Client);
+
+#[async_trait::async_trait]
+impl HttpClient for ReqwestClient {
+    async fn send(
+        &self,
+        request: http::Request<Body<'_>>,
+    ) -> thirtyfour::prelude::WebDriverResult<http::Response<bytes::Bytes>> {
+        let (parts, body) = request.into_parts();
+        let mut req = self
+            .0
+            .request(parts.method, parts.uri.to_string())
+            .headers(parts.headers);
+        if let Body::Json(v) = body {
+            req = req.json(v);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| thirtyfour::prelude::WebDriverError::RequestFailed(e.to_string()))?;
+        let mut out = http::Response::builder().status(resp.status());
+        for (k, v) in resp.headers() {
+            out = out.header(k, v);
+        }
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| thirtyfour::prelude::WebDriverError::RequestFailed(e.to_string()))?;
+        out.body(bytes).map_err(|e| {
+            thirtyfour::prelude::WebDriverError::UnknownResponse(status, e.to_string())
+        })
+    }
+
+    async fn new(&self) -> Arc<dyn HttpClient> {
+        Arc::new(self.clone())
+    }
 }
 
 /// True when CI demands the browser tests (`CLINIC_STOCK_REQUIRE_BROWSER=1`).
@@ -105,27 +151,25 @@ impl Driver {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.display()),
         ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-        }}});
-        let r: Value = self
-            .http
-            .post(format!("{}/session", self.base))
-            .json(&caps)
-            .send()
+        });
+        let caps: Capabilities = match caps {
+            Value::Object(m) => m.into(),
+            _ => unreachable!("a JSON object"),
+        };
+        let driver = WebDriver::builder(self.base.clone(), caps)
+            .client(ReqwestClient(self.http.clone()))
             .await
-            .unwrap()
-            .json()
+            .unwrap_or_else(|e| panic!("no WebDriver session: {e}"));
+        // axe-core on a long page takes a while on a loaded machine.
+        driver
+            .set_script_timeout(Duration::from_secs(60))
             .await
-            .unwrap();
-        let id = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
-            .to_string();
+            .unwrap_or_else(|e| panic!("WebDriver timeouts: {e}"));
         Browser {
-            url: format!("{}/session/{id}", self.base),
-            http: self.http.clone(),
+            driver: Some(driver),
             profile,
         }
     }
@@ -140,61 +184,38 @@ impl Drop for Driver {
 
 /// One browser window (a WebDriver session).
 pub struct Browser {
-    url: String,
-    http: reqwest::Client,
+    driver: Option<WebDriver>,
     profile: std::path::PathBuf,
 }
 
 /// A found element.
 #[derive(Clone, Debug)]
-pub struct Element(String);
+pub struct Element(WebElement);
+
+/// The result of a WebDriver call, or a panic that says which call failed.
+fn ok<T>(what: &str, r: thirtyfour::prelude::WebDriverResult<T>) -> T {
+    r.unwrap_or_else(|e| panic!("WebDriver {what}: {e}"))
+}
 
 impl Browser {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let v: Value = req.send().await.unwrap().json().await.unwrap();
-        if let Some(err) = v["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {err}: {}", v["value"]["message"]);
-        }
-        v["value"].clone()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.call(reqwest::Method::GET, path, None).await
+    fn wd(&self) -> &WebDriver {
+        self.driver.as_ref().expect("the browser is open")
     }
 
     pub async fn goto(&self, url: &str) {
-        self.post("/url", json!({"url": url})).await;
+        ok("goto", self.wd().goto(url).await);
     }
 
     pub async fn current_url(&self) -> String {
-        self.get("/url")
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        ok("current url", self.wd().current_url().await).to_string()
     }
 
     /// The first element matching a CSS selector, if any (no waiting).
     pub async fn try_find(&self, css: &str) -> Option<Element> {
-        let v: Value = self
-            .http
-            .post(format!("{}/element", self.url))
-            .json(&json!({"using": "css selector", "value": css}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["value"][ELEMENT].as_str().map(|s| Element(s.to_string()))
+        ok("find", self.wd().find_all(By::Css(css)).await)
+            .into_iter()
+            .next()
+            .map(Element)
     }
 
     /// Waits up to 10 s for an element.
@@ -210,45 +231,40 @@ impl Browser {
     }
 
     pub async fn click(&self, e: &Element) {
-        self.post(&format!("/element/{}/click", e.0), json!({}))
-            .await;
+        ok("click", e.0.click().await);
     }
 
     pub async fn type_text(&self, e: &Element, text: &str) {
-        self.post(&format!("/element/{}/value", e.0), json!({"text": text}))
-            .await;
+        ok("type", e.0.send_keys(text).await);
     }
 
     pub async fn clear(&self, e: &Element) {
-        self.post(&format!("/element/{}/clear", e.0), json!({}))
-            .await;
+        ok("clear", e.0.clear().await);
     }
 
     pub async fn text(&self, e: &Element) -> String {
-        self.get(&format!("/element/{}/text", e.0))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        ok("text", e.0.text().await)
     }
 
     /// Runs a script (`return …`) in the page.
     pub async fn script(&self, script: &str) -> Value {
-        self.post("/execute/sync", json!({"script": script, "args": []}))
-            .await
+        self.script_with(script, json!([])).await
     }
 
     /// Runs an asynchronous script: it gets `arguments`, the last being the
     /// callback to call with the result.
     pub async fn script_async(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/async", json!({"script": script, "args": args}))
-            .await
+        let r = self
+            .wd()
+            .execute_async(script.to_string(), args_of(args))
+            .await;
+        ok("async script", r).json().clone()
     }
 
     /// Runs a script with arguments (`arguments[0]` …).
     pub async fn script_with(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/sync", json!({"script": script, "args": args}))
-            .await
+        let r = self.wd().execute(script.to_string(), args_of(args)).await;
+        ok("script", r).json().clone()
     }
 
     /// Waits up to 10 s until a script returns true.
@@ -265,77 +281,72 @@ impl Browser {
 
     /// Two quick clicks on an element (pointer actions, as a person's double click).
     pub async fn double_click(&self, e: &Element) {
-        let origin = json!({ELEMENT: e.0});
-        self.post(
-            "/actions",
-            json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
-                "actions": [
-                    {"type": "pointerMove", "origin": origin, "x": 0, "y": 0},
-                    {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0},
-                    {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}
-                ]}]}),
-        )
-        .await;
+        let chain = self.wd().action_chain().double_click_element(&e.0);
+        ok("double click", chain.perform().await);
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
-        let b64 = self.get("/screenshot").await;
-        base64_decode(b64.as_str().unwrap_or_default())
+        ok("screenshot", self.wd().screenshot_as_png().await)
     }
 
     /// A PNG of the whole page (Chromium's full-page capture via CDP).
     pub async fn full_screenshot(&self) -> Vec<u8> {
         let v = self
-            .post(
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.captureScreenshot", "params": {"captureBeyondViewport": true, "format": "png"}}),
+            .wd()
+            .cdp()
+            .send_raw(
+                "Page.captureScreenshot",
+                json!({"captureBeyondViewport": true, "format": "png"}),
             )
             .await;
-        base64_decode(v["data"].as_str().unwrap_or_default())
+        let data = ok("full-page screenshot", v);
+        base64::engine::general_purpose::STANDARD
+            .decode(data["data"].as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("full-page screenshot is not base64: {e}"))
     }
 
     /// Makes the page's viewport exactly `width`×`height` CSS pixels (a
     /// headless window cannot be narrower than 500 px; `mobile` also honours
     /// the page's viewport meta tag, as a phone does).
     pub async fn emulate(&self, width: u32, height: u32, mobile: bool) {
-        self.post(
-            "/goog/cdp/execute",
-            json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}}),
-        )
-        .await;
+        let v = self
+            .wd()
+            .cdp()
+            .send_raw(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+            )
+            .await;
+        ok("emulate", v);
     }
 
-    pub async fn quit(self) {
-        let _ = self.http.delete(&self.url).send().await;
+    pub async fn quit(mut self) {
+        if let Some(d) = self.driver.take() {
+            let _ = d.quit().await;
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
+impl Drop for Browser {
+    /// A test that failed half-way leaves its window to chromedriver, which
+    /// `Driver` kills: no blocking teardown inside the async runtime.
+    fn drop(&mut self) {
+        if let Some(d) = self.driver.take() {
+            let _ = d.leak();
         }
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for v in s.bytes().filter_map(val) {
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+}
+
+/// Script arguments as thirtyfour takes them (a JSON array, or none).
+fn args_of(args: Value) -> Vec<Value> {
+    match args {
+        Value::Array(a) => a,
+        Value::Null => Vec::new(),
+        other => vec![other],
     }
-    out
 }
 
 /// Signs in through the login form as `name` (the test password) and waits

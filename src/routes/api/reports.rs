@@ -55,13 +55,34 @@ async fn reorder_json(
     user: ApiUser,
     q: web::Query<ReorderParams>,
 ) -> ApiResult {
+    let report = reorder_report(&state, &user, q.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ReorderOut::from(&report)))
+}
+
+/// The reorder report the parameters ask for (to a user who may see reports).
+async fn reorder_report(
+    state: &AppState,
+    user: &ApiUser,
+    q: ReorderParams,
+) -> Result<reorder::ReorderReport, ApiError> {
     user.require(Action::ViewReports)?;
     let actor = user.0.clone();
-    let q = q.into_inner().query();
-    let report = state
+    let q = q.query();
+    Ok(state
         .run(move |conn| reorder::run(conn, &actor, &q))
-        .await?;
-    Ok(HttpResponse::Ok().json(ReorderOut::from(&report)))
+        .await?)
+}
+
+/// The usage report the parameters ask for (to a user who may see reports).
+async fn usage_report(
+    state: &AppState,
+    user: &ApiUser,
+    q: &UsageParams,
+) -> Result<usage::UsageReport, ApiError> {
+    user.require(Action::ViewReports)?;
+    let actor = user.0.clone();
+    let q = q.query();
+    Ok(state.run(move |conn| usage::run(conn, &actor, &q)).await?)
 }
 
 fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
@@ -81,12 +102,7 @@ async fn reorder_csv(
     user: ApiUser,
     q: web::Query<ReorderParams>,
 ) -> ApiResult {
-    user.require(Action::ViewReports)?;
-    let actor = user.0.clone();
-    let q = q.into_inner().query();
-    let report = state
-        .run(move |conn| reorder::run(conn, &actor, &q))
-        .await?;
+    let report = reorder_report(&state, &user, q.into_inner()).await?;
     let body = reorder_view::reorder_csv(&report)
         .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;
     Ok(csv_response(
@@ -136,10 +152,7 @@ async fn usage_json(
     user: ApiUser,
     q: web::Query<UsageParams>,
 ) -> ApiResult {
-    user.require(Action::ViewReports)?;
-    let actor = user.0.clone();
-    let q = q.into_inner().query();
-    let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
+    let report = usage_report(&state, &user, &q).await?;
     Ok(HttpResponse::Ok().json(UsageOut::from(&report)))
 }
 
@@ -166,9 +179,7 @@ async fn usage_csv(
             format!("one of {}", names.join(", ")),
         )));
     }
-    let actor = user.0.clone();
-    let q = params.query();
-    let report = state.run(move |conn| usage::run(conn, &actor, &q)).await?;
+    let report = usage_report(&state, &user, &params).await?;
     let body = usage_export::usage_csv(&report, &which)
         .unwrap_or_else(|| Ok(Vec::new()))
         .map_err(|e| ApiError(ServiceError::Internal(format!("csv: {e}"))))?;

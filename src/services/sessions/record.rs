@@ -195,21 +195,78 @@ fn record_in_tx(
     let performed_at = chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
     // Lots are judged on the session's day at the site.
     let day = site.clock().local_date(performed_at);
+    let warned = session_warnings(conn, req, protocol.as_ref(), indication, &checked)?;
+    // The session row first: on PostgreSQL a concurrent duplicate key waits
+    // here on the UNIQUE index instead of taking stock first.
+    let new = session_row(
+        actor,
+        site.id,
+        (key, hash),
+        req,
+        (performed_at, indication),
+        &protocol,
+        &warned,
+    );
+    let (session_id, created_at) = db::sessions::insert(conn, &new)?;
+    let area_ids: Vec<i64> = areas.iter().map(|a| a.id).collect();
+    db::areas::set_for_session(conn, session_id, &area_ids)?;
+    let ctx = Ctx {
+        actor,
+        site_id: site.id,
+        session_id,
+        performed_at,
+        now,
+        day,
+    };
+    let line_views = take_lines(conn, &ctx, &checked)?;
+    // Last, so that every refusal of today comes first.
+    let checked_warnings = confirmation(conn, actor, req, session_id, &warned, now)?;
+    let written = Written {
+        session: new.stored(session_id, created_at),
+        site_code: site.code.clone(),
+        clock: site.clock(),
+        protocol_name: protocol.map(|p| p.name),
+        lines: line_views,
+        areas,
+        checked: checked_warnings,
+    };
+    Ok((session_id, Some(written)))
+}
+
+/// The warnings that do not stop the session, the indication's usual
+/// needle range included.
+fn session_warnings(
+    conn: &mut DbConn,
+    req: &NormalRequest,
+    protocol: Option<&Protocol>,
+    indication: Option<Indication>,
+    checked: &[CheckedLine],
+) -> ServiceResult<Vec<super::view::Warning>> {
     let usual = match indication {
         Some(i) => crate::services::needle_ranges::usual_range(conn, i)?,
         None => None,
     };
-    let warned = warnings(
-        protocol.as_ref(),
+    Ok(warnings(
+        protocol,
         usual,
         Some(req.needle),
         req.anaesthetic_contact_minutes,
-        &checked,
-    );
-    // The session row first: on PostgreSQL a concurrent duplicate key waits
-    // here on the UNIQUE index instead of taking stock first.
-    let new = NewSession {
-        site_id: site.id,
+        checked,
+    ))
+}
+
+/// The session row as the request and its checks describe it.
+fn session_row(
+    actor: &Actor,
+    site_id: i64,
+    (key, hash): (&str, &str),
+    req: &NormalRequest,
+    (performed_at, indication): (NaiveDateTime, Option<Indication>),
+    protocol: &Option<Protocol>,
+    warned: &[super::view::Warning],
+) -> NewSession {
+    NewSession {
+        site_id,
         practitioner_id: actor.user_id,
         client_ref: req.client_ref.clone(),
         performed_at,
@@ -220,32 +277,30 @@ fn record_in_tx(
         side_effects: join_codes(&req.side_effects, |s| s.code()),
         side_effect_other: req.side_effect_other.clone(),
         notes: req.notes.clone(),
-        warnings: encode_warnings(&warned),
+        warnings: encode_warnings(warned),
         idempotency_key: key.to_string(),
         request_hash: hash.to_string(),
         duration_minutes: req.duration_minutes,
         anaesthetic_applied_at: req.anaesthetic_applied_at,
         anaesthetic_contact_minutes: req.anaesthetic_contact_minutes,
-    };
-    let (session_id, created_at) = db::sessions::insert(conn, &new)?;
-    let area_ids: Vec<i64> = areas.iter().map(|a| a.id).collect();
-    db::areas::set_for_session(conn, session_id, &area_ids)?;
+    }
+}
+
+/// Stores each line and takes its quantity from the site's stock (FEFO, or
+/// the named lot, or a tube opened for it), in the order given.
+fn take_lines(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    checked: &[CheckedLine],
+) -> ServiceResult<Vec<LineView>> {
     let product_ids: Vec<i64> = checked.iter().map(|l| l.product.id).collect();
-    let mut stock = SiteStock::load(conn, site.id, &product_ids, day)?;
-    let ctx = Ctx {
-        actor,
-        site_id: site.id,
-        session_id,
-        performed_at,
-        now,
-        day,
-    };
+    let mut stock = SiteStock::load(conn, ctx.site_id, &product_ids, ctx.day)?;
     let mut line_views = Vec::with_capacity(checked.len());
     for (position, line) in checked.iter().enumerate() {
         let named_lot_id = line.named_lot.as_ref().map(|l| l.id);
         let line_id = db::sessions::insert_line(
             conn,
-            (session_id, site.id, performed_at),
+            (ctx.session_id, ctx.site_id, ctx.performed_at),
             line.product.id,
             line.quantity,
             named_lot_id,
@@ -256,15 +311,15 @@ fn record_in_tx(
             .filter(|l| l.product.id == line.product.id)
             .map(|l| l.quantity)
             .sum();
-        if let Some(e) = named_lot_state(line, day) {
-            return Err(refusal(e, line, total, &stock, day));
+        if let Some(e) = named_lot_state(line, ctx.day) {
+            return Err(refusal(e, line, total, &stock, ctx.day));
         }
         let (allocations, opened) =
-            super::open_tube::take_line(conn, &ctx, &mut stock, line, line_id, total)?;
+            super::open_tube::take_line(conn, ctx, &mut stock, line, line_id, total)?;
         line_views.push(LineView {
             line: SessionLine {
                 id: line_id,
-                session_id,
+                session_id: ctx.session_id,
                 product_id: line.product.id,
                 quantity: line.quantity,
                 named_lot_id,
@@ -275,41 +330,7 @@ fn record_in_tx(
             opened,
         });
     }
-    // Last, so that every refusal of today comes first.
-    let checked_warnings = confirmation(conn, actor, req, session_id, &warned, now)?;
-    let written = Written {
-        session: TreatmentSession {
-            id: session_id,
-            site_id: new.site_id,
-            practitioner_id: new.practitioner_id,
-            client_ref: new.client_ref,
-            performed_at: new.performed_at,
-            indication: new.indication,
-            needle_length: new.needle_length,
-            protocol_id: new.protocol_id,
-            addons: new.addons,
-            side_effects: new.side_effects,
-            side_effect_other: new.side_effect_other,
-            notes: new.notes,
-            warnings: new.warnings,
-            idempotency_key: new.idempotency_key,
-            request_hash: new.request_hash,
-            voided_at: None,
-            voided_by: None,
-            void_reason: None,
-            created_at,
-            duration_minutes: new.duration_minutes,
-            anaesthetic_applied_at: new.anaesthetic_applied_at,
-            anaesthetic_contact_minutes: new.anaesthetic_contact_minutes,
-        },
-        site_code: site.code.clone(),
-        clock: site.clock(),
-        protocol_name: protocol.map(|p| p.name),
-        lines: line_views,
-        areas,
-        checked: checked_warnings,
-    };
-    Ok((session_id, Some(written)))
+    Ok(line_views)
 }
 
 /// The code of the form's confirmation step (never a refusal of the API).

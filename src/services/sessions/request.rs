@@ -179,128 +179,33 @@ pub fn normalise(
     clock: &SiteClock,
 ) -> ServiceResult<NormalRequest> {
     let mut p = Problems::new();
-    let client_ref = match text(&d.client_ref) {
-        Some(t) => p.take("client_ref", parse_client_ref(t)),
-        None => {
-            p.add("client_ref", "enter the client's code (never a name)");
-            None
-        }
-    };
-    let needle = match text(&d.needle_length_mm) {
-        Some(t) => p
-            .take("needle_length_mm", NeedleLength::parse(t))
-            .map(|n| n.0),
-        None => {
-            p.add("needle_length_mm", "enter the needle length in mm");
-            None
-        }
-    };
-    let indication = match text(&d.indication) {
-        Some(t) => {
-            let v = Indication::parse(t);
-            if v.is_none() {
-                p.add(
-                    "indication",
-                    format!("unknown indication (one of {})", Indication::choices()),
-                );
-            }
-            v
-        }
-        None => None,
-    };
-    let protocol_id = parse_id(&mut p, "protocol_id", text(&d.protocol_id));
-    let performed_at = match text(&d.performed_at) {
-        Some(t) => match clock.parse_time(t) {
-            Ok(ts) if ts > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) => {
-                p.add("performed_at", "cannot be in the future");
-                None
-            }
-            Ok(ts) => Some(chrono::SubsecRound::trunc_subsecs(ts, 6)),
-            Err(e) => {
-                p.add("performed_at", e);
-                None
-            }
-        },
-        None => None,
-    };
-    let lines = d.lines.as_ref().map(|lines| {
-        let mut out = Vec::new();
-        for (i, l) in lines.iter().enumerate() {
-            let product = match text(&l.product_id) {
-                Some(t) => parse_id(&mut p, &line_field(i, "product_id"), Some(t)),
-                None => {
-                    p.add(&line_field(i, "product_id"), "choose a product");
-                    None
-                }
-            };
-            let quantity = match text(&l.quantity) {
-                Some(t) => match Quantity::parse_signed(t) {
-                    Ok(q) if q.0 > 0 => Some(q.0),
-                    Ok(_) => {
-                        p.add(&line_field(i, "quantity"), "must be more than zero");
-                        None
-                    }
-                    Err(e) => {
-                        p.add(&line_field(i, "quantity"), e.to_string());
-                        None
-                    }
-                },
-                None => {
-                    p.add(&line_field(i, "quantity"), "enter the quantity used");
-                    None
-                }
-            };
-            let lot_id = parse_id(&mut p, &line_field(i, "lot_id"), text(&l.lot_id));
-            if let (Some(product_id), Some(quantity)) = (product, quantity) {
-                out.push(NormalLine {
-                    product_id,
-                    quantity,
-                    lot_id,
-                    open_new: l.open_new,
-                });
-            }
-        }
-        out
-    });
-    match &lines {
-        Some(l) if l.is_empty() && p.is_empty() => {
-            p.add("lines", "add at least one line (product and quantity)")
-        }
-        Some(l) if l.len() > MAX_LINES => {
-            p.add("lines", format!("at most {MAX_LINES} lines per session"))
-        }
-        None if protocol_id.is_none() && text(&d.protocol_id).is_none() => p.add(
-            "lines",
-            "give the lines used, or a protocol whose lines apply",
-        ),
-        _ => {}
-    }
-    let addons = parse_codes(&mut p, "addons", &d.addons, Addon::parse, Addon::choices());
-    let mut side_effects = parse_codes(
+    let client_ref = required(
         &mut p,
-        "side_effects",
-        &d.side_effects,
-        SideEffect::parse,
-        SideEffect::choices(),
+        &d.client_ref,
+        "client_ref",
+        "enter the client's code (never a name)",
+        parse_client_ref,
     );
-    let side_effect_other = bounded_text(&mut p, "side_effect_other", &d.side_effect_other, 200);
-    if side_effect_other.is_some() && !side_effects.contains(&SideEffect::Other) {
-        side_effects.push(SideEffect::Other);
-        side_effects.sort();
-    }
+    let needle = required(
+        &mut p,
+        &d.needle_length_mm,
+        "needle_length_mm",
+        "enter the needle length in mm",
+        |t| NeedleLength::parse(t).map(|n| n.0),
+    );
+    let indication = parse_indication(&mut p, &d.indication);
+    let protocol_id = parse_id(&mut p, "protocol_id", text(&d.protocol_id));
+    let performed_at = parse_performed_at(&mut p, &d.performed_at, now, clock);
+    let lines = d.lines.as_ref().map(|lines| parse_lines(&mut p, lines));
+    check_line_count(
+        &mut p,
+        &lines,
+        protocol_id.is_none() && text(&d.protocol_id).is_none(),
+    );
+    let addons = parse_codes(&mut p, "addons", &d.addons, Addon::parse, Addon::choices());
+    let (side_effects, side_effect_other) = parse_side_effects(&mut p, d);
     let notes = bounded_text(&mut p, "notes", &d.notes, 2000);
-    let site = text(&d.site).map(str::to_string);
-    let mut areas: Vec<String> = d
-        .areas
-        .iter()
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty())
-        .collect();
-    areas.sort();
-    areas.dedup();
-    if areas.len() > 20 {
-        p.add("areas", "at most 20 areas per session");
-    }
+    let areas = parse_areas(&mut p, &d.areas);
     let duration_minutes = text(&d.duration_minutes)
         .and_then(|t| p.take("duration_minutes", session_facts::parse_duration(t)));
     let anaesthetic_contact_minutes = text(&d.anaesthetic_contact_minutes).and_then(|t| {
@@ -318,7 +223,7 @@ pub fn normalise(
         return Err(ServiceError::Internal("validated values missing".into()));
     };
     Ok(NormalRequest {
-        site,
+        site: text(&d.site).map(str::to_string),
         client_ref,
         needle,
         indication,
@@ -336,6 +241,140 @@ pub fn normalise(
         confirm_warnings: text(&d.confirm_warnings).map(str::to_string),
         ask_confirmation: d.ask_confirmation,
     })
+}
+
+/// A field that must be given: parsed, or the `missing` message at it.
+fn required<T, E: std::fmt::Display>(
+    p: &mut Problems,
+    value: &Option<String>,
+    field: &str,
+    missing: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match text(value) {
+        Some(t) => p.take(field, parse(t)),
+        None => {
+            p.add(field, missing);
+            None
+        }
+    }
+}
+
+/// The optional indication, one of the known codes.
+fn parse_indication(p: &mut Problems, value: &Option<String>) -> Option<Indication> {
+    let t = text(value)?;
+    let v = Indication::parse(t);
+    if v.is_none() {
+        p.add(
+            "indication",
+            format!("unknown indication (one of {})", Indication::choices()),
+        );
+    }
+    v
+}
+
+/// When the session took place (site time), not in the future.
+fn parse_performed_at(
+    p: &mut Problems,
+    value: &Option<String>,
+    now: NaiveDateTime,
+    clock: &SiteClock,
+) -> Option<NaiveDateTime> {
+    match clock.parse_time(text(value)?) {
+        Ok(ts) if ts > now + chrono::Duration::minutes(FUTURE_TOLERANCE_MINUTES) => {
+            p.add("performed_at", "cannot be in the future");
+            None
+        }
+        Ok(ts) => Some(chrono::SubsecRound::trunc_subsecs(ts, 6)),
+        Err(e) => {
+            p.add("performed_at", e);
+            None
+        }
+    }
+}
+
+/// The lines as given: each needs a product and a quantity above zero.
+fn parse_lines(p: &mut Problems, lines: &[LineDraft]) -> Vec<NormalLine> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let product = match text(&l.product_id) {
+            Some(t) => parse_id(p, &line_field(i, "product_id"), Some(t)),
+            None => {
+                p.add(&line_field(i, "product_id"), "choose a product");
+                None
+            }
+        };
+        let quantity = required(
+            p,
+            &l.quantity,
+            &line_field(i, "quantity"),
+            "enter the quantity used",
+            |t| match Quantity::parse_signed(t) {
+                Ok(q) if q.0 > 0 => Ok(q.0),
+                Ok(_) => Err("must be more than zero".to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        );
+        let lot_id = parse_id(p, &line_field(i, "lot_id"), text(&l.lot_id));
+        if let (Some(product_id), Some(quantity)) = (product, quantity) {
+            out.push(NormalLine {
+                product_id,
+                quantity,
+                lot_id,
+                open_new: l.open_new,
+            });
+        }
+    }
+    out
+}
+
+/// At least one line (unless a protocol gives them), at most `MAX_LINES`.
+fn check_line_count(p: &mut Problems, lines: &Option<Vec<NormalLine>>, no_protocol: bool) {
+    match lines {
+        Some(l) if l.is_empty() && p.is_empty() => {
+            p.add("lines", "add at least one line (product and quantity)")
+        }
+        Some(l) if l.len() > MAX_LINES => {
+            p.add("lines", format!("at most {MAX_LINES} lines per session"))
+        }
+        None if no_protocol => p.add(
+            "lines",
+            "give the lines used, or a protocol whose lines apply",
+        ),
+        _ => {}
+    }
+}
+
+/// Side effects by code; a described other effect implies `other`.
+fn parse_side_effects(p: &mut Problems, d: &SessionDraft) -> (Vec<SideEffect>, Option<String>) {
+    let mut side_effects = parse_codes(
+        p,
+        "side_effects",
+        &d.side_effects,
+        SideEffect::parse,
+        SideEffect::choices(),
+    );
+    let other = bounded_text(p, "side_effect_other", &d.side_effect_other, 200);
+    if other.is_some() && !side_effects.contains(&SideEffect::Other) {
+        side_effects.push(SideEffect::Other);
+        side_effects.sort();
+    }
+    (side_effects, other)
+}
+
+/// Treated areas, trimmed, sorted, without repeats; at most 20.
+fn parse_areas(p: &mut Problems, given: &[String]) -> Vec<String> {
+    let mut areas: Vec<String> = given
+        .iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    areas.sort();
+    areas.dedup();
+    if areas.len() > 20 {
+        p.add("areas", "at most 20 areas per session");
+    }
+    areas
 }
 
 /// When the anaesthetic went on: `HH:MM` on the session's day at the site,

@@ -24,7 +24,7 @@ pub(super) fn consumption(
     o: &UsageOptions,
     products: &HashMap<i64, Product>,
 ) -> diesel::QueryResult<Consumption> {
-    let (start, end, origin) = (o.start(), o.end(), o.week_origin());
+    let (start, end) = (o.start(), o.end());
     let bounds = o.week_boundaries();
     let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
@@ -45,8 +45,23 @@ pub(super) fn consumption(
             per_week.entry(week).or_default().add(product, used);
         }
     }
+    let weekly = weekly_buckets(o, per_week);
+    let by_product = product_usage(per_product, products);
+    let (total, by_category, needle_used) = group_totals(&by_product);
+    Ok(Consumption {
+        weekly,
+        by_product,
+        total,
+        by_category,
+        needle_used,
+    })
+}
+
+/// One bucket per week from the report's first week to its last.
+fn weekly_buckets(o: &UsageOptions, mut per_week: BTreeMap<i32, Amount>) -> Vec<Bucket> {
+    let origin = o.week_origin();
     let weeks = (o.to - origin).num_days() / 7;
-    let weekly = (0..=weeks)
+    (0..=weeks)
         .map(|w| {
             let start = origin + Duration::days(w * 7);
             Bucket {
@@ -57,8 +72,14 @@ pub(super) fn consumption(
                     .unwrap_or_default(),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// What each product used, costliest first.
+fn product_usage(
+    per_product: HashMap<i64, i64>,
+    products: &HashMap<i64, Product>,
+) -> Vec<ProductUsage> {
     let mut by_product: Vec<ProductUsage> = per_product
         .into_iter()
         .filter(|(_, q)| *q != 0)
@@ -75,10 +96,16 @@ pub(super) fn consumption(
             .cmp(&a.amount.cost_cents)
             .then_with(|| a.product.sku.cmp(&b.product.sku))
     });
+    by_product
+}
+
+/// The total, the amounts per category (in the vocabulary's order) and per
+/// needle length.
+fn group_totals(by_product: &[ProductUsage]) -> (Amount, Vec<GroupUsage>, BTreeMap<i32, Amount>) {
     let mut total = Amount::default();
     let mut categories: BTreeMap<String, Amount> = BTreeMap::new();
     let mut needle_used: BTreeMap<i32, Amount> = BTreeMap::new();
-    for u in &by_product {
+    for u in by_product {
         total.add(&u.product, u.amount.quantity);
         categories
             .entry(u.product.category.clone())
@@ -102,12 +129,5 @@ pub(super) fn consumption(
             })
         })
         .collect();
-
-    Ok(Consumption {
-        weekly,
-        by_product,
-        total,
-        by_category,
-        needle_used,
-    })
+    (total, by_category, needle_used)
 }
