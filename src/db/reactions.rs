@@ -52,29 +52,41 @@ pub struct SessionLot {
     pub product_id: i64,
 }
 
+/// `query` (treatment sessions, or a join with them) boxed and narrowed to
+/// the window's sessions: not voided, performed in `[start, end)`, at the
+/// site if one is given, and with a product only those whose `consume` rows
+/// took it. A macro, as the two queries it serves have different types.
+macro_rules! in_window {
+    ($query:expr, $w:expr) => {{
+        let w: &Window = $w;
+        let mut q = $query
+            .filter(treatment_sessions::performed_at.ge(w.start))
+            .filter(treatment_sessions::performed_at.lt(w.end))
+            .filter(treatment_sessions::voided_at.is_null())
+            .into_boxed();
+        if let Some(site) = w.site_id {
+            q = q.filter(treatment_sessions::site_id.eq(site));
+        }
+        if let Some(product) = w.product_id {
+            q = q.filter(
+                treatment_sessions::id.nullable().eq_any(
+                    ledger::table
+                        .filter(ledger::product_id.eq(product))
+                        .filter(ledger::kind.eq("consume"))
+                        .filter(ledger::occurred_at.ge(w.start))
+                        .filter(ledger::occurred_at.lt(w.end))
+                        .select(ledger::session_id),
+                ),
+            );
+        }
+        q
+    }};
+}
+
 /// Sessions (not voided) of the window; with a product, those whose
 /// `consume` rows took that product.
 pub fn sessions(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionFacts>> {
-    let mut q = treatment_sessions::table
-        .filter(treatment_sessions::performed_at.ge(w.start))
-        .filter(treatment_sessions::performed_at.lt(w.end))
-        .filter(treatment_sessions::voided_at.is_null())
-        .into_boxed();
-    if let Some(site) = w.site_id {
-        q = q.filter(treatment_sessions::site_id.eq(site));
-    }
-    if let Some(product) = w.product_id {
-        q = q.filter(
-            treatment_sessions::id.nullable().eq_any(
-                ledger::table
-                    .filter(ledger::product_id.eq(product))
-                    .filter(ledger::kind.eq("consume"))
-                    .filter(ledger::occurred_at.ge(w.start))
-                    .filter(ledger::occurred_at.lt(w.end))
-                    .select(ledger::session_id),
-            ),
-        );
-    }
+    let q = in_window!(treatment_sessions::table, w);
     q.select((
         treatment_sessions::id,
         treatment_sessions::protocol_id,
@@ -87,27 +99,7 @@ pub fn sessions(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionFacts>>
 /// (session, comma-separated effect codes) of the follow-ups of the
 /// window's sessions.
 pub fn follow_up_effects(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<(i64, String)>> {
-    let mut q = follow_ups::table
-        .inner_join(treatment_sessions::table)
-        .filter(treatment_sessions::performed_at.ge(w.start))
-        .filter(treatment_sessions::performed_at.lt(w.end))
-        .filter(treatment_sessions::voided_at.is_null())
-        .into_boxed();
-    if let Some(site) = w.site_id {
-        q = q.filter(treatment_sessions::site_id.eq(site));
-    }
-    if let Some(product) = w.product_id {
-        q = q.filter(
-            treatment_sessions::id.nullable().eq_any(
-                ledger::table
-                    .filter(ledger::product_id.eq(product))
-                    .filter(ledger::kind.eq("consume"))
-                    .filter(ledger::occurred_at.ge(w.start))
-                    .filter(ledger::occurred_at.lt(w.end))
-                    .select(ledger::session_id),
-            ),
-        );
-    }
+    let q = in_window!(follow_ups::table.inner_join(treatment_sessions::table), w);
     q.select((follow_ups::session_id, follow_ups::side_effects))
         .load(conn)
 }
