@@ -4,7 +4,6 @@
 //! (go to, find, click, type, wait until) and panic with a clear message.
 //! thirtyfour runs without its own HTTP stack: `ReqwestClient` lends it the
 //! reqwest 0.12 client the tests already use.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 
@@ -21,7 +20,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A running chromedriver, killed on drop.
 pub struct Driver {
     child: Child,
-    pub base: String,
+    base: String,
     http: reqwest::Client,
 }
 
