@@ -206,7 +206,6 @@ pub fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -229,7 +229,6 @@ pub fn remove(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<Indica
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
