@@ -13,7 +13,7 @@ use crate::webdriver::{Browser, Driver, login};
 
 /// A clinic with a protocol: returns (protocol id, roller id).
 async fn clinic(app: &TestApp) -> (i64, clinic_stock::db::models::Product, String) {
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app
         .product("RL-150")
         .roller(150)
@@ -33,10 +33,10 @@ async fn clinic(app: &TestApp) -> (i64, clinic_stock::db::models::Product, Strin
         .name("Mineral SPF 50")
         .create()
         .await;
-    app.receive(&roller, "R-2401", days(40), "6").await;
-    app.receive(&roller, "R-2507", days(400), "10").await;
-    app.receive(&lido, "L-88", days(120), "30").await;
-    app.receive(&spf, "S-12", days(200), "50").await;
+    app.stock(&roller, "R-2401", days(40), "6").await;
+    app.stock(&roller, "R-2507", days(400), "10").await;
+    app.stock(&lido, "L-88", days(120), "30").await;
+    app.stock(&spf, "S-12", days(200), "50").await;
     let (s, p) = app
         .api_post(
             &m,
@@ -97,7 +97,7 @@ async fn browser_practitioner_logs_a_session_from_a_protocol() {
     let app = TestApp::new().await;
     let (protocol_id, roller, token) = clinic(&app).await;
     assert_eq!(usable(&app, &token, roller.id).await, json!(16));
-    app.add_user("nurse", "practitioner").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;
@@ -143,7 +143,7 @@ async fn browser_double_click_on_save_records_one_session() {
     };
     let app = TestApp::new().await;
     let (protocol_id, roller, token) = clinic(&app).await;
-    app.add_user("nurse", "practitioner").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;

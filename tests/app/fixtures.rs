@@ -251,11 +251,6 @@ impl TestApp {
         }
     }
 
-    /// browser.rs's form of [`TestApp::stock`] (see `support::RoleArg`).
-    pub async fn receive(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: &str) -> i64 {
-        self.stock(p, lot, expiry, qty).await
-    }
-
     /// Adds a location to site `main`.
     pub async fn location(&self, code: &str) -> i64 {
         let code = code.to_string();

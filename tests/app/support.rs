@@ -200,8 +200,7 @@ impl TestApp {
     }
 
     /// Creates a user with the test password.
-    pub async fn add_user(&self, name: &str, role: impl RoleArg) -> i64 {
-        let role = role.role();
+    pub async fn add_user(&self, name: &str, role: Role) -> i64 {
         let input = accounts::NewUser {
             username: name.to_string(),
             password: PASSWORD.to_string(),
@@ -401,32 +400,6 @@ impl TestApp {
         let body = r.json().await.unwrap_or(serde_json::Value::Null);
         check_api_error(path, status, &body);
         (status, body)
-    }
-}
-
-/// A role for [`TestApp::add_user`]: `Role::Manager`; the code `"manager"`
-/// only for tests/app/browser.rs, which is being rewritten elsewhere (drop
-/// this, `token` and `receive` once it uses `Role` and `stock`).
-pub trait RoleArg {
-    fn role(self) -> Role;
-}
-
-impl RoleArg for Role {
-    fn role(self) -> Role {
-        self
-    }
-}
-
-impl RoleArg for &str {
-    fn role(self) -> Role {
-        Role::parse(self).unwrap_or_else(|| panic!("no role {self:?}"))
-    }
-}
-
-impl TestApp {
-    /// See [`RoleArg`]: browser.rs's form of [`TestApp::token_for`].
-    pub async fn token(&self, role: &str) -> String {
-        self.token_for(role.role()).await
     }
 }
 
