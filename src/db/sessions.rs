@@ -10,6 +10,7 @@ use super::schema::{
     ledger, locations, lots, protocols, session_lines, sites, treatment_sessions, users,
 };
 use super::{DbConn, MultiBackend, now};
+use crate::domain::vocab::{Indication, LedgerKind};
 
 /// A session row to insert.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct NewSession {
     pub practitioner_id: i64,
     pub client_ref: String,
     pub performed_at: NaiveDateTime,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub needle_length: i32,
     pub protocol_id: Option<i64>,
     pub addons: String,
@@ -157,7 +158,7 @@ pub struct Movement {
     pub lot_id: i64,
     pub location_id: i64,
     pub delta: i64,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub lot_number: String,
     pub expiry: NaiveDate,
     pub use_by: NaiveDate,
@@ -203,7 +204,7 @@ pub struct SessionFilter {
     /// performed_at < to
     pub to: Option<NaiveDateTime>,
     pub practitioner_id: Option<i64>,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub client_ref: Option<String>,
     /// Sessions that took stock from this lot (or its opened containers).
     pub lot_id: Option<i64>,

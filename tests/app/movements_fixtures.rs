@@ -40,7 +40,7 @@ impl TestApp {
                         product_id: pid,
                         site_id: site.id,
                         delta: thousandths,
-                        kind: "receive".into(),
+                        kind: clinic_stock::domain::vocab::LedgerKind::Receive,
                         reason: None,
                         note: None,
                         user_id: actor.user_id,

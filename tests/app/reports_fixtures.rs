@@ -13,7 +13,6 @@ use crate::support::TestApp;
 use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
 use clinic_stock::domain::Quantity;
 use clinic_stock::domain::access::Actor;
-use clinic_stock::domain::vocab::Role;
 use clinic_stock::services::sessions::{self, LineDraft, SessionDraft};
 
 /// `n` days ago at `hour`:00 UTC.
@@ -115,7 +114,7 @@ impl TestApp {
                     Actor {
                         user_id: u.id,
                         username: u.username,
-                        role: Role::parse(&u.role).unwrap(),
+                        role: u.role,
                         site_id: u.site_id,
                         address: None,
                     }
@@ -237,7 +236,7 @@ fn row(
         product_id,
         site_id,
         delta,
-        kind: kind.into(),
+        kind: clinic_stock::domain::vocab::LedgerKind::parse(kind).unwrap(),
         reason: reason.map(str::to_string),
         note: None,
         user_id,

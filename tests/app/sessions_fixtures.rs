@@ -71,7 +71,7 @@ impl TestApp {
                         product_id: pid,
                         site_id: site.id,
                         delta: qty * 1000,
-                        kind: "receive".into(),
+                        kind: clinic_stock::domain::vocab::LedgerKind::Receive,
                         reason: None,
                         note: None,
                         user_id: actor.user_id,

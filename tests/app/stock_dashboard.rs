@@ -35,7 +35,7 @@ pub async fn expired_lot(
                     product_id: pid,
                     site_id: site.id,
                     delta: qty,
-                    kind: "receive".into(),
+                    kind: clinic_stock::domain::vocab::LedgerKind::Receive,
                     reason: None,
                     note: None,
                     user_id: actor.user_id,

@@ -60,7 +60,7 @@ async fn bulk_rows(app: &TestApp, lot_id: i64, n: usize) {
                         product_id: lot.product_id,
                         site_id: loc.site_id,
                         delta: if i % 2 == 0 { 1000 } else { -1000 },
-                        kind: "count".into(),
+                        kind: clinic_stock::domain::vocab::LedgerKind::Count,
                         reason: Some("count".into()),
                         note: None,
                         user_id: actor.user_id,

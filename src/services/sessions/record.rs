@@ -19,6 +19,7 @@ use super::allocate::{
 };
 use super::request::{self, NormalLine, NormalRequest, SessionDraft, join_codes};
 use super::view::{self, AllocationView, LineView, SessionView, Written, encode_warnings};
+use crate::db::vocab_sql::CodeList;
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
@@ -27,7 +28,7 @@ use crate::db::{
 };
 use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::fefo::AllocError;
-use crate::domain::vocab::{Indication, LedgerKind};
+use crate::domain::vocab::LedgerKind;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::services::sites;
 
@@ -186,11 +187,9 @@ fn record_in_tx(
     if !issues.is_empty() {
         return Err(issues_error(issues));
     }
-    let indication = req.indication.or_else(|| {
-        protocol
-            .as_ref()
-            .and_then(|p| Indication::parse(&p.indication))
-    });
+    let indication = req
+        .indication
+        .or_else(|| protocol.as_ref().map(|p| p.indication));
     // Whole microseconds: what both backends store.
     let performed_at = chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
     // Lots are judged on the session's day at the site.
@@ -213,7 +212,7 @@ fn record_in_tx(
         practitioner_id: actor.user_id,
         client_ref: req.client_ref.clone(),
         performed_at,
-        indication: indication.map(|i| i.code().to_string()),
+        indication,
         needle_length: req.needle,
         protocol_id: protocol.as_ref().map(|p| p.id),
         addons: join_codes(&req.addons, |a| a.code()),
@@ -287,8 +286,8 @@ fn record_in_tx(
             indication: new.indication,
             needle_length: new.needle_length,
             protocol_id: new.protocol_id,
-            addons: new.addons,
-            side_effects: new.side_effects,
+            addons: CodeList(req.addons.clone()),
+            side_effects: CodeList(req.side_effects.clone()),
             side_effect_other: new.side_effect_other,
             notes: new.notes,
             warnings: new.warnings,
@@ -400,7 +399,7 @@ pub(super) fn consume_line(
                 product_id,
                 site_id: ctx.site_id,
                 delta: -a.quantity,
-                kind: LedgerKind::Consume.code().into(),
+                kind: LedgerKind::Consume,
                 reason: None,
                 note: None,
                 user_id: ctx.actor.user_id,

@@ -11,7 +11,7 @@ use crate::db::{self, DbConn};
 use crate::domain::vocab::Indication;
 
 /// A group and a product.
-type LineKey = (Option<i64>, Option<String>, i64, i64);
+type LineKey = (Option<i64>, Option<Indication>, i64, i64);
 
 pub(super) struct Sessions {
     pub sessions: i64,
@@ -34,7 +34,7 @@ pub(super) fn sessions(
     let mut per_day: HashMap<i32, i64> = HashMap::new();
     let mut needle_sessions: BTreeMap<i32, i64> = BTreeMap::new();
     let mut protocol: BTreeMap<Option<i64>, (i64, Amount)> = BTreeMap::new();
-    let mut indication: BTreeMap<Option<String>, (i64, Amount)> = BTreeMap::new();
+    let mut indication: BTreeMap<Option<Indication>, (i64, Amount)> = BTreeMap::new();
     let mut practitioner: BTreeMap<i64, (i64, Amount)> = BTreeMap::new();
     for c in counts {
         sessions += c.sessions;
@@ -111,13 +111,11 @@ pub(super) fn sessions(
     let mut by_indication: Vec<GroupUsage> = indication
         .into_iter()
         .map(|(code, (sessions, amount))| GroupUsage {
-            label: match code.as_deref() {
-                Some(c) => Indication::parse(c)
-                    .map(|i| i.label().to_string())
-                    .unwrap_or_else(|| c.to_string()),
+            label: match code {
+                Some(i) => i.label().to_string(),
                 None => "(not recorded)".into(),
             },
-            key: code.unwrap_or_default(),
+            key: code.map(|i| i.code().to_string()).unwrap_or_default(),
             sessions,
             amount,
         })
