@@ -145,7 +145,7 @@ fn filtered(f: &ProductFilter) -> products::BoxedQuery<'static, super::MultiBack
                 .sql(")"),
         );
     }
-    if let Some(c) = f.category.clone() {
+    if let Some(c) = f.category {
         q = q.filter(products::category.eq(c));
     }
     if let Some(n) = f.needle_length {

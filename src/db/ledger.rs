@@ -277,7 +277,7 @@ fn filtered(f: &LedgerFilter) -> ledger::BoxedQuery<'static, super::MultiBackend
     if let Some(v) = f.location_id {
         q = q.filter(ledger::location_id.eq(v));
     }
-    if let Some(v) = f.kind.clone() {
+    if let Some(v) = f.kind {
         q = q.filter(ledger::kind.eq(v));
     }
     if let Some(v) = f.user_id {

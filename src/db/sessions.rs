@@ -225,7 +225,7 @@ fn filtered(f: &SessionFilter) -> treatment_sessions::BoxedQuery<'static, MultiB
     if let Some(v) = f.practitioner_id {
         q = q.filter(treatment_sessions::practitioner_id.eq(v));
     }
-    if let Some(v) = f.indication.clone() {
+    if let Some(v) = f.indication {
         q = q.filter(treatment_sessions::indication.eq(v));
     }
     if let Some(v) = f.client_ref.clone() {

@@ -191,7 +191,7 @@ fn sqlite_session_sums(
             let g = match groups.get(&key) {
                 Some(g) => *g,
                 None => {
-                    keys.push(key.clone());
+                    keys.push(key);
                     groups.insert(key, keys.len() - 1);
                     keys.len() - 1
                 }
@@ -208,7 +208,7 @@ fn sqlite_session_sums(
     let counts = counts
         .into_iter()
         .filter_map(|((day, g), sessions)| {
-            let (protocol_id, indication, practitioner_id, needle_length) = keys.get(g)?.clone();
+            let (protocol_id, indication, practitioner_id, needle_length) = *keys.get(g)?;
             Some(SessionCount {
                 day,
                 protocol_id,

@@ -196,6 +196,7 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceRes
 mod tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn product(unit: &str, pack: i64) -> Product {
         let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
             .unwrap()

@@ -156,7 +156,7 @@ impl LotPage {
         forms: LotForms,
     ) -> LotPage {
         let today = d.today;
-        let unit = d.product.unit.clone();
+        let unit = d.product.unit;
         let on_hand_of = |lot_id: i64| -> i64 {
             d.balances
                 .iter()

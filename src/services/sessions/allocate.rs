@@ -500,6 +500,7 @@ pub fn named_lot_state(line: &CheckedLine, day: NaiveDate) -> Option<AllocError>
 mod product_issue_tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn product(category: &str, unit: &str, needle: Option<i32>, active: bool) -> Product {
         let t = chrono::NaiveDateTime::default();
         Product {
