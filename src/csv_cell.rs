@@ -118,7 +118,6 @@ impl<W: Write> CsvOut<W> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -255,7 +255,6 @@ fn build(from: &Mailbox, m: &Outgoing) -> Result<Message, MailError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -460,7 +460,6 @@ pub fn check(conn: &mut DbConn) -> QueryResult<CheckReport> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod builder_tests {
     use super::*;
 

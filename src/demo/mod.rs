@@ -159,7 +159,6 @@ pub fn gtin(body12: u64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

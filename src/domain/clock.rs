@@ -310,7 +310,6 @@ pub fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     #[test]
     fn clocks_pick_the_site_then_the_reader() {

@@ -95,7 +95,6 @@ pub fn control_character_message(c: char) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -80,7 +80,6 @@ pub fn start<K: CursorKey>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

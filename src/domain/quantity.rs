@@ -219,7 +219,6 @@ pub fn parse_money(text: &str) -> Result<i64, &'static str> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

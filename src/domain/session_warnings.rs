@@ -194,7 +194,6 @@ pub fn confirmed(confirmation: Option<&str>, w: &[Warning]) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

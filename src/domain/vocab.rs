@@ -204,7 +204,6 @@ pub fn parse_list<T: Copy>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

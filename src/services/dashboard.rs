@@ -426,7 +426,6 @@ fn low_stock(products: &[Product], totals: &HashMap<i64, ProductTotals>) -> Vec<
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -223,7 +223,6 @@ pub fn remove(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<Indica
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -223,7 +223,6 @@ fn verify_on_pool(password: &str, hash: &str) -> ServiceResult<bool> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -222,7 +222,6 @@ fn follow_order(conn: &mut DbConn, order_id: i64, line_id: i64, delta: i64) -> S
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod validate_tests {
     use super::*;
 

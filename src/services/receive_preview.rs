@@ -192,7 +192,6 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceRes
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -133,7 +133,6 @@ pub fn session_lot(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod read_code_tests {
     use super::*;
 

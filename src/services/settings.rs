@@ -252,7 +252,6 @@ fn audit_change(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod validate_tests {
     use super::*;
     use crate::error::ServiceError;

@@ -501,7 +501,7 @@ async fn site_records(
 }
 
 async fn world(app: &TestApp) -> World {
-    let admin_token = app.token("admin").await;
+    let admin_token = app.token_for(Role::Admin).await;
     ok_json(
         app,
         &admin_token,

@@ -361,8 +361,8 @@ async fn practitioners_cannot_list_suppliers() {
 /// A form's fields (after the CSRF token).
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
-#[tokio::test]
-async fn writes_on_another_sites_records_change_nothing() {
+/// `world` with a draft order of north's (by chris): (app, world, order id).
+async fn north_order() -> (TestApp, crate::access_sites_world::World, i64) {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let order = {
@@ -377,6 +377,40 @@ async fn writes_on_another_sites_records_change_nothing() {
         assert_eq!(s, 201, "{v}");
         v["id"].as_i64().unwrap()
     };
+    (app, w, order)
+}
+
+/// Nothing of north's changed: no stock moved (`rows_before` ledger rows),
+/// its lot not quarantined, its session not voided, its order a draft.
+async fn assert_north_untouched(
+    app: &TestApp,
+    w: &crate::access_sites_world::World,
+    order: i64,
+    rows_before: i64,
+) {
+    let (north_lot, north_session) = (w.north_lot, w.north_session);
+    assert_eq!(app.ledger_rows().await, rows_before, "no stock moved");
+    let (lot, session, status) = app
+        .with_conn(move |c| {
+            let lot = clinic_stock::db::lots::by_id(c, north_lot)
+                .unwrap()
+                .unwrap();
+            let s = clinic_stock::db::sessions::by_id(c, north_session)
+                .unwrap()
+                .unwrap();
+            let o = clinic_stock::db::orders::by_id(c, order).unwrap().unwrap();
+            (lot.quarantined, s.voided_at.is_some(), o.status)
+        })
+        .await;
+    assert!(!lot, "north's lot not quarantined");
+    assert!(!session, "north's session not voided");
+    assert_eq!(status.code(), "draft", "north's order untouched");
+    app.assert_ledger_consistent().await;
+}
+
+#[tokio::test]
+async fn api_writes_on_another_sites_records_change_nothing() {
+    let (app, w, order) = north_order().await;
     let rows_before = app.ledger_rows().await;
     let t = &w.mona_token;
     let api_writes: Vec<(reqwest::Method, String, Value, u16)> = vec![
@@ -443,6 +477,13 @@ async fn writes_on_another_sites_records_change_nothing() {
         )
         .await;
     assert_eq!(s, 403, "{v}");
+    assert_north_untouched(&app, &w, order, rows_before).await;
+}
+
+#[tokio::test]
+async fn form_writes_on_another_sites_records_change_nothing() {
+    let (app, w, order) = north_order().await;
+    let rows_before = app.ledger_rows().await;
     let csrf = input_value(&page(&app, &w.mona, "/").await.html(), "csrf").unwrap();
     let (nl, nv, shared, store) = (
         w.north_lot.to_string(),
@@ -499,21 +540,5 @@ async fn writes_on_another_sites_records_change_nothing() {
         let r = w.mona.post(app.url(&path)).form(&all).send().await.unwrap();
         assert_eq!(r.status().as_u16(), want, "{path}");
     }
-    assert_eq!(app.ledger_rows().await, rows_before, "no stock moved");
-    let (lot, session, status) = app
-        .with_conn(move |c| {
-            let lot = clinic_stock::db::lots::by_id(c, w.north_lot)
-                .unwrap()
-                .unwrap();
-            let s = clinic_stock::db::sessions::by_id(c, w.north_session)
-                .unwrap()
-                .unwrap();
-            let o = clinic_stock::db::orders::by_id(c, order).unwrap().unwrap();
-            (lot.quarantined, s.voided_at.is_some(), o.status)
-        })
-        .await;
-    assert!(!lot, "north's lot not quarantined");
-    assert!(!session, "north's session not voided");
-    assert_eq!(status.code(), "draft", "north's order untouched");
-    app.assert_ledger_consistent().await;
+    assert_north_untouched(&app, &w, order, rows_before).await;
 }

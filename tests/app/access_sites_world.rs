@@ -40,31 +40,6 @@ async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     v
 }
 
-async fn receive(
-    app: &TestApp,
-    admin: &str,
-    product: i64,
-    site: &str,
-    loc: &str,
-    lot: &str,
-) -> i64 {
-    let expiry = if lot == "SHARED-1" {
-        days(100)
-    } else {
-        days(300)
-    };
-    ok(
-        app,
-        admin,
-        "/api/v1/receipts",
-        json!({"site": site, "location": loc, "product_id": product, "lot": lot,
-               "expiry": expiry.to_string(), "quantity": 50}),
-    )
-    .await["lot_id"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn session(app: &TestApp, admin: &str, product: i64, site: &str, client: &str) -> i64 {
     let (s, v) = app
         .post_session(
@@ -79,7 +54,7 @@ async fn session(app: &TestApp, admin: &str, product: i64, site: &str, client: &
 }
 
 pub async fn world(app: &TestApp) -> World {
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     ok(
         app,
         &admin,
@@ -106,11 +81,17 @@ pub async fn world(app: &TestApp) -> World {
         .create()
         .await
         .id;
-    let shared_lot = receive(app, &admin, product, "main", "store", "SHARED-1").await;
-    let shared_north = receive(app, &admin, product, "north", "vault", "SHARED-1").await;
+    let shared_lot = app.stock(product, "SHARED-1", days(100), "50").await;
+    let shared_north = app
+        .stock(product, "SHARED-1", days(100), "50")
+        .at("north/vault")
+        .await;
     assert_eq!(shared_lot, shared_north, "one lot row for both sites");
-    let main_lot = receive(app, &admin, product, "main", "store", "MAIN-ONLY").await;
-    let north_lot = receive(app, &admin, product, "north", "vault", "NORTH-ONLY").await;
+    let main_lot = app.stock(product, "MAIN-ONLY", days(300), "50").await;
+    let north_lot = app
+        .stock(product, "NORTH-ONLY", days(300), "50")
+        .at("north/vault")
+        .await;
     // FEFO takes SHARED-1 (it expires first) at both sites.
     let main_session = session(app, &admin, product, "main", "C-7777").await;
     let north_session = session(app, &admin, product, "north", "C-7777").await;

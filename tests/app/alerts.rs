@@ -118,14 +118,14 @@ pub async fn auckland(app: &TestApp) -> Scenario {
         .await;
     let gloves = app.product("GLV").disposable().create().await;
     app.location("room1").await;
-    let a1 = app.stock_lot(&roller, "A1", day(-1), 5).await;
-    let a2 = app.stock_lot(&roller, "A2", day(0), 3).await;
-    let a3 = app.stock_at(&roller, "A3", day(60), 4_000, "room1").await;
-    app.stock_lot(&roller, "A4", day(61), 10).await;
-    let b1 = app.stock_lot(&serum, "B1", day(200), 20).await;
+    let a1 = app.stock(&roller, "A1", day(-1), "5").await;
+    let a2 = app.stock(&roller, "A2", day(0), "3").await;
+    let a3 = app.stock(&roller, "A3", day(60), "4").at("room1").await;
+    app.stock(&roller, "A4", day(61), "10").await;
+    let b1 = app.stock(&serum, "B1", day(200), "20").await;
     let c1 = open_at(app, b1, local(&clock, day(-8), 10, 0)).await;
     let c2 = open_at(app, b1, local(&clock, day(-7), 10, 0)).await;
-    let g1 = app.stock_lot(&gloves, "G1", day(-3), 100).await;
+    let g1 = app.stock(&gloves, "G1", day(-3), "100").await;
     app.quarantine(g1).await;
     let o1 = sent_order(app, supplier, roller.id, 2, day(-8)).await;
     sent_order(app, supplier, serum.id, 1, day(-7)).await;
@@ -235,7 +235,7 @@ async fn alerts_at_an_auckland_site_turn_over_at_local_midnight() {
 async fn the_api_and_the_page_show_the_same_alerts_with_links() {
     let app = TestApp::new().await;
     let s = auckland(&app).await;
-    let token = app.token("manager").await;
+    let token = app.token_for(Role::Manager).await;
     let (status, v) = app.api_get(&token, "/api/v1/alerts").await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v, expected_on_d(&s), "{v:#}");
@@ -245,7 +245,7 @@ async fn the_api_and_the_page_show_the_same_alerts_with_links() {
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["error"]["field"], "site");
 
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, doc) = app.page(&manager, "/alerts").await;
     assert_eq!(status, 200);
     let rows = |css: &str| attrs(&doc, css, "data-lot");
@@ -292,7 +292,7 @@ async fn the_api_and_the_page_show_the_same_alerts_with_links() {
     // The dashboard's "expiring soon" leads here.
     assert_eq!(attrs(&home, "#expiring-link", "href"), ["/alerts"]);
     // A practitioner has neither the page nor the badge.
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let (status, _) = app.page(&pr, "/alerts").await;
     assert_eq!(status, 403);
     let (_, home) = app.page(&pr, "/").await;
@@ -306,7 +306,7 @@ async fn a_los_angeles_lot_expires_at_local_midnight_not_utc_midnight() {
     let clock = app.set_zone("America/Los_Angeles").await;
     let d = clock.today(db::now());
     let roller = app.product("R-100").roller(100).create().await;
-    let l1 = app.stock_lot(&roller, "LA-1", d, 2).await;
+    let l1 = app.stock(&roller, "LA-1", d, "2").await;
     // 23:30 local on D is D+1 in UTC: still the last day at the site.
     let evening = local(&clock, d, 23, 30);
     assert_eq!(evening.date(), d + Duration::days(1));

@@ -13,19 +13,42 @@ fn field(v: &Value) -> &str {
     v["error"]["field"].as_str().unwrap_or("")
 }
 
-#[tokio::test]
-async fn api_counts_book_only_the_differences() {
+/// Three lots at `main/store`: A (10 rollers), B (5 gloves), C (2.5 g).
+struct Shelf {
+    app: TestApp,
+    /// A manager's token.
+    m: String,
+    store: i64,
+    a: i64,
+    b: i64,
+    c: i64,
+    gloves: clinic_stock::db::models::Product,
+}
+
+async fn shelf() -> Shelf {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).create().await;
     let gloves = app.product("GLV").disposable().create().await;
     let lido = app.product("LIDO").anesthetic().create().await;
-    let a = app.receive(&roller, "A-1", days(100), "10").await;
-    let b = app.receive(&gloves, "B-1", days(100), "5").await;
-    let c = app.receive(&lido, "C-1", days(100), "2.5").await;
+    let a = app.stock(&roller, "A-1", days(100), "10").await;
+    let b = app.stock(&gloves, "B-1", days(100), "5").await;
+    let c = app.stock(&lido, "C-1", days(100), "2.5").await;
     let store = app.location_id("store").await;
-    let m = app.token("manager").await;
-    let practitioner = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    Shelf {
+        app,
+        m,
+        store,
+        a,
+        b,
+        c,
+        gloves,
+    }
+}
 
+#[tokio::test]
+async fn api_counts_list_the_locations_to_count() {
+    let Shelf { app, m, store, .. } = shelf().await;
     let (s, v) = app.api_get(&m, "/api/v1/counts").await;
     assert_eq!(s, 200, "{v}");
     let row = v["items"]
@@ -39,7 +62,14 @@ async fn api_counts_book_only_the_differences() {
     assert_eq!(row["last_counted"], Value::Null);
     assert_eq!(row["site"], "main");
     assert_eq!(v["total"], json!(v["items"].as_array().unwrap().len()));
+}
 
+#[tokio::test]
+async fn api_count_refusals_write_nothing() {
+    let Shelf {
+        app, m, store, a, ..
+    } = shelf().await;
+    let practitioner = app.token_for(Role::Practitioner).await;
     // Refusals write nothing.
     let before = app.ledger_rows().await;
     let counts_before = app.stock_count_rows().await;
@@ -129,7 +159,21 @@ async fn api_counts_book_only_the_differences() {
     assert_eq!(s, 403);
     assert_eq!(app.ledger_rows().await, before);
     assert_eq!(app.stock_count_rows().await, counts_before);
+}
 
+#[tokio::test]
+async fn api_counts_book_only_the_differences() {
+    let Shelf {
+        app,
+        m,
+        store,
+        a,
+        b,
+        c,
+        gloves,
+    } = shelf().await;
+    let before = app.ledger_rows().await;
+    let counts_before = app.stock_count_rows().await;
     // A matches, B is 2 short, C is not counted.
     let (s, v) = app
         .api_post(

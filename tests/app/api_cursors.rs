@@ -46,12 +46,12 @@ async fn walk(app: &TestApp, token: &str, first: &str) -> (Vec<i64>, Vec<i64>) {
 #[tokio::test]
 async fn ledger_pages_by_cursor_keep_their_filters_and_skip_nothing() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let a = app.product("RL-A").roller(100).create().await;
     let b = app.product("RL-B").roller(100).create().await;
     for i in 0..5 {
-        app.receive(&a, &format!("A{i}"), days(100), "1").await;
-        app.receive(&b, &format!("B{i}"), days(100), "1").await;
+        app.stock(&a, &format!("A{i}"), days(100), "1").await;
+        app.stock(&b, &format!("B{i}"), days(100), "1").await;
     }
     let filter = format!("/api/v1/ledger?product_id={}", a.id);
     let (s, all) = app.api_get(&m, &format!("{filter}&limit=1000")).await;
@@ -69,7 +69,7 @@ async fn ledger_pages_by_cursor_keep_their_filters_and_skip_nothing() {
     // A row written between pages is newer: it does not shift the pages.
     let (seen, totals) = {
         let (mut seen, _) = (ids(&first), ());
-        app.receive(&a, "A-late", days(100), "1").await;
+        app.stock(&a, "A-late", days(100), "1").await;
         let (rest, totals) = walk(&app, &m, next).await;
         seen.extend(rest);
         (seen, totals)
@@ -94,9 +94,9 @@ async fn ledger_pages_by_cursor_keep_their_filters_and_skip_nothing() {
 #[tokio::test]
 async fn session_pages_order_by_time_then_id_across_equal_times() {
     let app = TestApp::new().await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let roller = app.product("RL-100").roller(100).create().await;
-    app.receive(&roller, "R1", days(200), "20").await;
+    app.stock(&roller, "R1", days(200), "20").await;
     let mut posted = Vec::new();
     // Two sessions share each time: the id breaks the tie.
     for (i, d) in [-3, -3, -2, -2, -1].iter().enumerate() {
@@ -119,7 +119,7 @@ async fn session_pages_order_by_time_then_id_across_equal_times() {
 #[tokio::test]
 async fn audit_pages_by_cursor() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     for i in 0..7 {
         app.product(&format!("SR-{i}")).serum().create().await;
     }
@@ -137,7 +137,7 @@ async fn audit_pages_by_cursor() {
 #[tokio::test]
 async fn a_bad_cursor_is_a_422_naming_it_and_offset_with_cursor_too() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     for path in [
         "/api/v1/ledger?cursor=abc",
         "/api/v1/ledger?cursor=-5",

@@ -35,9 +35,9 @@ fn field(v: &Value) -> &str {
 async fn api_transfer_moves_stock_and_answers_the_rows_and_balances() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).create().await;
-    let lot = app.receive(&p, "R-5", days(100), "10").await;
+    let lot = app.stock(&p, "R-5", days(100), "10").await;
     app.location("room1").await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let before = app.ledger_rows().await;
 
     let (s, v) = app
@@ -98,10 +98,10 @@ async fn api_transfer_moves_stock_and_answers_the_rows_and_balances() {
 async fn api_transfer_refusals_write_nothing() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).create().await;
-    let lot = app.receive(&p, "R-5", days(100), "10").await;
+    let lot = app.stock(&p, "R-5", days(100), "10").await;
     app.location("room1").await;
-    let m = app.token("manager").await;
-    let practitioner = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let practitioner = app.token_for(Role::Practitioner).await;
     let before = app.ledger_rows().await;
     let ok =
         json!({"lot_id": lot, "from_location": "store", "to_location": "room1", "quantity": 4});
@@ -200,10 +200,10 @@ async fn api_transfer_refusals_write_nothing() {
 async fn api_quarantine_and_release_follow_the_lot_page() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).create().await;
-    let lot = app.receive(&p, "R-5", days(100), "10").await;
+    let lot = app.stock(&p, "R-5", days(100), "10").await;
     app.location("room1").await;
-    let m = app.token("manager").await;
-    let practitioner = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let practitioner = app.token_for(Role::Practitioner).await;
     let before = app.ledger_rows().await;
     let q = format!("/api/v1/lots/{lot}/quarantine");
     let r = format!("/api/v1/lots/{lot}/release");
@@ -272,10 +272,10 @@ async fn api_opening_a_container_follows_the_open_form() {
     let app = TestApp::new().await;
     let serum = app.product("VITC").serum().use_within(14).create().await;
     let plain = app.product("RL-100").roller(100).create().await;
-    let lot = app.receive(&serum, "V-1", days(200), "12").await;
-    let plain_lot = app.receive(&plain, "R-5", days(100), "10").await;
-    let practitioner = app.token("practitioner").await;
-    let m = app.token("manager").await;
+    let lot = app.stock(&serum, "V-1", days(200), "12").await;
+    let plain_lot = app.stock(&plain, "R-5", days(100), "10").await;
+    let practitioner = app.token_for(Role::Practitioner).await;
+    let m = app.token_for(Role::Manager).await;
     let before = app.ledger_rows().await;
 
     // Refusals first: nothing written.

@@ -69,7 +69,7 @@ async fn the_database_refuses_to_update_or_delete_audit_rows() {
 #[tokio::test]
 async fn catalogue_changes_are_audited_with_old_and_new_values() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, sup) = app
         .api_post(
             &m,
@@ -151,7 +151,7 @@ async fn catalogue_changes_are_audited_with_old_and_new_values() {
         )
         .await;
     assert_eq!(s, 422);
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let before = rows(&app).await.len();
     let (s, _) = app
         .api_send(
@@ -172,12 +172,18 @@ async fn catalogue_changes_are_audited_with_old_and_new_values() {
     assert!(after.iter().all(|r| r.action == "use"), "{after:#?}");
 }
 
-#[tokio::test]
-async fn quarantine_release_protocols_and_orders_are_audited() {
+/// A roller with a lot of 10, and a supplier: (app, product, supplier, lot).
+async fn audited_clinic() -> (TestApp, clinic_stock::db::models::Product, i64, i64) {
     let app = TestApp::new().await;
     let p = app.product("RL-150").roller(150).create().await;
     let supplier = app.supplier("NeedleCo", Some(5)).await;
-    let lot = app.receive(&p, "L1", days(200), "10").await;
+    let lot = app.stock(&p, "L1", days(200), "10").await;
+    (app, p, supplier, lot)
+}
+
+#[tokio::test]
+async fn quarantine_and_release_are_audited() {
+    let (app, _, _, lot) = audited_clinic().await;
     let n = rows(&app).await.len();
     app.with_conn(move |c| {
         let a = fixture_actor(c);
@@ -194,8 +200,12 @@ async fn quarantine_release_protocols_and_orders_are_audited() {
     assert_eq!(changes(&new[0]), json!({"quarantined": [false, true]}));
     assert_eq!(new[1].action, "release");
     assert_eq!(changes(&new[1]), json!({"quarantined": [true, false]}));
+}
 
-    let m = app.token("manager").await;
+#[tokio::test]
+async fn protocols_are_audited() {
+    let (app, p, _, _) = audited_clinic().await;
+    let m = app.token_for(Role::Manager).await;
     let (s, proto) = app
         .api_post(&m, "/api/v1/protocols", &json!({"name": "Face", "indication": "acne_scars",
             "needle_min_mm": 1.0, "needle_max_mm": 2.0, "lines": [{"product_id": p.id, "quantity": 1}]}))
@@ -221,7 +231,12 @@ async fn quarantine_release_protocols_and_orders_are_audited() {
         changes(only(&all, "update", "protocol")),
         json!({"needle_max_mm": ["2", "1.5"], "lines": ["RL-150 1", "RL-150 2"]})
     );
+}
 
+#[tokio::test]
+async fn orders_are_audited() {
+    let (app, p, supplier, _) = audited_clinic().await;
+    let m = app.token_for(Role::Manager).await;
     // An order: created, its lines changed, sent, received, and another cancelled.
     let (s, po) = app
         .api_post(
@@ -332,7 +347,7 @@ async fn quarantine_release_protocols_and_orders_are_audited() {
 #[tokio::test]
 async fn users_tokens_settings_and_sites_are_audited() {
     let app = TestApp::new().await;
-    let maria = app.add_user("maria", "manager").await;
+    let maria = app.add_user("maria", Role::Manager).await;
     let all = rows(&app).await;
     let created = only(&all, "create", "user");
     assert_eq!(created.actor_name, "(command line)");
@@ -433,7 +448,7 @@ async fn users_tokens_settings_and_sites_are_audited() {
 #[tokio::test]
 async fn the_audit_api_filters_and_refuses_bad_filters() {
     let app = TestApp::new().await;
-    let a = app.token("admin").await;
+    let a = app.token_for(Role::Admin).await;
     let p1 = app.product("AAA").create().await;
     let p2 = app.product("BBB").create().await;
     let (s, _) = app
@@ -509,8 +524,8 @@ async fn the_audit_api_filters_and_refuses_bad_filters() {
         assert_eq!(s, 422, "{query}: {e}");
         assert_eq!(e["error"]["field"], field, "{query}: {e}");
     }
-    for role in ["practitioner", "manager"] {
-        let t = app.token(role).await;
+    for role in [Role::Practitioner, Role::Manager] {
+        let t = app.token_for(role).await;
         let (s, e) = app.api_get(&t, "/api/v1/audit").await;
         assert_eq!(s, 403, "{role}: {e}");
     }
@@ -639,7 +654,7 @@ async fn a_price_changed_by_an_import_is_in_the_products_history() {
     assert_eq!(c.as_object().unwrap().len(), 2, "only what changed: {c}");
     let (s, body) = app
         .api_get(
-            &app.token("admin").await,
+            &app.token_for(Role::Admin).await,
             &format!("/api/v1/audit?entity=product&entity_id={id}"),
         )
         .await;

@@ -42,7 +42,7 @@ fn csv_records(body: &str) -> Vec<csv::StringRecord> {
 #[tokio::test]
 async fn the_audit_page_filters_pages_and_refuses_bad_filters() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let p = app.product("RL-150").roller(150).create().await;
     filler(&app, 60).await;
 
@@ -121,7 +121,7 @@ async fn the_audit_page_filters_pages_and_refuses_bad_filters() {
 #[tokio::test]
 async fn the_audit_csv_parses_and_carries_no_formulas() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     // A name typed at the login form lands in the log as the actor.
     let r = app
         .login_with(&app.client(), "=HYPERLINK(\"x\")", "wrong password!")
@@ -174,18 +174,18 @@ async fn the_audit_csv_parses_and_carries_no_formulas() {
 #[tokio::test]
 async fn product_lot_order_and_user_pages_show_their_own_history_to_admins() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let manager = app.logged_in("manager").await;
+    let admin = app.admin().await;
+    let manager = app.manager().await;
     let p = app.product("RL-150").roller(150).create().await;
     let other = app.product("GLV").create().await;
     let supplier = app.supplier("NeedleCo", None).await;
-    let lot = app.receive(&p, "L1", days(100), "10").await;
+    let lot = app.stock(&p, "L1", days(100), "10").await;
     app.with_conn(move |c| {
         let a = fixture_actor(c);
         lots::set_quarantine(c, &a, lot, true).unwrap();
     })
     .await;
-    let a = app.token("admin").await;
+    let a = app.token_for(Role::Admin).await;
     let (s, _) = app
         .api_send(
             reqwest::Method::PATCH,
@@ -257,7 +257,7 @@ async fn product_lot_order_and_user_pages_show_their_own_history_to_admins() {
         "draft"
     );
 
-    let maria = app.add_user("maria", "manager").await;
+    let maria = app.add_user("maria", Role::Manager).await;
     let maria_token = app
         .with_conn(|c| {
             clinic_stock::services::accounts::create_token(c, "maria", "scanner").unwrap()
@@ -282,8 +282,8 @@ async fn product_lot_order_and_user_pages_show_their_own_history_to_admins() {
 #[tokio::test]
 async fn practitioners_and_managers_get_403_on_the_audit_pages() {
     let app = TestApp::new().await;
-    for role in ["practitioner", "manager"] {
-        let client = app.logged_in(role).await;
+    for role in [Role::Practitioner, Role::Manager] {
+        let client = app.signed_in(role).await;
         for path in ["/admin/audit", "/admin/audit.csv", "/admin/users/1"] {
             let r = client.get(app.url(path)).send().await.unwrap();
             assert_eq!(r.status(), 403, "{role} {path}");
@@ -303,8 +303,8 @@ async fn practitioners_and_managers_get_403_on_the_audit_pages() {
 #[tokio::test]
 async fn an_admin_changes_a_role_on_the_user_page_and_it_is_audited() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let maria = app.add_user("maria", "manager").await;
+    let admin = app.admin().await;
+    let maria = app.add_user("maria", Role::Manager).await;
     let page = format!("/admin/users/{maria}");
     let (_, doc) = app.page(&admin, "/admin/users").await;
     let link = Selector::parse("tr[data-user=maria] a.user-link").unwrap();

@@ -15,7 +15,7 @@ use clinic_stock::services::{accounts, signin};
 #[tokio::test]
 async fn sign_ins_failures_lockouts_and_unlocks_are_audited() {
     let app = TestApp::new().await;
-    let maria = app.add_user("maria", "manager").await;
+    let maria = app.add_user("maria", Role::Manager).await;
     let n = rows(&app).await.len();
     app.login_as("maria", PASSWORD).await;
     let r = app
@@ -87,7 +87,7 @@ async fn sign_ins_failures_lockouts_and_unlocks_are_audited() {
 #[tokio::test]
 async fn a_token_is_audited_at_its_first_use_not_at_every_request() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     for _ in 0..3 {
         let (s, _) = app.api_get(&m, "/api/v1/products").await;
         assert_eq!(s, 200);

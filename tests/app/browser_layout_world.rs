@@ -92,8 +92,8 @@ pub struct World {
 pub async fn world(app: &TestApp) -> World {
     app.with_conn(|c| demo::run(c, &DemoOptions::default()).unwrap())
         .await;
-    let m = app.token("manager").await;
-    app.token("admin").await;
+    let m = app.token_for(Role::Manager).await;
+    app.token_for(Role::Admin).await;
     let (s, made) = app
         .api_post(
             &m,

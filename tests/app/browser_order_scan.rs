@@ -19,7 +19,7 @@ async fn browser_a_scanners_enter_on_an_order_reads_the_scan_instead_of_receivin
     };
     let app = TestApp::new().await;
     let (m, id, [la, lb]) = sent_order(&app).await;
-    app.add_user("boss", "manager").await;
+    app.add_user("boss", Role::Manager).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "boss").await;
     let page = format!("/orders/{id}/receive");

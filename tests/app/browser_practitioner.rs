@@ -19,12 +19,12 @@ async fn browser_repeat_todays_session_then_void_it_within_thirty_minutes() {
         return;
     };
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app.product("R15").roller(150).create().await;
     let spf = app.product("SPF").spf().create().await;
-    let lot_a = app.receive(&roller, "R-A", days(200), "5").await;
-    let lot_b = app.receive(&roller, "R-B", days(60), "5").await;
-    app.receive(&spf, "S-1", days(200), "10").await;
+    let lot_a = app.stock(&roller, "R-A", days(200), "5").await;
+    let lot_b = app.stock(&roller, "R-B", days(60), "5").await;
+    app.stock(&spf, "S-1", days(200), "10").await;
     let (s, p) = app
         .api_post(
             &m,
@@ -35,7 +35,7 @@ async fn browser_repeat_todays_session_then_void_it_within_thirty_minutes() {
         )
         .await;
     assert_eq!(s, 201, "{p}");
-    let pia = app.token("practitioner").await;
+    let pia = app.token_for(Role::Practitioner).await;
     let body = json!({"site": "main", "client_ref": "C-4242", "needle_length_mm": 1.5,
         "protocol_id": p["id"], "indication": "acne_scars", "addons": ["prp"],
         "lines": [{"product_id": roller.id, "quantity": 1, "lot_id": lot_a},
@@ -142,8 +142,8 @@ async fn browser_tick_new_tube_opened_on_a_tablet_and_save() {
         .use_within(28)
         .create()
         .await;
-    let lot = app.receive(&lido, "L-TAB", days(200), "60").await;
-    app.add_user("nurse", "practitioner").await;
+    let lot = app.stock(&lido, "L-TAB", days(200), "60").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;

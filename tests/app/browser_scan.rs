@@ -34,7 +34,7 @@ async fn browser_a_scan_fills_the_receive_form() {
         .gtin("09506000134352")
         .create()
         .await;
-    app.add_user("mona", "manager").await;
+    app.add_user("mona", Role::Manager).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "mona").await;
     b.goto(&app.url("/receive")).await;
@@ -97,9 +97,9 @@ async fn browser_a_scanned_pouch_names_the_lot_of_a_session_line() {
         .name("Dermaroller 1.5 mm")
         .create()
         .await;
-    app.receive(&roller, "R-2401", days(40), "6").await;
-    let later = app.receive(&roller, "R-2507", days(400), "10").await;
-    app.add_user("nurse", "practitioner").await;
+    app.stock(&roller, "R-2401", days(40), "6").await;
+    let later = app.stock(&roller, "R-2507", days(400), "10").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;

@@ -48,17 +48,21 @@ async fn wait(b: &Browser, what: &str, script: &str) {
 /// JS: the chosen products of the non-blank rows, joined by commas.
 const PRODUCTS: &str = "Array.from(document.querySelectorAll('select[name=product_id]')).map(s => s.value).filter(v => v).join(',')";
 
-#[tokio::test]
-async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_roller() {
-    let Some(driver) = Driver::start(
-        "browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_roller",
-    )
-    .await
-    else {
-        return;
-    };
-    let app = TestApp::new().await;
-    let m = app.token("manager").await;
+/// Five products in stock and two protocols: "Acne scars face" (1.5 mm
+/// roller, SPF; PRP) and "Fine lines" (1 mm roller, SPF, serum; vitamin
+/// serum), `ids` in that order; `m` a manager's token.
+struct Clinic {
+    m: String,
+    r150: clinic_stock::db::models::Product,
+    r100: clinic_stock::db::models::Product,
+    spf: clinic_stock::db::models::Product,
+    serum: clinic_stock::db::models::Product,
+    lido: clinic_stock::db::models::Product,
+    ids: Vec<String>,
+}
+
+async fn two_protocols(app: &TestApp) -> Clinic {
+    let m = app.token_for(Role::Manager).await;
     let r150 = app.product("RL-150").roller(150).create().await;
     let r100 = app.product("RL-100").roller(100).create().await;
     let spf = app.product("SPF-50").spf().create().await;
@@ -71,7 +75,7 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
         (&serum, "H1"),
         (&lido, "L1"),
     ] {
-        app.receive(p, lot, days(200), "20").await;
+        app.stock(p, lot, days(200), "20").await;
     }
     let mut ids = Vec::new();
     for body in [
@@ -87,7 +91,37 @@ async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_r
         assert_eq!(s, 201, "{p}");
         ids.push(p["id"].to_string());
     }
-    app.add_user("nurse", "practitioner").await;
+    Clinic {
+        m,
+        r150,
+        r100,
+        spf,
+        serum,
+        lido,
+        ids,
+    }
+}
+
+#[tokio::test]
+async fn browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_roller() {
+    let Some(driver) = Driver::start(
+        "browser_a_second_protocol_replaces_the_first_and_the_needle_swaps_the_roller",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let Clinic {
+        m,
+        r150,
+        r100,
+        spf,
+        serum,
+        lido,
+        ids,
+    } = two_protocols(&app).await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;
@@ -226,8 +260,8 @@ async fn browser_a_quantity_typed_during_a_slow_lines_swap_is_kept() {
     };
     let app = TestApp::new().await;
     let lido = app.product("AN-LIDO").anesthetic().create().await;
-    app.receive(&lido, "L1", days(200), "20").await;
-    app.add_user("nurse", "practitioner").await;
+    app.stock(&lido, "L1", days(200), "20").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;

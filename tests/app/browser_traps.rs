@@ -10,7 +10,7 @@ use crate::webdriver::{Browser, Driver, login};
 use crate::workflow_traps::{draft_of_four, due_from_two_suppliers, order_rows, order_state};
 
 async fn manager(app: &TestApp, b: &Browser) {
-    app.add_user("boss", "manager").await;
+    app.add_user("boss", Role::Manager).await;
     login(app, b, "boss").await;
 }
 

@@ -18,11 +18,11 @@ async fn browser_a_session_that_warns_is_saved_once_its_warnings_are_ticked() {
         return;
     };
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let spf = app.product("SPF-50").spf().create().await;
-    app.receive(&roller, "R-1", days(100), "5").await;
-    app.receive(&spf, "S-1", days(100), "5").await;
+    app.stock(&roller, "R-1", days(100), "5").await;
+    app.stock(&spf, "S-1", days(100), "5").await;
     let (s, p) = app
         .api_post(
             &m,
@@ -33,7 +33,7 @@ async fn browser_a_session_that_warns_is_saved_once_its_warnings_are_ticked() {
         )
         .await;
     assert_eq!(s, 201, "{p}");
-    app.add_user("nurse", "practitioner").await;
+    app.add_user("nurse", Role::Practitioner).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "nurse").await;
     b.goto(&app.url("/sessions/new")).await;

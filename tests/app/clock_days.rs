@@ -77,8 +77,8 @@ async fn an_auckland_lot_is_usable_to_the_last_local_minute_of_its_expiry_day() 
     let clock = app.set_zone("Pacific/Auckland").await;
     let d = clock.today(db::now()) - Duration::days(2);
     let roller = app.product("R-150").roller(150).create().await;
-    let lot = app.stock_lot(&roller, "AK-1", d, 10).await;
-    let pr = app.token("practitioner").await;
+    let lot = app.stock(&roller, "AK-1", d, "10").await;
+    let pr = app.token_for(Role::Practitioner).await;
 
     // 23:59 local on D (typed without an offset: the site's time).
     let (status, s) = app
@@ -128,8 +128,8 @@ async fn a_los_angeles_lot_is_usable_on_its_local_evening_though_utc_is_a_day_on
     let clock = app.set_zone("America/Los_Angeles").await;
     let d = clock.today(db::now()) - Duration::days(3);
     let roller = app.product("R-150").roller(150).create().await;
-    let lot = app.stock_lot(&roller, "LA-1", d, 10).await;
-    let pr = app.token("practitioner").await;
+    let lot = app.stock(&roller, "LA-1", d, "10").await;
+    let pr = app.token_for(Role::Practitioner).await;
 
     // 23:59 local on D is already D+1 in UTC: still usable at the site.
     let evening = clock.to_utc(d.and_hms_opt(23, 59, 0).unwrap()).unwrap();
@@ -177,8 +177,8 @@ async fn today_is_the_sites_day_for_stock_and_live_sessions() {
     let expiry = utc_today.min(local_today);
     let usable_at_site = expiry >= local_today;
     let roller = app.product("R-150").roller(150).create().await;
-    let lot = app.stock_lot(&roller, "B-1", expiry, 4).await;
-    let m = app.token("manager").await;
+    let lot = app.stock(&roller, "B-1", expiry, "4").await;
+    let m = app.token_for(Role::Manager).await;
     let (_, stock) = app
         .api_get(&m, &format!("/api/v1/stock?product_id={}", roller.id))
         .await;
@@ -197,7 +197,7 @@ async fn today_is_the_sites_day_for_stock_and_live_sessions() {
     assert_eq!(l["expired"], json!(!usable_at_site));
 
     // A session logged now allocates (or refuses) by the site's day.
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let mut body = session("", roller.id, None);
     body.as_object_mut().unwrap().remove("performed_at");
     let (status, s) = app.post_session(&pr, &new_key(), &body).await;
@@ -208,7 +208,7 @@ async fn today_is_the_sites_day_for_stock_and_live_sessions() {
         assert_eq!(status, 409, "{s}");
     }
     // The dashboard's write-off takes exactly what the site's day calls expired.
-    let web = app.logged_in("manager").await;
+    let web = app.manager().await;
     // (Issue 14: the button lists first; the list's button writes off.)
     match crate::workflow_traps::confirm_write_off(&app, &web, "main").await {
         Ok(r) => assert_eq!(r.status(), 303),
@@ -247,9 +247,9 @@ async fn a_late_evening_session_counts_on_the_local_day() {
     let clock = app.set_zone("America/Los_Angeles").await;
     let x = clock.today(db::now()) - Duration::days(4);
     let roller = app.product("R-150").roller(150).create().await;
-    app.stock_lot(&roller, "LA-2", x + Duration::days(400), 10)
+    app.stock(&roller, "LA-2", x + Duration::days(400), "10")
         .await;
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (status, s) = app
         .post_session(
             &pr,
@@ -261,7 +261,7 @@ async fn a_late_evening_session_counts_on_the_local_day() {
     let at = clock.to_utc(x.and_hms_opt(23, 30, 0).unwrap()).unwrap();
     assert_eq!(at.date(), x + Duration::days(1), "the next day in UTC");
 
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let next = x + Duration::days(1);
     assert_eq!(
         per_day(&app, &m, &x.to_string(), &next.to_string()).await,
@@ -304,8 +304,8 @@ async fn report_windows_across_daylight_saving_changes_have_their_days() {
     // 25-hour day); London started it on 2026-03-29 (23 hours).
     app.set_zone("America/Los_Angeles").await;
     let roller = app.product("R-150").roller(150).create().await;
-    app.stock_lot(&roller, "DST-1", day("2028-01-01"), 50).await;
-    let pr = app.token("practitioner").await;
+    app.stock(&roller, "DST-1", day("2028-01-01"), "50").await;
+    let pr = app.token_for(Role::Practitioner).await;
     for at in [
         "2026-10-28T23:50", // before the reorder window
         "2026-10-29T00:10", // first minute of the window
@@ -319,7 +319,7 @@ async fn report_windows_across_daylight_saving_changes_have_their_days() {
             .await;
         assert_eq!(status, 201, "{at}: {s}");
     }
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let days = per_day(&app, &m, "2026-10-28", "2026-11-04").await;
     assert_eq!(days.len(), 8, "{days:?}");
     let count = |d: &str| days.iter().find(|(x, _)| x == d).map(|(_, n)| *n);
@@ -394,7 +394,7 @@ async fn report_windows_across_daylight_saving_changes_have_their_days() {
 #[tokio::test]
 async fn sites_carry_a_time_zone_and_bad_zones_are_refused() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let (_, list) = app.api_get(&admin, "/api/v1/sites").await;
     assert_eq!(list["items"][0]["time_zone"], "UTC");
     let (status, e) = app
@@ -439,7 +439,7 @@ async fn sites_carry_a_time_zone_and_bad_zones_are_refused() {
         )
         .await;
     assert_eq!(s["time_zone"], "Europe/Dublin");
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (status, _) = app
         .api_send(
             reqwest::Method::PATCH,

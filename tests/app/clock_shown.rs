@@ -26,9 +26,9 @@ async fn pages_show_a_session_at_the_sites_local_time() {
     assert_ne!(utc.date(), day, "the UTC day differs");
     let roller = app.product("R-150").roller(150).create().await;
     let lot = app
-        .stock_lot(&roller, "NZ-1", day + Duration::days(400), 10)
+        .stock(&roller, "NZ-1", day + Duration::days(400), "10")
         .await;
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (status, s) = app
         .post_session(
             &pr,
@@ -50,7 +50,7 @@ async fn pages_show_a_session_at_the_sites_local_time() {
         "{expected}"
     );
 
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, doc) = app.page(&manager, &format!("/sessions/{id}")).await;
     assert_eq!(status, 200);
     let head = text(&doc, "hgroup p");

@@ -25,7 +25,7 @@ use clinic_stock::services::digest::{self as runs, Outcome};
 pub async fn person(
     app: &TestApp,
     name: &str,
-    role: &str,
+    role: Role,
     site: Option<&str>,
     email: Option<&str>,
     on: bool,
@@ -107,12 +107,21 @@ fn sent_to(r: &[SiteResult]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people() {
+/// `auckland`'s clinic with a second site, north (London), and people with
+/// and without e-mail, digest, site, or an active account.
+struct Digests {
+    smtp: SmtpServer,
+    app: TestApp,
+    s: Scenario,
+    admin: String,
+    st: AppState,
+}
+
+async fn digest_people() -> Digests {
     let smtp = SmtpServer::start();
     let app = TestApp::with_mail(&smtp.url()).await;
     let s = auckland(&app).await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let (status, v) = app
         .api_post(
             &admin,
@@ -124,7 +133,7 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     person(
         &app,
         "maria",
-        "admin",
+        Role::Admin,
         None,
         Some("maria@clinic.example"),
         true,
@@ -133,7 +142,7 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,
@@ -142,7 +151,7 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     person(
         &app,
         "nils",
-        "manager",
+        Role::Manager,
         Some("north"),
         Some("nils@clinic.example"),
         true,
@@ -151,7 +160,7 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     person(
         &app,
         "chris",
-        "manager",
+        Role::Manager,
         None,
         Some("chris@clinic.example"),
         false,
@@ -160,17 +169,17 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     person(
         &app,
         "pia",
-        "practitioner",
+        Role::Practitioner,
         Some("main"),
         Some("pia@clinic.example"),
         true,
     )
     .await;
-    person(&app, "olga", "manager", Some("main"), None, true).await;
+    person(&app, "olga", Role::Manager, Some("main"), None, true).await;
     person(
         &app,
         "dora",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("dora@clinic.example"),
         true,
@@ -182,7 +191,27 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
     })
     .await;
     let st = state(&app);
+    Digests {
+        smtp,
+        app,
+        s,
+        admin,
+        st,
+    }
+}
 
+/// `digest_people` after the 07:29 and 07:30 (Auckland) runs: north's
+/// digest and main's went out; returns the 07:30 run's result.
+async fn both_digests_sent() -> (Digests, Vec<SiteResult>) {
+    let d = digest_people().await;
+    run_due(&d.st, at(&d.s, 0, 7, 29)).await;
+    let r = run_due(&d.st, at(&d.s, 0, 7, 30)).await;
+    (d, r)
+}
+
+#[tokio::test]
+async fn the_digest_goes_out_at_the_local_digest_time_of_each_site() {
+    let Digests { smtp, s, st, .. } = digest_people().await;
     // 07:29 in Auckland is 18:29 the evening before in London: north is
     // due (the roller's min of 20 holds there too, with nothing on the
     // shelf) and goes to the admin and north's manager.
@@ -198,9 +227,12 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         )]
     );
     assert_eq!(smtp.messages().len(), 1);
+}
 
+#[tokio::test]
+async fn the_digest_goes_to_the_admin_and_the_sites_manager_with_the_alerts() {
+    let (Digests { smtp, app, s, .. }, r) = both_digests_sent().await;
     // 07:30 local: main's digest, to the admin and main's manager only.
-    let r = run_due(&st, at(&s, 0, 7, 30)).await;
     assert_eq!(
         sent_to(&r),
         vec![(
@@ -261,7 +293,20 @@ async fn the_digest_goes_out_once_at_the_local_digest_time_to_the_right_people()
         ("sent", 1, 7)
     );
     assert_eq!(run.sent_at, Some(at(&s, 0, 7, 30)));
+}
 
+#[tokio::test]
+async fn the_digest_goes_out_once_a_day_even_after_a_restart() {
+    let (
+        Digests {
+            smtp,
+            app,
+            s,
+            admin,
+            st,
+        },
+        _,
+    ) = both_digests_sent().await;
     // Later the same day, and after a restart: nothing more.
     assert_eq!(run_due(&st, at(&s, 0, 7, 31)).await, vec![]);
     let restarted = another_server(&app, &smtp).await;
@@ -296,7 +341,7 @@ async fn nothing_to_send_sends_no_mail_and_nobody_to_send_to_neither() {
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,
@@ -317,7 +362,7 @@ async fn nothing_to_send_sends_no_mail_and_nobody_to_send_to_neither() {
     // The next day an expired lot is on the shelf, but mona turned the
     // digest off: alerts, nobody to tell, no mail.
     let p = app.product("GLV").create().await;
-    app.stock_lot(&p, "G1", d - Duration::days(1), 10).await;
+    app.stock(&p, "G1", d - Duration::days(1), "10").await;
     app.with_conn(|c| {
         diesel::update(users::table.filter(users::username.eq("mona")))
             .set(users::digest_enabled.eq(false))
@@ -345,7 +390,7 @@ async fn a_refused_digest_is_not_marked_sent_and_goes_out_on_a_later_try() {
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,
@@ -400,7 +445,7 @@ async fn two_servers_on_one_database_send_one_digest_a_day() {
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,

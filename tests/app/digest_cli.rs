@@ -18,7 +18,7 @@ async fn the_digest_command_prints_the_days_digest() {
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,
@@ -70,7 +70,7 @@ async fn digest_send_sends_now_once_through_the_same_claim() {
     person(
         &app,
         "mona",
-        "manager",
+        Role::Manager,
         Some("main"),
         Some("mona@clinic.example"),
         true,

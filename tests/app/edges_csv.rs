@@ -44,10 +44,10 @@ async fn every_csv_defuses_formulas_and_keeps_numbers() {
         .cost(250)
         .create()
         .await;
-    let lot = app.usage_lot(&p, EVIL_LOT, days(200), "40").await;
+    let lot = app.stock(&p, EVIL_LOT, days(200), "40").await;
     app.usage_session(UsageSession::new(at_days_ago(2, 10), &[(&p, "3")]))
         .await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, _) = app
         .api_post(
             &t,
@@ -56,7 +56,7 @@ async fn every_csv_defuses_formulas_and_keeps_numbers() {
         )
         .await;
     assert_eq!(s, 201);
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let quoted_name = format!("'{EVIL_NAME}");
     let quoted_sku = format!("'{EVIL_SKU}");
 

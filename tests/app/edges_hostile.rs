@@ -501,7 +501,7 @@ async fn hostile_json_bodies_get_documented_refusals_and_write_nothing() {
 #[tokio::test]
 async fn hostile_query_strings_and_ids_get_documented_refusals() {
     let (app, c, mut t) = start().await;
-    app.add_user("sweeper", "admin").await;
+    app.add_user("sweeper", Role::Admin).await;
     let client = app.login_as("sweeper", PASSWORD).await;
     t.baseline = fingerprint(&app).await;
     let clock = std::time::Instant::now();
@@ -513,7 +513,7 @@ async fn hostile_query_strings_and_ids_get_documented_refusals() {
 #[tokio::test]
 async fn hostile_form_fields_get_documented_refusals_and_write_nothing() {
     let (app, c, mut t) = start().await;
-    let me = app.add_user("sweeper", "admin").await;
+    let me = app.add_user("sweeper", Role::Admin).await;
     let client = app.login_as("sweeper", PASSWORD).await;
     t.baseline = fingerprint(&app).await;
     let clock = std::time::Instant::now();

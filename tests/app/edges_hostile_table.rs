@@ -2,7 +2,6 @@
 //! hostile values, a clinic to aim at, every JSON API endpoint with a valid
 //! body and its query parameters, the pages whose forms are collected, and
 //! a fingerprint of every table that a refused request must leave alone.
-#![allow(dead_code)]
 
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -123,24 +122,19 @@ pub struct Clinic {
     pub roller: i64,
     pub supplier: i64,
     pub lot: i64,
-    pub location: i64,
     pub session: i64,
     pub protocol: i64,
     pub draft_order: i64,
     pub sent_order: i64,
     pub sent_line: i64,
-    pub admin_id: i64,
-    pub other_user: i64,
     pub count_location: i64,
 }
 
 /// A small clinic, made through the API as an admin.
 pub async fn clinic(app: &TestApp) -> Clinic {
-    let token = app.token("admin").await;
-    let admin_id = app
-        .with_conn(|c| db::users::by_username(c, "admin-api").unwrap().unwrap().id)
-        .await;
-    let other_user = app.add_user("nurse", "practitioner").await;
+    let token = app.token_for(Role::Admin).await;
+    // Another user, for the sweep's user paths.
+    app.add_user("nurse", Role::Practitioner).await;
     let supplier = app.supplier("Alpha", Some(3)).await;
     let p = app
         .product("GLV")
@@ -156,10 +150,9 @@ pub async fn clinic(app: &TestApp) -> Clinic {
         .supplier(supplier)
         .create()
         .await;
-    let lot = app.receive(&p, "G-1", days(300), "500").await;
-    app.receive(&r, "R-1", days(300), "50").await;
-    let location = app.location_id("store").await;
-    let count_location = location;
+    let lot = app.stock(&p, "G-1", days(300), "500").await;
+    app.stock(&r, "R-1", days(300), "50").await;
+    let count_location = app.location_id("store").await;
     let post = |path: &'static str, body: Value| {
         let (t, app) = (token.clone(), app);
         async move {
@@ -208,14 +201,11 @@ pub async fn clinic(app: &TestApp) -> Clinic {
         roller: r.id,
         supplier,
         lot,
-        location,
         session: session["id"].as_i64().unwrap(),
         protocol: protocol["id"].as_i64().unwrap(),
         draft_order: draft["id"].as_i64().unwrap(),
         sent_order: sent_id,
         sent_line: sent["lines"][0]["id"].as_i64().unwrap(),
-        admin_id,
-        other_user,
         count_location,
     }
 }

@@ -47,9 +47,9 @@ fn error_of(body: &str) -> Value {
 #[tokio::test]
 async fn nul_and_control_characters_are_422_at_the_field_everywhere() {
     let app = TestApp::new().await;
-    let t = app.token("admin").await;
+    let t = app.token_for(Role::Admin).await;
     let p = app.product("NUL-1").create().await;
-    let lot = app.receive(&p, "L-1", days(100), "10").await;
+    let lot = app.stock(&p, "L-1", days(100), "10").await;
     let before = app.ledger_rows().await;
 
     // JSON string fields.
@@ -102,7 +102,7 @@ async fn nul_and_control_characters_are_422_at_the_field_everywhere() {
         assert_eq!(s, 422, "{path} → {e}");
         assert!(e["error"]["field"].is_string(), "{path}: {e}");
     }
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     for path in [
         "/products?q=a%00b",
         "/ledger?lot=%00",
@@ -153,9 +153,9 @@ async fn nul_and_control_characters_are_422_at_the_field_everywhere() {
 #[tokio::test]
 async fn wrong_json_types_are_422_naming_the_field_and_nothing_is_stored() {
     let app = TestApp::new().await;
-    let t = app.token("admin").await;
+    let t = app.token_for(Role::Admin).await;
     let p = app.product("TYPE-1").create().await;
-    let lot = app.receive(&p, "L-1", days(100), "10").await;
+    let lot = app.stock(&p, "L-1", days(100), "10").await;
     let before = app.ledger_rows().await;
     for (path, body, field) in [
         (
@@ -191,7 +191,7 @@ async fn wrong_json_types_are_422_naming_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn dates_outside_1900_to_2200_are_422() {
     let app = TestApp::new().await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     for (path, field) in [
         ("/api/v1/reports/usage?site=main&to=0001-01-01", "to"),
         ("/api/v1/reports/usage?site=main&from=1899-12-31", "from"),
@@ -219,7 +219,7 @@ async fn dates_outside_1900_to_2200_are_422() {
         (422, Some("expiry")),
         "{e}"
     );
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (s, doc) = app.page(&manager, "/reports/usage?to=0001-01-01").await;
     assert_eq!(s, 422, "{}", text(&doc, "main"));
     assert_eq!(app.ledger_rows().await, 0);
@@ -228,7 +228,7 @@ async fn dates_outside_1900_to_2200_are_422() {
 #[tokio::test]
 async fn malformed_json_is_400_everywhere_and_an_optional_body_does_not_act() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("Alpha", Some(3)).await;
     let p = app.product("PO-1").supplier(sup).cost(100).create().await;
     let (s, po) = app
@@ -275,7 +275,7 @@ async fn malformed_json_is_400_everywhere_and_an_optional_body_does_not_act() {
 #[tokio::test]
 async fn api_errors_are_json_bad_ids_404_and_huge_bodies_413() {
     let app = TestApp::new().await;
-    let t = app.token("admin").await;
+    let t = app.token_for(Role::Admin).await;
     for path in [
         "/api/v1/sessions/abc",
         "/api/v1/products/1.5",
@@ -303,7 +303,7 @@ async fn api_errors_are_json_bad_ids_404_and_huge_bodies_413() {
     assert_eq!(list["total"], 0);
 
     // Pages: a malformed id is the 404 page.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     for path in [
         "/sessions/abc",
         "/products/1x",
@@ -319,7 +319,7 @@ async fn api_errors_are_json_bad_ids_404_and_huge_bodies_413() {
 #[tokio::test]
 async fn order_money_is_bounded_and_totals_never_overflow() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("Alpha", Some(3)).await;
     let a = app.product("BIG-1").supplier(sup).create().await;
     let b = app.product("BIG-2").supplier(sup).create().await;
@@ -356,7 +356,7 @@ async fn order_money_is_bounded_and_totals_never_overflow() {
 #[tokio::test]
 async fn login_redirects_only_to_same_origin_paths() {
     let app = TestApp::new().await;
-    app.add_user("nurse", "practitioner").await;
+    app.add_user("nurse", Role::Practitioner).await;
     // (next, status, Location): a control character in `next` is refused at
     // the field (422, no login); any other off-site target becomes `/`.
     for (next, status, expect) in [

@@ -11,10 +11,10 @@ use crate::support::*;
 #[tokio::test]
 async fn the_export_holds_every_follow_up() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let product = app.product("RL-150").roller(150).create().await;
     let lot = app
-        .receive(&product, "L-1", crate::fixtures::days(200), "5")
+        .stock(&product, "L-1", crate::fixtures::days(200), "5")
         .await;
     let roller = product.id;
     let (s1, day) = session(&app, &admin, "main", roller, lot, 1.5, None, &["redness"]).await;

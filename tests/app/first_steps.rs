@@ -8,7 +8,7 @@ use clinic_stock::services::accounts;
 #[tokio::test]
 async fn usernames_are_case_insensitive_at_sign_in() {
     let app = TestApp::new().await;
-    app.add_user("manager", "manager").await;
+    app.add_user("manager", Role::Manager).await;
     for typed in ["Manager", "MANAGER", " manager "] {
         let client = app.login_as(typed, PASSWORD).await;
         let (status, doc) = app.page(&client, "/").await;
@@ -28,7 +28,7 @@ async fn usernames_are_case_insensitive_at_sign_in() {
 #[tokio::test]
 async fn failed_sign_ins_count_against_the_name_whatever_its_case() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     let mut last = 0;
     for (i, typed) in ["maria", "Maria", "MARIA", "mAria", "MariA", "mARIA"]
         .iter()
@@ -52,7 +52,7 @@ async fn failed_sign_ins_count_against_the_name_whatever_its_case() {
 #[tokio::test]
 async fn a_username_differing_only_in_case_is_refused() {
     let app = TestApp::new().await;
-    app.add_user("manager", "manager").await;
+    app.add_user("manager", Role::Manager).await;
     // Command line / service: a conflict, nothing written.
     let dup = accounts::NewUser {
         username: "Manager".into(),
@@ -65,7 +65,7 @@ async fn a_username_differing_only_in_case_is_refused() {
         .await;
     assert_eq!(err.status(), 409);
     // Admin page: a field error on the username, 409, nothing written.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -98,8 +98,12 @@ async fn a_username_differing_only_in_case_is_refused() {
 #[tokio::test]
 async fn suppliers_are_in_the_menu_of_those_who_manage_them() {
     let app = TestApp::new().await;
-    for (role, shown) in [("practitioner", false), ("manager", true), ("admin", true)] {
-        let client = app.logged_in(role).await;
+    for (role, shown) in [
+        (Role::Practitioner, false),
+        (Role::Manager, true),
+        (Role::Admin, true),
+    ] {
+        let client = app.signed_in(role).await;
         let (status, doc) = app.page(&client, "/").await;
         assert_eq!(status, 200);
         let menu = texts(&doc, "header .menu a");
@@ -129,7 +133,7 @@ async fn login_says_setup_is_pending_until_a_user_exists() {
     let note = text(&doc, "#setup-pending");
     assert!(note.contains("Setup is pending"), "{note}");
     assert!(note.contains("/setup/"), "{note}");
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     let (status, doc) = app.page(&app.client(), "/login").await;
     assert_eq!(status, 200);
     assert_eq!(count(&doc, "#setup-pending"), 0);

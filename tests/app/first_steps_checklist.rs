@@ -38,7 +38,7 @@ fn done(doc: &Html) -> Vec<String> {
 #[tokio::test]
 async fn the_checklist_ticks_itself_off_and_goes_away() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (s, doc) = app.page(&admin, "/").await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -60,7 +60,7 @@ async fn the_checklist_ticks_itself_off_and_goes_away() {
         assert_eq!(app.page(&admin, &href).await.0, 200, "{href}");
     }
     // A manager sees the same list; what only an admin does has no link.
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (_, doc) = app.page(&manager, "/").await;
     let m = steps(&doc);
     assert_eq!(m.len(), 6);
@@ -68,7 +68,7 @@ async fn the_checklist_ticks_itself_off_and_goes_away() {
     assert!(text(&doc, "#get-started li[data-step=site]").contains("an administrator does this"));
     assert_eq!(m[1].2.as_deref(), Some("/suppliers"));
     // Practitioners have no dashboard and no checklist.
-    let p = app.logged_in("practitioner").await;
+    let p = app.practitioner().await;
     let (_, doc) = app.page(&p, "/").await;
     assert_eq!(count(&doc, "#get-started"), 0);
     // (Two more users now exist: that step is done.)
@@ -80,7 +80,7 @@ async fn the_checklist_ticks_itself_off_and_goes_away() {
     let roller = app.product("R15").roller(150).supplier(sup).create().await;
     let (_, doc) = app.page(&admin, "/").await;
     assert_eq!(done(&doc), ["suppliers", "products", "users"]);
-    app.receive(&roller, "R-1", days(200), "10").await;
+    app.stock(&roller, "R-1", days(200), "10").await;
     app.with_conn(|c| {
         diesel::update(sites::table.filter(sites::code.eq("main")))
             .set(sites::address.eq(Some("1 Clinic Street")))
@@ -95,7 +95,7 @@ async fn the_checklist_ticks_itself_off_and_goes_away() {
     );
     assert_eq!(text(&doc, "#get-started-h small"), "5 of 6 done");
     // The last one: the list is gone.
-    let token = app.token("manager").await;
+    let token = app.token_for(Role::Manager).await;
     let (s, v) = app
         .api_post(
             &token,
@@ -117,7 +117,7 @@ const UNKNOWN_GTIN: &str = "09506000134352";
 #[tokio::test]
 async fn a_product_created_from_an_unknown_scan_comes_back_to_receive_with_the_scan() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let expiry = days(300);
     let scan = format!("(01){UNKNOWN_GTIN}(17){}(10)NEW-7", expiry.format("%y%m%d"));
     // Read the scan (no JS: "Read the scan" posts to /receive/preview).

@@ -1,7 +1,9 @@
 //! Story-like fixtures that arrange stock through the real services:
 //! `app.product("R-150").roller(150).create().await`,
-//! `app.receive(&p, "LOT-1", days(30), "10").await`.
-#![allow(dead_code)]
+//! `app.stock(&p, "LOT-1", days(30), "10").await`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 
 use chrono::{Duration, NaiveDate};
 
@@ -32,6 +34,61 @@ pub fn fixture_actor(conn: &mut db::DbConn) -> Actor {
         role: Role::Admin,
         site_id: None,
         address: None,
+    }
+}
+
+/// A product for [`TestApp::stock`]: `&Product` or its id.
+pub trait ProductArg {
+    fn product_id(&self) -> i64;
+}
+
+impl ProductArg for &Product {
+    fn product_id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl ProductArg for i64 {
+    fn product_id(&self) -> i64 {
+        *self
+    }
+}
+
+/// Stock on its way to a shelf (see [`TestApp::stock`]); await it.
+#[must_use = "await it to put the stock on the shelf"]
+pub struct Stock<'a> {
+    app: &'a TestApp,
+    draft: ReceiveDraft,
+}
+
+impl Stock<'_> {
+    /// Into another place than `main/store`: a location of site `main`
+    /// (`"room1"`) or `site/location` (`"north/vault"`).
+    pub fn at(mut self, place: &str) -> Self {
+        let (site, location) = place.split_once('/').unwrap_or(("main", place));
+        self.draft.site = Some(site.into());
+        self.draft.location = Some(location.into());
+        self
+    }
+}
+
+impl<'a> IntoFuture for Stock<'a> {
+    type Output = i64;
+    type IntoFuture = Pin<Box<dyn Future<Output = i64> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let d = self.draft;
+        Box::pin(self.app.with_conn(move |c| {
+            let actor = fixture_actor(c);
+            // `receiving::receive` without its refusal of expired stock.
+            db::write_tx(c, |c| {
+                let mut plan = receiving::validate_receipt(c, &actor, &d)?;
+                plan.find_lot(c)?;
+                receiving::write_receipt(c, &actor, &plan, None)
+            })
+            .unwrap_or_else(|e| panic!("stock {d:?}: {e:?}"))
+            .lot_id
+        }))
     }
 }
 
@@ -167,34 +224,36 @@ impl TestApp {
         .await
     }
 
-    /// Receives `qty` (in the product's unit) of a lot expiring on `expiry` into `main/store`.
-    pub async fn receive(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: &str) -> i64 {
-        self.receive_into(p, lot, expiry, qty, "store").await
+    /// Puts `qty` (in the product's unit, e.g. `"2.5"`) of lot `lot`
+    /// expiring on `expiry` (`days(30)` or `"2027-06-30"`) into `main/store`
+    /// (`.at("room1")` for another location of `main`) and returns the lot
+    /// id: `app.stock(&p, "LOT-1", days(30), "10").await`. It goes through
+    /// the receiving service (a receipt and its `receive` ledger row), except
+    /// that already expired stock is let in, so tests can arrange it.
+    pub fn stock(
+        &self,
+        p: impl ProductArg,
+        lot: &str,
+        expiry: impl ToString,
+        qty: &str,
+    ) -> Stock<'_> {
+        Stock {
+            app: self,
+            draft: ReceiveDraft {
+                site: Some("main".into()),
+                location: Some("store".into()),
+                product_id: Some(p.product_id().to_string()),
+                lot: Some(lot.into()),
+                expiry: Some(expiry.to_string()),
+                quantity: Some(qty.into()),
+                ..ReceiveDraft::default()
+            },
+        }
     }
 
-    /// Receives into a given location of site `main`.
-    pub async fn receive_into(
-        &self,
-        p: &Product,
-        lot: &str,
-        expiry: NaiveDate,
-        qty: &str,
-        location: &str,
-    ) -> i64 {
-        let d = ReceiveDraft {
-            site: Some("main".into()),
-            location: Some(location.into()),
-            product_id: Some(p.id.to_string()),
-            lot: Some(lot.into()),
-            expiry: Some(expiry.to_string()),
-            quantity: Some(qty.into()),
-            ..ReceiveDraft::default()
-        };
-        self.with_conn(move |c| {
-            let actor = fixture_actor(c);
-            receiving::receive(c, &actor, &d).unwrap().lot_id
-        })
-        .await
+    /// browser.rs's form of [`TestApp::stock`] (see `support::RoleArg`).
+    pub async fn receive(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: &str) -> i64 {
+        self.stock(p, lot, expiry, qty).await
     }
 
     /// Adds a location to site `main`.

@@ -21,7 +21,7 @@ async fn anonymous_visitor_is_sent_to_login() {
 #[tokio::test]
 async fn login_success_shows_the_home_page_with_the_users_menu() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     let client = app.login_as("maria", PASSWORD).await;
     let (status, doc) = app.page(&client, "/").await;
     assert_eq!(status, 200);
@@ -40,7 +40,7 @@ async fn login_success_shows_the_home_page_with_the_users_menu() {
 #[tokio::test]
 async fn wrong_password_and_unknown_user_are_refused_alike() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     for (name, pw) in [("maria", "wrong password!"), ("nobody", PASSWORD)] {
         let client = app.client();
         let r = app.login_with(&client, name, pw).await;
@@ -69,7 +69,7 @@ async fn wrong_password_and_unknown_user_are_refused_alike() {
 #[tokio::test]
 async fn logout_ends_the_session_server_side() {
     let app = TestApp::new().await;
-    app.add_user("pia", "practitioner").await;
+    app.add_user("pia", Role::Practitioner).await;
     let client = app.client();
     let r = app.login_with(&client, "pia", PASSWORD).await;
     let cookie = r
@@ -97,8 +97,8 @@ async fn logout_ends_the_session_server_side() {
 #[tokio::test]
 async fn disabling_a_user_ends_their_sessions_and_refuses_login() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let pia_id = app.add_user("pia", "practitioner").await;
+    let admin = app.admin().await;
+    let pia_id = app.add_user("pia", Role::Practitioner).await;
     let pia = app.login_as("pia", PASSWORD).await;
     assert_eq!(app.page(&pia, "/").await.0, 200);
 
@@ -140,18 +140,18 @@ async fn disabling_a_user_ends_their_sessions_and_refuses_login() {
 #[tokio::test]
 async fn practitioner_gets_403_on_admin_pages() {
     let app = TestApp::new().await;
-    let pia = app.logged_in("practitioner").await;
+    let pia = app.practitioner().await;
     let (status, doc) = app.page(&pia, "/admin/users").await;
     assert_eq!(status, 403);
     assert_eq!(text(&doc, "h1"), "Not allowed");
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     assert_eq!(app.page(&manager, "/admin/users").await.0, 403);
 }
 
 #[tokio::test]
 async fn admin_adds_a_user_and_resets_a_password() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -227,7 +227,7 @@ async fn admin_adds_a_user_and_resets_a_password() {
 #[tokio::test]
 async fn posts_without_a_valid_csrf_token_are_refused_and_write_nothing() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     for csrf in [None, Some("0".repeat(64))] {
         let mut fields = vec![
             ("username", "eve".to_string()),
@@ -356,7 +356,7 @@ async fn api_needs_a_valid_token_and_the_right_role() {
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    let practitioner = app.token("practitioner").await;
+    let practitioner = app.token_for(Role::Practitioner).await;
     let (status, body) = app.api_get(&practitioner, "/api/v1/sites").await;
     assert_eq!(status, 200);
     assert_eq!(body["total"], 1);
@@ -371,7 +371,7 @@ async fn api_needs_a_valid_token_and_the_right_role() {
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "forbidden");
 
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let (status, body) = app
         .api_post(
             &admin,
@@ -404,7 +404,7 @@ async fn api_needs_a_valid_token_and_the_right_role() {
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let client = reqwest::Client::new();
     // Malformed JSON → 400.
     let r = client

@@ -3,7 +3,9 @@
 use diesel::prelude::*;
 
 use crate::support::*;
-use clinic_stock::db::{self, DbConn, DbUrl, models::NewLedgerRow};
+use clinic_stock::db::ledger::StockAt;
+use clinic_stock::db::models::NewLedgerRow;
+use clinic_stock::db::{self, DbConn, DbUrl};
 
 /// Inserts a product, a lot and one receipt row straight through the db
 /// layer (the foundation has no receiving service yet to lean on).
@@ -43,25 +45,19 @@ pub fn seed_one_lot(conn: &mut DbConn, qty: i64) -> (i64, i64, i64) {
     let user = db::users::insert(conn, "seed", "x", "admin", None).unwrap();
     db::ledger::append(
         conn,
-        &NewLedgerRow {
-            lot_id,
-            location_id: loc.id,
-            product_id,
-            site_id: site.id,
-            delta: qty,
-            kind: clinic_stock::domain::vocab::LedgerKind::Receive,
-            reason: None,
-            note: None,
-            user_id: user,
-            occurred_at: now,
-            created_at: now,
-            session_id: None,
-            session_line_id: None,
-            receipt_id: None,
-            purchase_order_id: None,
-            purchase_order_line_id: None,
-            stock_count_id: None,
-        },
+        &NewLedgerRow::new(
+            LedgerKind::Receive,
+            StockAt {
+                site_id: site.id,
+                location_id: loc.id,
+                product_id,
+                lot_id,
+            },
+            qty,
+            user,
+        )
+        .occurred_at(now)
+        .created_at(now),
     )
     .map_err(|e| format!("{e:?}"))
     .unwrap();
@@ -206,26 +202,13 @@ async fn a_decrement_below_zero_is_refused_by_the_ledger() {
             let (product_id, lot_id, location_id) = seed_one_lot(c, 2000);
             let site = db::sites::by_code(c, "main").unwrap().unwrap();
             let user = db::users::by_username(c, "seed").unwrap().unwrap().id;
-            let now = db::now();
-            let row = NewLedgerRow {
-                lot_id,
+            let at = StockAt {
+                site_id: site.id,
                 location_id,
                 product_id,
-                site_id: site.id,
-                delta: -3000,
-                kind: clinic_stock::domain::vocab::LedgerKind::Adjust,
-                reason: Some("waste".into()),
-                note: None,
-                user_id: user,
-                occurred_at: now,
-                created_at: now,
-                session_id: None,
-                session_line_id: None,
-                receipt_id: None,
-                purchase_order_id: None,
-                purchase_order_line_id: None,
-                stock_count_id: None,
+                lot_id,
             };
+            let row = NewLedgerRow::new(LedgerKind::Adjust, at, -3000, user).reason("waste");
             let refused = matches!(
                 db::ledger::append(c, &row),
                 Err(db::ledger::AppendError::Insufficient { available: 2000 })

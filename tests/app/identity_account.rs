@@ -35,7 +35,7 @@ async fn post_details(
 #[tokio::test]
 async fn a_user_sets_their_name_and_address_and_the_menu_shows_the_name() {
     let app = TestApp::new().await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (s, doc) = app.page(&client, "/account").await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#account-link"), "practitioner1");
@@ -93,7 +93,7 @@ async fn a_user_sets_their_name_and_address_and_the_menu_shows_the_name() {
 #[tokio::test]
 async fn bad_details_are_field_errors_and_nothing_is_saved() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, _) = post_details(
         &app,
         &client,
@@ -161,7 +161,7 @@ async fn bad_details_are_field_errors_and_nothing_is_saved() {
 #[tokio::test]
 async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, "/account").await;
     assert_eq!(
         count(&doc, "#digest-choice input[name=digest_enabled][checked]"),
@@ -191,7 +191,7 @@ async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
     assert_eq!(s, 303);
     assert!(user(&app, "manager1").await.digest_enabled);
 
-    let p = app.logged_in("practitioner").await;
+    let p = app.practitioner().await;
     let (s, _) = post_details(&app, &p, &[("digest_shown", "1")]).await;
     assert_eq!(s, 303);
     assert!(
@@ -203,8 +203,8 @@ async fn managers_turn_the_digest_off_and_practitioners_cannot_touch_it() {
 #[tokio::test]
 async fn nobody_edits_another_users_record_from_their_account() {
     let app = TestApp::new().await;
-    let other = app.add_user("victim", "manager").await;
-    let client = app.logged_in("practitioner").await;
+    let other = app.add_user("victim", Role::Manager).await;
+    let client = app.practitioner().await;
     // Fields naming another user are ignored: the record is the session's.
     let (s, _) = post_details(
         &app,
@@ -228,7 +228,7 @@ async fn nobody_edits_another_users_record_from_their_account() {
         let c = if role == "practitioner" {
             client.clone()
         } else {
-            app.logged_in("manager").await
+            app.manager().await
         };
         let r = app
             .post_form(
@@ -247,8 +247,8 @@ async fn nobody_edits_another_users_record_from_their_account() {
 #[tokio::test]
 async fn admins_set_a_users_name_and_address_on_the_user_page() {
     let app = TestApp::new().await;
-    let id = app.add_user("pia", "practitioner").await;
-    let admin = app.logged_in("admin").await;
+    let id = app.add_user("pia", Role::Practitioner).await;
+    let admin = app.admin().await;
     let page = format!("/admin/users/{id}");
     let action = format!("/admin/users/{id}/details");
     let r = app
@@ -318,7 +318,7 @@ async fn post_password(
 #[tokio::test]
 async fn changing_your_password_needs_the_current_one() {
     let app = TestApp::new().await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let elsewhere = app.login_as("practitioner1", PASSWORD).await;
     let hash = user(&app, "practitioner1").await.password_hash;
     let before = rows(&app).await.len();
@@ -448,7 +448,7 @@ async fn user_add_on_the_command_line_takes_an_email_and_a_display_name() {
 #[tokio::test]
 async fn admins_add_a_user_with_a_name_and_address() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let fields = |email: &'static str| {
         [
             ("username", "paul"),

@@ -50,10 +50,10 @@ async fn main_site(app: &TestApp, name: &str, phone: Option<&str>, email: Option
 
 /// A session logged through the API by `practitioner-api`; returns its id.
 async fn one_session(app: &TestApp, client_ref: &str) -> (i64, Value) {
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     name_user(app, "practitioner-api", "Pia Novak").await;
     let serum = app.product("SR-HA").serum().create().await;
-    app.receive(&serum, "S1", days(100), "5").await;
+    app.stock(&serum, "S1", days(100), "5").await;
     let (s, v) = app
         .post_session(&token, &new_key(), &body(client_ref, 1.0, &[(&serum, 1.0)]))
         .await;
@@ -75,7 +75,7 @@ async fn the_aftercare_sheet_prints_the_clinic_and_its_phone() {
     )
     .await;
     let (id, _) = one_session(&app, "C-100").await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let sheet = format!("/sessions/{id}/aftercare");
 
     let (s, doc) = app.page(&client, &sheet).await;
@@ -140,12 +140,12 @@ async fn treated_by_the_display_name_everywhere_a_session_shows() {
     // The API keeps the login and adds the name.
     assert_eq!(json["practitioner"], "practitioner-api");
     assert_eq!(json["practitioner_name"], "Pia Novak");
-    let token = app.token("manager").await;
+    let token = app.token_for(Role::Manager).await;
     let (s, list) = app.api_get(&token, "/api/v1/sessions").await;
     assert_eq!(s, 200);
     assert_eq!(list["items"][0]["practitioner_name"], "Pia Novak");
 
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, &format!("/sessions/{id}")).await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#treated-by"), "Treated by Pia Novak");
@@ -198,7 +198,7 @@ async fn the_order_page_prints_the_ordering_clinic_and_who_created_it() {
         Some("orders@lumenskin.example"),
     )
     .await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     name_user(&app, "manager-api", "Mele Tupou").await;
     let sup = app.supplier("DermaSupply", None).await;
     let p = app
@@ -217,7 +217,7 @@ async fn the_order_page_prints_the_ordering_clinic_and_who_created_it() {
         .await;
     assert_eq!(s, 201, "{po}");
     assert_eq!(po["created_by_name"], "Mele Tupou");
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, &format!("/orders/{}", po["id"])).await;
     assert_eq!(s, 200);
     assert_eq!(

@@ -156,7 +156,7 @@ async fn n_ledger(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn the_page_previews_writes_nothing_then_confirms_in_one_go_and_links_to_what_was_created() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (status, page) = app.page(&client, "/admin/import").await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -207,7 +207,7 @@ async fn the_page_previews_writes_nothing_then_confirms_in_one_go_and_links_to_w
     assert_eq!(r.headers()["location"].to_str().unwrap(), result_path);
     assert_eq!(n_suppliers(&app).await, 2);
     // Another user cannot see the result.
-    let other = app.logged_in("admin").await;
+    let other = app.admin().await;
     let (status, _) = app.page(&other, &result_path).await;
     assert_eq!(status, 404);
 
@@ -263,7 +263,7 @@ async fn the_page_previews_writes_nothing_then_confirms_in_one_go_and_links_to_w
 #[tokio::test]
 async fn a_preview_with_bad_rows_names_each_at_its_row_and_cannot_be_confirmed() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let bad = "sku,name,category,unit,pack_size,needle_length_mm\n\
         RL-15,Roller 1.5,roller,each,10,1.5\n\
         RL-20,Roller 2.0,roller,each,10,\n\
@@ -419,7 +419,7 @@ async fn stock_from_the_page_goes_to_the_managers_own_site_and_a_changed_quantit
     assert_eq!(n_ledger(&app).await, 2);
 
     // An admin brings stock into any site.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let north = "sku,lot,expiry,quantity,location\nCT-05,C9,2030-06-30,20,store\n";
     import_via_page(
         &app,
@@ -439,7 +439,7 @@ async fn stock_from_the_page_goes_to_the_managers_own_site_and_a_changed_quantit
 #[tokio::test]
 async fn malformed_uploads_get_a_clear_message_and_write_nothing() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "latin1.csv",
@@ -552,8 +552,8 @@ async fn malformed_uploads_get_a_clear_message_and_write_nothing() {
 #[tokio::test]
 async fn every_kind_has_a_template_with_two_example_rows_that_imports_cleanly() {
     let app = TestApp::new().await;
-    let manager = app.logged_in("manager").await;
-    let admin = app.logged_in("admin").await;
+    let manager = app.manager().await;
+    let admin = app.admin().await;
     for kind in ImportKind::ALL {
         let path = format!("/admin/import/template/{}.csv", kind.code());
         let r = admin.get(app.url(&path)).send().await.unwrap();
@@ -596,7 +596,7 @@ async fn every_kind_has_a_template_with_two_example_rows_that_imports_cleanly() 
 #[tokio::test]
 async fn practitioners_may_not_import_and_only_admins_export() {
     let app = TestApp::new().await;
-    let practitioner = app.logged_in("practitioner").await;
+    let practitioner = app.practitioner().await;
     for path in [
         "/admin/import",
         "/admin/import/template/products.csv",
@@ -620,7 +620,7 @@ async fn practitioners_may_not_import_and_only_admins_export() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, _) = app.page(&manager, "/admin/export.zip").await;
     assert_eq!(status, 403);
     let (status, _) = upload(
@@ -649,7 +649,7 @@ async fn the_export_zip_holds_the_same_files_as_the_command() {
     catalogue_by_cli(&app).await;
     let (code, _, err) = cli(&app, &["import", "stock", &file("s.csv", STOCK.as_bytes())]);
     assert_eq!(code, 0, "{err}");
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (_, page) = app.page(&admin, "/admin/import").await;
     assert_eq!(
         attr(&page, "#export-zip", "href").as_deref(),
@@ -724,7 +724,7 @@ async fn the_export_zip_holds_the_same_files_as_the_command() {
 async fn an_upload_without_a_length_is_cut_off_at_the_limit() {
     use std::io::Write;
     let app = TestApp::new().await;
-    app.add_user("chunky", "manager").await;
+    app.add_user("chunky", Role::Manager).await;
     let client = app.client();
     let resp = app.login_with(&client, "chunky", PASSWORD).await;
     let cookie = resp

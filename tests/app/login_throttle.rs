@@ -63,6 +63,91 @@ pub fn retry_after(r: &reqwest::Response) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// Probes `/health` every 20 ms until `stop`, from a thread and runtime of
+/// its own (the flooding clients must not delay the probe): the answer times.
+fn spawn_health_probe(
+    base: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Vec<Duration>> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let c = reqwest::Client::new();
+            let mut times = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let t = Instant::now();
+                let r = c.get(format!("{base}/health")).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let _ = r.bytes().await.unwrap();
+                times.push(t.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            times
+        })
+    })
+}
+
+/// 64 clients, each with its login form loaded once, post 8 rounds of wrong
+/// logins, each from its own (forwarded) address and name: the statuses
+/// answered (0 for a connection lost).
+async fn flood(base: &str) -> std::collections::BTreeMap<u16, u32> {
+    let mut clients = Vec::new();
+    for _ in 0..64 {
+        let c = client();
+        let html = c
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        clients.push((c, csrf_of(&html)));
+    }
+    let clients = std::sync::Arc::new(clients);
+    let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+    for round in 0..8usize {
+        let mut tasks = Vec::new();
+        for i in 0..64usize {
+            let (base, clients) = (base.to_string(), clients.clone());
+            tasks.push(tokio::spawn(async move {
+                let (c, csrf) = &clients[i];
+                let name = format!("flood-{round}-{i}");
+                let r = c
+                    .post(format!("{base}/login"))
+                    .header("X-Forwarded-For", format!("10.{round}.{i}.7"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("username", name.as_str()),
+                        ("password", "wrong password!"),
+                    ])
+                    .send()
+                    .await;
+                // A connection lost is counted as status 0 (and fails below).
+                let Ok(r) = r else {
+                    return 0;
+                };
+                let status = r.status().as_u16();
+                if status == 503 || status == 429 {
+                    assert!(
+                        retry_after(&r).unwrap_or(0) >= 1,
+                        "{status} carries Retry-After"
+                    );
+                }
+                let _ = r.bytes().await;
+                status
+            }));
+        }
+        for t in tasks {
+            *statuses.entry(t.await.unwrap()).or_default() += 1;
+        }
+    }
+    statuses
+}
+
 /// 64 parallel wrong logins × 8 rounds, each from its own (forwarded)
 /// address and for its own name, so that no throttle spares the server a
 /// password check: the server stays under 150 MB and `/health` answers
@@ -107,81 +192,9 @@ async fn a_flood_of_wrong_logins_is_bounded_in_memory_and_keeps_health_fast() {
     // /health probed every 20 ms during the flood, from a thread and
     // runtime of its own (the flooding clients must not delay the probe).
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let probe = {
-        let (base, stop) = (base.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let c = reqwest::Client::new();
-                let mut times = Vec::new();
-                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let t = Instant::now();
-                    let r = c.get(format!("{base}/health")).send().await.unwrap();
-                    assert_eq!(r.status(), 200);
-                    let _ = r.bytes().await.unwrap();
-                    times.push(t.elapsed());
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                times
-            })
-        })
-    };
+    let probe = spawn_health_probe(base.clone(), stop.clone());
 
-    // 64 clients, each with its login form loaded once, post 8 rounds.
-    let mut clients = Vec::new();
-    for _ in 0..64 {
-        let c = client();
-        let html = c
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        clients.push((c, csrf_of(&html)));
-    }
-    let clients = std::sync::Arc::new(clients);
-    let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
-    for round in 0..8usize {
-        let mut tasks = Vec::new();
-        for i in 0..64usize {
-            let (base, clients) = (base.clone(), clients.clone());
-            tasks.push(tokio::spawn(async move {
-                let (c, csrf) = &clients[i];
-                let name = format!("flood-{round}-{i}");
-                let r = c
-                    .post(format!("{base}/login"))
-                    .header("X-Forwarded-For", format!("10.{round}.{i}.7"))
-                    .form(&[
-                        ("csrf", csrf.as_str()),
-                        ("username", name.as_str()),
-                        ("password", "wrong password!"),
-                    ])
-                    .send()
-                    .await;
-                // A connection lost is counted as status 0 (and fails below).
-                let Ok(r) = r else {
-                    return 0;
-                };
-                let status = r.status().as_u16();
-                if status == 503 || status == 429 {
-                    assert!(
-                        retry_after(&r).unwrap_or(0) >= 1,
-                        "{status} carries Retry-After"
-                    );
-                }
-                let _ = r.bytes().await;
-                status
-            }));
-        }
-        for t in tasks {
-            *statuses.entry(t.await.unwrap()).or_default() += 1;
-        }
-    }
+    let statuses = flood(&base).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let times = probe.join().unwrap();
     let worst_health = times.iter().max().copied().unwrap_or_default();
@@ -231,7 +244,7 @@ async fn a_flood_of_wrong_logins_is_bounded_in_memory_and_keeps_health_fast() {
 #[tokio::test]
 async fn failures_bring_growing_delays_and_429_whatever_the_password() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     for _ in 0..throttle::ACCOUNT_FREE {
         let r = app
             .login_with(&app.client(), "maria", "wrong password!")
@@ -347,8 +360,8 @@ async fn set_failures(app: &TestApp, key: &str, n: i64) {
 #[tokio::test]
 async fn the_hundredth_failure_locks_until_an_admin_unlocks() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
-    let admin = app.logged_in("admin").await;
+    app.add_user("maria", Role::Manager).await;
+    let admin = app.admin().await;
     set_failures(&app, "maria", throttle::ACCOUNT_LOCK_AFTER - 1).await;
     let r = app
         .login_with(&app.client(), "maria", "wrong password!")
@@ -396,7 +409,7 @@ async fn the_hundredth_failure_locks_until_an_admin_unlocks() {
 
     // Not an admin: no unlocking.
     set_failures(&app, "maria", throttle::ACCOUNT_LOCK_AFTER).await;
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, _) = app.page(&manager, "/admin/users").await;
     assert_eq!(status, 403);
     assert!(counter(&app, "account", "maria").await.is_some());
@@ -423,7 +436,7 @@ async fn the_hundredth_failure_locks_until_an_admin_unlocks() {
 #[tokio::test]
 async fn unknown_names_are_throttled_exactly_like_real_ones() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     let mut seen = Vec::new();
     for name in ["maria", "nobody"] {
         let mut statuses = Vec::new();
@@ -440,9 +453,9 @@ async fn unknown_names_are_throttled_exactly_like_real_ones() {
 #[tokio::test]
 async fn a_disabled_account_answers_exactly_as_a_wrong_password() {
     let app = TestApp::new().await;
-    let id = app.add_user("dora", "practitioner").await;
-    app.add_user("maria", "manager").await;
-    let admin = app.logged_in("admin").await;
+    let id = app.add_user("dora", Role::Practitioner).await;
+    app.add_user("maria", Role::Manager).await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -468,7 +481,7 @@ async fn a_disabled_account_answers_exactly_as_a_wrong_password() {
 #[tokio::test]
 async fn one_address_spraying_many_names_is_delayed_and_forwarded_for_is_not_believed() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     // Each name fails once: the account throttles never start.
     for i in 0..throttle::ADDRESS_FREE {
         let c = app.client();

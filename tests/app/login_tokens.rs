@@ -49,7 +49,7 @@ async fn is_logged_in(app: &TestApp, client: &reqwest::Client) -> bool {
 #[tokio::test]
 async fn a_session_ends_after_the_idle_timeout() {
     let app = TestApp::new().await;
-    app.add_user("pia", "practitioner").await;
+    app.add_user("pia", Role::Practitioner).await;
     let client = app.login_as("pia", PASSWORD).await;
     assert!(is_logged_in(&app, &client).await);
     // 29 minutes idle: still in, and the activity is noted.
@@ -77,7 +77,7 @@ async fn a_session_ends_after_the_idle_timeout() {
 #[tokio::test]
 async fn a_session_ends_after_its_absolute_lifetime_however_active() {
     let app = TestApp::new().await;
-    app.add_user("pia", "practitioner").await;
+    app.add_user("pia", Role::Practitioner).await;
     let client = app.client();
     let r = app.login_with(&client, "pia", PASSWORD).await;
     assert_eq!(r.status(), 303);
@@ -102,7 +102,7 @@ async fn a_session_ends_after_its_absolute_lifetime_however_active() {
 #[tokio::test]
 async fn the_lifetimes_are_admin_settings() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (status, doc) = app.page(&admin, "/admin/settings").await;
     assert_eq!(status, 200);
     let value = |doc: &Html, name: &str| {
@@ -151,7 +151,7 @@ async fn the_lifetimes_are_admin_settings() {
         (5, 2)
     );
     // A new login's cookie follows the setting; 6 idle minutes end it.
-    app.add_user("pia", "practitioner").await;
+    app.add_user("pia", Role::Practitioner).await;
     let client = app.client();
     let r = app.login_with(&client, "pia", PASSWORD).await;
     let cookie = r
@@ -169,7 +169,7 @@ async fn the_lifetimes_are_admin_settings() {
 #[tokio::test]
 async fn each_login_gets_a_new_session_id() {
     let app = TestApp::new().await;
-    app.add_user("pia", "practitioner").await;
+    app.add_user("pia", Role::Practitioner).await;
     let mut ids = Vec::new();
     for _ in 0..2 {
         let r = app.login_with(&app.client(), "pia", PASSWORD).await;
@@ -188,7 +188,7 @@ async fn each_login_gets_a_new_session_id() {
 #[tokio::test]
 async fn tokens_are_listed_revoked_and_expire_on_the_command_line() {
     let app = TestApp::new().await;
-    app.add_user("clara", "manager").await;
+    app.add_user("clara", Role::Manager).await;
     let out = cli(
         &app,
         &[
@@ -280,8 +280,8 @@ async fn user_id(app: &TestApp, name: &str) -> i64 {
 #[tokio::test]
 async fn a_password_reset_revokes_tokens_and_ends_sessions() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let token = app.token("manager").await;
+    let admin = app.admin().await;
+    let token = app.token_for(Role::Manager).await;
     let session = app.login_as("manager-api", PASSWORD).await;
     assert!(is_logged_in(&app, &session).await);
     let id = user_id(&app, "manager-api").await;
@@ -303,8 +303,8 @@ async fn a_password_reset_revokes_tokens_and_ends_sessions() {
 #[tokio::test]
 async fn disabling_revokes_tokens_and_re_enabling_does_not_revive_them() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let token = app.token("practitioner").await;
+    let admin = app.admin().await;
+    let token = app.token_for(Role::Practitioner).await;
     let id = user_id(&app, "practitioner-api").await;
     let r = app
         .post_form(
@@ -346,8 +346,8 @@ async fn disabling_revokes_tokens_and_re_enabling_does_not_revive_them() {
 #[tokio::test]
 async fn the_tokens_page_creates_lists_and_revokes() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    app.add_user("clara", "manager").await;
+    let admin = app.admin().await;
+    app.add_user("clara", Role::Manager).await;
     let (status, doc) = app.page(&admin, "/admin/users").await;
     assert_eq!(status, 200);
     assert_eq!(count(&doc, "a#tokens-link[href='/admin/tokens']"), 1);

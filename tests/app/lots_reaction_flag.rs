@@ -25,7 +25,7 @@ fn href(doc: &scraper::Html, css: &str) -> String {
 async fn the_lot_page_flags_the_lot_and_links_its_recall() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let doc = page_ok(&app, &manager, &format!("/lots/{}", w.bad)).await;
     let recall = format!("/recall?product_id={}&lot=BAD-1", w.rl150);
     assert_eq!(href(&doc, "#lot-reaction-flag"), recall);
@@ -45,7 +45,7 @@ async fn the_lot_page_flags_the_lot_and_links_its_recall() {
     assert_eq!(text(&doc, "#lot-reaction-sessions"), "10");
     assert_eq!(text(&doc, "#lot-reaction-others"), "83.3 %");
     // A practitioner's read-only page has no panel.
-    let pia = app.logged_in("practitioner").await;
+    let pia = app.practitioner().await;
     let doc = page_ok(&app, &pia, &format!("/lots/{}", w.bad)).await;
     assert_eq!(count(&doc, "#lot-reactions"), 0);
     assert_eq!(count(&doc, "#lot-reaction-flag"), 0);
@@ -55,7 +55,7 @@ async fn the_lot_page_flags_the_lot_and_links_its_recall() {
 async fn alerts_list_the_flagged_lot_in_the_api_the_page_and_the_badge() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, v) = app.api_get(&t, "/api/v1/alerts?site=main").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
@@ -74,7 +74,7 @@ async fn alerts_list_the_flagged_lot_in_the_api_the_page_and_the_badge() {
     ] {
         assert_eq!(v[other], json!([]), "{other}: {v}");
     }
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let doc = page_ok(&app, &manager, "/alerts?site=main").await;
     assert_eq!(text(&doc, "#alerts-total"), "1");
     let row = format!(".reaction-lots tr[data-lot=\"{}\"]", w.bad);
@@ -169,7 +169,7 @@ async fn the_flag_follows_the_other_lots_rate() {
     for _ in 0..3 {
         session(&app, &w.admin, "main", w.rl150, w.bad, 1.5, None, &[]).await;
     }
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (_, v) = app.api_get(&t, "/api/v1/alerts?site=main").await;
     assert_eq!(v["reaction_lots"][0]["sessions"], 9, "{v}");
     // GOOD-1 gets reactions until BAD-1 is no longer twice its rate:

@@ -1,6 +1,10 @@
 //! The integration suite: one binary, one module per capability. Every test
 //! runs against a real server on a fresh database: a temporary SQLite file,
 //! or with `CLINIC_STOCK_TEST_BACKEND=postgres` a fresh PostgreSQL database.
+//!
+//! `clippy.toml` allows unwrap/expect inside the tests themselves; the
+//! helpers they share (support, fixtures, worlds) are not test functions to
+//! clippy, so this crate allows both once here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;

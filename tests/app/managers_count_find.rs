@@ -18,9 +18,9 @@ async fn shelf(app: &TestApp) -> (i64, [i64; 3]) {
         .serum()
         .create()
         .await;
-    let a1 = app.receive(&r, "A-1", days(100), "5").await;
-    let a2 = app.receive(&r, "A-2", days(200), "7").await;
-    let h1 = app.receive(&ha, "H-1", days(300), "3").await;
+    let a1 = app.stock(&r, "A-1", days(100), "5").await;
+    let a2 = app.stock(&r, "A-2", days(200), "7").await;
+    let h1 = app.stock(&ha, "H-1", days(300), "3").await;
     (app.location_id("store").await, [a1, a2, h1])
 }
 
@@ -34,7 +34,7 @@ fn lots(doc: &scraper::Html) -> Vec<String> {
 async fn a_search_or_a_scan_narrows_the_count_sheet_without_javascript() {
     let app = TestApp::new().await;
     let (store, [a1, a2, h1]) = shelf(&app).await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (_, all) = app.page(&client, &format!("/counts/{store}")).await;
     assert_eq!(lots(&all).len(), 3);
     assert_eq!(count(&all, "#count-find input[name=q]"), 1);
@@ -86,7 +86,7 @@ async fn browser_find_a_line_keeps_what_was_typed_and_focuses_its_counted_box() 
     };
     let app = TestApp::new().await;
     let (store, [a1, a2, h1]) = shelf(&app).await;
-    app.add_user("mona", "manager").await;
+    app.add_user("mona", Role::Manager).await;
     let b = driver.session(768, 1024).await;
     login(&app, &b, "mona").await;
     b.goto(&app.url(&format!("/counts/{store}"))).await;

@@ -47,7 +47,7 @@ async fn a_mistyped_delivery_is_corrected_with_compensating_rows_and_a_reason() 
     let (receipt, lot) = app
         .receive_costed(&p, "L-7", days(300), "100", "0.50")
         .await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
 
     let (status, list) = app.page(&client, "/receipts").await;
     assert_eq!(status, 200);
@@ -166,7 +166,7 @@ async fn a_mistyped_delivery_is_corrected_with_compensating_rows_and_a_reason() 
     app.assert_ledger_consistent().await;
 
     // Practitioners do not see receipts.
-    let pia = app.logged_in("practitioner").await;
+    let pia = app.practitioner().await;
     let (s, _) = app.page(&pia, &format!("/receipts/{receipt}")).await;
     assert_eq!(s, 403);
 }
@@ -210,7 +210,7 @@ async fn correcting_a_delivery_against_an_order_moves_the_order_line_and_status(
             got[0].receipt_id
         })
         .await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (_, page) = app.page(&client, &format!("/receipts/{receipt}")).await;
     assert_eq!(
         text(&page, "#receipt-order"),
@@ -254,9 +254,9 @@ fn admin_actor(user_id: i64) -> Actor {
 #[tokio::test]
 async fn admins_change_a_users_role_and_site_but_never_remove_the_last_admin() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
-    let pia = app.add_user("pia", "practitioner").await;
-    let second = app.add_user("second", "admin").await;
+    let admin = app.admin().await;
+    let pia = app.add_user("pia", Role::Practitioner).await;
+    let second = app.add_user("second", Role::Admin).await;
 
     // A practitioner becomes a manager of site main: audited.
     let page = format!("/admin/users/{pia}");

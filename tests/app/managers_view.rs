@@ -94,11 +94,11 @@ async fn on_order_is_shown_on_the_dashboard_the_product_page_and_the_low_stock_l
         .supplier(sup)
         .create()
         .await;
-    app.receive(&low, "C05-A", days(200), "4").await;
+    app.stock(&low, "C05-A", days(200), "4").await;
     app.order(sup, &low, "3", true).await; // 3 packs of 1
     app.order(sup, &other, "2", true).await; // 2 packs of 5 ml
     app.order(sup, &drafted, "7", false).await; // a draft: not on order
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
 
     let (status, doc) = app.page(&client, "/").await;
     assert_eq!(status, 200);
@@ -173,7 +173,7 @@ async fn the_dashboard_lists_the_lots_expiring_soon_on_the_sites_local_date() {
     let soon = expired_lot(&app, &r15, "R15-TODAY", today, 3000).await;
     let gone = expired_lot(&app, &r15, "R15-YDAY", today - Duration::days(1), 2000).await;
     let later = expired_lot(&app, &r15, "R15-LATER", today + Duration::days(400), 9000).await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (status, doc) = app.page(&client, "/").await;
     assert_eq!(status, 200);
 
@@ -210,10 +210,10 @@ async fn stock_value_at_cost_uses_the_receipts_cost_else_the_products_and_never_
         .await;
     app.receive_costed(&costed, "L-2", days(200), "2.5", "1.00")
         .await;
-    app.receive(&catalogue, "R-1", days(300), "4").await; // no receipt cost: 1.50 each
-    app.receive(&unknown, "H-1", days(300), "5").await; // no cost anywhere
+    app.stock(&catalogue, "R-1", days(300), "4").await; // no receipt cost: 1.50 each
+    app.stock(&unknown, "H-1", days(300), "5").await; // no cost anywhere
     assert!(lot > 0);
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
 
     let (_, list) = app.page(&client, "/stock").await;
     // 40 × 2.75 + 2.5 × 1.00 = 112.50
@@ -230,11 +230,11 @@ async fn stock_value_at_cost_uses_the_receipts_cost_else_the_products_and_never_
 async fn with_no_cost_known_the_total_is_a_dash_not_zero() {
     let app = TestApp::new().await;
     let unknown = app.product("SR-HA").serum().create().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     // Nothing on hand: the value is truly 0.
     let (_, doc) = app.page(&client, "/").await;
     assert_eq!(text(&doc, "#value-total"), "0.00 EUR");
-    app.receive(&unknown, "H-1", days(300), "5").await;
+    app.stock(&unknown, "H-1", days(300), "5").await;
     let (_, doc) = app.page(&client, "/").await;
     assert_eq!(text(&doc, "#value-total"), "—");
     assert_eq!(text(&doc, "#value-unknown"), "1");

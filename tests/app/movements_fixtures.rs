@@ -1,70 +1,12 @@
-//! Helpers for the stock movement, count, ledger and lot tests: stock that
-//! the receiving rules refuse to create (already expired), location ids,
+//! Helpers for the stock movement, count, ledger and lot tests: location ids,
 //! flash messages, ledger rows, and following a 303.
-#![allow(dead_code)]
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::fixtures::fixture_actor;
 use crate::support::*;
-use clinic_stock::db::{self, models::LedgerRow, models::NewLedgerRow, models::Product};
+use clinic_stock::db::{self, models::LedgerRow};
 
 impl TestApp {
-    /// Puts `thousandths` of a lot with this expiry (past allowed) at a
-    /// location of `main`, bypassing the receiving rules.
-    pub async fn stock_at(
-        &self,
-        p: &Product,
-        lot: &str,
-        expiry: NaiveDate,
-        thousandths: i64,
-        location: &str,
-    ) -> i64 {
-        let (pid, lot, location) = (p.id, lot.to_string(), location.to_string());
-        self.with_conn(move |c| {
-            let actor = fixture_actor(c);
-            db::write_tx(c, |c| -> Result<i64, diesel::result::Error> {
-                let site = db::sites::by_code(c, "main")?.unwrap();
-                let loc = db::sites::location_by_code(c, site.id, &location)?.unwrap();
-                let lot_id = match db::lots::find(c, pid, &lot)? {
-                    Some(l) => l.id,
-                    None => db::lots::insert(c, pid, &lot, expiry)?,
-                };
-                let now = db::now();
-                db::ledger::append(
-                    c,
-                    &NewLedgerRow {
-                        lot_id,
-                        location_id: loc.id,
-                        product_id: pid,
-                        site_id: site.id,
-                        delta: thousandths,
-                        kind: clinic_stock::domain::vocab::LedgerKind::Receive,
-                        reason: None,
-                        note: None,
-                        user_id: actor.user_id,
-                        occurred_at: now,
-                        created_at: now,
-                        session_id: None,
-                        session_line_id: None,
-                        receipt_id: None,
-                        purchase_order_id: None,
-                        purchase_order_line_id: None,
-                        stock_count_id: None,
-                    },
-                )
-                .map_err(|e| match e {
-                    db::ledger::AppendError::Db(e) => e,
-                    other => panic!("{other:?}"),
-                })?;
-                Ok(lot_id)
-            })
-            .unwrap()
-        })
-        .await
-    }
-
     /// The id of a location of site `main`.
     pub async fn location_id(&self, code: &str) -> i64 {
         let code = code.to_string();

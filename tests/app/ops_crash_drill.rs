@@ -101,9 +101,9 @@ async fn health_prober(base: String, stop: Arc<AtomicBool>) -> (Vec<u16>, Durati
 async fn crash_drill_kill_9_under_8_writers_loses_no_acknowledged_session() {
     let started = Instant::now();
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(300), "50000").await;
+    let lot = app.stock(&roller, "R1", days(300), "50000").await;
     let template = body("", 1.5, &[(&roller, 1.0)]);
     let mut acked: Vec<(i64, Sent)> = Vec::new();
     let mut lost: Vec<Sent> = Vec::new();

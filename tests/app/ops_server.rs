@@ -309,9 +309,9 @@ fn idle_connections_are_closed_and_slow_request_heads_get_408() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0() {
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let mut server = ServerProcess::start(&app.db.url, &["--shutdown-timeout", "20"]);
     let payload = serde_json::to_vec(&body("C-0001", 1.5, &[(&roller, 1.0)])).unwrap();
     let (first, rest) = payload.split_at(payload.len() / 2);
@@ -387,7 +387,7 @@ async fn last_used(app: &TestApp) -> Option<chrono::NaiveDateTime> {
 #[tokio::test]
 async fn a_token_used_a_moment_ago_is_not_written_again() {
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     assert_eq!(last_used(&app).await, None);
     let (s, _) = app.api_get(&token, "/api/v1/products").await;
     assert_eq!(s, 200);

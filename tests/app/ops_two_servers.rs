@@ -52,9 +52,9 @@ async fn race(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_sell_exactly_10_units_to_32_racers() {
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let servers = [
         ServerProcess::start(&app.db.url, &[]),
         ServerProcess::start(&app.db.url, &[]),
@@ -87,9 +87,9 @@ async fn two_servers_sell_exactly_10_units_to_32_racers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_key_sent_to_both_servers_at_once_makes_one_session() {
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let servers = [
         ServerProcess::start(&app.db.url, &[]),
         ServerProcess::start(&app.db.url, &[]),
@@ -116,7 +116,7 @@ async fn one_key_sent_to_both_servers_at_once_makes_one_session() {
 #[tokio::test]
 async fn sign_in_throttling_counts_the_failures_of_both_servers() {
     let app = TestApp::new().await;
-    app.add_user("maria", "manager").await;
+    app.add_user("maria", Role::Manager).await;
     let trusted = ["--trusted-proxy", "127.0.0.1"];
     let servers = [
         ServerProcess::start(&app.db.url, &trusted),

@@ -19,7 +19,7 @@ use clinic_stock::db::schema::users;
 /// looks like a formula (30 g at 5.50). Returns (manager token, order id);
 /// the admin's token is `admin_token(app)`.
 pub(crate) async fn draft_order(app: &TestApp) -> (String, i64) {
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let (s, site) = app
         .api_send(
             reqwest::Method::PATCH,
@@ -47,7 +47,7 @@ pub(crate) async fn draft_order(app: &TestApp) -> (String, i64) {
         .supplier(supplier)
         .create()
         .await;
-    let token = app.token("manager").await;
+    let token = app.token_for(Role::Manager).await;
     app.with_conn(|c| {
         diesel::update(users::table.filter(users::username.eq("manager-api")))
             .set(users::display_name.eq(Some("Mona Reyes")))
@@ -111,8 +111,21 @@ fn auckland_days() -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
+/// `draft_order` e-mailed through the test SMTP server.
+struct Emailed {
+    smtp: SmtpServer,
+    app: TestApp,
+    m: String,
+    id: i64,
+    /// The answer to the e-mail call.
+    sent: Value,
+    /// The order's number.
+    number: String,
+    /// Today in Auckland before and after the call.
+    days: (String, String),
+}
+
+async fn emailed_order() -> Emailed {
     let smtp = SmtpServer::start();
     let app = TestApp::with_mail(&smtp.url()).await;
     let (m, id) = draft_order(&app).await;
@@ -126,11 +139,26 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
         .await;
     let day_after = auckland_days();
     assert_eq!(s, 200, "{sent}");
+    let number = sent["number"].as_str().unwrap().to_string();
+    Emailed {
+        smtp,
+        app,
+        m,
+        id,
+        sent,
+        number,
+        days: (day_before, day_after),
+    }
+}
+
+#[tokio::test]
+async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
+    let Emailed {
+        smtp, sent, number, ..
+    } = emailed_order().await;
     assert_eq!(sent["status"], "sent");
     assert_eq!(sent["sent_to"], "orders@needleco.example");
     assert!(sent["sent_at"].is_string());
-    let number = sent["number"].as_str().unwrap().to_string();
-
     // The SMTP conversation: one message, to the supplier, from the sender.
     let got = smtp.messages();
     assert_eq!(got.len(), 1);
@@ -143,6 +171,18 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
         mail.subject,
         format!("Purchase order {number} from Glow Skin Clinic")
     );
+}
+
+#[tokio::test]
+async fn an_emailed_orders_text_has_the_clinic_the_date_and_the_lines() {
+    let Emailed {
+        smtp,
+        app,
+        number,
+        days: (day_before, day_after),
+        ..
+    } = emailed_order().await;
+    let mail = smtp.messages()[0].parsed();
     let currency = app
         .with_conn(|c| clinic_stock::services::settings::load(c).unwrap().currency)
         .await;
@@ -165,7 +205,12 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
             || body.contains(&format!("Date: {day_after} (Pacific/Auckland)")),
         "{body}"
     );
+}
 
+#[tokio::test]
+async fn an_emailed_orders_html_is_the_same_as_a_table() {
+    let Emailed { smtp, number, .. } = emailed_order().await;
+    let mail = smtp.messages()[0].parsed();
     // HTML: the same, as a table.
     let doc = mail.html_doc();
     assert_eq!(text(&doc, "#order-number"), number);
@@ -195,6 +240,17 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
     assert_eq!(rows[5], ["49.36", "16.50"]);
     assert_eq!(text(&doc, "#total"), "65.86");
     assert_eq!(text(&doc, "#sent-by .sender"), "Mona Reyes");
+}
+
+#[tokio::test]
+async fn an_emailed_order_attaches_its_lines_as_csv() {
+    let Emailed {
+        smtp, app, number, ..
+    } = emailed_order().await;
+    let mail = smtp.messages()[0].parsed();
+    let currency = app
+        .with_conn(|c| clinic_stock::services::settings::load(c).unwrap().currency)
+        .await;
 
     // The CSV attachment: the lines, the formula-looking name defused.
     let csv = mail.attachment(&format!("{number}.csv"));
@@ -245,7 +301,17 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
             ],
         ]
     );
+}
 
+#[tokio::test]
+async fn an_emailed_order_is_recorded_and_shown_in_the_sites_time() {
+    let Emailed {
+        app,
+        m,
+        id,
+        days: (day_before, day_after),
+        ..
+    } = emailed_order().await;
     // Recorded: sent, to whom, the text that went, an audit row.
     let now = order(&app, &m, id).await;
     assert_eq!(now["status"], "sent");
@@ -266,7 +332,7 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
     assert_eq!(audits[0]["changes"]["status"], json!(["draft", "sent"]));
 
     // The order page says so, in the site's time.
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, &format!("/orders/{id}")).await;
     assert_eq!(s, 200);
     let line = text(&doc, "#sent-by-email");
@@ -280,7 +346,13 @@ async fn an_emailed_order_reaches_the_supplier_and_is_marked_sent() {
         "{line}"
     );
     assert_eq!(count(&doc, "#email-form"), 0);
+}
 
+#[tokio::test]
+async fn an_emailed_order_is_not_sent_again() {
+    let Emailed {
+        smtp, app, m, id, ..
+    } = emailed_order().await;
     // Once sent, it is not sent again.
     let (s, e) = app
         .api_post(
@@ -327,7 +399,7 @@ async fn a_refusing_mail_server_leaves_the_order_a_draft() {
 
     // The page: the reason shown, the order still a draft, the button there.
     smtp.set_mode(Mode::RefuseAfterData);
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let page = format!("/orders/{id}");
     let resp = app
         .post_form(&client, &page, &format!("{page}/email"), &[])

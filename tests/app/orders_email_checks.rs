@@ -49,7 +49,7 @@ async fn without_a_supplier_address_nothing_is_sent() {
     assert_eq!(smtp.attempts(), 0);
 
     // The page: no button to press, a note saying why, the form refuses too.
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let page = format!("/orders/{bare}");
     let (_, doc) = app.page(&client, &page).await;
     assert!(text(&doc, "#no-supplier-email").contains("NoMail Ltd has no e-mail address"));
@@ -110,7 +110,7 @@ async fn without_mail_settings_orders_are_marked_sent_by_hand() {
     assert_still_draft(&app, &m, id).await;
 
     // The page says e-mail is not set up; "Mark as sent" works as before.
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let page = format!("/orders/{id}");
     let (s, doc) = app.page(&client, &page).await;
     assert_eq!(s, 200);

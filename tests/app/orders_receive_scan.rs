@@ -21,7 +21,7 @@ pub fn gs1(gtin: &str, expiry: chrono::NaiveDate, lot: &str) -> String {
 
 /// A sent order with two lines (A, B); returns (token, order id, [line A, line B]).
 pub async fn sent_order(app: &TestApp) -> (String, i64, [i64; 2]) {
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("Derma Supply", Some(5)).await;
     let a = app
         .product("SER-A")
@@ -96,7 +96,7 @@ pub async fn received(app: &TestApp, m: &str, id: i64) -> Vec<f64> {
 async fn enter_in_an_order_scan_field_reads_the_scan_and_receives_nothing() {
     let app = TestApp::new().await;
     let (m, id, [la, lb]) = sent_order(&app).await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let page = format!("/orders/{id}/receive");
     let (s, doc) = app.page(&client, &page).await;
     assert_eq!(s, 200);

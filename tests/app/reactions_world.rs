@@ -15,7 +15,6 @@
 //! 83.3 %) is not. At `north` (with `with_north`): `BAD-1` 6 sessions and
 //! `GOOD-1` 5, none reacting; for all sites together `BAD-1` is 5 of 12
 //! (41.7 %) against 1 of 15 (6.7 %): still flagged.
-#![allow(dead_code)]
 
 use serde_json::{Value, json};
 
@@ -27,39 +26,15 @@ use clinic_stock::services::accounts;
 pub struct ReactionWorld {
     pub admin: String,
     pub rl150: i64,
-    pub rl100: i64,
     pub bad: i64,
     pub good: i64,
-    pub c1: i64,
     pub protocol: i64,
-    /// The voided session (bleeding, lot BAD-1).
-    pub voided: i64,
 }
 
 async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (s, v) = app.api_post(token, path, &body).await;
     assert!(s == 200 || s == 201, "{path}: {s} {v}");
     v
-}
-
-async fn receive(
-    app: &TestApp,
-    admin: &str,
-    site: &str,
-    loc: &str,
-    product: i64,
-    lot: &str,
-) -> i64 {
-    ok(
-        app,
-        admin,
-        "/api/v1/receipts",
-        json!({"site": site, "location": loc, "product_id": product, "lot": lot,
-               "expiry": days(300).to_string(), "quantity": 30}),
-    )
-    .await["lot_id"]
-        .as_i64()
-        .unwrap()
 }
 
 /// One session at `site` taking one unit of `lot`; returns (id, local date).
@@ -99,12 +74,12 @@ async fn follow_up(app: &TestApp, token: &str, id: i64, day: &str, effects: &[&s
 }
 
 pub async fn world(app: &TestApp) -> ReactionWorld {
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let rl150 = app.product("RL-150").roller(150).create().await.id;
     let rl100 = app.product("RL-100").roller(100).create().await.id;
-    let bad = receive(app, &admin, "main", "store", rl150, "BAD-1").await;
-    let good = receive(app, &admin, "main", "store", rl150, "GOOD-1").await;
-    let c1 = receive(app, &admin, "main", "store", rl100, "C-1").await;
+    let bad = app.stock(rl150, "BAD-1", days(300), "30").await;
+    let good = app.stock(rl150, "GOOD-1", days(300), "30").await;
+    let c1 = app.stock(rl100, "C-1", days(300), "30").await;
     let protocol = ok(
         app,
         &admin,
@@ -144,12 +119,9 @@ pub async fn world(app: &TestApp) -> ReactionWorld {
     ReactionWorld {
         admin,
         rl150,
-        rl100,
         bad,
         good,
-        c1,
         protocol,
-        voided,
     }
 }
 
@@ -175,8 +147,12 @@ pub async fn with_north(
         json!({"site": "north", "code": "vault", "name": "North vault"}),
     )
     .await;
-    receive(app, a, "north", "vault", w.rl150, "BAD-1").await;
-    receive(app, a, "north", "vault", w.rl150, "GOOD-1").await;
+    app.stock(w.rl150, "BAD-1", days(300), "30")
+        .at("north/vault")
+        .await;
+    app.stock(w.rl150, "GOOD-1", days(300), "30")
+        .at("north/vault")
+        .await;
     for _ in 0..6 {
         session(app, a, "north", w.rl150, w.bad, 1.5, None, &[]).await;
     }

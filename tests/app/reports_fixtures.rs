@@ -1,18 +1,19 @@
 //! Consumption arranged for the report tests: sessions recorded and voided
 //! through the real session services (consume / void ledger rows dated at
-//! `performed_at`), waste write-offs (`adjust` rows) and expired stock (which
-//! the receiving rules refuse to create). Balances always move through
+//! `performed_at`) and waste write-offs (`adjust` rows). Balances always move through
 //! `db::ledger::append`, so `assert_ledger_consistent` holds.
 //! (Method names carry a `usage_` prefix to stay clear of other areas' fixtures.)
-#![allow(dead_code)]
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::fixtures::fixture_actor;
 use crate::support::TestApp;
-use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
+use clinic_stock::db::ledger::StockAt;
+use clinic_stock::db::models::NewLedgerRow;
+use clinic_stock::db::{self, models::Product};
 use clinic_stock::domain::Quantity;
 use clinic_stock::domain::access::Actor;
+use clinic_stock::domain::vocab::LedgerKind;
 use clinic_stock::services::sessions::{self, LineDraft, SessionDraft};
 
 /// `n` days ago at `hour`:00 UTC.
@@ -140,68 +141,23 @@ impl TestApp {
         .await
     }
 
-    /// Puts stock of a lot expiring on `expiry` (may be past) into `main/store`,
-    /// bypassing the receiving rules.
-    pub async fn usage_lot(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: &str) -> i64 {
-        let (pid, lot, q) = (
-            p.id,
-            lot.to_string(),
-            Quantity::parse_signed(qty).unwrap().0,
-        );
-        self.with_conn(move |c| {
-            let actor = fixture_actor(c);
-            db::write_tx(c, |c| -> Result<i64, diesel::result::Error> {
-                let (site_id, loc) = main_store(c);
-                let lot_id = db::lots::insert(c, pid, &lot, expiry)?;
-                db::ledger::append(
-                    c,
-                    &row(
-                        lot_id,
-                        loc,
-                        pid,
-                        site_id,
-                        q,
-                        "receive",
-                        None,
-                        actor.user_id,
-                        db::now(),
-                        None,
-                        None,
-                    ),
-                )
-                .unwrap();
-                Ok(lot_id)
-            })
-            .unwrap()
-        })
-        .await
-    }
-
     /// Writes stock of a lot off (`adjust`, reason expired / damaged / waste / …) at a time.
     pub async fn usage_write_off(&self, lot_id: i64, qty: &str, reason: &str, at: NaiveDateTime) {
         let (q, reason) = (Quantity::parse_signed(qty).unwrap().0, reason.to_string());
         self.with_conn(move |c| {
             let actor = fixture_actor(c);
             db::write_tx(c, |c| -> Result<(), diesel::result::Error> {
-                let (site_id, loc) = main_store(c);
+                let (site_id, location_id) = main_store(c);
                 let lot = db::lots::by_id(c, lot_id)?.unwrap();
-                db::ledger::append(
-                    c,
-                    &row(
-                        lot_id,
-                        loc,
-                        lot.product_id,
-                        site_id,
-                        -q,
-                        "adjust",
-                        Some(&reason),
-                        actor.user_id,
-                        at,
-                        None,
-                        None,
-                    ),
+                let row = NewLedgerRow::new(
+                    LedgerKind::Adjust,
+                    StockAt::of_lot(&lot, location_id, site_id),
+                    -q,
+                    actor.user_id,
                 )
-                .unwrap();
+                .reason(reason.as_str())
+                .occurred_at(at);
+                db::ledger::append(c, &row).unwrap();
                 Ok(())
             })
             .unwrap()
@@ -213,40 +169,5 @@ impl TestApp {
     pub async fn usage_quarantine(&self, lot_id: i64) {
         self.with_conn(move |c| db::lots::set_quarantined(c, lot_id, true).unwrap())
             .await;
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn row(
-    lot_id: i64,
-    location_id: i64,
-    product_id: i64,
-    site_id: i64,
-    delta: i64,
-    kind: &str,
-    reason: Option<&str>,
-    user_id: i64,
-    occurred_at: NaiveDateTime,
-    session_id: Option<i64>,
-    session_line_id: Option<i64>,
-) -> NewLedgerRow {
-    NewLedgerRow {
-        lot_id,
-        location_id,
-        product_id,
-        site_id,
-        delta,
-        kind: clinic_stock::domain::vocab::LedgerKind::parse(kind).unwrap(),
-        reason: reason.map(str::to_string),
-        note: None,
-        user_id,
-        occurred_at,
-        created_at: db::now(),
-        session_id,
-        session_line_id,
-        receipt_id: None,
-        purchase_order_id: None,
-        purchase_order_line_id: None,
-        stock_count_id: None,
     }
 }

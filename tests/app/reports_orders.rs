@@ -30,8 +30,17 @@ fn item<'a>(report: &'a Value, sku: &str) -> &'a Value {
         .unwrap()
 }
 
-#[tokio::test]
-async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
+/// Alpha Medical's AL-1 (3 packs due) and AL-2 (2 packs due), Beta Derm's
+/// BE-1, and NO-SUP without a supplier.
+struct ReorderClinic {
+    app: TestApp,
+    a1: clinic_stock::db::models::Product,
+    a2: clinic_stock::db::models::Product,
+    b1: clinic_stock::db::models::Product,
+    nos: clinic_stock::db::models::Product,
+}
+
+async fn reorder_clinic() -> ReorderClinic {
     let app = TestApp::new().await;
     let alpha = app.supplier("Alpha Medical", Some(5)).await;
     let beta = app.supplier("Beta Derm", Some(3)).await;
@@ -68,10 +77,50 @@ async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
         .max("20")
         .create()
         .await;
-    app.receive(&a1, "L", days(300), "2").await; // ceil(28 / 10) = 3 packs
-    app.receive(&a2, "L", days(300), "2").await; // ceil(10 / 5) = 2 packs
-    let client = app.logged_in("manager").await;
+    app.stock(&a1, "L", days(300), "2").await; // ceil(28 / 10) = 3 packs
+    app.stock(&a2, "L", days(300), "2").await; // ceil(10 / 5) = 2 packs
+    ReorderClinic {
+        app,
+        a1,
+        a2,
+        b1,
+        nos,
+    }
+}
 
+/// Creates drafts from the report page: AL-1 (4 packs), AL-2, BE-1.
+async fn order_from_the_report_page(c: &ReorderClinic, client: &reqwest::Client) {
+    let (a1_packs, a2_packs, b1_packs) = (
+        format!("packs_{}", c.a1.id),
+        format!("packs_{}", c.a2.id),
+        format!("packs_{}", c.b1.id),
+    );
+    // Tick AL-1 (3 suggested, changed to 4), AL-2 (suggested) and BE-1 (1 pack).
+    let resp = c
+        .app
+        .post_form(
+            client,
+            "/reports/reorder",
+            "/reports/reorder/orders",
+            &[
+                ("site", "main"),
+                ("window", "90"),
+                ("pick", &c.a1.id.to_string()),
+                (&a1_packs, "4"),
+                ("pick", &c.a2.id.to_string()),
+                (&a2_packs, "2"),
+                ("pick", &c.b1.id.to_string()),
+                (&b1_packs, "1"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn ordering_without_a_supplier_or_with_bad_packs_writes_nothing() {
+    let ReorderClinic { app, a1, nos, .. } = reorder_clinic().await;
+    let client = app.manager().await;
     // A product without a supplier cannot be ordered: 422, the report again, nothing written.
     let before = counts(&app).await;
     let nos_packs = format!("packs_{}", nos.id);
@@ -110,28 +159,16 @@ async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
         Some("lots")
     );
     assert_eq!(counts(&app).await, before);
+}
 
+#[tokio::test]
+async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
+    let c = reorder_clinic().await;
+    let app = &c.app;
+    let client = app.manager().await;
     // Tick AL-1 (3 suggested, changed to 4), AL-2 (suggested) and BE-1 (1 pack).
-    let (a2_packs, b1_packs) = (format!("packs_{}", a2.id), format!("packs_{}", b1.id));
-    let resp = app
-        .post_form(
-            &client,
-            "/reports/reorder",
-            "/reports/reorder/orders",
-            &[
-                ("site", "main"),
-                ("window", "90"),
-                ("pick", &a1.id.to_string()),
-                (&a1_packs, "4"),
-                ("pick", &a2.id.to_string()),
-                (&a2_packs, "2"),
-                ("pick", &b1.id.to_string()),
-                (&b1_packs, "1"),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), 303);
-    let m = app.token("manager").await;
+    order_from_the_report_page(&c, &client).await;
+    let m = app.token_for(Role::Manager).await;
     let (_, list) = app
         .api_get(&m, "/api/v1/purchase-orders?status=draft")
         .await;
@@ -169,7 +206,15 @@ async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
         text(&doc, "tr[data-sku='AL-1'] td.on-order"),
         "0 +40 in draft"
     );
+}
 
+#[tokio::test]
+async fn the_api_drafts_one_order_per_supplier_from_the_report() {
+    let c = reorder_clinic().await;
+    let app = &c.app;
+    let client = app.manager().await;
+    order_from_the_report_page(&c, &client).await;
+    let m = app.token_for(Role::Manager).await;
     // The same through the API: every "order now" row, one draft per supplier.
     let (s, made) = app
         .api_post(&m, "/api/v1/purchase-orders/from-reorder", &json!({}))
@@ -188,10 +233,38 @@ async fn create_purchase_orders_from_the_report_page_one_per_supplier() {
     assert_eq!(alpha_new["lines"].as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
+/// The line of an order for a SKU.
+fn line(v: &Value, sku: &str) -> Value {
+    v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == sku)
+        .unwrap()
+        .clone()
+}
+
+/// An order at one stage of its life: drafted from the reorder report for
+/// a roller (5 packs) and a gel (3 packs), then edited to 4 packs of
+/// rollers; `sent`; `partial` after 25 rollers came by GS1 scan.
+struct Order {
+    app: TestApp,
+    m: String,
+    id: i64,
+    roller: clinic_stock::db::models::Product,
+    gel: clinic_stock::db::models::Product,
+    roller_line: i64,
+    gel_line: i64,
+    /// The answer of the last step.
+    last: Value,
+}
+
+const SCAN: &str = "(01)09506000134352(17)281231(10)RLOT7";
+
+/// Drafted from the reorder report; `last` is the answer of the creation.
+async fn drafted_order() -> Order {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("NeedleCo", Some(7)).await;
     let roller = app
         .product("RL-150")
@@ -220,31 +293,96 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
         )
         .await;
     assert_eq!(s, 201, "{made}");
-    let po = &made["items"][0];
+    let po = made["items"][0].clone();
     let id = po["id"].as_i64().unwrap();
-    // roller: ceil(50 / 10) = 5 packs; gel: ceil(90 / 30) = 3 packs.
-    let line = |v: &Value, sku: &str| {
-        v["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["sku"] == sku)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(line(po, "RL-150")["packs"], 5);
-    assert_eq!(line(po, "AN-LIDO")["packs"], 3);
+    Order {
+        app,
+        m,
+        id,
+        roller,
+        gel,
+        roller_line: 0,
+        gel_line: 0,
+        last: po,
+    }
+}
 
+/// Drafted and edited: `last` is the edited order.
+async fn edited_order() -> Order {
+    let mut o = drafted_order().await;
+    let Order { app, m, id, .. } = &o;
+    let (id, roller, gel) = (*id, &o.roller, &o.gel);
     // Edit while draft: roller down to 4 packs.
     let (s, edited) = app
-        .api_send(reqwest::Method::PATCH, &m, &format!("/api/v1/purchase-orders/{id}"),
+        .api_send(reqwest::Method::PATCH, m, &format!("/api/v1/purchase-orders/{id}"),
             &json!({"lines": [{"product_id": roller.id, "packs": 4}, {"product_id": gel.id, "packs": 3}]}), None)
         .await;
     assert_eq!(s, 200, "{edited}");
     assert_eq!(line(&edited, "RL-150")["ordered"], json!(40));
     let roller_line = line(&edited, "RL-150")["id"].as_i64().unwrap();
     let gel_line = line(&edited, "AN-LIDO")["id"].as_i64().unwrap();
+    o.roller_line = roller_line;
+    o.gel_line = gel_line;
+    o.last = edited;
+    o
+}
 
+/// Sent: `last` is the sent order.
+async fn sent_order() -> Order {
+    let mut o = edited_order().await;
+    let Order { app, m, id, .. } = &o;
+    // Send: date and a generated e-mail listing the lines.
+    let (s, sent) = app
+        .api_post(m, &format!("/api/v1/purchase-orders/{id}/send"), &json!({}))
+        .await;
+    assert_eq!(s, 200, "{sent}");
+    o.last = sent;
+    o
+}
+
+/// 25 rollers received by scan: `last` is the receiving answer.
+async fn partly_received_order() -> Order {
+    let mut o = sent_order().await;
+    let Order {
+        app,
+        m,
+        id,
+        roller_line,
+        ..
+    } = &o;
+    // Partial delivery: 25 rollers by GS1 scan (lot and expiry from the barcode).
+    let (s, got) = app
+        .api_post(
+            m,
+            &format!("/api/v1/purchase-orders/{id}/receive"),
+            &json!({"lines": [{"line_id": *roller_line, "gs1": SCAN, "quantity": 25}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{got}");
+    o.last = got;
+    o
+}
+
+#[tokio::test]
+async fn an_order_is_drafted_from_the_reorder_report() {
+    let Order { last: po, .. } = drafted_order().await;
+    let po = &po;
+    // roller: ceil(50 / 10) = 5 packs; gel: ceil(90 / 30) = 3 packs.
+    assert_eq!(line(po, "RL-150")["packs"], 5);
+    assert_eq!(line(po, "AN-LIDO")["packs"], 3);
+}
+
+#[tokio::test]
+async fn an_edited_draft_is_not_received_into() {
+    let Order {
+        last: edited,
+        roller_line,
+        app,
+        m,
+        id,
+        ..
+    } = edited_order().await;
+    assert_eq!(line(&edited, "RL-150")["ordered"], json!(40));
     // Receiving into a draft is refused.
     let before = counts(&app).await;
     let (s, e) = app
@@ -256,16 +394,17 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
         (409, Some("order_not_open"))
     );
     assert_eq!(counts(&app).await, before);
+}
 
-    // Send: date and a generated e-mail listing the lines.
-    let (s, sent) = app
-        .api_post(
-            &m,
-            &format!("/api/v1/purchase-orders/{id}/send"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, 200, "{sent}");
+#[tokio::test]
+async fn a_sent_order_has_its_email_is_no_longer_edited_and_is_on_order() {
+    let Order {
+        app,
+        m,
+        id,
+        last: sent,
+        ..
+    } = sent_order().await;
     assert_eq!(sent["status"], "sent");
     assert!(sent["sent_at"].is_string());
     let email = sent["email_text"].as_str().unwrap();
@@ -288,17 +427,18 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     assert_eq!(item(&r, "RL-150")["on_order"], json!(40));
     assert_eq!(item(&r, "AN-LIDO")["on_order"], json!(90));
+}
 
-    // Partial delivery: 25 rollers by GS1 scan (lot and expiry from the barcode).
-    let scan = "(01)09506000134352(17)281231(10)RLOT7";
-    let (s, got) = app
-        .api_post(
-            &m,
-            &format!("/api/v1/purchase-orders/{id}/receive"),
-            &json!({"lines": [{"line_id": roller_line, "gs1": scan, "quantity": 25}]}),
-        )
-        .await;
-    assert_eq!(s, 201, "{got}");
+#[tokio::test]
+async fn a_partial_delivery_by_scan_links_the_ledger_and_the_receipt_to_the_order() {
+    let Order {
+        app,
+        m,
+        id,
+        roller_line,
+        last: got,
+        ..
+    } = partly_received_order().await;
     assert_eq!(got["order"]["status"], "partial");
     assert_eq!(got["received"][0]["lot"], "RLOT7");
     assert_eq!(got["received"][0]["expiry"], "2028-12-31");
@@ -329,7 +469,18 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     assert_eq!(item(&r, "RL-150")["on_order"], json!(15));
     assert_eq!(item(&r, "RL-150")["usable"], json!(25));
+}
 
+#[tokio::test]
+async fn over_deliveries_wrong_barcodes_and_expired_lots_write_nothing() {
+    let Order {
+        app,
+        m,
+        id,
+        roller_line,
+        gel_line,
+        ..
+    } = partly_received_order().await;
     // More than is open is refused (409) and nothing of the delivery is written,
     // even the good line before it.
     let before = counts(&app).await;
@@ -351,7 +502,7 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
         .api_post(
             &m,
             &format!("/api/v1/purchase-orders/{id}/receive"),
-            &json!({"lines": [{"line_id": gel_line, "gs1": scan, "quantity": 30}]}),
+            &json!({"lines": [{"line_id": gel_line, "gs1": SCAN, "quantity": 30}]}),
         )
         .await;
     assert_eq!(s, 422, "{e}");
@@ -366,7 +517,18 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
         (422, Some("expired_on_receipt"))
     );
     assert_eq!(counts(&app).await, before);
+}
 
+#[tokio::test]
+async fn the_rest_of_the_delivery_closes_the_order() {
+    let Order {
+        app,
+        m,
+        id,
+        roller_line,
+        gel,
+        ..
+    } = partly_received_order().await;
     // The rest: 15 rollers, and the gel in 3 packs (quantity in packs) → received.
     let (s, got) = app
         .api_post(&m, &format!("/api/v1/purchase-orders/{id}/receive"),
@@ -404,7 +566,7 @@ async fn send_receive_partly_then_fully_and_the_ledger_links_to_the_order() {
 #[tokio::test]
 async fn cancelled_orders_refuse_receipts_and_bad_drafts_write_nothing() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("Gamma", None).await;
     let p = app.product("GA-1").supplier(sup).pack("10").create().await;
     let before = counts(&app).await;
@@ -478,13 +640,25 @@ async fn cancelled_orders_refuse_receipts_and_bad_drafts_write_nothing() {
     assert_eq!(counts(&app).await, before);
     let (s, _) = app.api_get(&m, "/api/v1/purchase-orders/424242").await;
     assert_eq!(s, 404);
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (s, _) = app.api_get(&pr, "/api/v1/purchase-orders").await;
     assert_eq!(s, 403);
 }
 
-#[tokio::test]
-async fn order_pages_edit_send_and_receive_with_a_scan() {
+/// A draft for Delta made on the order pages, with 3 packs of DE-CART
+/// (added on its page); `sent_page_order` sends it.
+struct PageOrder {
+    app: TestApp,
+    client: reqwest::Client,
+    /// The order page's path.
+    page: String,
+    /// The DE-CART line's id.
+    line_id: String,
+    /// The other product, DE-SERUM.
+    q: clinic_stock::db::models::Product,
+}
+
+async fn drafted_page_order() -> PageOrder {
     let app = TestApp::new().await;
     let sup = app.supplier("Delta", Some(4)).await;
     let p = app
@@ -502,7 +676,7 @@ async fn order_pages_edit_send_and_receive_with_a_scan() {
         .cost(400)
         .create()
         .await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
 
     // Start a draft for Delta, then add a line on its page.
     let resp = app
@@ -529,9 +703,6 @@ async fn order_pages_edit_send_and_receive_with_a_scan() {
         .await;
     assert_eq!(resp.status(), 303);
     let (_, doc) = app.page(&client, &page).await;
-    assert_eq!(text(&doc, "#order-status"), "Draft");
-    assert_eq!(text(&doc, "tr[data-sku='DE-CART'] td.ordered"), "30");
-    assert_eq!(text(&doc, "#order-total"), "36.00"); // 10 × 1.20 × 3
     let line_id: String = {
         let sel = Selector::parse("tr[data-sku='DE-CART']").unwrap();
         doc.select(&sel)
@@ -542,6 +713,49 @@ async fn order_pages_edit_send_and_receive_with_a_scan() {
             .unwrap()
             .to_string()
     };
+    PageOrder {
+        app,
+        client,
+        page,
+        line_id,
+        q,
+    }
+}
+
+async fn sent_page_order() -> PageOrder {
+    let o = drafted_page_order().await;
+    let PageOrder {
+        app, client, page, ..
+    } = &o;
+    // Send with the proposed e-mail text.
+    let (_, doc) = app.page(client, page).await;
+    let email = text(&doc, "textarea[name=email_text]");
+    assert!(email.contains("DE-CART"), "{email}");
+    let resp = app
+        .post_form(
+            client,
+            page,
+            &format!("{page}/send"),
+            &[("sent_on", &days(0).to_string()), ("email_text", &email)],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    o
+}
+
+#[tokio::test]
+async fn order_pages_draft_an_order_and_refuse_bad_packs() {
+    let PageOrder {
+        app,
+        client,
+        page,
+        line_id,
+        q,
+    } = drafted_page_order().await;
+    let (_, doc) = app.page(&client, &page).await;
+    assert_eq!(text(&doc, "#order-status"), "Draft");
+    assert_eq!(text(&doc, "tr[data-sku='DE-CART'] td.ordered"), "30");
+    assert_eq!(text(&doc, "#order-total"), "36.00"); // 10 × 1.20 × 3
     // Bad packs: 422, the typed value back at its field, nothing changed.
     let packs_field = format!("packs_{line_id}");
     let resp = app
@@ -567,30 +781,33 @@ async fn order_pages_edit_send_and_receive_with_a_scan() {
     );
     let (_, doc) = app.page(&client, &page).await;
     assert_eq!(count(&doc, "#lines tr[data-sku]"), 1);
+}
 
-    // Send with the proposed e-mail text.
-    let (_, doc) = app.page(&client, &page).await;
-    let email = text(&doc, "textarea[name=email_text]");
-    assert!(email.contains("DE-CART"), "{email}");
-    let resp = app
-        .post_form(
-            &client,
-            &page,
-            &format!("{page}/send"),
-            &[("sent_on", &days(0).to_string()), ("email_text", &email)],
-        )
-        .await;
-    assert_eq!(resp.status(), 303);
+#[tokio::test]
+async fn order_pages_send_with_the_proposed_email_text() {
+    let PageOrder {
+        app, client, page, ..
+    } = sent_page_order().await;
     let (_, doc) = app.page(&client, &page).await;
     assert_eq!(text(&doc, "#order-status"), "Sent");
     assert!(text(&doc, "#email-text").contains("DE-CART"));
+}
 
+#[tokio::test]
+async fn order_pages_refuse_a_past_expiry_at_its_field() {
+    let PageOrder {
+        app,
+        client,
+        page,
+        line_id,
+        ..
+    } = sent_page_order().await;
     // Receive 10 by scanning; a wrong lot field is overridden by the scan.
     let receive = format!("{page}/receive");
     let (s, doc) = app.page(&client, &receive).await;
     assert_eq!(s, 200);
     assert_eq!(count(&doc, &format!("input[name=gs1_{line_id}]")), 1);
-    let (gs1, qty) = (format!("gs1_{line_id}"), format!("quantity_{line_id}"));
+    let qty = format!("quantity_{line_id}");
     // A past expiry is refused at the field; nothing received.
     let (lot, expiry) = (format!("lot_{line_id}"), format!("expiry_{line_id}"));
     let before = counts(&app).await;
@@ -609,6 +826,21 @@ async fn order_pages_edit_send_and_receive_with_a_scan() {
         1
     );
     assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn order_pages_receive_by_scan_and_refuse_over_receipt() {
+    let PageOrder {
+        app,
+        client,
+        page,
+        line_id,
+        ..
+    } = sent_page_order().await;
+    // Receive 10 by scanning; a wrong lot field is overridden by the scan.
+    let receive = format!("{page}/receive");
+    let (gs1, qty) = (format!("gs1_{line_id}"), format!("quantity_{line_id}"));
+    let (lot, expiry) = (format!("lot_{line_id}"), format!("expiry_{line_id}"));
     let resp = app
         .post_form(
             &client,

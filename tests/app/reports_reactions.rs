@@ -21,7 +21,7 @@ fn lot_entry<'a>(v: &'a Value, lot: &str) -> &'a Value {
 async fn the_json_counts_side_effects_by_protocol_needle_and_lot() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, v) = app.api_get(&t, "/api/v1/reports/usage?site=main").await;
     assert_eq!(s, 200, "{v}");
     let se = &v["side_effects"];
@@ -92,7 +92,7 @@ async fn the_json_counts_side_effects_by_protocol_needle_and_lot() {
 async fn the_page_shows_the_tables_and_links_the_flagged_lot_to_its_recall() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let doc = page_ok(&app, &client, "/reports/usage?site=main").await;
     assert_eq!(text(&doc, "#side-effects-total .sessions"), "18");
     assert_eq!(text(&doc, "#side-effects-total .reactions"), "6");
@@ -141,7 +141,7 @@ async fn the_page_shows_the_tables_and_links_the_flagged_lot_to_its_recall() {
 async fn the_csv_tables_carry_the_same_figures() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let get = |report: &'static str| {
         let client = client.clone();
         let url = app.url(&format!("/reports/usage.csv?site=main&report={report}"));

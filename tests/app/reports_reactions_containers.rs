@@ -13,9 +13,9 @@ use clinic_stock::services::transfers;
 #[tokio::test]
 async fn sessions_from_an_opened_container_count_for_its_sealed_lot() {
     let app = TestApp::new().await;
-    let admin = app.token("admin").await;
+    let admin = app.token_for(Role::Admin).await;
     let serum = app.product("SER-R").serum().use_within(7).create().await;
-    let sealed = app.stock_lot(&serum, "SEAL-1", days(200), 20).await;
+    let sealed = app.stock(&serum, "SEAL-1", days(200), "20").await;
     let store = app.location_id("store").await;
     let container = app
         .with_conn(move |c| {
@@ -39,7 +39,7 @@ async fn sessions_from_an_opened_container_count_for_its_sealed_lot() {
         assert_eq!(s, 201, "{v}");
     }
 
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, v) = app.api_get(&t, "/api/v1/reports/usage?site=main").await;
     assert_eq!(s, 200, "{v}");
     let lots = v["side_effects"]["by_lot"].as_array().unwrap();

@@ -33,7 +33,7 @@ async fn consume_in_window(
 #[tokio::test]
 async fn computed_levels_manual_levels_and_no_usage() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("DermaSupply", Some(10)).await;
     // A: computed levels. Lead 7 on the product (beats the supplier's 10).
     let a = app
@@ -44,7 +44,7 @@ async fn computed_levels_manual_levels_and_no_usage() {
         .cost(150)
         .create()
         .await;
-    app.receive(&a, "A1", days(400), "120").await;
+    app.stock(&a, "A1", days(400), "120").await;
     consume_in_window(&app, &a, 9, "10").await; // 90 in the window
     // Outside the window: 100 days ago, and today (the window ends before as_of).
     app.usage_session(UsageSession::new(at_days_ago(100, 10), &[(&a, "5")]))
@@ -61,7 +61,7 @@ async fn computed_levels_manual_levels_and_no_usage() {
         .cost(100)
         .create()
         .await;
-    app.receive(&b, "B1", days(300), "4").await;
+    app.stock(&b, "B1", days(300), "4").await;
     // C: nothing set, no usage, no stock.
     let c = app.product("C-SPARE").pack("10").create().await;
     let _ = c;
@@ -134,7 +134,7 @@ async fn computed_levels_manual_levels_and_no_usage() {
 #[tokio::test]
 async fn pack_rounding_exact_multiple_and_round_up() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     // Manual 10 / 40, packs of 15: usable 10 → ceil(30 / 15) = 2 (exact);
     // usable 9 → ceil(31 / 15) = 3 (rounded up).
     let exact = app
@@ -144,7 +144,7 @@ async fn pack_rounding_exact_multiple_and_round_up() {
         .max("40")
         .create()
         .await;
-    app.receive(&exact, "E1", days(200), "10").await;
+    app.stock(&exact, "E1", days(200), "10").await;
     let up = app
         .product("P-UP")
         .pack("15")
@@ -152,7 +152,7 @@ async fn pack_rounding_exact_multiple_and_round_up() {
         .max("40")
         .create()
         .await;
-    app.receive(&up, "U1", days(200), "9").await;
+    app.stock(&up, "U1", days(200), "9").await;
     // Grams: 2.5 g packs, manual 1 / 6 g, 0.5 g on hand → ceil(5.5 / 2.5) = 3 packs = 7.5 g.
     let gel = app
         .product("P-GEL")
@@ -162,7 +162,7 @@ async fn pack_rounding_exact_multiple_and_round_up() {
         .max("6")
         .create()
         .await;
-    app.receive(&gel, "G1", days(200), "0.5").await;
+    app.stock(&gel, "G1", days(200), "0.5").await;
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     assert_eq!(item(&r, "P-EXACT")["order_packs"], 2);
     assert_eq!(item(&r, "P-EXACT")["order_quantity"], json!(30));
@@ -175,7 +175,7 @@ async fn pack_rounding_exact_multiple_and_round_up() {
 #[tokio::test]
 async fn open_orders_suppress_a_new_order_and_drafts_do_not() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("NeedleCo", Some(7)).await;
     let e = app
         .product("E-ROLL")
@@ -183,7 +183,7 @@ async fn open_orders_suppress_a_new_order_and_drafts_do_not() {
         .supplier(sup)
         .create()
         .await; // pack 10, lead 7 via supplier
-    app.receive(&e, "E1", days(400), "105").await;
+    app.stock(&e, "E1", days(400), "105").await;
     consume_in_window(&app, &e, 9, "10").await; // 90 used; usable 15; min 21
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     assert_eq!(item(&r, "E-ROLL")["status"], "order");
@@ -243,9 +243,9 @@ async fn open_orders_suppress_a_new_order_and_drafts_do_not() {
 #[tokio::test]
 async fn voided_sessions_are_not_counted() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let f = app.product("F-SERUM").serum().lead(7).create().await; // ml, pack 5
-    app.receive(&f, "F1", days(400), "200").await;
+    app.stock(&f, "F1", days(400), "200").await;
     consume_in_window(&app, &f, 9, "10").await; // 90 ml
     // Performed in the window, voided later (now): its consume and void rows cancel.
     let voided = app
@@ -279,7 +279,7 @@ async fn voided_sessions_are_not_counted() {
 #[tokio::test]
 async fn expired_and_quarantined_stock_is_not_usable() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let g = app
         .product("G-SPF")
         .spf()
@@ -287,10 +287,10 @@ async fn expired_and_quarantined_stock_is_not_usable() {
         .max("200")
         .create()
         .await; // ml, pack 50
-    app.usage_lot(&g, "OLD", days(-1), "50").await; // expired yesterday
-    let q = app.usage_lot(&g, "HELD", days(100), "30").await;
+    app.stock(&g, "OLD", days(-1), "50").await; // expired yesterday
+    let q = app.stock(&g, "HELD", days(100), "30").await;
     app.usage_quarantine(q).await;
-    app.receive(&g, "GOOD", days(100), "5").await;
+    app.stock(&g, "GOOD", days(100), "5").await;
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     let row = item(&r, "G-SPF");
     assert_eq!(row["usable"], json!(5));
@@ -308,14 +308,14 @@ async fn expired_and_quarantined_stock_is_not_usable() {
 #[tokio::test]
 async fn quantity_expiring_before_use() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let h = app.product("H-CART").cartridge(100).lead(7).create().await;
-    app.receive(&h, "H0", days(400), "90").await;
+    app.stock(&h, "H0", days(400), "90").await;
     consume_in_window(&app, &h, 9, "10").await; // all of H0; 1 a day
     // 15 expiring in 10 days: 11 days of use (through its expiry day) = 11 used, 4 expire.
     // 20 expiring in 40 days: 41 − 11 = 30 ≥ 20 → all used.
-    app.receive(&h, "H1", days(10), "15").await;
-    app.receive(&h, "H2", days(40), "20").await;
+    app.stock(&h, "H1", days(10), "15").await;
+    app.stock(&h, "H2", days(40), "20").await;
     let (_, r) = app.api_get(&m, "/api/v1/reports/reorder").await;
     let row = item(&r, "H-CART");
     assert_eq!(row["usable"], json!(35));
@@ -323,8 +323,9 @@ async fn quantity_expiring_before_use() {
     assert_eq!(row["days_of_cover"], json!(35.0));
 }
 
-#[tokio::test]
-async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
+/// Two suppliers: Alpha Medical (one product to order, one to watch, one
+/// with enough) and Beta Derm (one to order); returns AL-ORDER.
+async fn two_suppliers() -> (TestApp, clinic_stock::db::models::Product) {
     let app = TestApp::new().await;
     let alpha = app.supplier("Alpha Medical", Some(5)).await;
     let beta = app.supplier("Beta Derm", None).await;
@@ -339,7 +340,7 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
         .cost(200)
         .create()
         .await;
-    app.receive(&a1, "L1", days(300), "4").await;
+    app.stock(&a1, "L1", days(300), "4").await;
     let a2 = app
         .product("AL-WATCH")
         .supplier(alpha)
@@ -349,7 +350,7 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
         .cost(100)
         .create()
         .await;
-    app.receive(&a2, "L2", days(300), "12").await;
+    app.stock(&a2, "L2", days(300), "12").await;
     let a3 = app
         .product("AL-FINE")
         .supplier(alpha)
@@ -358,7 +359,7 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
         .max("5")
         .create()
         .await;
-    app.receive(&a3, "L3", days(300), "50").await;
+    app.stock(&a3, "L3", days(300), "50").await;
     // Beta: one to order, 1 pack of 30 g at 0.50/g = 15.00.
     let b1 = app
         .product("BE-GEL")
@@ -369,9 +370,14 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
         .cost(50)
         .create()
         .await;
-    app.receive(&b1, "L4", days(300), "5").await;
+    app.stock(&b1, "L4", days(300), "5").await;
+    (app, a1)
+}
 
-    let client = app.logged_in("manager").await;
+#[tokio::test]
+async fn page_groups_by_supplier_with_subtotals() {
+    let (app, a1) = two_suppliers().await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, "/reports/reorder").await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -437,7 +443,12 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
     );
     assert_eq!(count(&doc, &format!("input[name=packs_{}]", a1.id)), 1);
     assert_eq!(count(&doc, "[style]"), 0, "no inline styles (CSP)");
+}
 
+#[tokio::test]
+async fn csv_of_the_page_and_of_the_api_is_the_same_table() {
+    let (app, _) = two_suppliers().await;
+    let client = app.manager().await;
     // CSV with the same filters.
     let r = client
         .get(app.url("/reports/reorder.csv?window=60"))
@@ -466,7 +477,7 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
     assert_eq!(&gel[col("Days of cover")], "");
 
     // The API CSV is the same table.
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/reports/reorder.csv?window=60"))
         .bearer_auth(&m)
@@ -475,7 +486,12 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), body);
+}
 
+#[tokio::test]
+async fn print_view_has_every_group_and_row_and_no_form_fields() {
+    let (app, _) = two_suppliers().await;
+    let client = app.manager().await;
     // Print view: every group and row, no form fields.
     let (s, doc) = app.page(&client, "/reports/reorder/print").await;
     assert_eq!(s, 200);
@@ -487,14 +503,14 @@ async fn page_groups_by_supplier_with_subtotals_csv_and_print() {
 #[tokio::test]
 async fn bad_filters_are_field_errors_and_reports_need_a_manager() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app
         .page(&client, "/reports/reorder?window=0&as_of=2026-13-01")
         .await;
     assert_eq!(s, 422);
     assert_eq!(count(&doc, "input[name=window][aria-invalid=true]"), 1);
     assert_eq!(count(&doc, "input[name=as_of][aria-invalid=true]"), 1);
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, e) = app.api_get(&m, "/api/v1/reports/reorder?window=abc").await;
     assert_eq!(s, 422);
     assert_eq!(e["error"]["field"], "window");
@@ -502,10 +518,10 @@ async fn bad_filters_are_field_errors_and_reports_need_a_manager() {
         .api_get(&m, "/api/v1/reports/reorder?site=nowhere")
         .await;
     assert_eq!(s, 422);
-    let p = app.token("practitioner").await;
+    let p = app.token_for(Role::Practitioner).await;
     let (s, _) = app.api_get(&p, "/api/v1/reports/reorder").await;
     assert_eq!(s, 403);
-    let pc = app.logged_in("practitioner").await;
+    let pc = app.practitioner().await;
     let (s, _) = app.page(&pc, "/reports/reorder").await;
     assert_eq!(s, 403);
     let (s, _) = app.page(&pc, "/reports/usage").await;

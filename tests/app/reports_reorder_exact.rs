@@ -21,9 +21,9 @@ fn item<'a>(report: &'a Value, sku: &str) -> &'a Value {
 #[tokio::test]
 async fn ten_used_in_ninety_days_lead_19_position_2_orders_5_packs_of_1() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let p = app.product("GL-BOX").lead(19).pack("1").create().await;
-    app.receive(&p, "G1", days(400), "12").await;
+    app.stock(&p, "G1", days(400), "12").await;
     for i in 0..10 {
         app.usage_session(UsageSession::new(at_days_ago(3 + i * 8, 10), &[(&p, "1")]))
             .await;
@@ -71,7 +71,7 @@ async fn ten_used_in_ninety_days_lead_19_position_2_orders_5_packs_of_1() {
 #[tokio::test]
 async fn position_at_min_and_max_set_by_hand_orders_one_pack() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let p = app
         .product("WP-TUB")
         .pack("10")
@@ -79,7 +79,7 @@ async fn position_at_min_and_max_set_by_hand_orders_one_pack() {
         .max("4")
         .create()
         .await;
-    app.receive(&p, "W1", days(300), "4").await;
+    app.stock(&p, "W1", days(300), "4").await;
     let (s, r) = app.api_get(&m, "/api/v1/reports/reorder?site=main").await;
     assert_eq!(s, 200, "{r}");
     let row = item(&r, "WP-TUB");
@@ -94,7 +94,7 @@ async fn position_at_min_and_max_set_by_hand_orders_one_pack() {
 #[tokio::test]
 async fn api_refuses_a_manual_max_below_the_min() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let body = json!({"sku": "MX-1", "name": "Gloves", "category": "disposable",
         "unit": "each", "pack_size": 100, "min_level": 10, "max_level": 5});
     let (s, r) = app.api_post(&m, "/api/v1/products", &body).await;
@@ -143,7 +143,7 @@ async fn api_refuses_a_manual_max_below_the_min() {
 #[tokio::test]
 async fn product_page_refuses_a_manual_max_below_the_min_at_the_field() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let fields = [
         ("sku", "MX-2"),
         ("name", "Wipes"),
@@ -180,7 +180,7 @@ async fn product_page_refuses_a_manual_max_below_the_min_at_the_field() {
         Some("3"),
         "the user's value is kept"
     );
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (_, list) = app.api_get(&t, "/api/v1/products").await;
     assert_eq!(list["total"], 0, "nothing saved: {list}");
 }

@@ -40,21 +40,30 @@ fn csv_rows(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (headers, rows)
 }
 
-#[tokio::test]
-async fn usage_and_waste_figures_match_the_fixtures() {
+/// The fixture clinic of the usage tests, and the report range
+/// [today − 29, today − 1] as `from=…&to=…`.
+struct Usage {
+    app: TestApp,
+    r15: i64,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    range: String,
+}
+
+async fn usage_fixture() -> Usage {
     let app = TestApp::new().await;
     let r10 = app.product("R10").roller(100).cost(500).create().await;
     let r15 = app.product("R15").roller(150).cost(600).create().await;
     let lido = app.product("LIDO").anesthetic().cost(20).create().await;
     let ha = app.product("HA").serum().cost(150).create().await;
-    app.receive(&r10, "R10-A", days(300), "10").await;
-    let r15_lot = app.receive(&r15, "R15-A", days(300), "10").await;
-    let lido_lot = app.receive(&lido, "LIDO-A", days(300), "60").await;
-    let ha_lot = app.receive(&ha, "HA-A", days(300), "20").await;
+    app.stock(&r10, "R10-A", days(300), "10").await;
+    let r15_lot = app.stock(&r15, "R15-A", days(300), "10").await;
+    let lido_lot = app.stock(&lido, "LIDO-A", days(300), "60").await;
+    let ha_lot = app.stock(&ha, "HA-A", days(300), "20").await;
     let acne = protocol(&app, "Acne 1.5 mm face", "acne_scars", 100, 200).await;
     let fine = protocol(&app, "Fine lines 1.0 mm", "fine_lines", 50, 100).await;
-    let anna = app.add_user("anna", "practitioner").await;
-    let ben = app.add_user("ben", "practitioner").await;
+    let anna = app.add_user("anna", Role::Practitioner).await;
+    let ben = app.add_user("ben", Role::Practitioner).await;
 
     // In the range [today − 29, today − 1]:
     app.usage_session(
@@ -127,7 +136,19 @@ async fn usage_and_waste_figures_match_the_fixtures() {
         today() - chrono::Duration::days(1),
     );
     let range = format!("from={from}&to={to}");
-    let client = app.logged_in("manager").await;
+    Usage {
+        app,
+        r15: r15.id,
+        from,
+        to,
+        range,
+    }
+}
+
+#[tokio::test]
+async fn usage_page_figures_match_the_fixtures() {
+    let Usage { app, range, .. } = usage_fixture().await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, &format!("/reports/usage?{range}")).await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#sessions-total"), "4");
@@ -193,6 +214,14 @@ async fn usage_and_waste_figures_match_the_fixtures() {
     assert_eq!(daily.len(), 29);
     assert!(daily.contains(&format!("{} 2", today() - chrono::Duration::days(3))));
     assert!(daily.contains(&format!("{} 1", today() - chrono::Duration::days(12))));
+}
+
+#[tokio::test]
+async fn usage_page_waste_and_charts_match_the_fixtures() {
+    let Usage { app, range, .. } = usage_fixture().await;
+    let client = app.manager().await;
+    let (s, doc) = app.page(&client, &format!("/reports/usage?{range}")).await;
+    assert_eq!(s, 200);
     // Waste by product and reason.
     assert_eq!(
         texts(&doc, "#waste-products tr[data-sku='LIDO'] td")[2..],
@@ -235,13 +264,17 @@ async fn usage_and_waste_figures_match_the_fixtures() {
     assert_eq!(count(&doc, "svg#chart-daily rect.bar"), 29);
     assert_eq!(count(&doc, "svg[role=img] > title"), 4);
     assert_eq!(count(&doc, "[style]"), 0);
+}
 
+#[tokio::test]
+async fn usage_weekly_chart_for_a_product_or_a_category() {
+    let Usage {
+        app, r15, range, ..
+    } = usage_fixture().await;
+    let client = app.manager().await;
     // The weekly chart for one product counts its unit.
     let (_, doc) = app
-        .page(
-            &client,
-            &format!("/reports/usage?{range}&product={}", r15.id),
-        )
+        .page(&client, &format!("/reports/usage?{range}&product={}", r15))
         .await;
     let weekly: Vec<String> = texts(&doc, "#weekly-table td.qty");
     let sum: i64 = weekly.iter().map(|q| q.parse::<i64>().unwrap()).sum();
@@ -259,7 +292,12 @@ async fn usage_and_waste_figures_match_the_fixtures() {
         .map(|q| q.parse::<i64>().unwrap())
         .sum();
     assert_eq!(sum, 7);
+}
 
+#[tokio::test]
+async fn usage_csv_downloads_match_the_fixtures() {
+    let Usage { app, range, .. } = usage_fixture().await;
+    let client = app.manager().await;
     // CSV downloads.
     let get = |path: String| {
         let client = client.clone();
@@ -303,9 +341,19 @@ async fn usage_and_waste_figures_match_the_fixtures() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+}
 
+#[tokio::test]
+async fn usage_api_matches_the_fixtures() {
+    let Usage {
+        app,
+        range,
+        from,
+        to,
+        ..
+    } = usage_fixture().await;
     // JSON.
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, j) = app
         .api_get(&m, &format!("/api/v1/reports/usage?{range}"))
         .await;
@@ -325,7 +373,7 @@ async fn usage_and_waste_figures_match_the_fixtures() {
 #[tokio::test]
 async fn an_empty_period_renders_empty_charts_and_tables() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, "/reports/usage").await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#sessions-total"), "0");

@@ -64,11 +64,11 @@ fn redo_migration(conn: &mut DbConn) {
 #[tokio::test]
 async fn lines_carry_their_sessions_site_and_time_and_the_migration_fills_them() {
     let app = TestApp::new().await;
-    let token = app.token("practitioner").await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let serum = app.product("SR-HA").serum().create().await;
-    app.receive(&roller, "R1", days(200), "10").await;
-    app.receive(&serum, "S1", days(200), "50").await;
+    app.stock(&roller, "R1", days(200), "10").await;
+    app.stock(&serum, "S1", days(200), "50").await;
     for i in 0..2 {
         let b = body(&format!("C-{i}"), 1.5, &[(&roller, 1.0), (&serum, 2.0)]);
         let (status, json) = app.post_session(&token, &new_key(), &b).await;

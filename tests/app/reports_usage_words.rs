@@ -16,13 +16,13 @@ async fn category_names_and_a_round_axis_just_above_the_data() {
     // One cartridge at 8.50: the weekly chart (money) peaks at 850 cents.
     let cart = app.product("C15").cartridge(150).cost(850).create().await;
     let lido = app.product("LIDO").anesthetic().cost(0).create().await;
-    app.receive(&cart, "C15-A", days(300), "10").await;
-    app.receive(&lido, "LIDO-A", days(300), "30").await;
+    app.stock(&cart, "C15-A", days(300), "10").await;
+    app.stock(&lido, "LIDO-A", days(300), "30").await;
     app.usage_session(
         UsageSession::new(at_days_ago(2, 10), &[(&cart, "1"), (&lido, "1")]).needle(150),
     )
     .await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, "/reports/usage").await;
     assert_eq!(s, 200);
     // The category column says what the dashboard and stock list say.
@@ -46,7 +46,7 @@ async fn category_names_and_a_round_axis_just_above_the_data() {
 #[tokio::test]
 async fn an_empty_chart_says_so_instead_of_drawing_an_axis() {
     let app = TestApp::new().await;
-    let client = app.logged_in("manager").await;
+    let client = app.manager().await;
     let (s, doc) = app.page(&client, "/reports/usage").await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -91,7 +91,7 @@ async fn protocol_lines_are_a_list() {
         }
     })
     .await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (s, doc) = app.page(&client, "/protocols").await;
     assert_eq!(s, 200);
     let lines = texts(&doc, "#protocols td.lines ul.protocol-lines li");

@@ -46,9 +46,9 @@ fn refused(r: &(u16, Value), part: &str) {
 async fn a_scan_names_the_product_and_the_exact_lot() {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).gtin(GTIN).create().await;
-    let first = app.receive(&roller, "R-1", days(40), "3").await;
-    let second = app.receive(&roller, "R-2", days(400), "3").await;
-    let nurse = app.logged_in("practitioner").await;
+    let first = app.stock(&roller, "R-1", days(40), "3").await;
+    let second = app.stock(&roller, "R-2", days(400), "3").await;
+    let nurse = app.practitioner().await;
     let exp = days(400).format("%y%m%d").to_string();
     // Bracketed, FNC1 (ASCII 29) with a symbology identifier, Digital Link.
     for text in [
@@ -80,11 +80,11 @@ async fn a_scan_names_the_product_and_the_exact_lot() {
 async fn bad_scans_are_field_errors() {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).gtin(GTIN).create().await;
-    let lot = app.receive(&roller, "R-1", days(40), "3").await;
-    let quarantined = app.receive(&roller, "R-Q", days(60), "3").await;
+    let lot = app.stock(&roller, "R-1", days(40), "3").await;
+    let quarantined = app.stock(&roller, "R-Q", days(60), "3").await;
     let other = app.product("RL-100").roller(100).create().await;
-    app.receive(&other, "X-1", days(40), "3").await;
-    let nurse = app.logged_in("practitioner").await;
+    app.stock(&other, "X-1", days(40), "3").await;
+    let nurse = app.practitioner().await;
     let q = |t: &str| format!("site=main&gs1={}", code(t));
     refused(
         &scan(&app, &nurse, &q("hello there")).await,
@@ -116,7 +116,7 @@ async fn bad_scans_are_field_errors() {
         "not usable",
     );
     // The lot row exists, but not a single one is left.
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, v) = app
         .api_post(
             &t,
@@ -137,8 +137,8 @@ async fn bad_scans_are_field_errors() {
 async fn another_sites_form_and_other_roles_are_refused() {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).gtin(GTIN).create().await;
-    app.receive(&roller, "R-1", days(40), "3").await;
-    let admin = app.token("admin").await;
+    app.stock(&roller, "R-1", days(40), "3").await;
+    let admin = app.token_for(Role::Admin).await;
     let (s, v) = app
         .api_post(
             &admin,

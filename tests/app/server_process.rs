@@ -1,7 +1,6 @@
 //! `clinic-stock serve` as a process of its own (for what only a real
 //! process shows: memory, signals, a failing stderr, several servers on one
 //! database, `kill -9`), and the command line run on a test database.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

@@ -23,7 +23,7 @@ async fn same_as_stored(app: &TestApp, token: &str, body: &Value) -> Value {
 #[tokio::test]
 async fn the_answer_to_a_new_session_is_what_was_stored() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     app.with_conn(|c| {
         use clinic_stock::db::schema::users;
         use diesel::prelude::*;
@@ -36,11 +36,10 @@ async fn the_answer_to_a_new_session_is_what_was_stored() {
     app.location("room1").await;
     let serum = app.product("SR-HA").serum().create().await;
     let roller = app.product("RL-050").roller(50).create().await;
-    app.receive_into(&serum, "A", days(20), "1.5", "room1")
-        .await;
-    app.receive(&serum, "A", days(20), "1").await;
-    app.receive(&serum, "B", days(90), "5").await;
-    app.receive(&roller, "R1", days(90), "5").await;
+    app.stock(&serum, "A", days(20), "1.5").at("room1").await;
+    app.stock(&serum, "A", days(20), "1").await;
+    app.stock(&serum, "B", days(90), "5").await;
+    app.stock(&roller, "R1", days(90), "5").await;
 
     // Two lines of one product, split over lots and locations; areas named
     // out of list order; a time with an offset; notes and add-ons.

@@ -11,10 +11,10 @@ use crate::support::*;
 #[tokio::test]
 async fn fefo_takes_the_earliest_expiring_usable_lot() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let late = app.receive(&roller, "LATE", days(300), "5").await;
-    let early = app.receive(&roller, "EARLY", days(40), "5").await;
+    let late = app.stock(&roller, "LATE", days(300), "5").await;
+    let early = app.stock(&roller, "EARLY", days(40), "5").await;
     let (s, r) = app
         .post_session(&t, &new_key(), &body("C-1001", 1.5, &[(&roller, 1.0)]))
         .await;
@@ -42,13 +42,11 @@ async fn fefo_takes_the_earliest_expiring_usable_lot() {
 #[tokio::test]
 async fn a_line_splits_across_lots_and_locations() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     app.location("room1").await;
     let serum = app.product("SR-HA").serum().create().await;
-    let a = app
-        .receive_into(&serum, "A", days(20), "1.5", "room1")
-        .await;
-    let b = app.receive(&serum, "B", days(90), "5").await;
+    let a = app.stock(&serum, "A", days(20), "1.5").at("room1").await;
+    let b = app.stock(&serum, "B", days(90), "5").await;
     let (s, r) = app
         .post_session(&t, &new_key(), &body("C-1002", 1.0, &[(&serum, 2.25)]))
         .await;
@@ -75,10 +73,10 @@ async fn a_line_splits_across_lots_and_locations() {
 #[tokio::test]
 async fn expired_lot_is_skipped_by_fefo_and_refused_when_named() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-100").roller(100).create().await;
-    let old = app.stock_lot(&roller, "OLD", days(-2), 5).await;
-    let fresh = app.receive(&roller, "NEW", days(100), "5").await;
+    let old = app.stock(&roller, "OLD", days(-2), "5").await;
+    let fresh = app.stock(&roller, "NEW", days(100), "5").await;
     let (s, r) = app
         .post_session(&t, &new_key(), &body("C-1003", 1.0, &[(&roller, 1.0)]))
         .await;
@@ -96,7 +94,7 @@ async fn expired_lot_is_skipped_by_fefo_and_refused_when_named() {
     assert_eq!((app.ledger_rows().await, app.session_rows().await), before);
 
     // A quarantined lot is refused when named and never allocated.
-    let q = app.receive(&roller, "QUAR", days(10), "5").await;
+    let q = app.stock(&roller, "QUAR", days(10), "5").await;
     app.quarantine(q).await;
     let named = json!({"site": "main", "client_ref": "C-1003", "needle_length_mm": 1.0,
         "lines": [{"product_id": roller.id, "quantity": 1, "lot_id": q}]});
@@ -115,12 +113,12 @@ async fn expired_lot_is_skipped_by_fefo_and_refused_when_named() {
 #[tokio::test]
 async fn not_enough_stock_refuses_and_writes_nothing() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let lido = app.product("AN-LIDO").anesthetic().create().await;
-    let r_lot = app.receive(&roller, "R1", days(100), "3").await;
-    let l_lot = app.receive(&lido, "L1", days(100), "30").await;
-    app.stock_lot(&roller, "EXPIRED", days(-1), 10).await;
+    let r_lot = app.stock(&roller, "R1", days(100), "3").await;
+    let l_lot = app.stock(&lido, "L1", days(100), "30").await;
+    app.stock(&roller, "EXPIRED", days(-1), "10").await;
     let before = (app.ledger_rows().await, app.session_rows().await);
     // The anaesthetic line could be taken; the roller line cannot: nothing moves.
     let (s, e) = app
@@ -154,9 +152,9 @@ async fn not_enough_stock_refuses_and_writes_nothing() {
 #[tokio::test]
 async fn idempotent_replay_returns_the_same_session_and_decrements_once() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-050").roller(50).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let key = new_key();
     let b = body("C-1005", 0.5, &[(&roller, 2.0)]);
     let (s1, first) = app.post_session(&t, &key, &b).await;
@@ -175,7 +173,7 @@ async fn idempotent_replay_returns_the_same_session_and_decrements_once() {
     assert_eq!(s, 422, "{e}");
     assert_eq!(e["error"]["code"], "idempotency_key_reused");
     // … also from another user.
-    let t2 = app.token("manager").await;
+    let t2 = app.token_for(Role::Manager).await;
     let (s, e) = app.post_session(&t2, &key, &b).await;
     assert_eq!(s, 422, "{e}");
     assert_eq!(e["error"]["code"], "idempotency_key_reused");
@@ -199,9 +197,9 @@ async fn idempotent_replay_returns_the_same_session_and_decrements_once() {
 #[tokio::test]
 async fn needle_length_mismatch_and_invalid_fields_are_refused() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    app.receive(&roller, "R1", days(100), "10").await;
+    app.stock(&roller, "R1", days(100), "10").await;
     let before = (app.ledger_rows().await, app.session_rows().await);
     let (s, e) = app
         .post_session(&t, &new_key(), &body("C-1006", 1.0, &[(&roller, 1.0)]))
@@ -261,8 +259,8 @@ async fn needle_length_mismatch_and_invalid_fields_are_refused() {
 #[tokio::test]
 async fn protocol_lines_apply_and_warnings_are_stored() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let lido = app
         .product("AN-LIDO")
@@ -271,9 +269,9 @@ async fn protocol_lines_apply_and_warnings_are_stored() {
         .create()
         .await;
     let spf = app.product("SPF-50").spf().create().await;
-    app.receive(&roller, "R1", days(100), "10").await;
-    app.receive(&lido, "L1", days(100), "30").await;
-    app.receive(&spf, "S1", days(100), "50").await;
+    app.stock(&roller, "R1", days(100), "10").await;
+    app.stock(&lido, "L1", days(100), "30").await;
+    app.stock(&spf, "S1", days(100), "50").await;
     let proto = json!({"name": "Acne scars 1.0–1.5 mm face", "indication": "acne_scars",
         "needle_min_mm": 1.0, "needle_max_mm": 1.5, "addons": ["vitamin_serum"],
         "lines": [{"product_id": roller.id, "quantity": 1}, {"product_id": lido.id, "quantity": 6},
@@ -321,7 +319,7 @@ async fn protocol_lines_apply_and_warnings_are_stored() {
 
     // Needle outside the protocol's range (a 2.0 mm roller): saved, with a warning.
     let r20 = app.product("RL-200").roller(200).create().await;
-    app.receive(&r20, "R2", days(100), "10").await;
+    app.stock(&r20, "R2", days(100), "10").await;
     let (s, r) = app
         .post_session(
             &t,
@@ -342,12 +340,12 @@ async fn protocol_lines_apply_and_warnings_are_stored() {
 #[tokio::test]
 async fn void_returns_stock_to_the_exact_lots_once_and_only_for_managers() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     app.location("room1").await;
     let serum = app.product("SR-VC").serum().create().await;
-    let a = app.receive_into(&serum, "A", days(20), "1", "room1").await;
-    let b = app.receive(&serum, "B", days(60), "5").await;
+    let a = app.stock(&serum, "A", days(20), "1").at("room1").await;
+    let b = app.stock(&serum, "B", days(60), "5").await;
     let (s, r) = app
         .post_session(&t, &new_key(), &body("C-3001", 1.0, &[(&serum, 3.0)]))
         .await;
@@ -406,10 +404,10 @@ async fn void_returns_stock_to_the_exact_lots_once_and_only_for_managers() {
 #[tokio::test]
 async fn late_logging_dates_the_usage_and_judges_expiry_on_that_day() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-100").roller(100).create().await;
     // Expired yesterday: unusable today, but it was fine three days ago.
-    let lot = app.stock_lot(&roller, "Y", days(-1), 2).await;
+    let lot = app.stock(&roller, "Y", days(-1), "2").await;
     let mut b = body("C-4001", 1.0, &[(&roller, 1.0)]);
     let (s, e) = app.post_session(&t, &new_key(), &b).await;
     assert_eq!(
@@ -434,11 +432,11 @@ async fn late_logging_dates_the_usage_and_judges_expiry_on_that_day() {
 #[tokio::test]
 async fn sessions_list_filters_by_client_lot_date_and_void() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let a = app.receive(&roller, "A", days(30), "2").await;
-    let b = app.receive(&roller, "B", days(90), "10").await;
+    let a = app.stock(&roller, "A", days(30), "2").await;
+    let b = app.stock(&roller, "B", days(90), "10").await;
     let mut ids = Vec::new();
     for client in ["C-1", "C-2", "c-1"] {
         let (s, r) = app

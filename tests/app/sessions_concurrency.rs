@@ -13,9 +13,9 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_32_clients_take_10_units_exactly() {
     let app = TestApp::new().await;
-    let token = Arc::new(app.token("practitioner").await);
+    let token = Arc::new(app.token_for(Role::Practitioner).await);
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let client = reqwest::Client::new();
     let url = Arc::new(app.url("/api/v1/sessions"));
     let start = Arc::new(tokio::sync::Barrier::new(32));
@@ -62,9 +62,9 @@ async fn concurrency_32_clients_take_10_units_exactly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_one_key_sent_8_times_at_once_records_one_session() {
     let app = TestApp::new().await;
-    let token = Arc::new(app.token("practitioner").await);
+    let token = Arc::new(app.token_for(Role::Practitioner).await);
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "10").await;
+    let lot = app.stock(&roller, "R1", days(100), "10").await;
     let client = reqwest::Client::new();
     let url = Arc::new(app.url("/api/v1/sessions"));
     let key = Arc::new(new_key());

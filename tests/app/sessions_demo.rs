@@ -18,7 +18,7 @@ async fn demo_loads_protocols_and_90_days_of_sessions() {
         summary.contains("Session history: 9 protocols"),
         "{summary}"
     );
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (_, all) = app.api_get(&t, "/api/v1/sessions?limit=1").await;
     let total = all["total"].as_i64().unwrap();
     assert!(total > 250, "{summary}");

@@ -24,9 +24,9 @@ async fn stocked(app: &TestApp) -> (Product, Product, Product) {
         .create()
         .await;
     let spf = app.product("SPF-50").spf().create().await;
-    app.receive(&roller, "R1", days(100), "10").await;
-    app.receive(&lido, "L1", days(100), "30").await;
-    app.receive(&spf, "S1", days(100), "50").await;
+    app.stock(&roller, "R1", days(100), "10").await;
+    app.stock(&lido, "L1", days(100), "30").await;
+    app.stock(&spf, "S1", days(100), "50").await;
     (roller, lido, spf)
 }
 
@@ -79,7 +79,7 @@ async fn area_rows(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn the_api_records_areas_duration_and_anaesthetic_time() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let (roller, lido, spf) = stocked(&app).await;
     // Areas by code, by name (case and accents ignored) and by id (Neck is 2).
     let (s, r) = app
@@ -153,7 +153,7 @@ async fn the_api_records_areas_duration_and_anaesthetic_time() {
 #[tokio::test]
 async fn bad_facts_are_field_errors_and_nothing_is_written() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let (roller, lido, spf) = stocked(&app).await;
     let before = (app.ledger_rows().await, app.session_rows().await);
     let cases = [
@@ -221,7 +221,7 @@ async fn bad_facts_are_field_errors_and_nothing_is_written() {
         assert!(msg.contains(says), "{extra}: {msg}");
     }
     // A retired area is refused for new sessions.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let resp = app
         .post_form(&admin, "/admin/areas", "/admin/areas/6/retire", &[])
         .await;
@@ -266,7 +266,7 @@ async fn form_fields(app: &TestApp, client: &reqwest::Client) -> (String, String
 async fn the_form_saves_the_facts_and_the_pages_show_them() {
     let app = TestApp::new().await;
     let (roller, lido, spf) = stocked(&app).await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (_, doc) = app.page(&client, "/sessions/new").await;
     let offered = texts(&doc, "#session-areas label");
     assert_eq!(
@@ -346,10 +346,10 @@ async fn the_form_saves_the_facts_and_the_pages_show_them() {
 #[tokio::test]
 async fn admins_add_rename_and_retire_areas_with_audit() {
     let app = TestApp::new().await;
-    let practitioner = app.logged_in("practitioner").await;
+    let practitioner = app.practitioner().await;
     let (s, _) = app.page(&practitioner, "/admin/areas").await;
     assert_eq!(s, 403);
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let add = |name: &'static str| {
         let (app, admin) = (&app, &admin);
         async move {
@@ -376,7 +376,7 @@ async fn admins_add_rename_and_retire_areas_with_audit() {
         .unwrap();
 
     // A session names it; then it is renamed and retired.
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let (roller, lido, spf) = stocked(&app).await;
     let (s, r) = app
         .post_session(
@@ -409,7 +409,7 @@ async fn admins_add_rename_and_retire_areas_with_audit() {
         .await;
     assert_eq!(text(&doc, "#session-areas"), "Arms", "kept on old sessions");
 
-    let a = app.token("admin").await;
+    let a = app.token_for(Role::Admin).await;
     let (_, audit) = app.api_get(&a, "/api/v1/audit?entity=treatment_area").await;
     assert!(audit["items"].is_array(), "{audit}");
     let actions: Vec<&str> = audit["items"]
@@ -434,7 +434,7 @@ async fn admins_add_rename_and_retire_areas_with_audit() {
 #[tokio::test]
 async fn usage_export_and_products_carry_the_facts() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let (roller, lido, spf) = stocked(&app).await;
     for areas in [json!(["face", "neck"]), json!(["face"]), json!(["scalp"])] {
         let (s, r) = app
@@ -451,7 +451,7 @@ async fn usage_export_and_products_carry_the_facts() {
             .await;
         assert_eq!(s, 201, "{r}");
     }
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (s, doc) = app.page(&manager, "/reports/usage?site=main").await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#by-area tr[data-area=Face] .sessions"), "2");
@@ -473,7 +473,7 @@ async fn usage_export_and_products_carry_the_facts() {
         "{csv}"
     );
     assert!(csv.contains("Face,face,2"), "{csv}");
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (_, report) = app.api_get(&m, "/api/v1/reports/usage?site=main").await;
     let face = report["by_area"]
         .as_array()

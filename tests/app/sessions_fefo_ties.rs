@@ -40,8 +40,8 @@ fn ago(days: i64) -> String {
 #[tokio::test]
 async fn a_lot_entered_later_but_received_earlier_wins_the_tie() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     // Typed in first, delivered yesterday.
     let entered_first = receive_at(&app, &m, roller.id, "TYPED-FIRST", "store", &ago(1)).await;
@@ -66,8 +66,8 @@ async fn a_lot_entered_later_but_received_earlier_wins_the_tie() {
 #[tokio::test]
 async fn same_receipt_time_takes_the_lower_lot_id_before_the_location_order() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     // room1 is created after the store, so it sorts after it.
     app.location("room1").await;
     let serum = app.product("SR-HA").serum().create().await;
@@ -96,8 +96,8 @@ async fn same_receipt_time_takes_the_lower_lot_id_before_the_location_order() {
 #[tokio::test]
 async fn one_lot_in_two_locations_goes_by_location_order() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
-    let t = app.token("practitioner").await;
+    let m = app.token_for(Role::Manager).await;
+    let t = app.token_for(Role::Practitioner).await;
     app.location("room1").await;
     let serum = app.product("SR-HA").serum().create().await;
     let at = ago(2);

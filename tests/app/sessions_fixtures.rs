@@ -1,15 +1,11 @@
 //! Helpers for the session tests: posting sessions through the API with an
-//! idempotency key, stock that is already expired or quarantined (which the
-//! receiving rules refuse to create), and row counts.
-#![allow(dead_code)]
+//! idempotency key, quarantined lots, and row counts.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::fixtures::fixture_actor;
 use crate::support::TestApp;
-use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
+use clinic_stock::db::{self, models::Product};
 
 /// A fresh idempotency key.
 pub fn new_key() -> String {
@@ -51,49 +47,6 @@ impl TestApp {
                 .unwrap();
         })
         .await;
-    }
-
-    /// Puts `qty` of a lot that expired (or expires) on `expiry` into
-    /// `main/store`, bypassing the receiving rules (which refuse expired stock).
-    pub async fn stock_lot(&self, p: &Product, lot: &str, expiry: NaiveDate, qty: i64) -> i64 {
-        let (pid, lot) = (p.id, lot.to_string());
-        self.with_conn(move |c| {
-            let actor = fixture_actor(c);
-            db::write_tx(c, |c| -> Result<i64, diesel::result::Error> {
-                let site = db::sites::by_code(c, "main")?.unwrap();
-                let loc = db::sites::location_by_code(c, site.id, "store")?.unwrap();
-                let lot_id = db::lots::insert(c, pid, &lot, expiry)?;
-                db::ledger::append(
-                    c,
-                    &NewLedgerRow {
-                        lot_id,
-                        location_id: loc.id,
-                        product_id: pid,
-                        site_id: site.id,
-                        delta: qty * 1000,
-                        kind: clinic_stock::domain::vocab::LedgerKind::Receive,
-                        reason: None,
-                        note: None,
-                        user_id: actor.user_id,
-                        occurred_at: db::now(),
-                        created_at: db::now(),
-                        session_id: None,
-                        session_line_id: None,
-                        receipt_id: None,
-                        purchase_order_id: None,
-                        purchase_order_line_id: None,
-                        stock_count_id: None,
-                    },
-                )
-                .map_err(|e| match e {
-                    db::ledger::AppendError::Db(e) => e,
-                    other => panic!("{other:?}"),
-                })?;
-                Ok(lot_id)
-            })
-            .unwrap()
-        })
-        .await
     }
 
     pub async fn quarantine(&self, lot_id: i64) {

@@ -29,7 +29,7 @@ impl TestApp {
     /// One roller session for client `client` (optionally at `performed_at`); its id.
     async fn roller_session(&self, token: &str, client: &str, performed_at: Option<String>) -> i64 {
         let roller = self.product("RL-150").roller(150).create().await;
-        self.receive(&roller, &format!("R-{client}"), days(200), "5")
+        self.stock(&roller, &format!("R-{client}"), days(200), "5")
             .await;
         let mut b = body(client, 1.5, &[(&roller, 1.0)]);
         if let Some(t) = performed_at {
@@ -53,7 +53,7 @@ async fn post_follow_up(app: &TestApp, token: &str, id: i64, b: &Value) -> (u16,
 #[tokio::test]
 async fn the_api_records_a_follow_up_and_the_session_lists_it() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let id = app.roller_session(&t, "C-3001", None).await;
     let before = app.session_row(id).await;
     let today = utc_today().to_string();
@@ -108,7 +108,7 @@ async fn the_api_records_a_follow_up_and_the_session_lists_it() {
 async fn bad_follow_ups_are_refused_at_their_field_and_write_nothing() {
     let app = TestApp::new().await;
     let clock = app.set_zone("Pacific/Auckland").await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     // 23:30 UTC three days ago is already the next day in Auckland.
     let utc_day = utc_today() - Duration::days(3);
     let at = utc_day.and_hms_opt(23, 30, 0).unwrap();
@@ -212,7 +212,7 @@ async fn bad_follow_ups_are_refused_at_their_field_and_write_nothing() {
     assert_eq!(app.follow_up_rows().await, 2);
 
     // A void session takes no follow-up.
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, v) = app
         .api_post(
             &m,
@@ -268,10 +268,10 @@ async fn another_sites_session_is_hidden_from_a_bound_user() {
 #[tokio::test]
 async fn the_session_page_form_records_and_shows_follow_ups() {
     let app = TestApp::new().await;
-    let t = app.token("admin").await;
+    let t = app.token_for(Role::Admin).await;
     let id = app.roller_session(&t, "C-3003", None).await;
     let before = app.session_row(id).await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let path = format!("/sessions/{id}");
     let today = utc_today().to_string();
 

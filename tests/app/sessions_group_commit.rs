@@ -116,9 +116,9 @@ async fn bodies_waiting_for_the_writer_commit_as_one_batch_and_a_failure_rolls_b
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sessions_saved_together_keep_idempotency_refusals_and_balances() {
     let app = TestApp::new().await;
-    let token = Arc::new(app.token("practitioner").await);
+    let token = Arc::new(app.token_for(Role::Practitioner).await);
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "30").await;
+    let lot = app.stock(&roller, "R1", days(100), "30").await;
     let before = app.with_conn(|c| group_commit::stats(c).unwrap()).await;
     let client = reqwest::Client::new();
     let url = Arc::new(app.url("/api/v1/sessions"));

@@ -80,7 +80,7 @@ async fn the_ranges_are_seeded_from_domain_md() {
     .map(|(i, a, b)| (i.to_string(), *a, *b))
     .collect();
     assert_eq!(stored(&app).await, want);
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (s, doc) = app.page(&admin, PAGE).await;
     assert_eq!(s, 200);
     let all = rows(&doc);
@@ -95,8 +95,8 @@ async fn the_ranges_are_seeded_from_domain_md() {
 #[tokio::test]
 async fn only_admins_open_the_ranges_page() {
     let app = TestApp::new().await;
-    for role in ["practitioner", "manager"] {
-        let c = app.logged_in(role).await;
+    for role in [Role::Practitioner, Role::Manager] {
+        let c = app.signed_in(role).await;
         let (s, _) = app.page(&c, PAGE).await;
         assert_eq!(s, 403, "{role}");
         let r = app
@@ -116,12 +116,18 @@ async fn only_admins_open_the_ranges_page() {
     assert_eq!(stored(&app).await.len(), 9, "nothing written");
 }
 
-#[tokio::test]
-async fn admins_set_change_and_remove_ranges_with_audit() {
+/// The ranges page as an admin: (app, admin, fine lines' range id).
+async fn ranges_admin() -> (TestApp, reqwest::Client, i64) {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (_, doc) = app.page(&admin, PAGE).await;
     let fine = row_of(&doc, "fine_lines").0.unwrap();
+    (app, admin, fine)
+}
+
+#[tokio::test]
+async fn admins_change_a_range_and_refusals_keep_what_was_typed() {
+    let (app, admin, fine) = ranges_admin().await;
     let post = |action: String, fields: Vec<(&'static str, &'static str)>| {
         let (app, admin) = (&app, &admin);
         async move { app.post_form(admin, PAGE, &action, &fields).await }
@@ -180,7 +186,15 @@ async fn admins_set_change_and_remove_ranges_with_audit() {
         );
     }
     assert_eq!(stored(&app).await, before, "refusals write nothing");
+}
 
+#[tokio::test]
+async fn admins_set_a_range_for_an_indication_without_one_once() {
+    let (app, admin, _) = ranges_admin().await;
+    let post = |action: String, fields: Vec<(&'static str, &'static str)>| {
+        let (app, admin) = (&app, &admin);
+        async move { app.post_form(admin, PAGE, &action, &fields).await }
+    };
     // Set a range for an indication without one; not twice.
     let add = |fields: Vec<(&'static str, &'static str)>| post(PAGE.to_string(), fields);
     let r = add(vec![
@@ -192,7 +206,7 @@ async fn admins_set_change_and_remove_ranges_with_audit() {
     assert_eq!(r.status(), 303);
     let (_, doc) = app.page(&admin, PAGE).await;
     let (other, min, max) = row_of(&doc, "other");
-    let other = other.unwrap();
+    assert!(other.is_some(), "a range for other");
     assert_eq!((min.as_str(), max.as_str()), ("0.25", "2.5"));
     assert_eq!(count(&doc, "#add-range"), 0, "every indication has a range");
     let refused = [
@@ -238,6 +252,34 @@ async fn admins_set_change_and_remove_ranges_with_audit() {
         assert!(!text(&doc, &sel).is_empty(), "{fields:?}");
     }
     assert_eq!(stored(&app).await, before);
+}
+
+#[tokio::test]
+async fn admins_remove_ranges_and_every_change_is_audited() {
+    let (app, admin, fine) = ranges_admin().await;
+    let post = |action: String, fields: Vec<(&'static str, &'static str)>| {
+        let (app, admin) = (&app, &admin);
+        async move { app.post_form(admin, PAGE, &action, &fields).await }
+    };
+    // Change fine lines' range and add one for "other", as above.
+    let r = post(
+        format!("{PAGE}/{fine}"),
+        vec![("needle_min_mm", "0.5"), ("needle_max_mm", "1.25")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        PAGE.to_string(),
+        vec![
+            ("indication", "other"),
+            ("needle_min_mm", "0.25"),
+            ("needle_max_mm", "2.5"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, doc) = app.page(&admin, PAGE).await;
+    let other = row_of(&doc, "other").0.unwrap();
 
     // Remove; a missing range is 404.
     let r = post(format!("{PAGE}/{other}/remove"), vec![]).await;
@@ -253,7 +295,7 @@ async fn admins_set_change_and_remove_ranges_with_audit() {
     .await;
     assert_eq!(r.status(), 404);
 
-    let a = app.token("admin").await;
+    let a = app.token_for(Role::Admin).await;
     let (_, audit) = app
         .api_get(&a, "/api/v1/audit?entity=indication_range")
         .await;
@@ -280,11 +322,11 @@ fn codes(r: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_changed_range_changes_the_warning() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let spf = app.product("SPF-50").spf().create().await;
-    app.receive(&roller, "R1", days(100), "10").await;
-    app.receive(&spf, "S1", days(100), "10").await;
+    app.stock(&roller, "R1", days(100), "10").await;
+    app.stock(&spf, "S1", days(100), "10").await;
     let session = |indication: &str| {
         json!({"site": "main", "client_ref": "C-4101", "needle_length_mm": 1.5,
             "indication": indication,
@@ -301,7 +343,7 @@ async fn a_changed_range_changes_the_warning() {
     assert_eq!(post("fine_lines").await, vec!["needle_outside_indication"]);
     assert!(post("other").await.is_empty());
 
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (_, doc) = app.page(&admin, PAGE).await;
     let fine = row_of(&doc, "fine_lines").0.unwrap();
     let r = app

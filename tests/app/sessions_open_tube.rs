@@ -56,9 +56,9 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
         .use_within(28)
         .create()
         .await;
-    let early = app.receive(&lido, "L-EARLY", days(100), "60").await;
-    let late = app.receive(&lido, "L-LATE", days(300), "60").await;
-    let pia = app.token("practitioner").await;
+    let early = app.stock(&lido, "L-EARLY", days(100), "60").await;
+    let late = app.stock(&lido, "L-LATE", days(300), "60").await;
+    let pia = app.token_for(Role::Practitioner).await;
     let key = new_key();
     let body = session("C-3001", vec![line(&lido, 2.0, true)]);
     let (s, first) = app.post_session(&pia, &key, &body).await;
@@ -132,7 +132,7 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
 
     // Void the first session: what it took goes back into the tube; the
     // tube stays open and the sealed lot keeps what it had left.
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, v) = app
         .api_post(
             &m,
@@ -164,9 +164,9 @@ async fn a_line_that_cannot_open_a_tube_is_refused_and_nothing_is_written() {
         .create()
         .await;
     let gloves = app.product("GLV").disposable().create().await;
-    let lot = app.receive(&lido, "L-1", days(100), "40").await;
-    app.receive(&gloves, "G-1", days(300), "100").await;
-    let pia = app.token("practitioner").await;
+    let lot = app.stock(&lido, "L-1", days(100), "40").await;
+    app.stock(&gloves, "G-1", days(300), "100").await;
+    let pia = app.token_for(Role::Practitioner).await;
     let before = written(&app).await;
 
     // Gloves are not opened like a tube: 422 at the line's tick.
@@ -285,9 +285,9 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
         .create()
         .await;
     let gloves = app.product("GLV").disposable().create().await;
-    let lot = app.receive(&lido, "L-1", days(100), "60").await;
-    app.receive(&gloves, "G-1", days(300), "100").await;
-    let web = app.logged_in("practitioner").await;
+    let lot = app.stock(&lido, "L-1", days(100), "60").await;
+    app.stock(&gloves, "G-1", days(300), "100").await;
+    let web = app.practitioner().await;
     let (s, doc) = app.page(&web, "/sessions/new").await;
     assert_eq!(s, 200);
     assert!(

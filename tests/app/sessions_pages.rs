@@ -44,10 +44,20 @@ fn input_values(doc: &Html, css: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
+/// A clinic with a protocol (roller 1, lidocaine 3, SPF 2) and stock of
+/// each; the roller's lot R-EARLY expires first.
+struct Clinic {
+    app: TestApp,
+    roller: clinic_stock::db::models::Product,
+    lido: clinic_stock::db::models::Product,
+    spf: clinic_stock::db::models::Product,
+    /// The protocol's id.
+    pid: String,
+}
+
+async fn protocol_clinic() -> Clinic {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app
         .product("RL-150")
         .roller(150)
@@ -66,10 +76,10 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
         .name("Mineral SPF 50")
         .create()
         .await;
-    app.receive(&roller, "R-EARLY", days(30), "10").await;
-    app.receive(&roller, "R-LATE", days(300), "10").await;
-    app.receive(&lido, "L1", days(100), "30").await;
-    app.receive(&spf, "S1", days(100), "50").await;
+    app.stock(&roller, "R-EARLY", days(30), "10").await;
+    app.stock(&roller, "R-LATE", days(300), "10").await;
+    app.stock(&lido, "L1", days(100), "30").await;
+    app.stock(&spf, "S1", days(100), "50").await;
     let (s, p) = app
         .api_post(
             &m,
@@ -82,15 +92,75 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
         .await;
     assert_eq!(s, 201, "{p}");
     let pid = p["id"].to_string();
+    Clinic {
+        app,
+        roller,
+        lido,
+        spf,
+        pid,
+    }
+}
 
-    let client = app.logged_in("practitioner").await;
+/// Saves a session of the protocol (2.5 g of lidocaine) through the form:
+/// (status, redirect target).
+async fn save_session(
+    c: &Clinic,
+    client: &reqwest::Client,
+    csrf: &str,
+    key: &str,
+) -> (u16, Option<String>) {
+    let (s, location, _) = c
+        .app
+        .send_form(
+            client,
+            "/sessions/new",
+            &[
+                ("csrf", csrf),
+                ("key", key),
+                ("client_ref", "c-7001"),
+                ("protocol_id", &c.pid),
+                ("indication", "acne_scars"),
+                ("needle_length_mm", "1.5"),
+                ("performed_at", ""),
+                ("product_id", &c.roller.id.to_string()),
+                ("quantity", "1"),
+                ("lot_id", ""),
+                ("product_id", &c.lido.id.to_string()),
+                ("quantity", "2.5"),
+                ("lot_id", ""),
+                ("product_id", &c.spf.id.to_string()),
+                ("quantity", "2"),
+                ("lot_id", ""),
+                ("product_id", ""),
+                ("quantity", ""),
+                ("lot_id", ""),
+                ("addons", "vitamin_serum"),
+                ("side_effects", "redness"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    (s, location)
+}
+
+#[tokio::test]
+async fn form_uses_a_protocol_without_js() {
+    let c = protocol_clinic().await;
+    let Clinic {
+        app,
+        roller,
+        lido,
+        spf,
+        pid,
+    } = &c;
+    let client = app.practitioner().await;
     let (s, doc) = app.page(&client, "/sessions/new").await;
     assert_eq!(s, 200);
     assert!(
         count(&doc, "select[name=product_id]") >= 3,
         "a few empty rows"
     );
-    let (csrf, key) = form_tokens(&app, &client).await;
+    let (csrf, key) = form_tokens(app, &client).await;
 
     // "Use protocol" re-renders the form with the protocol's lines.
     let (s, _, doc) = app
@@ -101,7 +171,7 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
                 ("csrf", &csrf),
                 ("key", &key),
                 ("client_ref", "c-7001"),
-                ("protocol_id", &pid),
+                ("protocol_id", pid),
                 ("needle_length_mm", ""),
                 ("action", "use_protocol"),
             ],
@@ -138,38 +208,16 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
         hint.contains("R-EARLY") && hint.contains("19 each usable left"),
         "{hint}"
     );
+}
 
+#[tokio::test]
+async fn the_saved_form_shows_the_lots_and_may_be_voided_for_30_minutes() {
+    let c = protocol_clinic().await;
+    let app = &c.app;
+    let client = app.practitioner().await;
+    let (csrf, key) = form_tokens(app, &client).await;
     // Save: 303 to the session page, which shows the lots used.
-    let (s, location, _) = app
-        .send_form(
-            &client,
-            "/sessions/new",
-            &[
-                ("csrf", &csrf),
-                ("key", &key),
-                ("client_ref", "c-7001"),
-                ("protocol_id", &pid),
-                ("indication", "acne_scars"),
-                ("needle_length_mm", "1.5"),
-                ("performed_at", ""),
-                ("product_id", &roller.id.to_string()),
-                ("quantity", "1"),
-                ("lot_id", ""),
-                ("product_id", &lido.id.to_string()),
-                ("quantity", "2.5"),
-                ("lot_id", ""),
-                ("product_id", &spf.id.to_string()),
-                ("quantity", "2"),
-                ("lot_id", ""),
-                ("product_id", ""),
-                ("quantity", ""),
-                ("lot_id", ""),
-                ("addons", "vitamin_serum"),
-                ("side_effects", "redness"),
-                ("action", "save"),
-            ],
-        )
-        .await;
+    let (s, location) = save_session(&c, &client, &csrf, &key).await;
     assert_eq!(s, 303);
     let location = location.unwrap();
     assert!(location.starts_with("/sessions/"), "{location}");
@@ -185,7 +233,23 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
     app.saved_minutes_ago(id, 31).await;
     let (_, doc) = app.page(&client, &location).await;
     assert_eq!(count(&doc, "#void-form"), 0, "practitioners cannot void");
+}
 
+#[tokio::test]
+async fn a_resubmitted_form_records_no_second_session() {
+    let c = protocol_clinic().await;
+    let Clinic {
+        app,
+        roller,
+        lido,
+        spf,
+        pid,
+    } = &c;
+    let client = app.practitioner().await;
+    let (csrf, key) = form_tokens(app, &client).await;
+    let (s, location) = save_session(&c, &client, &csrf, &key).await;
+    assert_eq!(s, 303);
+    let location = location.unwrap();
     // A resubmit (double click) records no second session.
     let (s, again, _) = app
         .send_form(
@@ -195,7 +259,7 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
                 ("csrf", &csrf),
                 ("key", &key),
                 ("client_ref", "c-7001"),
-                ("protocol_id", &pid),
+                ("protocol_id", pid),
                 ("indication", "acne_scars"),
                 ("needle_length_mm", "1.5"),
                 ("product_id", &roller.id.to_string()),
@@ -214,7 +278,17 @@ async fn form_uses_a_protocol_without_js_saves_and_shows_the_lots() {
         .await;
     assert_eq!((s, again.as_deref()), (303, Some(location.as_str())));
     assert_eq!(app.session_rows().await, (1, 3));
+}
 
+#[tokio::test]
+async fn the_aftercare_sheet_names_the_spf_used_and_the_clinic() {
+    let c = protocol_clinic().await;
+    let app = &c.app;
+    let client = app.practitioner().await;
+    let (csrf, key) = form_tokens(app, &client).await;
+    let (s, location) = save_session(&c, &client, &csrf, &key).await;
+    assert_eq!(s, 303);
+    let location = location.unwrap();
     // The after-care sheet names the SPF used and the clinic.
     let (s, doc) = app.page(&client, &format!("{location}/aftercare")).await;
     assert_eq!(s, 200);
@@ -230,9 +304,9 @@ async fn a_refusal_keeps_what_was_typed_and_writes_nothing() {
     let app = TestApp::new().await;
     let roller = app.product("RL-100").roller(100).create().await;
     let serum = app.product("SR-HA").serum().create().await;
-    app.receive(&roller, "R1", days(100), "5").await;
-    app.receive(&serum, "S1", days(100), "1").await;
-    let client = app.logged_in("practitioner").await;
+    app.stock(&roller, "R1", days(100), "5").await;
+    app.stock(&serum, "S1", days(100), "1").await;
+    let client = app.practitioner().await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let before = (app.ledger_rows().await, app.session_rows().await);
     let fields = [
@@ -289,7 +363,7 @@ async fn a_refusal_keeps_what_was_typed_and_writes_nothing() {
 #[tokio::test]
 async fn hints_partial_previews_lots_and_warnings() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let lido = app
         .product("AN-LIDO")
@@ -297,8 +371,8 @@ async fn hints_partial_previews_lots_and_warnings() {
         .max_per_session("5")
         .create()
         .await;
-    app.receive(&roller, "R1", days(100), "2").await;
-    app.receive(&lido, "L1", days(60), "30").await;
+    app.stock(&roller, "R1", days(100), "2").await;
+    app.stock(&lido, "L1", days(60), "30").await;
     let (_, p) = app
         .api_post(
             &m,
@@ -307,7 +381,7 @@ async fn hints_partial_previews_lots_and_warnings() {
                 "needle_max_mm": 1.0, "lines": []}),
         )
         .await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let pid = p["id"].to_string();
     let (s, _, doc) = app
@@ -354,9 +428,9 @@ async fn hints_partial_previews_lots_and_warnings() {
 #[tokio::test]
 async fn managers_void_from_the_session_page_with_a_reason() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let lot = app.receive(&roller, "R1", days(100), "5").await;
+    let lot = app.stock(&roller, "R1", days(100), "5").await;
     let (_, r) = app
         .post_session(
             &t,
@@ -367,13 +441,13 @@ async fn managers_void_from_the_session_page_with_a_reason() {
     let path = format!("/sessions/{}", r["id"]);
     let void_path = format!("{path}/void");
 
-    let practitioner = app.logged_in("practitioner").await;
+    let practitioner = app.practitioner().await;
     let resp = app
         .post_form(&practitioner, &path, &void_path, &[("reason", "oops")])
         .await;
     assert_eq!(resp.status(), 403);
 
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (_, doc) = app.page(&manager, &path).await;
     assert_eq!(count(&doc, "#void-form"), 1);
     let resp = app
@@ -405,11 +479,11 @@ async fn managers_void_from_the_session_page_with_a_reason() {
 #[tokio::test]
 async fn session_list_and_client_history() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let r10 = app.product("RL-100").roller(100).create().await;
     let r15 = app.product("RL-150").roller(150).create().await;
-    app.receive(&r10, "A", days(100), "10").await;
-    app.receive(&r15, "B", days(100), "10").await;
+    app.stock(&r10, "A", days(100), "10").await;
+    app.stock(&r15, "B", days(100), "10").await;
     for (i, (when, product, needle)) in [(-42, &r10, 1.0), (-21, &r15, 1.5), (0, &r15, 1.5)]
         .into_iter()
         .enumerate()
@@ -425,7 +499,7 @@ async fn session_list_and_client_history() {
     let b = crate::sessions_fixtures::body("C-501", 1.0, &[(&r10, 1.0)]);
     app.post_session(&t, "key-history-other", &b).await;
 
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (s, doc) = app.page(&client, "/clients/C-500").await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -455,7 +529,7 @@ async fn session_list_and_client_history() {
 async fn managers_create_protocols_through_the_form() {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (s, doc) = app.page(&manager, "/protocols/new").await;
     assert_eq!(s, 200);
     assert!(count(&doc, "#protocol-form select[name=product_id]") >= 3);
@@ -507,7 +581,7 @@ async fn managers_create_protocols_through_the_form() {
     assert_eq!(count(&doc, "#protocols tr[data-protocol]"), 1);
     assert!(text(&doc, "#protocols").contains("Radiofrequency"));
 
-    let practitioner = app.logged_in("practitioner").await;
+    let practitioner = app.practitioner().await;
     let (s, _) = app.page(&practitioner, "/protocols/new").await;
     assert_eq!(s, 403);
     // The session form offers it.

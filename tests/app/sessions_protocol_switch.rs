@@ -111,7 +111,7 @@ struct World {
 
 async fn world() -> World {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let r150 = app.product("RL-150").roller(150).create().await;
     let r100 = app.product("RL-100").roller(100).create().await;
     let spf = app.product("SPF-50").spf().create().await;
@@ -124,7 +124,7 @@ async fn world() -> World {
         (&serum, "H1"),
         (&lido, "L1"),
     ] {
-        app.receive(p, lot, days(200), "20").await;
+        app.stock(p, lot, days(200), "20").await;
     }
     let mut ids = Vec::new();
     for body in [
@@ -195,7 +195,7 @@ async fn save(w: &World, c: &reqwest::Client, f: &[(String, String)]) -> Value {
 }
 
 async fn start(w: &World) -> (reqwest::Client, Vec<(String, String)>) {
-    let c = w.app.logged_in("practitioner").await;
+    let c = w.app.practitioner().await;
     let (s, doc) = w.app.page(&c, "/sessions/new").await;
     assert_eq!(s, 200);
     (c, fields(&doc))

@@ -44,9 +44,9 @@ async fn my_sessions_today_are_mine_at_this_site_on_its_local_day() {
         format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S"))
     };
     let roller = app.product("R15").roller(150).create().await;
-    app.receive(&roller, "R15-A", days(300), "20").await;
-    let pia = app.token("practitioner").await;
-    let other = app.token("manager").await;
+    app.stock(&roller, "R15-A", days(300), "20").await;
+    let pia = app.token_for(Role::Practitioner).await;
+    let other = app.token_for(Role::Manager).await;
     let post = |token: String, client: &'static str, at: String| {
         let app = &app;
         let roller = &roller;
@@ -89,11 +89,11 @@ async fn my_sessions_today_are_mine_at_this_site_on_its_local_day() {
     assert_eq!(texts(&doc, "#today-sessions td.client"), ["C-104", "C-101"]);
     assert_eq!(text(&doc, "#today-sessions tr:last-child td.time"), "00:01");
     // A practitioner with nothing today is told so.
-    let fresh = app.logged_in("practitioner").await;
+    let fresh = app.practitioner().await;
     let (_, doc) = app.page(&fresh, "/").await;
     assert_eq!(count(&doc, "#no-sessions-today"), 1);
     // Managers keep their dashboard (no such list).
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, "/").await;
     assert_eq!(count(&doc, "#my-sessions-today"), 0);
 }
@@ -107,19 +107,19 @@ async fn session_json(app: &TestApp, token: &str, id: &str) -> Value {
 #[tokio::test]
 async fn repeat_fills_the_form_from_the_last_session_with_todays_fefo_lots() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let roller = app.product("R15").roller(150).create().await;
     let lido = app.product("LIDO").anesthetic().create().await;
     let spf = app.product("SPF").spf().create().await;
     // Roller lots: one expired, one quarantined (expiring first of the
     // usable ones), then B (next by FEFO) and A (later).
-    let expired = app.stock_lot(&roller, "R-OLD", days(-1), 5).await;
-    let quarantined = app.stock_lot(&roller, "R-Q", days(20), 5).await;
+    let expired = app.stock(&roller, "R-OLD", days(-1), "5").await;
+    let quarantined = app.stock(&roller, "R-Q", days(20), "5").await;
     app.quarantine(quarantined).await;
-    let lot_b = app.receive(&roller, "R-B", days(60), "5").await;
-    let lot_a = app.receive(&roller, "R-A", days(200), "5").await;
-    app.receive(&lido, "L-1", days(200), "30").await;
-    app.receive(&spf, "S-1", days(200), "10").await;
+    let lot_b = app.stock(&roller, "R-B", days(60), "5").await;
+    let lot_a = app.stock(&roller, "R-A", days(200), "5").await;
+    app.stock(&lido, "L-1", days(200), "30").await;
+    app.stock(&spf, "S-1", days(200), "10").await;
     let (s, p) = app
         .api_post(
             &m,
@@ -131,7 +131,7 @@ async fn repeat_fills_the_form_from_the_last_session_with_todays_fefo_lots() {
         .await;
     assert_eq!(s, 201, "{p}");
     let protocol = p["id"].as_i64().unwrap();
-    let pia = app.token("practitioner").await;
+    let pia = app.token_for(Role::Practitioner).await;
     // The first session named lot A for the roller; the repeat must not.
     let body = json!({"site": "main", "client_ref": "C-7", "needle_length_mm": 1.5,
         "protocol_id": protocol, "indication": "acne_scars", "addons": ["prp", "radiofrequency"],

@@ -27,12 +27,12 @@ async fn voided(app: &TestApp, id: i64) -> bool {
 async fn own_session_within_thirty_minutes_then_a_manager() {
     let app = TestApp::new().await;
     let roller = app.product("R15").roller(150).create().await;
-    let lot = app.receive(&roller, "R15-A", days(300), "10").await;
-    let pia = app.token("practitioner").await; // user practitioner-api
+    let lot = app.stock(&roller, "R15-A", days(300), "10").await;
+    let pia = app.token_for(Role::Practitioner).await; // user practitioner-api
     let pia_web = app.login_as("practitioner-api", PASSWORD).await;
-    let paul = app.token("manager").await;
+    let paul = app.token_for(Role::Manager).await;
     let other = {
-        app.add_user("olga", "practitioner").await;
+        app.add_user("olga", Role::Practitioner).await;
         app.with_conn(|c| clinic_stock::services::accounts::create_token(c, "olga", "t").unwrap())
             .await
     };

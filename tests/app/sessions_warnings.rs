@@ -22,7 +22,7 @@ fn codes(r: &Value) -> Vec<String> {
 #[tokio::test]
 async fn the_api_saves_sessions_with_warnings_and_returns_them() {
     let app = TestApp::new().await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
     let lido = app
         .product("AN-LIDO")
@@ -31,9 +31,9 @@ async fn the_api_saves_sessions_with_warnings_and_returns_them() {
         .create()
         .await;
     let spf = app.product("SPF-50").spf().create().await;
-    app.receive(&roller, "R1", days(100), "10").await;
-    app.receive(&lido, "L1", days(100), "30").await;
-    app.receive(&spf, "S1", days(100), "50").await;
+    app.stock(&roller, "R1", days(100), "10").await;
+    app.stock(&lido, "L1", days(100), "30").await;
+    app.stock(&spf, "S1", days(100), "50").await;
     let line =
         |p: &clinic_stock::db::models::Product, q: i64| json!({"product_id": p.id, "quantity": q});
     let cases = [

@@ -61,8 +61,8 @@ fn attr_all(doc: &Html, css: &str, attr: &str) -> Vec<String> {
 async fn stocked(app: &TestApp) -> (Product, Product, i64, i64) {
     let roller = app.product("RL-150").roller(150).create().await;
     let spf = app.product("SPF-50").spf().create().await;
-    let r = app.receive(&roller, "R1", days(100), "10").await;
-    let s = app.receive(&spf, "S1", days(100), "10").await;
+    let r = app.stock(&roller, "R1", days(100), "10").await;
+    let s = app.stock(&spf, "S1", days(100), "10").await;
     (roller, spf, r, s)
 }
 
@@ -116,7 +116,7 @@ async fn check_row(app: &TestApp, session: i64) -> Option<(i64, String)> {
 async fn without_js_a_first_save_with_warnings_saves_nothing_and_asks() {
     let app = TestApp::new().await;
     let (roller, _spf, r_lot, _) = stocked(&app).await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let before = (app.session_rows().await, app.ledger_rows().await);
     let fields = typed(&csrf, &key, &roller);
@@ -199,7 +199,7 @@ async fn without_js_a_first_save_with_warnings_saves_nothing_and_asks() {
         attr_all(&doc, "p.warning", "data-code"),
         vec!["needle_outside_indication", "no_spf"]
     );
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (_, got) = app.api_get(&t, &format!("/api/v1/sessions/{id}")).await;
     assert_eq!(got["warnings_confirmed"], json!(true));
     assert_eq!(got["warnings_confirmed_by"], json!("practitioner1"));
@@ -216,7 +216,7 @@ async fn without_js_a_first_save_with_warnings_saves_nothing_and_asks() {
 async fn a_session_without_warnings_saves_at_once_and_refusals_come_first() {
     let app = TestApp::new().await;
     let (roller, spf, r_lot, _) = stocked(&app).await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let mut fields = typed(&csrf, &key, &roller);
     // Acne scars 0.5–2.0 mm and an SPF line: nothing to confirm.
@@ -254,7 +254,7 @@ async fn a_session_without_warnings_saves_at_once_and_refusals_come_first() {
 async fn the_live_preview_keeps_the_tick_while_the_warnings_stay_the_same() {
     let app = TestApp::new().await;
     let (roller, spf, _, _) = stocked(&app).await;
-    let client = app.logged_in("practitioner").await;
+    let client = app.practitioner().await;
     let (csrf, key) = form_tokens(&app, &client).await;
     let fields = typed(&csrf, &key, &roller);
     let sig = "needle_outside_indication,no_spf";
@@ -303,7 +303,7 @@ fn codes(r: &Value) -> Vec<String> {
 async fn the_api_never_holds_back_and_stores_confirm_warnings() {
     let app = TestApp::new().await;
     let (roller, spf, _, _) = stocked(&app).await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let body = |extra: Value| {
         let mut b = json!({"site": "main", "client_ref": "C-5002", "needle_length_mm": 1.5,
             "indication": "fine_lines", "lines": [{"product_id": roller.id, "quantity": 1}]});
@@ -389,7 +389,7 @@ async fn the_api_never_holds_back_and_stores_confirm_warnings() {
 async fn the_export_carries_who_checked_and_the_ranges() {
     let app = TestApp::new().await;
     let (roller, _, _, _) = stocked(&app).await;
-    let t = app.token("practitioner").await;
+    let t = app.token_for(Role::Practitioner).await;
     let b = json!({"site": "main", "client_ref": "C-5003", "needle_length_mm": 1.5,
         "indication": "fine_lines", "confirm_warnings": true,
         "lines": [{"product_id": roller.id, "quantity": 1}]});

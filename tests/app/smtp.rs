@@ -16,7 +16,6 @@
 //! NOOP, VRFY, QUIT; anything else is 500, commands out of order 503.
 
 // A toolkit for other modules' tests: not every helper has a user yet.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -140,20 +139,6 @@ impl SmtpServer {
             log = self.shared.changed.wait_timeout(log, left).unwrap().0;
         }
         log.messages.clone()
-    }
-
-    /// Like [`SmtpServer::wait_for`] for delivery attempts.
-    pub fn wait_for_attempts(&self, n: usize, timeout: Duration) -> usize {
-        let deadline = Instant::now() + timeout;
-        let mut log = self.shared.log.lock().unwrap();
-        while log.attempts < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            log = self.shared.changed.wait_timeout(log, left).unwrap().0;
-        }
-        log.attempts
     }
 }
 

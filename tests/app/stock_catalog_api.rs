@@ -8,7 +8,7 @@ use crate::support::*;
 #[tokio::test]
 async fn manager_creates_products_and_refusals_write_nothing() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (s, sup) = app
         .api_post(
             &m,
@@ -43,7 +43,7 @@ async fn manager_creates_products_and_refusals_write_nothing() {
     assert_eq!(listed["total"], 1, "only the good product was written");
 
     // Practitioners read but cannot write.
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (s, _) = app
         .api_get(&pr, &format!("/api/v1/products/{}", p["id"]))
         .await;
@@ -70,7 +70,7 @@ async fn manager_creates_products_and_refusals_write_nothing() {
 #[tokio::test]
 async fn receiving_by_id_gtin_and_gs1_scan() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let p = app
         .product("RL-100")
         .roller(100)
@@ -126,9 +126,9 @@ async fn receiving_by_id_gtin_and_gs1_scan() {
 #[tokio::test]
 async fn receiving_refusals_write_nothing() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let p = app.product("AN-LIDO").anesthetic().create().await;
-    app.receive(&p, "L1", days(100), "30").await;
+    app.stock(&p, "L1", days(100), "30").await;
     let before = app.ledger_rows().await;
     let cases = [
         (

@@ -43,11 +43,11 @@ async fn a_count_books_only_the_differences_and_shows_them() {
     let roller = app.product("RL-150").roller(150).create().await;
     let lido = app.product("LIDO").anesthetic().create().await;
     let gloves = app.product("GLV").disposable().create().await;
-    let a = app.receive(&roller, "A-1", days(100), "10").await;
-    let b = app.receive(&gloves, "B-1", days(100), "5").await;
-    let c = app.receive(&lido, "C-1", days(100), "2.5").await;
+    let a = app.stock(&roller, "A-1", days(100), "10").await;
+    let b = app.stock(&gloves, "B-1", days(100), "5").await;
+    let c = app.stock(&lido, "C-1", days(100), "2.5").await;
     let store = app.location_id("store").await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
 
     let (s, doc) = app.page(&m, "/counts").await;
     assert_eq!(s, 200);
@@ -151,9 +151,9 @@ async fn a_count_books_only_the_differences_and_shows_them() {
 async fn a_blind_count_hides_the_expected_quantities() {
     let app = TestApp::new().await;
     let p = app.product("SPF").spf().create().await;
-    let lot = app.receive(&p, "S-1", days(100), "150").await;
+    let lot = app.stock(&p, "S-1", days(100), "150").await;
     let store = app.location_id("store").await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
 
     let (s, doc) = app.page(&m, &format!("/counts/{store}?blind=1")).await;
     assert_eq!(s, 200);
@@ -186,9 +186,9 @@ async fn a_blind_count_hides_the_expected_quantities() {
 async fn a_count_is_booked_against_the_stock_at_submit_time() {
     let app = TestApp::new().await;
     let p = app.product("GLV").disposable().create().await;
-    let lot = app.receive(&p, "G-1", days(100), "5").await;
+    let lot = app.stock(&p, "G-1", days(100), "5").await;
     let store = app.location_id("store").await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     // The sheet is drawn (expected 5) …
     let (_, doc) = app.page(&m, &format!("/counts/{store}")).await;
     assert_eq!(text(&doc, "#count-sheet td.expected"), "5");
@@ -234,10 +234,10 @@ async fn bad_counts_are_refused_and_write_nothing() {
     let app = TestApp::new().await;
     let roller = app.product("RL-050").roller(50).create().await;
     let lido = app.product("LIDO").anesthetic().create().await;
-    let a = app.receive(&roller, "A-1", days(100), "10").await;
-    let c = app.receive(&lido, "C-1", days(100), "30").await;
+    let a = app.stock(&roller, "A-1", days(100), "10").await;
+    let c = app.stock(&lido, "C-1", days(100), "30").await;
     let store = app.location_id("store").await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let rows = app.ledger_rows().await;
 
     for (lines, field_lot) in [
@@ -279,7 +279,7 @@ async fn bad_counts_are_refused_and_write_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let (s, _) = app.page(&pr, &format!("/counts/{store}")).await;
     assert_eq!(s, 403);
     let r = app

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 
 use crate::fixtures::{days, fixture_actor};
 use crate::support::*;
-use clinic_stock::db::{self, models::NewLedgerRow, models::Product};
+use clinic_stock::db::ledger::StockAt;
+use clinic_stock::db::models::NewLedgerRow;
+use clinic_stock::db::{self, models::Product};
 use clinic_stock::error::ServiceError;
 
 /// Stock of a lot that has expired by now: received 60 days ago (the
@@ -29,25 +31,19 @@ pub async fn expired_lot(
             let at = db::now() - chrono::Duration::days(60);
             db::ledger::append(
                 c,
-                &NewLedgerRow {
-                    lot_id: id,
-                    location_id: store.id,
-                    product_id: pid,
-                    site_id: site.id,
-                    delta: qty,
-                    kind: clinic_stock::domain::vocab::LedgerKind::Receive,
-                    reason: None,
-                    note: None,
-                    user_id: actor.user_id,
-                    occurred_at: at,
-                    created_at: at,
-                    session_id: None,
-                    session_line_id: None,
-                    receipt_id: None,
-                    purchase_order_id: None,
-                    purchase_order_line_id: None,
-                    stock_count_id: None,
-                },
+                &NewLedgerRow::new(
+                    LedgerKind::Receive,
+                    StockAt {
+                        site_id: site.id,
+                        location_id: store.id,
+                        product_id: pid,
+                        lot_id: id,
+                    },
+                    qty,
+                    actor.user_id,
+                )
+                .occurred_at(at)
+                .created_at(at),
             )?;
             Ok::<_, ServiceError>(id)
         })
@@ -64,18 +60,18 @@ pub async fn expired_lot(
 /// roller 3.0 mm: 4 usable (a length outside the standard rows).
 async fn clinic(app: &TestApp) {
     let r15 = app.product("RL-150").roller(150).min("5").create().await;
-    app.receive(&r15, "R15-A", days(200), "12").await;
-    app.receive(&r15, "R15-B", days(30), "3").await;
+    app.stock(&r15, "R15-A", days(200), "12").await;
+    app.stock(&r15, "R15-B", days(30), "3").await;
     expired_lot(app, &r15, "R15-OLD", days(-5), 2000).await;
     let c05 = app.product("CT-050").cartridge(50).min("20").create().await;
-    app.receive(&c05, "C05-A", days(100), "10").await;
+    app.stock(&c05, "C05-A", days(100), "10").await;
     let lido = app.product("AN-LIDO").anesthetic().create().await;
-    app.receive(&lido, "L-1", days(300), "60").await;
-    app.receive(&lido, "L-2", days(10), "30").await;
+    app.stock(&lido, "L-1", days(300), "60").await;
+    app.stock(&lido, "L-2", days(10), "30").await;
     let ha = app.product("SR-HA").serum().min("10").create().await;
     expired_lot(app, &ha, "HA-OLD", days(-10), 5000).await;
     let r30 = app.product("RL-300").roller(300).create().await;
-    app.receive(&r30, "R30-A", days(400), "4").await;
+    app.stock(&r30, "R30-A", days(400), "4").await;
     app.product("DS-GLOVE").disposable().create().await;
 }
 
@@ -90,7 +86,7 @@ fn cell(doc: &Html, needle: &str, col: &str) -> String {
 async fn dashboard_shows_what_the_stock_implies() {
     let app = TestApp::new().await;
     clinic(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (status, doc) = app.page(&m, "/").await;
     assert_eq!(status, 200);
     assert_eq!(text(&doc, "#site-name"), "Main clinic");
@@ -190,7 +186,7 @@ async fn dashboard_shows_what_the_stock_implies() {
 async fn the_expiring_window_is_a_setting() {
     let app = TestApp::new().await;
     clinic(&app).await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -227,7 +223,7 @@ async fn the_expiring_window_is_a_setting() {
 async fn practitioners_get_the_simpler_home_and_sites_can_be_switched() {
     let app = TestApp::new().await;
     clinic(&app).await;
-    let p = app.logged_in("practitioner").await;
+    let p = app.practitioner().await;
     let (status, doc) = app.page(&p, "/").await;
     assert_eq!(status, 200);
     assert!(
@@ -252,7 +248,7 @@ async fn practitioners_get_the_simpler_home_and_sites_can_be_switched() {
     );
 
     // A second site: managers get a switcher; the other site is empty.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -284,7 +280,7 @@ async fn practitioners_get_the_simpler_home_and_sites_can_be_switched() {
 async fn stock_list_filters_and_shows_usable_expired_per_product() {
     let app = TestApp::new().await;
     clinic(&app).await;
-    let p = app.logged_in("practitioner").await;
+    let p = app.practitioner().await;
     let (status, doc) = app.page(&p, "/stock").await;
     assert_eq!(status, 200);
     assert_eq!(count(&doc, "#stock tbody tr"), 6);
@@ -310,7 +306,7 @@ async fn stock_list_filters_and_shows_usable_expired_per_product() {
 async fn the_write_off_button_clears_the_expired_list() {
     let app = TestApp::new().await;
     clinic(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     // Issue 14: the button lists first; the list's button writes off.
     let r = crate::workflow_traps::confirm_write_off(&app, &m, "main")
         .await

@@ -32,11 +32,11 @@ async fn usable_rollers(client: &reqwest::Client, url: String) -> String {
 #[tokio::test]
 async fn every_kind_of_change_is_on_the_next_page() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
-    let token = app.token("practitioner").await;
-    let mtoken = app.token("manager").await;
+    let m = app.manager().await;
+    let token = app.token_for(Role::Practitioner).await;
+    let mtoken = app.token_for(Role::Manager).await;
     let roller = app.product("RL-150").roller(150).min("5").create().await;
-    let lot = app.receive(&roller, "R1", days(200), "10").await;
+    let lot = app.stock(&roller, "R1", days(200), "10").await;
     let home = app.url("/");
     assert_eq!(usable_rollers(&m, home.clone()).await, "10 each");
     // The same figures again, from the cache.
@@ -57,7 +57,7 @@ async fn every_kind_of_change_is_on_the_next_page() {
     assert_eq!(usable_rollers(&m, home.clone()).await, "7 each");
 
     // A receipt (ledger append) through the API.
-    app.receive(&roller, "R2", days(300), "5").await;
+    app.stock(&roller, "R2", days(300), "5").await;
     assert_eq!(usable_rollers(&m, home.clone()).await, "12 each");
 
     // Quarantine and release (no ledger row).
@@ -116,10 +116,10 @@ async fn every_kind_of_change_is_on_the_next_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_show_each_others_writes_at_once() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
-    let token = app.token("practitioner").await;
+    let m = app.manager().await;
+    let token = app.token_for(Role::Practitioner).await;
     let roller = app.product("RL-150").roller(150).create().await;
-    app.receive(&roller, "R1", days(200), "10").await;
+    app.stock(&roller, "R1", days(200), "10").await;
     let servers = [
         ServerProcess::start(&app.db.url, &[]),
         ServerProcess::start(&app.db.url, &[]),
@@ -153,7 +153,7 @@ async fn two_servers_show_each_others_writes_at_once() {
         }
     }
     // A write by a third process (the test's own server).
-    app.receive(&roller, "R2", days(300), "5").await;
+    app.stock(&roller, "R2", days(300), "5").await;
     for s in &servers {
         assert_eq!(
             usable_rollers(&m, s.url("/")).await,

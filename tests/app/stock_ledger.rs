@@ -13,10 +13,10 @@ use clinic_stock::services::transfers::{self, TransferDraft};
 async fn arrange(app: &TestApp) -> (i64, i64, i64, String) {
     let gloves = app.product("GLV").disposable().create().await;
     let lido = app.product("LIDO").anesthetic().create().await;
-    let g = app.receive(&gloves, "G-1", days(100), "100").await;
-    app.receive(&lido, "L-1", days(100), "30").await;
+    let g = app.stock(&gloves, "G-1", days(100), "100").await;
+    app.stock(&lido, "L-1", days(100), "30").await;
     let room = app.location("room1").await;
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (s, _) = app
         .api_post(
             &t,
@@ -51,28 +51,12 @@ async fn bulk_rows(app: &TestApp, lot_id: i64, n: usize) {
             let lot = db::lots::by_id(c, lot_id)?.unwrap();
             let loc = db::sites::location_by_id(c, store)?.unwrap();
             for i in 0..n {
-                let now = db::now();
+                let delta = if i % 2 == 0 { 1000 } else { -1000 };
+                let at = db::ledger::StockAt::of_lot(&lot, store, loc.site_id);
                 db::ledger::append(
                     c,
-                    &db::models::NewLedgerRow {
-                        lot_id,
-                        location_id: store,
-                        product_id: lot.product_id,
-                        site_id: loc.site_id,
-                        delta: if i % 2 == 0 { 1000 } else { -1000 },
-                        kind: clinic_stock::domain::vocab::LedgerKind::Count,
-                        reason: Some("count".into()),
-                        note: None,
-                        user_id: actor.user_id,
-                        occurred_at: now,
-                        created_at: now,
-                        session_id: None,
-                        session_line_id: None,
-                        receipt_id: None,
-                        purchase_order_id: None,
-                        purchase_order_line_id: None,
-                        stock_count_id: None,
-                    },
+                    &db::models::NewLedgerRow::new(LedgerKind::Count, at, delta, actor.user_id)
+                        .reason("count"),
                 )?;
             }
             Ok(())
@@ -93,7 +77,7 @@ async fn the_ledger_page_filters_and_pages() {
     let app = TestApp::new().await;
     let (gloves, lido, _g, _) = arrange(&app).await;
     let room = app.location_id("room1").await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
 
     let (s, doc) = app.page(&m, "/ledger").await;
     assert_eq!(s, 200);
@@ -183,7 +167,7 @@ async fn the_ledger_page_filters_and_pages() {
         "the oldest row is last on the last page"
     );
 
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     assert_eq!(app.page(&pr, "/ledger").await.0, 403);
     let r = pr.get(app.url("/ledger.csv")).send().await.unwrap();
     assert_eq!(r.status(), 403);
@@ -196,7 +180,7 @@ async fn the_csv_export_streams_every_row_once() {
     let (gloves, _, _, _) = arrange(&app).await;
     let g = app.lot_id_of(gloves, "G-1").await;
     bulk_rows(&app, g, 2345).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let body = m
         .get(app.url("/ledger.csv"))
         .send()
@@ -286,7 +270,7 @@ async fn the_ledger_api_filters_and_pages() {
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("site")));
     let (s, _) = app.api_get(&t, "/api/v1/ledger?from=soon").await;
     assert_eq!(s, 422);
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (s, _) = app.api_get(&pr, "/api/v1/ledger").await;
     assert_eq!(s, 403);
     let (s, _) = app.api_get("nope", "/api/v1/ledger").await;

@@ -29,10 +29,10 @@ async fn session(app: &TestApp, token: &str, client: &str, lines: Value) -> i64 
 async fn the_lot_page_shows_where_it_is_its_history_and_who_got_it() {
     let app = TestApp::new().await;
     let roller = app.product("RL-150").roller(150).create().await;
-    let r9 = app.receive(&roller, "R-9", days(60), "10").await;
-    let r10 = app.receive(&roller, "R-10", days(90), "10").await;
-    let pr = app.token("practitioner").await;
-    let m = app.token("manager").await;
+    let r9 = app.stock(&roller, "R-9", days(60), "10").await;
+    let r10 = app.stock(&roller, "R-10", days(90), "10").await;
+    let pr = app.token_for(Role::Practitioner).await;
+    let m = app.token_for(Role::Manager).await;
     let line = json!([{"product_id": roller.id, "quantity": 1}]);
     let s1 = session(&app, &pr, "C-001", line.clone()).await;
     let s2 = session(&app, &pr, "C-002", line.clone()).await;
@@ -53,7 +53,7 @@ async fn the_lot_page_shows_where_it_is_its_history_and_who_got_it() {
         .await;
     assert_eq!(s, 200, "{v}");
 
-    let web = app.logged_in("manager").await;
+    let web = app.manager().await;
     let (s, doc) = app.page(&web, &format!("/lots/{r9}")).await;
     assert_eq!(s, 200);
     assert_eq!(text(&doc, "#lot-title"), "Lot R-9");
@@ -150,7 +150,7 @@ async fn the_lot_page_shows_where_it_is_its_history_and_who_got_it() {
     );
 
     // Practitioners see a read-only page: no history, no clients, no forms.
-    let pweb = app.logged_in("practitioner").await;
+    let pweb = app.practitioner().await;
     let (s, doc) = app.page(&pweb, &format!("/lots/{r9}")).await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -182,11 +182,11 @@ async fn recall_finds_clients_across_opened_containers() {
         .await;
     let roller = app.product("RL-150").roller(150).create().await;
     let other = app.product("LIDO-2").anesthetic().create().await;
-    let lot = app.receive(&lido, "X-1", days(200), "60").await;
-    app.receive(&other, "X-1", days(200), "30").await;
-    app.receive(&roller, "R-1", days(200), "10").await;
+    let lot = app.stock(&lido, "X-1", days(200), "60").await;
+    app.stock(&other, "X-1", days(200), "30").await;
+    app.stock(&roller, "R-1", days(200), "10").await;
     let store = app.location_id("store").await.to_string();
-    let web = app.logged_in("manager").await;
+    let web = app.manager().await;
     // A tube is opened; sessions then take from it first (it expires first).
     let r = app
         .post_form(
@@ -198,7 +198,7 @@ async fn recall_finds_clients_across_opened_containers() {
         .await;
     assert_eq!(r.status(), 303);
     let container = app.last_ledger_row().await.lot_id;
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let lines =
         json!([{"product_id": roller.id, "quantity": 1}, {"product_id": lido.id, "quantity": 2.5}]);
     let a = session(&app, &pr, "K-1", lines.clone()).await;
@@ -249,7 +249,7 @@ async fn recall_finds_clients_across_opened_containers() {
     assert!(!text(&doc, "#recall-error").is_empty());
     let (s, _) = app.page(&web, "/recall").await;
     assert_eq!(s, 200);
-    let pweb = app.logged_in("practitioner").await;
+    let pweb = app.practitioner().await;
     assert_eq!(app.page(&pweb, "/recall?lot=X-1").await.0, 403);
     app.assert_ledger_consistent().await;
 }

@@ -12,9 +12,9 @@ use clinic_stock::services::transfers::{self, OpenDraft};
 async fn adjusting_on_the_lot_page_books_one_row_and_refusals_write_nothing() {
     let app = TestApp::new().await;
     let p = app.product("GLV-M").disposable().create().await;
-    let lot = app.receive(&p, "G-1", days(200), "10").await;
+    let lot = app.stock(&p, "G-1", days(200), "10").await;
     let store = app.location_id("store").await.to_string();
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
 
     let (s, doc) = app.page(&m, &format!("/lots/{lot}")).await;
     assert_eq!(s, 200);
@@ -110,7 +110,7 @@ async fn adjusting_on_the_lot_page_books_one_row_and_refusals_write_nothing() {
         .unwrap();
     assert_eq!(r.status(), 403);
     // Practitioners may not adjust.
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let r = app
         .post_form(
             &pr,
@@ -132,8 +132,8 @@ async fn adjusting_on_the_lot_page_books_one_row_and_refusals_write_nothing() {
 async fn adjustments_through_the_api() {
     let app = TestApp::new().await;
     let p = app.product("LIDO").anesthetic().create().await;
-    let lot = app.receive(&p, "L-7", days(300), "30").await;
-    let m = app.token("manager").await;
+    let lot = app.stock(&p, "L-7", days(300), "30").await;
+    let m = app.token_for(Role::Manager).await;
 
     let (s, row) = app
         .api_post(
@@ -214,7 +214,7 @@ async fn adjustments_through_the_api() {
         )
         .await;
     assert_eq!(e["error"]["field"], "reason");
-    let pr = app.token("practitioner").await;
+    let pr = app.token_for(Role::Practitioner).await;
     let (s, _) = app
         .api_post(
             &pr,
@@ -234,11 +234,11 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
     let p = app.product("SER-HA").serum().create().await;
     let q = app.product("RL-150").roller(150).create().await;
     app.location("room1").await;
-    let old = app.stock_at(&p, "OLD-1", days(-3), 4000, "store").await;
-    app.stock_at(&p, "OLD-1", days(-3), 1500, "room1").await;
-    let old_roller = app.stock_at(&q, "R-OLD", days(-1), 2000, "store").await;
-    let fresh = app.receive(&p, "NEW-1", days(90), "5").await;
-    let today = app.receive(&q, "R-TODAY", days(0), "3").await;
+    let old = app.stock(&p, "OLD-1", days(-3), "4").await;
+    app.stock(&p, "OLD-1", days(-3), "1.5").at("room1").await;
+    let old_roller = app.stock(&q, "R-OLD", days(-1), "2").await;
+    let fresh = app.stock(&p, "NEW-1", days(90), "5").await;
+    let today = app.stock(&q, "R-TODAY", days(0), "3").await;
     // Another site's expired stock is not touched.
     let north = app
         .with_conn(|c| {
@@ -259,32 +259,19 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
                 let loc = db::sites::location_by_id(c, north)?.unwrap();
                 db::ledger::append(
                     c,
-                    &db::models::NewLedgerRow {
-                        lot_id: lot.id,
-                        location_id: loc.id,
-                        product_id: lot.product_id,
-                        site_id: loc.site_id,
-                        delta: 1000,
-                        kind: clinic_stock::domain::vocab::LedgerKind::Receive,
-                        reason: None,
-                        note: None,
-                        user_id: actor.user_id,
-                        occurred_at: db::now(),
-                        created_at: db::now(),
-                        session_id: None,
-                        session_line_id: None,
-                        receipt_id: None,
-                        purchase_order_id: None,
-                        purchase_order_line_id: None,
-                        stock_count_id: None,
-                    },
+                    &db::models::NewLedgerRow::new(
+                        LedgerKind::Receive,
+                        db::ledger::StockAt::of_lot(&lot, loc.id, loc.site_id),
+                        1000,
+                        actor.user_id,
+                    ),
                 )?;
                 Ok(lot.id)
             })
             .unwrap()
         })
         .await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let before = app.ledger_rows().await;
     // Issue 14: the button lists first; the list's button writes off.
     let r = crate::workflow_traps::confirm_write_off(&app, &m, "main")
@@ -330,7 +317,7 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
     );
     assert_eq!(app.ledger_rows().await, before + 3);
     // Practitioners and forged posts are refused.
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let r = app
         .post(&pr, "/stock/write-off-expired", &[("site", "north")])
         .await;
@@ -350,10 +337,10 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
 async fn transfers_move_stock_between_locations_of_a_site() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).create().await;
-    let lot = app.receive(&p, "R-5", days(100), "10").await;
+    let lot = app.stock(&p, "R-5", days(100), "10").await;
     let room = app.location("room1").await.to_string();
     let store = app.location_id("store").await.to_string();
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let path = format!("/lots/{lot}");
     let action = format!("/lots/{lot}/transfer");
 
@@ -423,7 +410,7 @@ async fn transfers_move_stock_between_locations_of_a_site() {
             "{selector} for {to}/{qty}"
         );
     }
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let r = app
         .post_form(
             &pr,
@@ -451,9 +438,9 @@ async fn opening_a_container_splits_one_pack_off_with_a_discard_by_date() {
         .use_within(28)
         .create()
         .await;
-    let lot = app.receive(&lido, "L-1", days(365), "65").await;
+    let lot = app.stock(&lido, "L-1", days(365), "65").await;
     let store = app.location_id("store").await.to_string();
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let path = format!("/lots/{lot}");
     let action = format!("/lots/{lot}/open");
 
@@ -531,7 +518,7 @@ async fn opening_a_container_splits_one_pack_off_with_a_discard_by_date() {
     assert_eq!(r.status(), 422);
     // A product without "use within N days of opening" cannot be opened.
     let gloves = app.product("GLV").disposable().create().await;
-    let g = app.receive(&gloves, "G-1", days(300), "100").await;
+    let g = app.stock(&gloves, "G-1", days(300), "100").await;
     let r = app
         .post_form(
             &pr,
@@ -567,7 +554,7 @@ async fn opening_a_container_splits_one_pack_off_with_a_discard_by_date() {
 async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
     let app = TestApp::new().await;
     let serum = app.product("VITC").serum().use_within(1).create().await;
-    let lot = app.receive(&serum, "V-1", days(200), "12").await;
+    let lot = app.stock(&serum, "V-1", days(200), "12").await;
     let store = app.location_id("store").await.to_string();
     // Opened three days ago with "use within 1 day": discard-by was two days ago.
     let opened = app
@@ -591,7 +578,7 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
     assert_eq!(opened.use_by, days(-2));
     assert_eq!(opened.quantity, 5000);
 
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let (_, stock) = app
         .api_get(&m, &format!("/api/v1/stock?product_id={}", serum.id))
         .await;
@@ -601,7 +588,7 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
     assert_eq!(l["containers"][0]["expired"], json!(true), "{l}");
     assert_eq!(l["expired"], json!(false));
 
-    let web = app.logged_in("manager").await;
+    let web = app.manager().await;
     let (_, doc) = app.page(&web, &format!("/lots/{lot}")).await;
     assert_eq!(text(&doc, "#containers tbody tr td.state"), "expired");
     let r = crate::workflow_traps::confirm_write_off(&app, &web, "")
@@ -622,9 +609,9 @@ async fn an_opened_container_counts_as_expired_after_its_discard_by_date() {
 async fn quarantine_takes_a_lot_and_its_containers_out_of_usable_stock() {
     let app = TestApp::new().await;
     let serum = app.product("GF").serum().use_within(7).create().await;
-    let lot = app.receive(&serum, "Q-1", days(100), "10").await;
+    let lot = app.stock(&serum, "Q-1", days(100), "10").await;
     let store = app.location_id("store").await.to_string();
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let path = format!("/lots/{lot}");
     let r = app
         .post_form(
@@ -645,7 +632,7 @@ async fn quarantine_takes_a_lot_and_its_containers_out_of_usable_stock() {
     assert!(flash(&doc).starts_with("Lot Q-1 is in quarantine"));
     assert_eq!(count(&doc, "#lot-quarantined"), 1);
     assert!(app.lot(lot).await.quarantined && app.lot(container).await.quarantined);
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let (_, stock) = app
         .api_get(&t, &format!("/api/v1/stock?product_id={}", serum.id))
         .await;
@@ -654,7 +641,7 @@ async fn quarantine_takes_a_lot_and_its_containers_out_of_usable_stock() {
     assert_eq!(app.ledger_rows().await, rows, "quarantine moves no stock");
 
     // Practitioners cannot release it.
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let r = app
         .post_form(&pr, "/", &format!("/lots/{lot}/release"), &[])
         .await;

@@ -66,7 +66,7 @@ fn product_form<'a>(
 async fn manager_creates_and_edits_a_product_through_the_form() {
     let app = TestApp::new().await;
     let sup = app.supplier("DermaSupply", Some(7)).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let sup_text = sup.to_string();
     let mut fields = product_form("RL-100", "roller", "1.0", "10");
     fields.retain(|(k, _)| *k != "supplier_id");
@@ -131,7 +131,7 @@ async fn manager_creates_and_edits_a_product_through_the_form() {
 async fn product_form_refusals_come_back_at_the_field_and_write_nothing() {
     let app = TestApp::new().await;
     app.product("RL-150").roller(150).create().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let before = product_count(&app).await;
 
     // Duplicate SKU: 409, message at the SKU, typed values kept.
@@ -196,7 +196,7 @@ async fn product_form_refusals_come_back_at_the_field_and_write_nothing() {
     assert_eq!(product_count(&app).await, before, "nothing was written");
 
     // Practitioners may not use the form.
-    let p = app.logged_in("practitioner").await;
+    let p = app.practitioner().await;
     let (status, _) = app.page(&p, "/products/new").await;
     assert_eq!(status, 403);
 }
@@ -204,7 +204,7 @@ async fn product_form_refusals_come_back_at_the_field_and_write_nothing() {
 #[tokio::test]
 async fn new_product_prefills_the_gtin_from_the_receive_offer() {
     let app = TestApp::new().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (status, doc) = app.page(&m, "/products/new?gtin=4006381333931").await;
     assert_eq!(status, 200);
     assert_eq!(value_of(&doc, "gtin"), "04006381333931");
@@ -227,8 +227,8 @@ async fn product_list_searches_filters_and_pages() {
         .name("Hyaluronic serum")
         .create()
         .await;
-    app.receive(&ha, "HA-1", days(100), "12.5").await;
-    let m = app.logged_in("manager").await;
+    app.stock(&ha, "HA-1", days(100), "12.5").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, "/products").await;
     assert_eq!(text(&doc, "#product-count"), "56 products");
     assert_eq!(count(&doc, "#products tbody tr"), 50);
@@ -283,12 +283,11 @@ async fn product_page_shows_lots_locations_and_history() {
     let app = TestApp::new().await;
     app.location("room-1").await;
     let p = app.product("RL-150").roller(150).create().await;
-    let a = app.receive(&p, "LOT-A", days(200), "10").await;
-    app.receive_into(&p, "LOT-A", days(200), "4", "room-1")
-        .await;
-    app.receive(&p, "LOT-B", days(20), "3").await;
+    let a = app.stock(&p, "LOT-A", days(200), "10").await;
+    app.stock(&p, "LOT-A", days(200), "4").at("room-1").await;
+    app.stock(&p, "LOT-B", days(20), "3").await;
     let old = expired_lot(&app, &p, "LOT-OLD", days(-3), 2000).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (status, doc) = app.page(&m, &format!("/products/{}", p.id)).await;
     assert_eq!(status, 200);
     assert_eq!(text(&doc, "#total-usable"), "17 each");
@@ -329,7 +328,7 @@ async fn product_page_shows_lots_locations_and_history() {
     let _ = old;
 
     // Practitioners see the stock but not the ledger or the edit buttons.
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     let (status, doc) = app.page(&pr, &format!("/products/{}", p.id)).await;
     assert_eq!(status, 200);
     assert_eq!(count(&doc, "#history"), 0);
@@ -344,10 +343,9 @@ async fn product_history_is_paginated() {
     let app = TestApp::new().await;
     let p = app.product("DS-GLOVE").disposable().create().await;
     for i in 0..23 {
-        app.receive(&p, &format!("G-{i:02}"), days(300), "100")
-            .await;
+        app.stock(&p, &format!("G-{i:02}"), days(300), "100").await;
     }
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, &format!("/products/{}", p.id)).await;
     assert_eq!(count(&doc, "#history tbody tr"), 20);
     assert_eq!(count(&doc, "#lots tbody tr"), 23);
@@ -365,7 +363,7 @@ async fn suppliers_are_listed_added_and_edited() {
         .supplier(sup)
         .create()
         .await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (status, doc) = app.page(&m, "/suppliers").await;
     assert_eq!(status, 200);
     assert_eq!(count(&doc, "#suppliers tbody tr"), 1);
@@ -436,7 +434,7 @@ async fn suppliers_are_listed_added_and_edited() {
 #[tokio::test]
 async fn admin_manages_sites_locations_and_settings() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let (status, doc) = app.page(&admin, "/admin/sites").await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -569,7 +567,7 @@ async fn admin_manages_sites_locations_and_settings() {
     assert_eq!(s.gs1_separator, Some('|'));
 
     // Managers may not.
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     assert_eq!(app.page(&m, "/admin/sites").await.0, 403);
     assert_eq!(app.page(&m, "/admin/settings").await.0, 403);
 }

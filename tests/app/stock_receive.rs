@@ -50,7 +50,7 @@ async fn receiving_in_packs_shows_both_and_leaves_the_form_ready() {
         .name("Roller 1.5 mm")
         .create()
         .await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let id = p.id.to_string();
     let expiry = days(400).to_string();
     let r = app
@@ -114,7 +114,7 @@ async fn scan_and_receive(app: &TestApp, m: &reqwest::Client, scan: &str) -> req
 async fn scans_are_read_in_every_form_a_scanner_sends() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).gtin(GTIN).create().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let exp = days(500);
     let yymmdd = exp.format("%y%m%d").to_string();
 
@@ -136,7 +136,7 @@ async fn scans_are_read_in_every_form_a_scanner_sends() {
     assert_eq!(lot_of(&app, p.id, "FN-2").await.unwrap().1, exp);
 
     // The configured substitute separator.
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     let r = app
         .post_form(
             &admin,
@@ -175,7 +175,7 @@ async fn scans_are_read_in_every_form_a_scanner_sends() {
 async fn a_scan_without_quantity_comes_back_filled_in() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).gtin(GTIN).create().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let exp = days(300);
     let scan = format!("(01){GTIN}(17){}(10)NOJS-1", exp.format("%y%m%d"));
     // Without JavaScript the scanner's Enter submits the form as it is.
@@ -226,7 +226,7 @@ async fn the_htmx_preview_fills_the_form_and_the_check_shows_packs() {
         .gtin(GTIN)
         .create()
         .await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let html = m
         .get(app.url("/receive"))
         .send()
@@ -282,9 +282,9 @@ async fn the_htmx_preview_fills_the_form_and_the_check_shows_packs() {
 async fn receive_refusals_are_shown_at_the_field_and_write_nothing() {
     let app = TestApp::new().await;
     let p = app.product("SR-HA").serum().create().await;
-    app.receive(&p, "HA-1", days(200), "10").await;
+    app.stock(&p, "HA-1", days(200), "10").await;
     let before = lots_and_rows(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let id = p.id.to_string();
     // Already expired.
     let (s, doc) = post_receive(&app, &m, &id, "HA-2", days(-1).to_string(), "5").await;
@@ -343,7 +343,7 @@ async fn receive_refusals_are_shown_at_the_field_and_write_nothing() {
     );
 
     assert_eq!(lots_and_rows(&app).await, before, "nothing was written");
-    let pr = app.logged_in("practitioner").await;
+    let pr = app.practitioner().await;
     assert_eq!(app.page(&pr, "/receive").await.0, 403);
     app.assert_ledger_consistent().await;
 }

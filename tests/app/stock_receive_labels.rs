@@ -23,7 +23,7 @@ async fn lot_expiry(app: &TestApp, product_id: i64, lot: &str) -> Option<chrono:
 #[tokio::test]
 async fn the_api_receives_labels_with_counts_measures_times_and_digital_links() {
     let app = TestApp::new().await;
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let p = app.product("SR-HA").serum().gtin(GTIN).create().await;
     let exp = days(500);
     let yymmdd = exp.format("%y%m%d").to_string();
@@ -94,7 +94,7 @@ async fn the_api_receives_labels_with_counts_measures_times_and_digital_links() 
 async fn the_receive_page_reads_a_digital_link_and_refuses_a_non_gs1_scan_at_the_field() {
     let app = TestApp::new().await;
     let p = app.product("RL-100").roller(100).gtin(GTIN).create().await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let exp = days(450);
     let dl = format!(
         "https://id.gs1.org/01/{GTIN}/10/PG-DL?17={}",

@@ -195,7 +195,7 @@ async fn unknown_unit_is_a_clean_error_naming_value_column_and_row() {
     assert_eq!(err.status(), 500);
 
     // A page: the plain error page.
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, doc) = app.page(&manager, &format!("/products/{id}")).await;
     assert_eq!(status, 500);
     let html = doc.html();
@@ -296,7 +296,7 @@ async fn unknown_category_role_and_status_are_errors_too() {
     let view = app.with_conn(move |c| orders::load(c, oid).unwrap()).await;
     assert_eq!(view.order.status, OrderStatus::Draft);
     write_raw(&app, "purchase_orders", "status", oid, "lost-zz4").await;
-    let manager = app.logged_in("manager").await;
+    let manager = app.manager().await;
     let (status, _) = app.page(&manager, &format!("/orders/{oid}")).await;
     assert_eq!(status, 500);
     let text = logged(

@@ -9,7 +9,7 @@ use crate::workflow_traps::{due_from_two_suppliers, form_fields, order_rows, sub
 async fn a_double_tap_on_create_purchase_orders_drafts_once() {
     let app = TestApp::new().await;
     due_from_two_suppliers(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, "/reports/reorder").await;
     let fields = form_fields(&doc, "#reorder-form");
     let posts = (0..4).map(|_| submit(&app, &m, "/reports/reorder/orders", &fields));

@@ -102,7 +102,7 @@ pub async fn due_from_two_suppliers(app: &TestApp) -> (i64, i64, i64, i64) {
             .cost(100)
             .create()
             .await;
-        app.receive(&p, "L", days(300), "2").await;
+        app.stock(&p, "L", days(300), "2").await;
         ids.push(p.id);
     }
     (ids[0], ids[1], ids[2], beta)
@@ -112,7 +112,7 @@ pub async fn due_from_two_suppliers(app: &TestApp) -> (i64, i64, i64, i64) {
 async fn create_purchase_orders_twice_or_replayed_creates_nothing_new() {
     let app = TestApp::new().await;
     let (al1, _al2, be1, beta_id) = due_from_two_suppliers(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (s, doc) = app.page(&m, "/reports/reorder").await;
     assert_eq!(s, 200);
     let fields = form_fields(&doc, "#reorder-form");
@@ -151,7 +151,7 @@ async fn create_purchase_orders_twice_or_replayed_creates_nothing_new() {
         .max("30")
         .create()
         .await;
-    app.receive(&be2, "L", days(300), "2").await;
+    app.stock(&be2, "L", days(300), "2").await;
     let (_, doc) = app.page(&m, "/reports/reorder").await;
     let mut fields = form_fields(&doc, "#reorder-form");
     assert_eq!(
@@ -191,7 +191,7 @@ async fn create_purchase_orders_twice_or_replayed_creates_nothing_new() {
 
 /// A draft of 4 packs of RL-1 from NeedleCo: (order id, line id).
 pub async fn draft_of_four(app: &TestApp) -> (i64, i64) {
-    let m = app.token("manager").await;
+    let m = app.token_for(Role::Manager).await;
     let sup = app.supplier("NeedleCo", Some(7)).await;
     let p = app
         .product("RL-1")
@@ -244,7 +244,7 @@ fn set(fields: &mut [(String, String)], name: &str, value: &str) {
 async fn mark_as_sent_stores_the_packs_edited_on_the_page() {
     let app = TestApp::new().await;
     let (id, line) = draft_of_four(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let page = format!("/orders/{id}");
     let (_, doc) = app.page(&m, &page).await;
     // "Mark as sent" submits the lines form (the sending fields belong to it).
@@ -276,7 +276,7 @@ async fn mark_as_sent_stores_the_packs_edited_on_the_page() {
 async fn mark_as_sent_with_an_edited_text_and_edited_packs_saves_and_asks() {
     let app = TestApp::new().await;
     let (id, line) = draft_of_four(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, &format!("/orders/{id}")).await;
     let mut fields = form_fields(&doc, "#order-lines");
     set(&mut fields, &format!("packs_{line}"), "99");
@@ -309,7 +309,7 @@ async fn mark_as_sent_with_an_edited_text_and_edited_packs_saves_and_asks() {
     let (id2, line2) = {
         let (s, po) = app
             .api_post(
-                &app.token("admin").await,
+                &app.token_for(Role::Admin).await,
                 "/api/v1/purchase-orders",
                 &serde_json::json!({"supplier_id": supplier_of(&app, id).await,
                     "lines": [{"product_id": product_of(&app, id).await, "packs": 4}]}),
@@ -386,8 +386,8 @@ async fn write_off_all_expired_lists_first_and_writes_only_when_confirmed() {
     let gel = app.product("AN-1").anesthetic().create().await;
     let old_roller = expired_lot(&app, &roller, "R-OLD", days(-5), 2000).await;
     expired_lot(&app, &gel, "G-OLD", days(-9), 5000).await;
-    let fresh = app.receive(&roller, "R-NEW", days(200), "3").await;
-    let m = app.logged_in("manager").await;
+    let fresh = app.stock(&roller, "R-NEW", days(200), "3").await;
+    let m = app.manager().await;
     let before = app.ledger_rows().await;
 
     // The dashboard's button (what one tap posts) only lists.
@@ -458,7 +458,7 @@ async fn send_to_supplier_saves_the_packs_edited_on_the_page_first() {
     let smtp = crate::smtp::SmtpServer::start();
     let app = TestApp::with_mail(&smtp.url()).await;
     let (_, id) = crate::orders_email::draft_order(&app).await;
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (_, doc) = app.page(&m, &format!("/orders/{id}")).await;
     let button = Selector::parse("button#email-button").unwrap();
     let b = doc.select(&button).next().expect("Send to supplier");

@@ -57,7 +57,7 @@ async fn assert_not_found_page(r: reqwest::Response, what: &str) {
 #[tokio::test]
 async fn a_malformed_id_in_a_page_address_is_the_404_page() {
     let app = TestApp::new().await;
-    let admin = app.logged_in("admin").await;
+    let admin = app.admin().await;
     for path in BAD_PAGE_GETS {
         let r = admin.get(app.url(path)).send().await.unwrap();
         assert_not_found_page(r, path).await;
@@ -79,7 +79,7 @@ async fn a_malformed_id_in_a_page_address_is_the_404_page() {
     assert!(matches!(r.status().as_u16(), 303 | 404), "{}", r.status());
     assert!(!r.text().await.unwrap().contains("can not parse"));
     // Under /api/v1: the API's JSON 404.
-    let t = app.token("manager").await;
+    let t = app.token_for(Role::Manager).await;
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/lots/abc"))
         .bearer_auth(&t)
@@ -118,7 +118,7 @@ async fn messages_name_fields_by_their_labels() {
     assert_eq!(msg, "Password again: the two passwords differ");
 
     // The sessions list filtered by a client code that is not one.
-    let m = app.logged_in("manager").await;
+    let m = app.manager().await;
     let (s, doc) = app.page(&m, "/sessions?client_ref=%3F%3F").await;
     assert_eq!(s, 422);
     let msg = text(&doc, "p.field-error");

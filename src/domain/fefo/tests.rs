@@ -1,7 +1,5 @@
 //! FEFO allocation: examples and properties, including a model of the
 //! documented order.
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 use proptest::prelude::*;
 

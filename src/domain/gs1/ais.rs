@@ -291,7 +291,6 @@ fn yymmdd(value: &str, current_year: i32) -> Result<(i32, u32, u32), String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

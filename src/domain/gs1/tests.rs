@@ -2,8 +2,6 @@
 //! of label scans as they really are (element strings, bracketed, Digital
 //! Link, plain GTINs), round trips, and totality (never panics; every
 //! refusal says why).
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 use proptest::prelude::*;
 

@@ -263,7 +263,6 @@ pub fn not_formula(s: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::domain::vocab::Category;

@@ -286,7 +286,6 @@ impl KindSummary for csv::Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

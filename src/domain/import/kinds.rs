@@ -321,7 +321,6 @@ pub fn column_for(kind: ImportKind, header: &str) -> Option<&'static Column> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

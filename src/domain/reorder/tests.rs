@@ -1,7 +1,5 @@
 //! The reorder rule: worked examples, invariants, and an exact-fraction
 //! model the report must agree with.
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 use proptest::prelude::*;
 

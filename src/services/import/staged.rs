@@ -274,7 +274,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> ServiceResult<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

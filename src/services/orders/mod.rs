@@ -317,7 +317,6 @@ pub fn deliveries(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod status_filter_tests {
     use super::*;
 

@@ -419,7 +419,6 @@ pub fn join_codes<T: Copy>(values: &[T], code: impl Fn(T) -> &'static str) -> St
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -298,7 +298,6 @@ pub struct CursorPage<T: ToSchema> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
