@@ -160,7 +160,14 @@ impl AppState {
             let mut conn = pool
                 .get()
                 .map_err(|e| ServiceError::Internal(format!("database pool: {e}")))?;
-            f(&mut conn)
+            match f(&mut conn) {
+                // A stored code outside its vocabulary: name the rows that
+                // hold it, for the log (issue 12.3).
+                Err(ServiceError::Db(e)) => {
+                    Err(ServiceError::Db(db::vocab_sql::locate_rows(&mut conn, e)))
+                }
+                done => done,
+            }
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("blocking task: {e}")))?

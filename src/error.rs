@@ -336,7 +336,7 @@ impl ServiceError {
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServiceError::Db(e) => write!(f, "database error: {e}"),
+            ServiceError::Db(e) => write!(f, "database error: {}", db::vocab_sql::error_text(e)),
             ServiceError::Internal(m) => write!(f, "internal error: {m}"),
             other => f.write_str(&other.public_message()),
         }

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{balances, locations, lots, products, purchase_orders, suppliers};
 use crate::domain::reorder::on_order_codes;
+use crate::domain::vocab::Unit;
 
 /// One positive (lot, location) balance, with what an alert shows.
 #[derive(Debug, Clone, Queryable, PartialEq, Eq)]
@@ -24,7 +25,7 @@ pub struct LotPosition {
     pub product_id: i64,
     pub sku: String,
     pub product_name: String,
-    pub unit: String,
+    pub unit: Unit,
     pub location_code: String,
     pub location_name: String,
     pub location_order: i32,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::models::{Product, ProductFields, Supplier};
 use super::schema::{products, suppliers};
 use super::{DbConn, now};
+use crate::domain::vocab::Category;
 
 // ---- suppliers ----------------------------------------------------------------
 
@@ -117,7 +118,7 @@ pub fn update_product(conn: &mut DbConn, id: i64, fields: &ProductFields) -> Que
 pub struct ProductFilter {
     /// Matches SKU, name or GTIN (case-insensitive substring).
     pub search: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub needle_length: Option<i32>,
     pub supplier_id: Option<i64>,
     /// None: active only; Some(true): archived only; Some(false): all.
@@ -144,7 +145,7 @@ fn filtered(f: &ProductFilter) -> products::BoxedQuery<'static, super::MultiBack
                 .sql(")"),
         );
     }
-    if let Some(c) = f.category.clone() {
+    if let Some(c) = f.category {
         q = q.filter(products::category.eq(c));
     }
     if let Some(n) = f.needle_length {

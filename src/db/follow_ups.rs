@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::models::FollowUp;
 use super::schema::{follow_ups, users};
+use crate::domain::vocab::Severity;
 
 /// A follow-up row to insert.
 #[derive(Debug, Clone)]
@@ -15,7 +16,7 @@ pub struct NewFollowUp {
     pub observed_on: NaiveDate,
     pub side_effects: String,
     pub side_effect_other: Option<String>,
-    pub severity: String,
+    pub severity: Severity,
     pub note: Option<String>,
     pub user_id: i64,
     pub created_at: NaiveDateTime,

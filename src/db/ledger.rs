@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use super::models::{LedgerRow, Lot, NewLedgerRow};
 use super::schema::{balances, ledger, locations, lots, products, users};
 use super::{DbConn, now};
-use crate::domain::vocab::LedgerKind;
+use crate::domain::vocab::{LedgerKind, Unit};
 
 /// Where a ledger row moves stock: one lot (of its product) at one location
 /// (of its site).
@@ -48,7 +48,7 @@ impl NewLedgerRow {
             product_id: at.product_id,
             site_id: at.site_id,
             delta,
-            kind: kind.code().into(),
+            kind,
             reason: None,
             note: None,
             user_id,
@@ -157,7 +157,7 @@ pub fn append(conn: &mut DbConn, row: &NewLedgerRow) -> Result<i64, AppendError>
         .values(row)
         .returning(ledger::id)
         .get_result::<i64>(conn)?;
-    if row.kind == "receive" {
+    if row.kind == LedgerKind::Receive {
         note_receipt_time(conn, row.lot_id, row.occurred_at)?;
     }
     Ok(id)
@@ -237,7 +237,7 @@ pub struct LedgerFilter {
     /// Any of these lots (a lot and its opened containers).
     pub lot_ids: Option<Vec<i64>>,
     pub location_id: Option<i64>,
-    pub kind: Option<String>,
+    pub kind: Option<LedgerKind>,
     pub user_id: Option<i64>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
@@ -253,7 +253,7 @@ pub struct LedgerEntry {
     pub location_code: String,
     pub sku: String,
     pub product_name: String,
-    pub unit: String,
+    pub unit: Unit,
     pub username: String,
 }
 
@@ -277,7 +277,7 @@ fn filtered(f: &LedgerFilter) -> ledger::BoxedQuery<'static, super::MultiBackend
     if let Some(v) = f.location_id {
         q = q.filter(ledger::location_id.eq(v));
     }
-    if let Some(v) = f.kind.clone() {
+    if let Some(v) = f.kind {
         q = q.filter(ledger::kind.eq(v));
     }
     if let Some(v) = f.user_id {
@@ -482,7 +482,7 @@ mod builder_tests {
             (r.site_id, r.location_id, r.product_id, r.lot_id),
             (1, 2, 3, 4)
         );
-        assert_eq!((r.delta, r.kind.as_str(), r.user_id), (-5, "consume", 7));
+        assert_eq!((r.delta, r.kind.code(), r.user_id), (-5, "consume", 7));
         assert_eq!(r.occurred_at, when);
         assert!(r.created_at > when);
         assert_eq!((r.session_id, r.session_line_id), (Some(11), Some(12)));

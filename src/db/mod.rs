@@ -42,6 +42,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod usage;
 pub mod users;
+pub mod vocab_sql;
 
 use std::time::Duration;
 

@@ -1,11 +1,17 @@
-//! Row structs as stored: primitive types only (ids, thousandths, cents,
-//! text codes). Services turn them into domain values.
+//! Row structs as stored: ids, thousandths, cents, dates, and the closed
+//! vocabularies as their domain enums (read and written as text codes by
+//! [`super::vocab_sql`]; an unknown stored code fails the read). Services
+//! turn the rest into domain values.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use super::vocab_sql::CodeList;
 use crate::domain::clock::SiteClock;
+use crate::domain::vocab::{
+    Addon, Category, Indication, LedgerKind, OrderStatus, Role, Severity, SideEffect, Unit,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sites)]
@@ -54,7 +60,7 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub site_id: Option<i64>,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -102,8 +108,8 @@ pub struct Product {
     pub id: i64,
     pub sku: String,
     pub name: String,
-    pub category: String,
-    pub unit: String,
+    pub category: Category,
+    pub unit: Unit,
     pub pack_size: i64,
     pub needle_length: Option<i32>,
     pub gtin: Option<String>,
@@ -127,8 +133,8 @@ pub struct Product {
 pub struct ProductFields {
     pub sku: String,
     pub name: String,
-    pub category: String,
-    pub unit: String,
+    pub category: Category,
+    pub unit: Unit,
     pub pack_size: i64,
     pub needle_length: Option<i32>,
     pub gtin: Option<String>,
@@ -191,7 +197,7 @@ pub struct LedgerRow {
     pub product_id: i64,
     pub site_id: i64,
     pub delta: i64,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub reason: Option<String>,
     pub note: Option<String>,
     pub user_id: i64,
@@ -215,7 +221,7 @@ pub struct NewLedgerRow {
     pub product_id: i64,
     pub site_id: i64,
     pub delta: i64,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub reason: Option<String>,
     pub note: Option<String>,
     pub user_id: i64,
@@ -234,10 +240,10 @@ pub struct NewLedgerRow {
 pub struct Protocol {
     pub id: i64,
     pub name: String,
-    pub indication: String,
+    pub indication: Indication,
     pub needle_min: i32,
     pub needle_max: i32,
-    pub addons: String,
+    pub addons: CodeList<Addon>,
     pub notes: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -261,11 +267,11 @@ pub struct TreatmentSession {
     pub practitioner_id: i64,
     pub client_ref: String,
     pub performed_at: NaiveDateTime,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub needle_length: i32,
     pub protocol_id: Option<i64>,
-    pub addons: String,
-    pub side_effects: String,
+    pub addons: CodeList<Addon>,
+    pub side_effects: CodeList<SideEffect>,
     pub side_effect_other: Option<String>,
     pub notes: Option<String>,
     pub warnings: String,
@@ -297,7 +303,7 @@ pub struct PurchaseOrder {
     pub id: i64,
     pub site_id: i64,
     pub supplier_id: i64,
-    pub status: String,
+    pub status: OrderStatus,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
@@ -327,11 +333,9 @@ pub struct FollowUp {
     pub id: i64,
     pub session_id: i64,
     pub observed_on: NaiveDate,
-    /// Comma-separated `SideEffect` codes.
-    pub side_effects: String,
+    pub side_effects: CodeList<SideEffect>,
     pub side_effect_other: Option<String>,
-    /// A `Severity` code.
-    pub severity: String,
+    pub severity: Severity,
     pub note: Option<String>,
     pub user_id: i64,
     pub created_at: NaiveDateTime,

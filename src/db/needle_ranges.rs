@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::schema::{indication_ranges, session_warning_checks, users};
 use super::{DbConn, now};
+use crate::domain::vocab::Indication;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = indication_ranges)]
 pub struct IndicationRange {
     pub id: i64,
-    /// An `Indication` code.
-    pub indication: String,
+    pub indication: Indication,
     /// Hundredths of a mm.
     pub needle_min: i32,
     pub needle_max: i32,
@@ -35,7 +35,7 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<IndicationRange>>
         .optional()
 }
 
-pub fn by_indication(conn: &mut DbConn, code: &str) -> QueryResult<Option<IndicationRange>> {
+pub fn by_indication(conn: &mut DbConn, code: Indication) -> QueryResult<Option<IndicationRange>> {
     indication_ranges::table
         .filter(indication_ranges::indication.eq(code))
         .select(IndicationRange::as_select())
@@ -43,7 +43,7 @@ pub fn by_indication(conn: &mut DbConn, code: &str) -> QueryResult<Option<Indica
         .optional()
 }
 
-pub fn insert(conn: &mut DbConn, code: &str, min: i32, max: i32) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConn, code: Indication, min: i32, max: i32) -> QueryResult<i64> {
     diesel::insert_into(indication_ranges::table)
         .values((
             indication_ranges::indication.eq(code),

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::models::{PurchaseOrder, PurchaseOrderLine};
 use super::schema::{purchase_order_lines, purchase_orders};
 use super::{DbConn, now};
+use crate::domain::vocab::Unit;
 
 pub fn insert_order(
     conn: &mut DbConn,
@@ -263,7 +264,7 @@ pub struct OrderReceipt {
     pub occurred_at: NaiveDateTime,
     pub line_id: Option<i64>,
     pub sku: String,
-    pub unit: String,
+    pub unit: Unit,
     pub lot_number: String,
     pub expiry: chrono::NaiveDate,
     pub location_code: String,

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 use super::models::{Protocol, ProtocolLine};
 use super::schema::{protocol_lines, protocols};
 use super::{DbConn, now};
+use crate::domain::vocab::Indication;
 
 /// The stored fields of a protocol (insert and update).
 #[derive(Debug, Clone)]
 pub struct ProtocolFields {
     pub name: String,
-    pub indication: String,
+    pub indication: Indication,
     pub needle_min: i32,
     pub needle_max: i32,
     /// Comma-separated add-on codes.

@@ -22,6 +22,8 @@ use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
 use super::DbConn;
 use super::schema::{follow_ups, ledger, lots, products, treatment_sessions};
+use super::vocab_sql::CodeList;
+use crate::domain::vocab::SideEffect;
 
 /// Which sessions: one site or every site, `[start, end)`, and optionally
 /// only those that used a product.
@@ -39,8 +41,8 @@ pub struct SessionFacts {
     pub id: i64,
     pub protocol_id: Option<i64>,
     pub needle_length: i32,
-    /// Comma-separated side-effect codes recorded at the session.
-    pub side_effects: String,
+    /// The side effects recorded at the session.
+    pub side_effects: CodeList<SideEffect>,
 }
 
 /// One lot a session took stock from.
@@ -98,7 +100,10 @@ pub fn sessions(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionFacts>>
 
 /// (session, comma-separated effect codes) of the follow-ups of the
 /// window's sessions.
-pub fn follow_up_effects(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<(i64, String)>> {
+pub fn follow_up_effects(
+    conn: &mut DbConn,
+    w: &Window,
+) -> QueryResult<Vec<(i64, CodeList<SideEffect>)>> {
     let q = in_window!(follow_ups::table.inner_join(treatment_sessions::table), w);
     q.select((follow_ups::session_id, follow_ups::side_effects))
         .load(conn)

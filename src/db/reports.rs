@@ -17,6 +17,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::DbConn;
 use super::schema::{balances, lots, purchase_order_lines, purchase_orders};
+use crate::domain::vocab::OrderStatus;
 
 /// `SUM(delta)` of `consume` + `void` rows per product at a site in
 /// `[from, to)`: negative = net consumption (consumed − voided). Read from
@@ -59,7 +60,7 @@ pub fn usable_lots(
 #[derive(Debug, Clone, Queryable)]
 pub struct OpenLine {
     pub product_id: i64,
-    pub status: String,
+    pub status: OrderStatus,
     pub packs: i64,
     pub pack_size: i64,
     pub received: i64,

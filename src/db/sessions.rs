@@ -9,7 +9,9 @@ use super::models::{SessionLine, TreatmentSession};
 use super::schema::{
     ledger, locations, lots, protocols, session_lines, sites, treatment_sessions, users,
 };
+use super::vocab_sql::CodeList;
 use super::{DbConn, MultiBackend, now};
+use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
 
 /// A session row to insert.
 #[derive(Debug, Clone)]
@@ -18,7 +20,7 @@ pub struct NewSession {
     pub practitioner_id: i64,
     pub client_ref: String,
     pub performed_at: NaiveDateTime,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub needle_length: i32,
     pub protocol_id: Option<i64>,
     pub addons: String,
@@ -35,7 +37,15 @@ pub struct NewSession {
 
 impl NewSession {
     /// The row as stored once `insert` gave it its id and `created_at`.
-    pub fn stored(self, id: i64, created_at: NaiveDateTime) -> crate::db::models::TreatmentSession {
+    /// The add-ons and side effects are given typed (the row holds them
+    /// joined).
+    pub fn stored(
+        self,
+        id: i64,
+        created_at: NaiveDateTime,
+        addons: CodeList<Addon>,
+        side_effects: CodeList<SideEffect>,
+    ) -> crate::db::models::TreatmentSession {
         crate::db::models::TreatmentSession {
             id,
             site_id: self.site_id,
@@ -45,8 +55,8 @@ impl NewSession {
             indication: self.indication,
             needle_length: self.needle_length,
             protocol_id: self.protocol_id,
-            addons: self.addons,
-            side_effects: self.side_effects,
+            addons,
+            side_effects,
             side_effect_other: self.side_effect_other,
             notes: self.notes,
             warnings: self.warnings,
@@ -187,7 +197,7 @@ pub struct Movement {
     pub lot_id: i64,
     pub location_id: i64,
     pub delta: i64,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub lot_number: String,
     pub expiry: NaiveDate,
     pub use_by: NaiveDate,
@@ -233,7 +243,7 @@ pub struct SessionFilter {
     /// performed_at < to
     pub to: Option<NaiveDateTime>,
     pub practitioner_id: Option<i64>,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub client_ref: Option<String>,
     /// Sessions that took stock from this lot (or its opened containers).
     pub lot_id: Option<i64>,
@@ -254,7 +264,7 @@ fn filtered(f: &SessionFilter) -> treatment_sessions::BoxedQuery<'static, MultiB
     if let Some(v) = f.practitioner_id {
         q = q.filter(treatment_sessions::practitioner_id.eq(v));
     }
-    if let Some(v) = f.indication.clone() {
+    if let Some(v) = f.indication {
         q = q.filter(treatment_sessions::indication.eq(v));
     }
     if let Some(v) = f.client_ref.clone() {

@@ -10,6 +10,7 @@ use diesel::sql_types::{BigInt, Date, Nullable};
 
 use super::DbConn;
 use super::schema::{balances, locations, lots};
+use crate::domain::vocab::{Category, Unit};
 
 /// What one product has on hand (at one site, or everywhere).
 #[derive(Debug, Clone, Default, Queryable, PartialEq, Eq)]
@@ -219,8 +220,8 @@ pub struct ProductBrief {
     pub id: i64,
     pub sku: String,
     pub name: String,
-    pub category: String,
-    pub unit: String,
+    pub category: Category,
+    pub unit: Unit,
     pub needle_length: Option<i32>,
     pub min_level: Option<i64>,
     pub active: bool,

@@ -28,6 +28,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::DbConn;
+use crate::domain::vocab::Indication;
 
 /// Net consumption (`SUM(delta)` of `consume` + `void`; negative = used) per
 /// (bucket, product) at a site in `[start, end)`. With `bounds = Some(b)`
@@ -83,7 +84,7 @@ pub fn consumption_by_bucket(
 pub struct SessionCount {
     pub day: i32,
     pub protocol_id: Option<i64>,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub practitioner_id: i64,
     pub needle_length: i32,
     pub sessions: i64,
@@ -94,7 +95,7 @@ pub struct SessionCount {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct LineSum {
     pub protocol_id: Option<i64>,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub practitioner_id: i64,
     pub product_id: i64,
     pub quantity: i64,
@@ -162,7 +163,7 @@ pub fn session_sums(
 }
 
 /// (protocol, indication, practitioner, needle length)
-type GroupKey = (Option<i64>, Option<String>, i64, i32);
+type GroupKey = (Option<i64>, Option<Indication>, i64, i32);
 
 /// SQLite: day by day, the sessions (each one's group looked up once), then
 /// their lines summed per (group, product).
@@ -190,7 +191,7 @@ fn sqlite_session_sums(
             let g = match groups.get(&key) {
                 Some(g) => *g,
                 None => {
-                    keys.push(key.clone());
+                    keys.push(key);
                     groups.insert(key, keys.len() - 1);
                     keys.len() - 1
                 }
@@ -207,7 +208,7 @@ fn sqlite_session_sums(
     let counts = counts
         .into_iter()
         .filter_map(|((day, g), sessions)| {
-            let (protocol_id, indication, practitioner_id, needle_length) = keys.get(g)?.clone();
+            let (protocol_id, indication, practitioner_id, needle_length) = *keys.get(g)?;
             Some(SessionCount {
                 day,
                 protocol_id,
@@ -219,10 +220,10 @@ fn sqlite_session_sums(
         })
         .collect();
     // Lines are reported without the needle length: fold groups that differ only by it.
-    let mut folded: HashMap<(Option<i64>, Option<String>, i64, i64), i64> = HashMap::new();
+    let mut folded: HashMap<(Option<i64>, Option<Indication>, i64, i64), i64> = HashMap::new();
     for (g, product, q) in lines.into_iter() {
         if let Some((p, i, u, _)) = keys.get(g) {
-            *folded.entry((*p, i.clone(), *u, product)).or_default() += q;
+            *folded.entry((*p, *i, *u, product)).or_default() += q;
         }
     }
     let lines = folded
@@ -368,7 +369,7 @@ fn stream_consumption(
 struct SessionRow {
     pub id: i64,
     pub protocol_id: Option<i64>,
-    pub indication: Option<String>,
+    pub indication: Option<Indication>,
     pub practitioner_id: i64,
     pub needle_length: i32,
 }

@@ -282,7 +282,7 @@ fn planned_deliveries(
     prefix: &str,
 ) -> Vec<Planned> {
     let pack = p.pack_size;
-    let category = Category::parse(&p.category).unwrap_or(Category::Other);
+    let category = p.category;
     let (life_lo, life_hi) = match category {
         Category::Roller | Category::Cartridge | Category::Disposable => (500, 1100),
         Category::Serum | Category::Anesthetic => (150, 420),

@@ -22,7 +22,7 @@ use crate::db::{self, DbConn, models::Product};
 use crate::domain::Quantity;
 use crate::domain::access::Actor;
 use crate::domain::needle::fmt_needle;
-use crate::domain::vocab::{Addon, Indication, Role};
+use crate::domain::vocab::{Addon, Category, Indication, Unit};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft, ProtocolView};
 use crate::services::receiving::{self, ReceiveDraft};
@@ -171,7 +171,7 @@ fn actor(conn: &mut DbConn, id: i64) -> ServiceResult<Actor> {
     Ok(Actor {
         user_id: u.id,
         username: u.username,
-        role: Role::parse(&u.role).unwrap_or(Role::Practitioner),
+        role: u.role,
         site_id: u.site_id,
         address: None,
     })
@@ -218,12 +218,14 @@ fn receive_history(
             continue;
         };
         let received = start + Duration::days(window * WINDOW) - Duration::days(2);
-        let life =
-            if p.category == "roller" || p.category == "cartridge" || p.category == "disposable" {
-                730
-            } else {
-                300
-            };
+        let life = if matches!(
+            p.category,
+            Category::Roller | Category::Cartridge | Category::Disposable
+        ) {
+            730
+        } else {
+            300
+        };
         let draft = ReceiveDraft {
             site: Some("main".into()),
             location: Some(crate::services::bootstrap::DEFAULT_LOCATION.into()),
@@ -320,10 +322,10 @@ pub fn load(conn: &mut DbConn, clinic: &Clinic) -> ServiceResult<History> {
 }
 
 fn lot_prefix(p: &Product) -> &'static str {
-    match p.category.as_str() {
-        "roller" | "cartridge" => "NP",
-        "anesthetic" => "DM",
-        "disposable" => "CC",
+    match p.category {
+        Category::Roller | Category::Cartridge => "NP",
+        Category::Anesthetic => "DM",
+        Category::Disposable => "CC",
         _ => "SS",
     }
 }
@@ -476,7 +478,7 @@ fn vary<'a>(
             }
         }
         let mut q = l.quantity;
-        if p.unit != "each" {
+        if p.unit != Unit::Each {
             let steps = (q / 4 / 500).max(1);
             q = (q + (rng.range(-steps, steps)) * 500).max(500);
         }
@@ -529,7 +531,7 @@ fn record_all(
             site: Some("main".into()),
             client_ref: Some(s.client.clone()),
             needle_length_mm: Some(fmt_needle(s.needle)),
-            indication: Some(v.protocol.indication.clone()),
+            indication: Some(v.protocol.indication.code().to_string()),
             protocol_id: Some(v.protocol.id.to_string()),
             performed_at: Some(s.at.format("%Y-%m-%dT%H:%M:%S").to_string()),
             lines: Some(
@@ -547,7 +549,7 @@ fn record_all(
             side_effects: s.side_effects.clone(),
             side_effect_other: None,
             notes: None,
-            areas: demo_areas(&v.protocol.indication, i),
+            areas: demo_areas(v.protocol.indication.code(), i),
             // 20–60 minutes, spread without touching the random plan.
             duration_minutes: Some((20 + (i * 7) % 41).to_string()),
             anaesthetic_applied_at: None,

@@ -57,10 +57,7 @@ async fn users_page(
                     }),
                 id: u.id,
                 display_name: u.display_name.clone().filter(|n| !n.trim().is_empty()),
-                role: Role::parse(&u.role)
-                    .map(|r| r.label())
-                    .unwrap_or("?")
-                    .to_string(),
+                role: u.role.label().to_string(),
                 username: u.username,
                 site: site.unwrap_or_else(|| "all sites".into()),
                 active: u.active,

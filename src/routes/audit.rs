@@ -170,11 +170,8 @@ async fn show_user(
             username: u.username.clone(),
             shown_name: u.shown_name().to_string(),
             stored_email: u.email.clone().unwrap_or_default(),
-            role: Role::parse(&u.role)
-                .map(|r| r.label())
-                .unwrap_or("?")
-                .to_string(),
-            role_code: u.role.clone(),
+            role: u.role.label().to_string(),
+            role_code: u.role.code().to_string(),
             site_code: d.site.clone().unwrap_or_default(),
             roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
             sites: site_list.into_iter().map(|s| (s.code, s.name)).collect(),
@@ -257,7 +254,7 @@ async fn change_role(
         .await
     {
         Ok(u) => {
-            let message = format!("{} is now {}.", u.username, u.role);
+            let message = format!("{} is now {}.", u.username, u.role.code());
             flash_redirect(&state, &user, &back, message).await
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {

@@ -133,8 +133,8 @@ async fn sheet_page(
                 } else {
                     String::new()
                 },
-                expected: qty_unit(l.expected, &l.product.unit),
-                unit: l.product.unit.clone(),
+                expected: qty_unit(l.expected, l.product.unit.code()),
+                unit: l.product.unit.code().to_string(),
                 expired: l.expired,
                 quarantined: l.lot.quarantined,
                 value: typed.get(&l.lot.id).cloned().unwrap_or_default(),
@@ -317,9 +317,9 @@ async fn result(
                 product: l.product.name.clone(),
                 sku: l.product.sku.clone(),
                 lot: l.lot.lot_number.clone(),
-                expected: qty_unit(l.expected, &l.product.unit),
-                counted: qty_unit(l.counted, &l.product.unit),
-                difference: signed_qty_unit(l.difference, &l.product.unit),
+                expected: qty_unit(l.expected, l.product.unit.code()),
+                counted: qty_unit(l.counted, l.product.unit.code()),
+                difference: signed_qty_unit(l.difference, l.product.unit.code()),
                 short: l.difference < 0,
             })
             .collect(),

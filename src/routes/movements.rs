@@ -105,7 +105,7 @@ async fn adjust(
                 "Adjusted lot {} at {} by {} ({}).",
                 e.lot_number,
                 e.location_code,
-                signed_qty_unit(e.row.delta, &e.unit),
+                signed_qty_unit(e.row.delta, e.unit.code()),
                 e.row.reason.clone().unwrap_or_default()
             );
             flash_redirect(&state, &user, &format!("/lots/{page_lot}"), msg).await

@@ -33,7 +33,7 @@ pub struct ProductFilterParams {
 pub struct ProductFilterQuery {
     pub filter: ProductFilter,
     q: String,
-    category: Option<String>,
+    category: Option<Category>,
     needle: Option<i32>,
     supplier_id: Option<i64>,
     /// "", "only" or "all".
@@ -43,7 +43,7 @@ pub struct ProductFilterQuery {
 impl ProductFilterParams {
     pub fn parse(&self) -> ProductFilterQuery {
         let q = self.q.trim().to_string();
-        let category = Category::parse(&self.category).map(|c| c.code().to_string());
+        let category = Category::parse(&self.category);
         let needle = NeedleLength::parse(&self.needle_length_mm)
             .ok()
             .map(|n| n.0);
@@ -54,7 +54,7 @@ impl ProductFilterParams {
         };
         let filter = ProductFilter {
             search: Some(q.clone()).filter(|s| !s.is_empty()),
-            category: category.clone(),
+            category,
             needle_length: needle,
             supplier_id,
             archived: match archived.as_str() {
@@ -80,7 +80,12 @@ impl ProductFilterQuery {
     pub fn keep(&self) -> Vec<(&'static str, String)> {
         vec![
             ("q", self.q.clone()),
-            ("category", self.category.clone().unwrap_or_default()),
+            (
+                "category",
+                self.category
+                    .map(|c| c.code().to_string())
+                    .unwrap_or_default(),
+            ),
             (
                 "needle_length_mm",
                 self.needle.map(fmt_needle).unwrap_or_default(),
@@ -100,7 +105,7 @@ impl ProductFilterQuery {
             id: "stock-filters",
             sites,
             q: self.q.clone(),
-            categories: category_choices(self.category.as_deref().unwrap_or("")),
+            categories: category_choices(self.category.map(Category::code).unwrap_or("")),
             needles: needle_choices(self.needle),
             catalogue: false,
             suppliers: Vec::new(),
@@ -115,7 +120,7 @@ impl ProductFilterQuery {
             id: "product-filters",
             sites: Vec::new(),
             q: self.q.clone(),
-            categories: category_choices(self.category.as_deref().unwrap_or("")),
+            categories: category_choices(self.category.map(Category::code).unwrap_or("")),
             needles: needle_choices(self.needle),
             catalogue: true,
             suppliers: suppliers

@@ -10,7 +10,6 @@ use crate::app::AppState;
 use crate::db::models::Product;
 use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::Indication;
 use crate::error::{FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::protocols::{self, ProtocolDraft, ProtocolLineDraft};
@@ -35,10 +34,7 @@ async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRespo
         .map(|v| ProtocolRow {
             id: v.protocol.id,
             name: v.protocol.name.clone(),
-            indication: v
-                .indication()
-                .map(|i| i.label().to_string())
-                .unwrap_or_default(),
+            indication: v.indication().label().to_string(),
             range: v.range_label(),
             lines: v
                 .lines
@@ -271,7 +267,7 @@ async fn save(
         .await;
     match result {
         Ok(v) => {
-            let label = v.indication().map(Indication::label).unwrap_or_default();
+            let label = v.indication().label();
             flash_redirect(
                 state,
                 &user,

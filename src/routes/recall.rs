@@ -79,7 +79,7 @@ async fn recall(
                 sessions: h
                     .sessions
                     .iter()
-                    .map(|s| SessionRow::from_usage(s, &h.product.unit, &clocks))
+                    .map(|s| SessionRow::from_usage(s, h.product.unit.code(), &clocks))
                     .collect(),
             })
             .collect(),

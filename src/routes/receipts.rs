@@ -39,9 +39,7 @@ pub struct ListQuery {
 }
 
 fn received_of(v: &ReceiptView) -> Option<&crate::db::ledger::LedgerEntry> {
-    v.lines
-        .iter()
-        .find(|e| e.row.kind == LedgerKind::Receive.code())
+    v.lines.iter().find(|e| e.row.kind == LedgerKind::Receive)
 }
 
 async fn list(
@@ -65,7 +63,7 @@ async fn list(
         .map(|v| {
             let first = received_of(v);
             let net: i64 = v.lines.iter().map(|e| e.row.delta).sum();
-            let unit = first.map(|e| e.unit.as_str()).unwrap_or("");
+            let unit = first.map(|e| e.unit.code()).unwrap_or("");
             ReceiptRow {
                 id: v.receipt.id,
                 when: clocks.format(v.receipt.site_id, v.receipt.received_at),
@@ -116,7 +114,7 @@ async fn receipt_page(
         .await?;
     let first = received_of(&v).cloned();
     let net: i64 = v.lines.iter().map(|e| e.row.delta).sum();
-    let unit = first.as_ref().map(|e| e.unit.clone()).unwrap_or_default();
+    let unit = first.as_ref().map(|e| e.unit.code()).unwrap_or_default();
     let lines = first
         .iter()
         .map(|e| ReceiptLine {
@@ -127,19 +125,19 @@ async fn receipt_page(
             lot: e.lot_number.clone(),
             expiry: e.expiry.to_string(),
             location: e.location_code.clone(),
-            received: qty_unit(e.row.delta, &e.unit),
-            now: qty_unit(net, &e.unit),
+            received: qty_unit(e.row.delta, e.unit.code()),
+            now: qty_unit(net, e.unit.code()),
         })
         .collect();
     let corrections = v
         .lines
         .iter()
-        .filter(|e| e.row.kind != LedgerKind::Receive.code())
+        .filter(|e| e.row.kind != LedgerKind::Receive)
         .map(|e| CorrectionLine {
             id: e.row.id,
             when: clocks.format(e.row.site_id, e.row.occurred_at),
             user: e.username.clone(),
-            change: signed_qty_unit(e.row.delta, &e.unit),
+            change: signed_qty_unit(e.row.delta, e.unit.code()),
             reason: e.row.note.clone().unwrap_or_default(),
         })
         .collect();
@@ -169,7 +167,7 @@ async fn receipt_page(
         },
         lines,
         corrections,
-        unit,
+        unit: unit.to_string(),
         can_correct: user.may(Action::CorrectReceipt),
         quantity,
         reason,

@@ -12,7 +12,6 @@ use crate::app::AppState;
 use crate::db::models::Product;
 use crate::domain::access::Action;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::Category;
 use crate::error::{ErrorCode, FieldError, ServiceError};
 use crate::routes::extract::CurrentUser;
 use crate::services::receive_preview::{self, Preview};
@@ -119,9 +118,7 @@ fn view(
 ) -> ReceiveView {
     let mut groups: Vec<ProductGroup> = Vec::new();
     for pr in &lists.products {
-        let label = Category::parse(&pr.category)
-            .map(|c| c.label().to_string())
-            .unwrap_or_else(|| pr.category.clone());
+        let label = pr.category.label().to_string();
         let option = Choice {
             value: pr.id.to_string(),
             label: format!("{} ({})", pr.name, pr.sku),

@@ -12,7 +12,6 @@ use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
 use crate::domain::reorder::is_low_stock;
-use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::services::{dashboard, stock};
 use crate::views::Frame;
@@ -77,12 +76,9 @@ async fn stock_list(
                 product_id: pr.id,
                 sku: pr.sku.clone(),
                 name: pr.name.clone(),
-                category: Category::parse(&pr.category)
-                    .map(|c| c.label())
-                    .unwrap_or("?")
-                    .to_string(),
+                category: pr.category.label().to_string(),
                 needle: pr.needle_length.map(fmt_needle).unwrap_or_default(),
-                unit: pr.unit.clone(),
+                unit: pr.unit.code().to_string(),
                 usable: fmt_qty(s.usable),
                 expired: fmt_qty(s.expired),
                 quarantined: fmt_qty(s.quarantined),

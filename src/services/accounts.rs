@@ -11,13 +11,10 @@ use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 use crate::services::audit::{self, Changes, Who};
 
 fn actor_of(user: &User) -> ServiceResult<Actor> {
-    let role = Role::parse(&user.role).ok_or_else(|| {
-        ServiceError::Internal(format!("user {} has role {}", user.id, user.role))
-    })?;
     Ok(Actor {
         user_id: user.id,
         username: user.username.clone(),
-        role,
+        role: user.role,
         site_id: user.site_id,
         address: None,
     })
@@ -344,7 +341,7 @@ pub fn set_user_active(
                 "you cannot disable your own account",
             ));
         }
-        if !active && user.active && user.role == "admin" {
+        if !active && user.active && user.role == Role::Admin {
             super::users::refuse_last_admin(conn, &user.username)?;
         }
         db::users::set_active(conn, user_id, active)?;

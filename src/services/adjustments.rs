@@ -101,7 +101,7 @@ pub(crate) fn resolve_location(
 }
 
 pub(crate) fn unit_of(product: &Product) -> Unit {
-    Unit::parse(&product.unit).unwrap_or(Unit::Each)
+    product.unit
 }
 
 /// The sign a reason demands: write-offs take stock away, "found" adds it;
@@ -281,13 +281,13 @@ pub fn write_off_expired(
             }
             let (name, unit) = products
                 .get(&h.lot.product_id)
-                .map(|p| (p.name.clone(), p.unit.clone()))
+                .map(|p| (p.name.clone(), p.unit.code()))
                 .unwrap_or_default();
             lines.push(WrittenOff {
                 lot_id: h.lot.id,
                 lot: h.lot.lot_number.clone(),
                 product: name,
-                unit,
+                unit: unit.to_string(),
                 location: h.location_code.clone(),
                 quantity: take,
             });

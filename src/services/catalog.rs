@@ -55,8 +55,8 @@ impl ProductDraft {
         ProductDraft {
             sku: Some(p.sku.clone()),
             name: Some(p.name.clone()),
-            category: Some(p.category.clone()),
-            unit: Some(p.unit.clone()),
+            category: Some(p.category.code().to_string()),
+            unit: Some(p.unit.code().to_string()),
             pack_size: Some(Quantity(p.pack_size).to_string()),
             needle_length_mm: p.needle_length.map(|n| NeedleLength(n).to_string()),
             gtin: p.gtin.clone(),
@@ -265,11 +265,17 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
         crate::domain::session_facts::MAX_CONTACT_MINUTES,
     );
     p.finish()?;
+    // Both are problems above when missing: never a default here.
+    let (Some(category), Some(unit)) = (category, unit) else {
+        return Err(ServiceError::Internal(
+            "validated category or unit missing".into(),
+        ));
+    };
     Ok(ProductFields {
         sku,
         name,
-        category: category.map(|c| c.code().to_string()).unwrap_or_default(),
-        unit: u.code().to_string(),
+        category,
+        unit,
         pack_size: pack_size.unwrap_or(1000),
         needle_length: needle.map(|n| n.0),
         gtin,
@@ -367,8 +373,16 @@ pub fn product_changes(
     let pairs = [
         ("sku", current.sku.clone(), f.sku.clone()),
         ("name", current.name.clone(), f.name.clone()),
-        ("category", current.category.clone(), f.category.clone()),
-        ("unit", current.unit.clone(), f.unit.clone()),
+        (
+            "category",
+            current.category.code().to_string(),
+            f.category.code().to_string(),
+        ),
+        (
+            "unit",
+            current.unit.code().to_string(),
+            f.unit.code().to_string(),
+        ),
         (
             "pack_size",
             qty(Some(current.pack_size)),

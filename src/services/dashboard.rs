@@ -226,7 +226,7 @@ fn is_low(p: &Product, t: Option<&ProductTotals>) -> bool {
 }
 
 fn unit_of(p: &Product) -> Unit {
-    Unit::parse(&p.unit).unwrap_or(Unit::Each)
+    p.unit
 }
 
 /// The site a person looks at: a user bound to a site sees only theirs
@@ -285,7 +285,7 @@ fn on_order(conn: &mut DbConn, site_id: i64) -> diesel::QueryResult<Vec<OnOrder>
             product_id: p.id,
             sku: p.sku,
             name: p.name,
-            unit: p.unit,
+            unit: p.unit.code().to_string(),
         })
         .collect();
     rows.sort_by(|a, b| (&a.name, a.product_id).cmp(&(&b.name, b.product_id)));
@@ -348,7 +348,7 @@ fn categories(products: &[Product], totals: &HashMap<i64, ProductTotals>) -> Vec
         })
         .collect();
     for p in products {
-        let Some(row) = rows.iter_mut().find(|r| r.category.code() == p.category) else {
+        let Some(row) = rows.iter_mut().find(|r| r.category == p.category) else {
             continue;
         };
         let t = totals.get(&p.id);
@@ -396,9 +396,9 @@ fn grid(products: &[Product], totals: &HashMap<i64, ProductTotals>) -> Vec<GridR
         let Some(row) = rows.iter_mut().find(|r| r.needle == n) else {
             continue;
         };
-        match Category::parse(&p.category) {
-            Some(Category::Roller) => row.roller.take(p, t),
-            Some(Category::Cartridge) => row.cartridge.take(p, t),
+        match p.category {
+            Category::Roller => row.roller.take(p, t),
+            Category::Cartridge => row.cartridge.take(p, t),
             _ => {}
         }
     }

@@ -74,7 +74,7 @@ pub(super) fn listed(
                 product_id: p.product_id,
                 sku: pr.map(|x| x.sku.clone()).unwrap_or_default(),
                 product_name: pr.map(|x| x.name.clone()).unwrap_or_default(),
-                unit: pr.map(|x| x.unit.clone()).unwrap_or_default(),
+                unit: pr.map(|x| x.unit.code().to_string()).unwrap_or_default(),
                 location_code: locations.get(&p.location_id).cloned().unwrap_or_default(),
                 quantity: p.quantity,
             }

@@ -117,7 +117,7 @@ pub fn filter(conn: &mut DbConn, actor: &Actor, q: &LedgerQuery) -> ServiceResul
     }
     if let Some(k) = text(&q.kind) {
         match LedgerKind::parse(k) {
-            Some(k) => f.kind = Some(k.code().to_string()),
+            Some(k) => f.kind = Some(k),
             None => p.add("kind", format!("one of {}", LedgerKind::choices())),
         }
     }
@@ -241,7 +241,7 @@ fn csv_record(e: &LedgerEntry) -> [Cell<'_>; 17] {
     [
         Cell::int(e.row.id),
         Cell::text(e.row.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        Cell::text(e.row.kind.as_str()),
+        Cell::text(e.row.kind.code()),
         Cell::text(e.row.reason.as_deref().unwrap_or_default()),
         Cell::int(e.row.site_id),
         Cell::text(e.location_code.as_str()),
@@ -252,7 +252,7 @@ fn csv_record(e: &LedgerEntry) -> [Cell<'_>; 17] {
         Cell::text(e.lot_number.as_str()),
         Cell::text(e.expiry.to_string()),
         Cell::num(Quantity(e.row.delta).to_string()),
-        Cell::text(e.unit.as_str()),
+        Cell::text(e.unit.code()),
         Cell::text(e.username.as_str()),
         Cell::opt_int(e.row.session_id),
         Cell::opt_int(e.row.receipt_id),

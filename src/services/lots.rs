@@ -429,7 +429,7 @@ pub fn recall_csv(
             Cell::text(d.lot.lot_number.as_str()),
             Cell::text(d.lot.expiry.to_string()),
             Cell::num(Quantity(s.quantity).to_string()),
-            Cell::text(d.product.unit.as_str()),
+            Cell::text(d.product.unit.code()),
             Cell::text(s.voided.to_string()),
             Cell::text(s.void_reason.as_deref().unwrap_or_default()),
         ])

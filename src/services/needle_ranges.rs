@@ -36,7 +36,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<RangeLine>> {
         .iter()
         .map(|i| RangeLine {
             indication: *i,
-            range: ranges.iter().find(|r| r.indication == i.code()).cloned(),
+            range: ranges.iter().find(|r| r.indication == *i).cloned(),
         })
         .collect())
 }
@@ -44,7 +44,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<RangeLine>> {
 /// The usual range of an indication (what the warning compares with).
 pub fn usual_range(conn: &mut DbConn, indication: Indication) -> ServiceResult<Option<Range>> {
     Ok(
-        db::needle_ranges::by_indication(conn, indication.code())?.map(|r| Range {
+        db::needle_ranges::by_indication(conn, indication)?.map(|r| Range {
             name: indication.label().to_string(),
             min: r.needle_min,
             max: r.needle_max,
@@ -95,12 +95,6 @@ fn mm(h: i32) -> String {
     format!("{} mm", fmt_needle(h))
 }
 
-fn label_of(code: &str) -> String {
-    Indication::parse(code)
-        .map(|i| i.label().to_string())
-        .unwrap_or_else(|| code.to_string())
-}
-
 /// Gives an indication without a range its usual range.
 pub fn add(conn: &mut DbConn, actor: &Actor, d: &RangeDraft) -> ServiceResult<IndicationRange> {
     actor.require(Action::ManageClinicalLists)?;
@@ -120,7 +114,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, d: &RangeDraft) -> ServiceResult<In
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     db::write_tx(conn, |conn| {
-        if db::needle_ranges::by_indication(conn, indication.code())?.is_some() {
+        if db::needle_ranges::by_indication(conn, indication)?.is_some() {
             return Err(ServiceError::invalid(
                 "indication",
                 format!(
@@ -129,7 +123,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, d: &RangeDraft) -> ServiceResult<In
                 ),
             ));
         }
-        let id = db::needle_ranges::insert(conn, indication.code(), min, max)?;
+        let id = db::needle_ranges::insert(conn, indication, min, max)?;
         audit::record(
             conn,
             &actor.into(),
@@ -191,7 +185,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, d: &RangeDraft) -> Serv
             Some(id),
             &format!(
                 "changed the usual needle range of {} from {}–{} to {}–{}",
-                label_of(&old.indication),
+                old.indication.label(),
                 fmt_needle(old.needle_min),
                 mm(old.needle_max),
                 fmt_needle(min),
@@ -216,7 +210,7 @@ pub fn remove(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<Indica
             Some(id),
             &format!(
                 "removed the usual needle range of {} ({}–{})",
-                label_of(&old.indication),
+                old.indication.label(),
                 fmt_needle(old.needle_min),
                 mm(old.needle_max)
             ),

@@ -11,7 +11,7 @@ use crate::db::{
 };
 use crate::domain::access::{Action, Actor};
 use crate::domain::needle::fmt_needle;
-use crate::domain::vocab::{Addon, Category, Indication, Unit};
+use crate::domain::vocab::{Addon, Indication};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::{ErrorCode, Problems, ServiceError, ServiceResult};
 
@@ -43,12 +43,12 @@ pub struct ProtocolView {
 }
 
 impl ProtocolView {
-    pub fn indication(&self) -> Option<Indication> {
-        Indication::parse(&self.protocol.indication)
+    pub fn indication(&self) -> Indication {
+        self.protocol.indication
     }
 
     pub fn addons(&self) -> Vec<Addon> {
-        super::sessions::view::codes(&self.protocol.addons, Addon::parse)
+        self.protocol.addons.0.clone()
     }
 
     /// "0.5–1.5 mm"
@@ -65,7 +65,7 @@ impl ProtocolView {
         let p = &self.protocol;
         ProtocolDraft {
             name: Some(p.name.clone()),
-            indication: Some(p.indication.clone()),
+            indication: Some(p.indication.code().to_string()),
             needle_min_mm: Some(fmt_needle(p.needle_min)),
             needle_max_mm: Some(fmt_needle(p.needle_max)),
             addons: self.addons().iter().map(|a| a.code().to_string()).collect(),
@@ -200,7 +200,7 @@ fn check_line(
     if !product.active {
         p.add(&pf, format!("{} is archived", product.name));
     }
-    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let unit = product.unit;
     let quantity = match qty {
         Some(q) => p.take(&qf, Quantity::parse_positive(q, unit)),
         None => {
@@ -208,7 +208,7 @@ fn check_line(
             None
         }
     };
-    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    let has_needle = product.category.has_needle();
     if has_needle
         && let (Some(n), Some(a), Some(b)) = (product.needle_length, min, max)
         && (n < a || n > b)
@@ -281,7 +281,7 @@ pub fn validate(
     Ok((
         ProtocolFields {
             name,
-            indication: indication.code().to_string(),
+            indication,
             needle_min,
             needle_max,
             addons: addons

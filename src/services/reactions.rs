@@ -30,17 +30,13 @@ pub struct Collected {
 
 /// Unknown codes in stored text are skipped (the services refuse them on
 /// the way in).
-fn effects(text: &str) -> Vec<SideEffect> {
-    text.split(',').filter_map(SideEffect::parse).collect()
-}
-
 /// Reads the window's sessions, their follow-ups and lots.
 pub fn collect(conn: &mut DbConn, w: &Window) -> diesel::QueryResult<Collected> {
     let sessions = db::reactions::sessions(conn, w)?;
     let mut later: HashMap<i64, Vec<SideEffect>> = HashMap::new();
-    for (session, text) in db::reactions::follow_up_effects(conn, w)? {
+    for (session, effects) in db::reactions::follow_up_effects(conn, w)? {
         let seen = later.entry(session).or_default();
-        for e in effects(&text) {
+        for &e in effects.iter() {
             if !seen.contains(&e) {
                 seen.push(e);
             }
@@ -54,7 +50,7 @@ pub fn collect(conn: &mut DbConn, w: &Window) -> diesel::QueryResult<Collected> 
         .into_iter()
         .map(|s| {
             let e = SessionEffects {
-                at_session: effects(&s.side_effects),
+                at_session: s.side_effects.0.clone(),
                 at_follow_up: later.remove(&s.id).unwrap_or_default(),
             };
             (s, e)

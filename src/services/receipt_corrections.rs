@@ -67,14 +67,11 @@ pub fn correct(
         scope::hide_unless(actor, Action::CorrectReceipt, receipt.site_id, missing)?;
         let ids = db::receiving::ledger_ids(conn, &[id])?;
         let rows = db::ledger::by_ids(conn, &ids)?;
-        let Some(first) = rows
-            .iter()
-            .find(|e| e.row.kind == LedgerKind::Receive.code())
-        else {
+        let Some(first) = rows.iter().find(|e| e.row.kind == LedgerKind::Receive) else {
             return Err(ServiceError::not_found(missing()));
         };
         let current: i64 = rows.iter().map(|e| e.row.delta).sum();
-        let unit = Unit::parse(&first.unit).unwrap_or(Unit::Each);
+        let unit = first.unit;
         let ValidCorrection { new, reason } = validate(d, unit, current)?;
         let delta = new - current;
         let row = &first.row;
@@ -114,7 +111,7 @@ pub fn correct(
         Ok(Corrected {
             receipt_id: id,
             lot_number: first.lot_number.clone(),
-            unit: first.unit.clone(),
+            unit: first.unit.code().to_string(),
             old: current,
             new,
         })

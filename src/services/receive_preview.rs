@@ -47,7 +47,7 @@ fn text(v: &Option<String>) -> Option<&str> {
 /// "3 packs = 30 each" / "25 each = 2.5 packs of 10"; None when the
 /// quantity does not parse.
 pub fn conversion(p: &Product, quantity: &str, in_packs: bool) -> Option<String> {
-    let unit = Unit::parse(&p.unit).unwrap_or(Unit::Each);
+    let unit = p.unit;
     if in_packs {
         let packs = Quantity::parse_positive(quantity, Unit::Each).ok()?.0 / 1000;
         let total = packs.checked_mul(p.pack_size)?;
@@ -195,6 +195,7 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, d: &ReceiveDraft) -> ServiceRes
 mod tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn product(unit: &str, pack: i64) -> Product {
         let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
             .unwrap()
@@ -204,8 +205,8 @@ mod tests {
             id: 1,
             sku: "X".into(),
             name: "X".into(),
-            category: "roller".into(),
-            unit: unit.into(),
+            category: crate::domain::vocab::Category::Roller,
+            unit: crate::domain::vocab::Unit::parse(unit).unwrap(),
             pack_size: pack,
             needle_length: None,
             gtin: None,

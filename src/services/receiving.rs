@@ -259,7 +259,7 @@ pub fn validate_receipt_with(
             ),
         );
     }
-    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let unit = product.unit;
     let lot_number = match lot.as_deref() {
         Some(l) => p.take("lot", parse_lot_number(l)),
         None => {

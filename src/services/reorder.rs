@@ -25,6 +25,7 @@ use chrono::{Duration, NaiveDate};
 use crate::db::{self, DbConn, models::Product, models::Site, models::Supplier};
 use crate::domain::access::{Action, Actor};
 use crate::domain::reorder::{self, ReorderInput, ReorderLine, ReorderParams};
+use crate::domain::vocab::OrderStatus;
 use crate::error::{Problems, ServiceError, ServiceResult};
 
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
@@ -205,9 +206,9 @@ pub fn open_orders(
     let mut out = OpenOrders::default();
     for l in db::reports::open_order_lines_where(conn, site_id, product_id)? {
         let open = reorder::open_quantity(l.packs, l.pack_size, l.received);
-        let target = if reorder::counts_as_on_order(&l.status) {
+        let target = if reorder::counts_as_on_order(l.status.code()) {
             &mut out.on_order
-        } else if l.status == "draft" {
+        } else if l.status == OrderStatus::Draft {
             &mut out.in_draft
         } else {
             continue;

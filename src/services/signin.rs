@@ -279,7 +279,7 @@ pub fn sign_in_after_setup(
         let only =
             db::users::count_except(conn, crate::services::accounts::COMMAND_LINE_USER)? == 1;
         let user = db::users::by_id(conn, user_id)?
-            .filter(|u| only && u.active && u.role == crate::domain::vocab::Role::Admin.code())
+            .filter(|u| only && u.active && u.role == crate::domain::vocab::Role::Admin)
             .ok_or_else(|| ServiceError::not_found("no such admin"))?;
         let who = Who {
             user_id: Some(user.id),

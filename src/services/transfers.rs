@@ -110,7 +110,7 @@ pub fn transfer(conn: &mut DbConn, actor: &Actor, d: &TransferDraft) -> ServiceR
         let t = Transferred {
             lot,
             quantity,
-            unit: product.unit,
+            unit: product.unit.code().to_string(),
             from: from.code,
             to: to.code,
             from_balance,
@@ -252,7 +252,7 @@ pub(crate) fn open_in_tx(
         discard_by,
         use_by: opened.use_by,
         quantity,
-        unit: product.unit.clone(),
+        unit: product.unit.code().to_string(),
         rows: Vec::new(),
     };
     Ok((opened, ids))

@@ -70,7 +70,7 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
                 "you cannot change your own role; ask another administrator",
             ));
         }
-        if user.role == "admin" && user.active && role != Role::Admin {
+        if user.role == Role::Admin && user.active && role != Role::Admin {
             refuse_last_admin(conn, &user.username)?;
         }
         let site_id = match d.site.trim() {
@@ -84,7 +84,7 @@ pub fn set_role(conn: &mut DbConn, actor: &Actor, id: i64, d: &RoleDraft) -> Ser
             ),
         };
         let changes = Changes::new()
-            .field("role", user.role.as_str(), role.code())
+            .field("role", user.role.code(), role.code())
             .field(
                 "site",
                 site_code(conn, user.site_id)?,

@@ -65,7 +65,7 @@ fn list(
                     product_id: h.lot.product_id,
                     sku: p.map(|p| p.sku.clone()).unwrap_or_default(),
                     product_name: p.map(|p| p.name.clone()).unwrap_or_default(),
-                    unit: p.map(|p| p.unit.clone()).unwrap_or_default(),
+                    unit: p.map(|p| p.unit.code().to_string()).unwrap_or_default(),
                     location_code: h.location_code,
                     quantity: h.quantity,
                 }

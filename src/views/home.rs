@@ -208,7 +208,7 @@ impl HomeFigures {
                         name: l.product.name.clone(),
                         usable: fmt_qty(l.usable),
                         min: fmt_qty(l.min_level),
-                        unit: l.product.unit.clone(),
+                        unit: l.product.unit.code().to_string(),
                         on_order: fmt_qty(on_order),
                         has_on_order: on_order > 0,
                     }

@@ -6,7 +6,7 @@ use super::Frame;
 use crate::db::ledger::LedgerEntry;
 use crate::domain::Quantity;
 use crate::domain::clock::Clocks;
-use crate::domain::vocab::{AdjustReason, LedgerKind};
+use crate::domain::vocab::AdjustReason;
 use crate::services::ledger::LedgerQuery;
 
 /// "2.5 g", "3" (items counted each carry no unit).
@@ -61,10 +61,8 @@ impl LedgerLine {
         LedgerLine {
             id: e.row.id,
             time: clocks.format(e.row.site_id, e.row.occurred_at),
-            kind: e.row.kind.clone(),
-            kind_label: LedgerKind::parse(&e.row.kind)
-                .map(|k| k.label().to_string())
-                .unwrap_or_else(|| e.row.kind.clone()),
+            kind: e.row.kind.code().to_string(),
+            kind_label: e.row.kind.label().to_string(),
             reason: AdjustReason::parse(&reason)
                 .map(|r| r.label().to_string())
                 .unwrap_or_else(|| capitalised(&reason)),
@@ -74,7 +72,7 @@ impl LedgerLine {
             lot_id: e.row.lot_id,
             lot: e.lot_number.clone(),
             location: e.location_code.clone(),
-            delta: signed_qty_unit(e.row.delta, &e.unit),
+            delta: signed_qty_unit(e.row.delta, e.unit.code()),
             negative: e.row.delta < 0,
             user: e.username.clone(),
             note: e.row.note.clone().unwrap_or_default(),

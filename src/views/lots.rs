@@ -7,7 +7,7 @@ use super::Frame;
 use super::ledger::{Choice, LedgerLine, qty_unit};
 use crate::domain::clock::Clocks;
 use crate::domain::fefo::is_expired;
-use crate::domain::vocab::AdjustReason;
+use crate::domain::vocab::{AdjustReason, Unit};
 use crate::services::lots::{HISTORY_PAGE, LotDetail, SessionUsage};
 
 pub struct ContainerRow {
@@ -156,7 +156,7 @@ impl LotPage {
         forms: LotForms,
     ) -> LotPage {
         let today = d.today;
-        let unit = d.product.unit.clone();
+        let unit = d.product.unit;
         let on_hand_of = |lot_id: i64| -> i64 {
             d.balances
                 .iter()
@@ -174,7 +174,7 @@ impl LotPage {
                 discard_by: c.discard_by.map(|x| x.to_string()).unwrap_or_default(),
                 use_by: c.use_by.to_string(),
                 expired: is_expired(c.use_by, today),
-                on_hand: qty_unit(on_hand_of(c.id), &unit),
+                on_hand: qty_unit(on_hand_of(c.id), unit.code()),
             })
             .collect();
         let balances = d
@@ -189,7 +189,7 @@ impl LotPage {
                 },
                 site: site.clone(),
                 location: h.location_code.clone(),
-                quantity: qty_unit(h.quantity, &unit),
+                quantity: qty_unit(h.quantity, unit.code()),
                 expired: is_expired(h.lot.use_by, today),
             })
             .collect();
@@ -219,7 +219,7 @@ impl LotPage {
                     format!(
                         "{site} / {} ({})",
                         h.location_code,
-                        qty_unit(h.quantity, &unit)
+                        qty_unit(h.quantity, unit.code())
                     ),
                 )
             })
@@ -246,7 +246,7 @@ impl LotPage {
             expired: is_expired(d.lot.use_by, today),
             quarantined: d.lot.quarantined,
             use_within_days: d.product.use_within_days,
-            on_hand: qty_unit(d.on_hand(), &unit),
+            on_hand: qty_unit(d.on_hand(), unit.code()),
             containers,
             balances,
             lot_rows,
@@ -267,10 +267,14 @@ impl LotPage {
             sessions: d
                 .sessions
                 .iter()
-                .map(|s| SessionRow::from_usage(s, &unit, &d.clocks))
+                .map(|s| SessionRow::from_usage(s, unit.code(), &d.clocks))
                 .collect(),
-            sessions_total: qty_unit(d.sessions.iter().map(|s| s.quantity).sum(), &unit),
-            unit: if unit == "each" { "items".into() } else { unit },
+            sessions_total: qty_unit(d.sessions.iter().map(|s| s.quantity).sum(), unit.code()),
+            unit: if unit == Unit::Each {
+                "items".into()
+            } else {
+                unit.code().to_string()
+            },
             forms,
             audit_history: None,
             reactions: None,

@@ -133,7 +133,7 @@ pub fn lines_csv(plan: &EmailPlan) -> Result<Vec<u8>, String> {
             Cell::text(l.product.gtin.as_deref().unwrap_or("")),
             Cell::int(l.line.packs),
             Cell::num(fmt_qty(l.line.pack_size)),
-            Cell::text(l.product.unit.as_str()),
+            Cell::text(l.product.unit.code()),
             Cell::num(fmt_money(l.line.pack_cost_cents)),
             Cell::num(fmt_money(l.cost_cents())),
             Cell::text(plan.currency.as_str()),

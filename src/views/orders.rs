@@ -205,7 +205,7 @@ pub fn line_rows(v: &OrderView, form: &FormState) -> Vec<LineRow> {
                 product_id: l.product.id,
                 sku: l.product.sku.clone(),
                 name: l.product.name.clone(),
-                unit: l.product.unit.clone(),
+                unit: l.product.unit.code().to_string(),
                 gtin: l.product.gtin.clone().unwrap_or_default(),
                 packs: l.line.packs,
                 pack_size: fmt_qty(l.line.pack_size),
@@ -246,7 +246,7 @@ pub fn receipt_rows(rows: &[OrderReceipt], clock: SiteClock) -> Vec<ReceiptRow> 
             expiry: r.expiry.to_string(),
             location: r.location_code.clone(),
             quantity: fmt_qty(r.quantity),
-            unit: r.unit.clone(),
+            unit: r.unit.code().to_string(),
         })
         .collect()
 }
@@ -309,7 +309,7 @@ pub fn receive_rows(v: &OrderView, form: &FormState) -> Vec<ReceiveRow> {
                 line_id: id,
                 sku: l.product.sku.clone(),
                 name: l.product.name.clone(),
-                unit: l.product.unit.clone(),
+                unit: l.product.unit.code().to_string(),
                 gtin: l.product.gtin.clone().unwrap_or_default(),
                 ordered: fmt_qty(l.ordered()),
                 received: fmt_qty(l.line.received_quantity),

@@ -6,7 +6,6 @@ use super::Frame;
 use super::sessions::Choice;
 use crate::db::sessions::SessionRow;
 use crate::domain::needle::fmt_needle;
-use crate::domain::vocab::Indication;
 
 /// A session in a list.
 #[derive(Debug, Clone)]
@@ -35,8 +34,6 @@ impl ListRow {
             practitioner: r.practitioner_shown().to_string(),
             indication: s
                 .indication
-                .as_deref()
-                .and_then(Indication::parse)
                 .map(|i| i.label().to_string())
                 .unwrap_or_else(|| "—".into()),
             needle: format!("{} mm", fmt_needle(s.needle_length)),

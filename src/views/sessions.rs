@@ -69,9 +69,7 @@ pub struct ProductGroup {
 pub fn product_groups(products: &[Product]) -> Vec<ProductGroup> {
     let mut groups: Vec<ProductGroup> = Vec::new();
     for p in products {
-        let label = crate::domain::vocab::Category::parse(&p.category)
-            .map(|c| c.label().to_string())
-            .unwrap_or_else(|| p.category.clone());
+        let label = p.category.label().to_string();
         match groups.iter_mut().find(|g| g.label == label) {
             Some(g) => g.products.push((p.id, product_label(p))),
             None => groups.push(ProductGroup {
@@ -362,7 +360,7 @@ impl ShownSession {
                     product: l.product.name.clone(),
                     sku: l.product.sku.clone(),
                     quantity: fmt_qty(l.line.quantity),
-                    unit: l.product.unit.clone(),
+                    unit: l.product.unit.code().to_string(),
                     named_lot: l.line.named_lot_id.is_some(),
                     allocations: l
                         .allocations

@@ -255,10 +255,8 @@ pub fn parts(r: &UsageReport, currency: &str) -> UsageParts {
 
 /// A category code as every other page shows it ("Pen cartridge"); an
 /// unknown code as stored.
-pub fn category_label(code: &str) -> String {
-    Category::parse(code)
-        .map(|c| c.label().to_string())
-        .unwrap_or_else(|| code.to_string())
+pub fn category_label(category: Category) -> String {
+    category.label().to_string()
 }
 
 pub fn product_rows(r: &UsageReport) -> Vec<ProductRow> {
@@ -268,9 +266,9 @@ pub fn product_rows(r: &UsageReport) -> Vec<ProductRow> {
             product_id: u.product.id,
             sku: u.product.sku.clone(),
             name: u.product.name.clone(),
-            category: category_label(&u.product.category),
+            category: category_label(u.product.category),
             quantity: fmt_qty(u.amount.quantity),
-            unit: u.product.unit.clone(),
+            unit: u.product.unit.code().to_string(),
             cost: fmt_money(u.amount.cost_cents),
         })
         .collect()
@@ -298,7 +296,7 @@ pub fn waste_rows(r: &UsageReport) -> (Vec<SeriesRow>, Vec<WasteProductRow>, Vec
             WasteProductRow {
                 sku: w.product.sku.clone(),
                 name: w.product.name.clone(),
-                unit: w.product.unit.clone(),
+                unit: w.product.unit.code().to_string(),
                 expired: of("expired"),
                 damaged: of("damaged"),
                 waste: of("waste"),

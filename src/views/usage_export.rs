@@ -86,9 +86,9 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
                 w.row([
                     Cell::text(u.product.sku.as_str()),
                     Cell::text(u.product.name.as_str()),
-                    Cell::text(u.product.category.as_str()),
+                    Cell::text(u.product.category.code()),
                     Cell::num(fmt_qty(u.amount.quantity)),
-                    Cell::text(u.product.unit.as_str()),
+                    Cell::text(u.product.unit.code()),
                     money(u.amount.cost_cents),
                 ])?;
             }
@@ -166,7 +166,7 @@ fn write_table(w: &mut CsvOut<Vec<u8>>, r: &UsageReport, which: &str) -> Result<
                 w.row([
                     Cell::text(x.product.sku.as_str()),
                     Cell::text(x.product.name.as_str()),
-                    Cell::text(x.product.unit.as_str()),
+                    Cell::text(x.product.unit.code()),
                     of("expired"),
                     of("damaged"),
                     of("waste"),

@@ -404,7 +404,7 @@ async fn assert_north_untouched(
         .await;
     assert!(!lot, "north's lot not quarantined");
     assert!(!session, "north's session not voided");
-    assert_eq!(status, "draft", "north's order untouched");
+    assert_eq!(status.code(), "draft", "north's order untouched");
     app.assert_ledger_consistent().await;
 }
 

@@ -106,6 +106,7 @@ mod stock_movements;
 mod stock_pages;
 mod stock_receive;
 mod stock_receive_labels;
+mod vocab_stored;
 mod webdriver;
 mod workflow_double_tap;
 mod workflow_traps;

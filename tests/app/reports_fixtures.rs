@@ -13,7 +13,7 @@ use clinic_stock::db::models::NewLedgerRow;
 use clinic_stock::db::{self, models::Product};
 use clinic_stock::domain::Quantity;
 use clinic_stock::domain::access::Actor;
-use clinic_stock::domain::vocab::{LedgerKind, Role};
+use clinic_stock::domain::vocab::LedgerKind;
 use clinic_stock::services::sessions::{self, LineDraft, SessionDraft};
 
 /// `n` days ago at `hour`:00 UTC.
@@ -115,7 +115,7 @@ impl TestApp {
                     Actor {
                         user_id: u.id,
                         username: u.username,
-                        role: Role::parse(&u.role).unwrap(),
+                        role: u.role,
                         site_id: u.site_id,
                         address: None,
                     }

@@ -56,7 +56,7 @@ async fn stored(app: &TestApp) -> Vec<(String, i32, i32)> {
         clinic_stock::db::needle_ranges::all(c)
             .unwrap()
             .into_iter()
-            .map(|r| (r.indication, r.needle_min, r.needle_max))
+            .map(|r| (r.indication.code().to_string(), r.needle_min, r.needle_max))
             .collect()
     })
     .await

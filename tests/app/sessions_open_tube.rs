@@ -80,7 +80,7 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
     let rows = rows_of(&app, sid).await;
     let seen: Vec<(&str, Option<&str>, i64, i64)> = rows
         .iter()
-        .map(|r| (r.kind.as_str(), r.reason.as_deref(), r.lot_id, r.delta))
+        .map(|r| (r.kind.code(), r.reason.as_deref(), r.lot_id, r.delta))
         .collect();
     assert_eq!(
         seen,
@@ -148,7 +148,7 @@ async fn an_api_line_opens_a_tube_from_the_fefo_sealed_lot_and_takes_from_it() {
     let kinds: Vec<String> = rows_of(&app, sid)
         .await
         .into_iter()
-        .map(|r| r.kind)
+        .map(|r| r.kind.code().to_string())
         .collect();
     assert_eq!(kinds, ["transfer", "transfer", "consume", "void"]);
     app.assert_ledger_consistent().await;
@@ -366,7 +366,7 @@ async fn the_form_tick_opens_a_tube_and_the_session_page_says_so() {
         .ledger()
         .await
         .into_iter()
-        .rfind(|r| r.kind == "consume" && r.product_id == lido.id)
+        .rfind(|r| r.kind.code() == "consume" && r.product_id == lido.id)
         .unwrap()
         .lot_id;
     assert_eq!(app.lot(tube).await.parent_lot_id, Some(lot));

@@ -97,7 +97,7 @@ async fn a_count_books_only_the_differences_and_shows_them() {
     );
     let row = rows.last().unwrap();
     assert_eq!(
-        (row.kind.as_str(), row.reason.as_deref(), row.delta),
+        (row.kind.code(), row.reason.as_deref(), row.delta),
         ("count", Some("count"), -2000)
     );
     let count_id: i64 = to.rsplit('/').next().unwrap().parse().unwrap();

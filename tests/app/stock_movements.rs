@@ -46,7 +46,7 @@ async fn adjusting_on_the_lot_page_books_one_row_and_refusals_write_nothing() {
     assert_eq!(app.balance(lot, "store").await, 8000);
     let row = app.last_ledger_row().await;
     assert_eq!(
-        (row.kind.as_str(), row.reason.as_deref()),
+        (row.kind.code(), row.reason.as_deref()),
         ("adjust", Some("damaged"))
     );
     assert_eq!((row.delta, row.note.as_deref()), (-2000, Some("dropped")));
@@ -289,7 +289,7 @@ async fn writing_off_expired_stock_takes_only_expired_lots_of_that_site() {
     let rows = app.ledger().await;
     for r in &rows[rows.len() - 3..] {
         assert_eq!(
-            (r.kind.as_str(), r.reason.as_deref()),
+            (r.kind.code(), r.reason.as_deref()),
             ("adjust", Some("expired"))
         );
     }
@@ -364,7 +364,7 @@ async fn transfers_move_stock_between_locations_of_a_site() {
     let rows = app.ledger().await;
     assert_eq!(rows.len() as i64, before + 2);
     let pair = &rows[rows.len() - 2..];
-    assert!(pair.iter().all(|r| r.kind == "transfer"));
+    assert!(pair.iter().all(|r| r.kind.code() == "transfer"));
     assert_eq!((pair[0].delta, pair[1].delta), (-3000, 3000));
     assert_eq!(
         texts(&doc, "#balances tbody tr td.location"),
@@ -470,11 +470,11 @@ async fn opening_a_container_splits_one_pack_off_with_a_discard_by_date() {
     assert_eq!(rows.len() as i64, before + 2);
     let (out, into) = (&rows[rows.len() - 2], &rows[rows.len() - 1]);
     assert_eq!(
-        (out.kind.as_str(), out.reason.as_deref(), out.delta),
+        (out.kind.code(), out.reason.as_deref(), out.delta),
         ("transfer", Some("opened"), -30000)
     );
     assert_eq!(
-        (into.kind.as_str(), into.reason.as_deref(), into.delta),
+        (into.kind.code(), into.reason.as_deref(), into.delta),
         ("transfer", Some("opened"), 30000)
     );
     assert_eq!(out.lot_id, lot);

@@ -11,6 +11,7 @@ use crate::db::catalog::ProductFilter;
 use crate::db::models::Product;
 use crate::domain::NeedleLength;
 use crate::domain::access::Action;
+use crate::domain::vocab::Category;
 use crate::error::ServiceError;
 use crate::routes::extract::ApiUser;
 use crate::services::catalog;
@@ -56,9 +57,18 @@ pub fn product_filter(
         ),
         None => None,
     };
+    // A category that is not one of the codes matches nothing (it is not
+    // ignored): the query asked for it exactly.
+    let (category, ids) = match category.filter(|c| !c.is_empty()) {
+        None => (None, None),
+        Some(c) => match Category::ALL.iter().copied().find(|k| k.code() == c) {
+            Some(k) => (Some(k), None),
+            None => (None, Some(Vec::new())),
+        },
+    };
     Ok(ProductFilter {
         search: q,
-        category: category.filter(|c| !c.is_empty()),
+        category,
         needle_length,
         supplier_id,
         archived: match archived {
@@ -66,7 +76,7 @@ pub fn product_filter(
             Some("all") => Some(false),
             _ => None,
         },
-        ids: None,
+        ids,
     })
 }
 

@@ -11,7 +11,7 @@ use crate::domain::access::Action;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::{fmt_money, fmt_qty};
 use crate::domain::reorder::is_low_stock;
-use crate::domain::vocab::{Category, LedgerKind};
+use crate::domain::vocab::Category;
 use crate::routes::extract::CurrentUser;
 use crate::routes::pages::{PageError, render};
 use crate::routes::product_filter::ProductFilterParams;
@@ -68,9 +68,9 @@ async fn list(
                 id: pr.id,
                 sku: pr.sku.clone(),
                 name: pr.name.clone(),
-                category: category_label(&pr.category),
+                category: category_label(pr.category),
                 needle: pr.needle_length.map(fmt_needle).unwrap_or_default(),
-                unit: pr.unit.clone(),
+                unit: pr.unit.code().to_string(),
                 pack: fmt_qty(pr.pack_size),
                 supplier: pr
                     .supplier_id
@@ -93,10 +93,8 @@ async fn list(
     })
 }
 
-pub fn category_label(code: &str) -> String {
-    Category::parse(code)
-        .map(|c| c.label().to_string())
-        .unwrap_or_else(|| code.to_string())
+pub fn category_label(category: Category) -> String {
+    category.label().to_string()
 }
 
 #[derive(Deserialize, Default)]
@@ -135,8 +133,8 @@ async fn show(
         Fact {
             label: "Category",
             value: match p.needle_length {
-                Some(n) => format!("{} · {} mm", category_label(&p.category), fmt_needle(n)),
-                None => category_label(&p.category),
+                Some(n) => format!("{} · {} mm", category_label(p.category), fmt_needle(n)),
+                None => category_label(p.category),
             },
         },
         Fact {
@@ -191,7 +189,7 @@ async fn show(
         id: p.id,
         sku: p.sku.clone(),
         name: p.name.clone(),
-        unit: p.unit.clone(),
+        unit: p.unit.code().to_string(),
         active: p.active,
         facts,
         usable: fmt_qty(d.usable),
@@ -240,9 +238,7 @@ async fn show(
                 .map(|h| HistoryLine {
                     id: h.row.id,
                     when: clocks.format(h.row.site_id, h.row.occurred_at),
-                    kind: LedgerKind::parse(&h.row.kind)
-                        .map(|k| k.label().to_string())
-                        .unwrap_or_else(|| h.row.kind.clone()),
+                    kind: h.row.kind.label().to_string(),
                     reason: h.row.reason.clone().unwrap_or_default(),
                     lot_id: h.row.lot_id,
                     lot: h.lot_number.clone(),

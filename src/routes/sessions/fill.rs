@@ -80,7 +80,7 @@ pub(super) async fn use_protocol(
         form.filled_needle = form.needle_length_mm.clone();
     }
     if untouched(&form.indication, &form.filled_indication, same_text) {
-        form.indication = fill.protocol.indication.clone();
+        form.indication = fill.protocol.indication.code().to_string();
         form.filled_indication = form.indication.clone();
     } else {
         form.filled_indication.clear();

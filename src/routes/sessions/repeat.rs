@@ -43,7 +43,10 @@ pub(super) async fn repeat(
             open_new: false,
         })
         .collect();
-    let indication = s.indication.clone().unwrap_or_default();
+    let indication = s
+        .indication
+        .map(|i| i.code().to_string())
+        .unwrap_or_default();
     let mut form = SessionForm::default();
     form.site = v.site_code.clone();
     form.client_ref = s.client_ref.clone();

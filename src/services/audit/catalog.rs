@@ -14,8 +14,6 @@ pub fn product_created(conn: &mut DbConn, actor: &Actor, product: &Product) -> S
     let blank = Product {
         sku: String::new(),
         name: String::new(),
-        category: String::new(),
-        unit: String::new(),
         pack_size: 0,
         needle_length: None,
         gtin: None,
@@ -33,8 +31,8 @@ pub fn product_created(conn: &mut DbConn, actor: &Actor, product: &Product) -> S
     let fields = ProductFields {
         sku: product.sku.clone(),
         name: product.name.clone(),
-        category: product.category.clone(),
-        unit: product.unit.clone(),
+        category: product.category,
+        unit: product.unit,
         pack_size: product.pack_size,
         needle_length: product.needle_length,
         gtin: product.gtin.clone(),
@@ -49,11 +47,14 @@ pub fn product_created(conn: &mut DbConn, actor: &Actor, product: &Product) -> S
         active: product.active,
         updated_at: product.updated_at,
     };
-    // Created: every field from nothing.
+    // Created: every field from nothing (the category and unit have no
+    // blank value to differ from).
     let changes = product_changes(&blank, &fields)
         .into_iter()
         .filter(|(_, _, new)| !new.is_empty())
-        .fold(Changes::new(), |c, (f, _, new)| c.set(f, new));
+        .fold(Changes::new(), |c, (f, _, new)| c.set(f, new))
+        .set("category", product.category.code())
+        .set("unit", product.unit.code());
     record(
         conn,
         &actor.into(),

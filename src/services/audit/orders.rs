@@ -32,7 +32,7 @@ fn fields(v: &OrderView) -> Vec<(&'static str, Option<String>)> {
         .collect::<Vec<_>>()
         .join("; ");
     vec![
-        ("status", Some(v.order.status.clone())),
+        ("status", Some(v.order.status.code().to_string())),
         ("supplier", Some(v.supplier.name.clone())),
         ("site", Some(v.site.code.clone())),
         ("note", v.order.note.clone()),

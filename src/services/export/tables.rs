@@ -91,8 +91,8 @@ pub fn products(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResul
         out.row([
             Cell::text(p.sku),
             Cell::text(p.name),
-            Cell::text(p.category),
-            Cell::text(p.unit),
+            Cell::text(p.category.code()),
+            Cell::text(p.unit.code()),
             Cell::num(fmt_qty(p.pack_size)),
             Cell::num(p.needle_length.map(fmt_needle).unwrap_or_default()),
             opt_text(p.gtin),
@@ -129,12 +129,12 @@ pub fn protocols(conn: &mut DbConn, _: &Actor, w: &mut dyn Write) -> ServiceResu
         let head = |sku: String, qty: String| {
             [
                 Cell::text(p.name.clone()),
-                Cell::text(p.indication.clone()),
+                Cell::text(p.indication.code()),
                 Cell::num(fmt_needle(p.needle_min)),
                 Cell::num(fmt_needle(p.needle_max)),
                 Cell::text(sku),
                 Cell::num(qty),
-                Cell::text(p.addons.clone()),
+                Cell::text(p.addons.text()),
                 opt_text(p.notes.clone()),
                 yes_no(p.active),
             ]

@@ -198,7 +198,7 @@ fn write_group(
             let same = p.indication == fields.indication
                 && p.needle_min == fields.needle_min
                 && p.needle_max == fields.needle_max
-                && p.addons == fields.addons
+                && p.addons.text() == fields.addons
                 && p.notes == fields.notes
                 && p.active == fields.active
                 && stored_lines == new_lines;

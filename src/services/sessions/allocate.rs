@@ -19,7 +19,6 @@ use crate::domain::Quantity;
 use crate::domain::fefo::{self, AllocError, Allocation, Candidate, is_expired};
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category, Unit};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 
 /// A line whose product, unit and named lot have been checked.
@@ -65,11 +64,11 @@ fn product_issues(
             format!("{} is archived", product.name),
         );
     }
-    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
+    let unit = product.unit;
     if let Err(e) = Quantity(quantity).check_unit(unit) {
         issue("quantity", ErrorCode::ValidationFailed, e.to_string());
     }
-    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    let has_needle = product.category.has_needle();
     if has_needle && product.needle_length != Some(needle) {
         issue(
             "product_id",
@@ -229,8 +228,8 @@ pub fn warnings(
             .map(|l| LineFacts {
                 product_id: l.product.id,
                 name: l.product.name.clone(),
-                category: Category::parse(&l.product.category),
-                unit: l.product.unit.clone(),
+                category: Some(l.product.category),
+                unit: l.product.unit.code().to_string(),
                 quantity: l.quantity,
                 max_per_session: l.product.max_per_session,
                 max_contact_minutes: l.product.max_contact_minutes,
@@ -501,14 +500,15 @@ pub fn named_lot_state(line: &CheckedLine, day: NaiveDate) -> Option<AllocError>
 mod product_issue_tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn product(category: &str, unit: &str, needle: Option<i32>, active: bool) -> Product {
         let t = chrono::NaiveDateTime::default();
         Product {
             id: 1,
             sku: "X".into(),
             name: "X".into(),
-            category: category.into(),
-            unit: unit.into(),
+            category: crate::domain::vocab::Category::parse(category).unwrap(),
+            unit: crate::domain::vocab::Unit::parse(unit).unwrap(),
             pack_size: 1000,
             needle_length: needle,
             gtin: None,

@@ -22,7 +22,6 @@ use crate::domain::clock::SiteClock;
 use crate::domain::fefo::AllocError;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
-use crate::domain::vocab::{Category, Unit};
 use crate::domain::{NeedleLength, Quantity};
 use crate::error::ServiceResult;
 use crate::services::sites;
@@ -58,7 +57,7 @@ pub struct LineHint {
 
 impl LineHint {
     pub fn unit(&self) -> &str {
-        self.product.as_ref().map(|p| p.unit.as_str()).unwrap_or("")
+        self.product.as_ref().map(|p| p.unit.code()).unwrap_or("")
     }
 }
 
@@ -110,7 +109,10 @@ fn lot_choices(
 ) -> HashMap<i64, Vec<LotChoice>> {
     ids.iter()
         .map(|id| {
-            let unit = products.get(id).map(|p| p.unit.clone()).unwrap_or_default();
+            let unit = products
+                .get(id)
+                .map(|p| p.unit.code().to_string())
+                .unwrap_or_default();
             let list = stock
                 .usable_positions(*id)
                 .into_iter()
@@ -179,8 +181,8 @@ fn row_hint(
         lot_choices,
         ..LineHint::default()
     };
-    let unit = Unit::parse(&product.unit).unwrap_or(Unit::Each);
-    let has_needle = Category::parse(&product.category).is_some_and(Category::has_needle);
+    let unit = product.unit;
+    let has_needle = product.category.has_needle();
     if let Some(n) = needle
         && has_needle
         && product.needle_length != Some(n)
@@ -368,7 +370,7 @@ pub fn fill_from_protocol(
     for l in &lines {
         let mut product_id = l.product_id;
         if let Some(p) = products.get(&l.product_id)
-            && Category::parse(&p.category).is_some_and(Category::has_needle)
+            && p.category.has_needle()
         {
             match needle {
                 Some(n) if p.needle_length != Some(n) => {
@@ -387,7 +389,8 @@ pub fn fill_from_protocol(
             open_new: false,
         });
     }
-    let addons = super::view::codes(&protocol.addons, crate::domain::vocab::Addon::parse)
+    let addons = protocol
+        .addons
         .iter()
         .map(|a| a.code().to_string())
         .collect();
@@ -405,7 +408,7 @@ fn same_kind(conn: &mut DbConn, p: &Product, n: i32) -> ServiceResult<Option<i64
     let same = db::catalog::list_products(
         conn,
         &ProductFilter {
-            category: Some(p.category.clone()),
+            category: Some(p.category),
             needle_length: Some(n),
             ..ProductFilter::default()
         },
@@ -441,7 +444,7 @@ pub fn swap_needle(
             .and_then(|s| s.trim().parse::<i64>().ok())
             .and_then(|id| products.get(&id));
         if let Some(p) = product
-            && Category::parse(&p.category).is_some_and(Category::has_needle)
+            && p.category.has_needle()
             && p.needle_length != Some(needle)
             && let Some(s) = same_kind(conn, p, needle)?
         {

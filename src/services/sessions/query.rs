@@ -121,7 +121,7 @@ pub fn parse_filter(
     }
     if let Some(i) = text(&q.indication) {
         match Indication::parse(i) {
-            Some(i) => f.indication = Some(i.code().to_string()),
+            Some(i) => f.indication = Some(i),
             None => p.add("indication", "unknown indication"),
         }
     }

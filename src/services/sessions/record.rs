@@ -19,6 +19,7 @@ use super::allocate::{
 };
 use super::request::{self, NormalLine, NormalRequest, SessionDraft, join_codes};
 use super::view::{self, AllocationView, LineView, SessionView, Written, encode_warnings};
+use crate::db::vocab_sql::CodeList;
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
@@ -186,11 +187,9 @@ fn record_in_tx(
     if !issues.is_empty() {
         return Err(issues_error(issues));
     }
-    let indication = req.indication.or_else(|| {
-        protocol
-            .as_ref()
-            .and_then(|p| Indication::parse(&p.indication))
-    });
+    let indication = req
+        .indication
+        .or_else(|| protocol.as_ref().map(|p| p.indication));
     // Whole microseconds: what both backends store.
     let performed_at = chrono::SubsecRound::trunc_subsecs(req.performed_at.unwrap_or(now), 6);
     // Lots are judged on the session's day at the site.
@@ -222,7 +221,12 @@ fn record_in_tx(
     // Last, so that every refusal of today comes first.
     let checked_warnings = confirmation(conn, actor, req, session_id, &warned, now)?;
     let written = Written {
-        session: new.stored(session_id, created_at),
+        session: new.stored(
+            session_id,
+            created_at,
+            CodeList(req.addons.clone()),
+            CodeList(req.side_effects.clone()),
+        ),
         site_code: site.code.clone(),
         clock: site.clock(),
         protocol_name: protocol.map(|p| p.name),
@@ -270,7 +274,7 @@ fn session_row(
         practitioner_id: actor.user_id,
         client_ref: req.client_ref.clone(),
         performed_at,
-        indication: indication.map(|i| i.code().to_string()),
+        indication,
         needle_length: req.needle,
         protocol_id: protocol.as_ref().map(|p| p.id),
         addons: join_codes(&req.addons, |a| a.code()),
@@ -421,7 +425,7 @@ pub(super) fn consume_line(
                 product_id,
                 site_id: ctx.site_id,
                 delta: -a.quantity,
-                kind: LedgerKind::Consume.code().into(),
+                kind: LedgerKind::Consume,
                 reason: None,
                 note: None,
                 user_id: ctx.actor.user_id,

@@ -12,7 +12,7 @@ use crate::db::{
     sessions::Movement,
 };
 use crate::domain::clock::SiteClock;
-use crate::domain::vocab::{Addon, Indication, LedgerKind, SideEffect};
+use crate::domain::vocab::{Addon, Category, Indication, LedgerKind, SideEffect};
 use crate::error::{ServiceError, ServiceResult};
 
 /// A warning saved with the session (saving went ahead).
@@ -131,18 +131,15 @@ impl SessionView {
     }
 
     pub fn indication(&self) -> Option<Indication> {
-        self.session
-            .indication
-            .as_deref()
-            .and_then(Indication::parse)
+        self.session.indication
     }
 
     pub fn addons(&self) -> Vec<Addon> {
-        codes(&self.session.addons, Addon::parse)
+        self.session.addons.0.clone()
     }
 
     pub fn side_effects(&self) -> Vec<SideEffect> {
-        codes(&self.session.side_effects, SideEffect::parse)
+        self.session.side_effects.0.clone()
     }
 
     /// The names of the treatment areas, "Face, Neck" (empty when none).
@@ -158,7 +155,7 @@ impl SessionView {
     pub fn spf_products(&self) -> Vec<&Product> {
         let mut out: Vec<&Product> = Vec::new();
         for l in &self.lines {
-            if l.product.category == "spf" && !out.iter().any(|p| p.id == l.product.id) {
+            if l.product.category == Category::Spf && !out.iter().any(|p| p.id == l.product.id) {
                 out.push(&l.product);
             }
         }
@@ -219,15 +216,6 @@ impl Written {
     }
 }
 
-/// Parses stored comma-separated codes, skipping unknown ones.
-pub fn codes<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .filter_map(parse)
-        .collect()
-}
-
 /// Loads one session with everything it shows; `None` when there is none.
 pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
     let Some(row) = db::sessions::rows_by_ids(conn, &[id])?.into_iter().next() else {
@@ -285,8 +273,8 @@ pub fn load(conn: &mut DbConn, id: i64) -> ServiceResult<Option<SessionView>> {
 fn allocations_of(moves: &[&Movement]) -> Vec<AllocationView> {
     let mut allocations: Vec<AllocationView> = Vec::new();
     for m in moves {
-        let consumed = m.kind == LedgerKind::Consume.code();
-        if !consumed && m.kind != LedgerKind::Void.code() {
+        let consumed = m.kind == LedgerKind::Consume;
+        if !consumed && m.kind != LedgerKind::Void {
             continue;
         }
         let pos = allocations
@@ -322,7 +310,7 @@ fn allocations_of(moves: &[&Movement]) -> Vec<AllocationView> {
 fn opened_of(moves: &[&Movement]) -> Option<OpenedView> {
     moves
         .iter()
-        .find(|m| m.kind == LedgerKind::Transfer.code() && m.delta > 0)
+        .find(|m| m.kind == LedgerKind::Transfer && m.delta > 0)
         .map(|m| OpenedView {
             lot_id: m.lot_id,
             lot: m.lot_number.clone(),

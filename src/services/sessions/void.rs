@@ -65,7 +65,7 @@ pub fn void(
             ));
         }
         for m in db::sessions::movements_of(conn, &[session_id])? {
-            if m.kind != LedgerKind::Consume.code() || m.delta >= 0 {
+            if m.kind != LedgerKind::Consume || m.delta >= 0 {
                 continue;
             }
             let at = StockAt {

@@ -39,7 +39,7 @@ pub(super) fn consumption(
         let in_subject = match &o.subject {
             ChartSubject::All => true,
             ChartSubject::Product(p) => p.id == product.id,
-            ChartSubject::Category(c) => product.category == c.code(),
+            ChartSubject::Category(c) => product.category == *c,
         };
         if in_subject {
             per_week.entry(week).or_default().add(product, used);
@@ -108,7 +108,7 @@ fn group_totals(by_product: &[ProductUsage]) -> (Amount, Vec<GroupUsage>, BTreeM
     for u in by_product {
         total.add(&u.product, u.amount.quantity);
         categories
-            .entry(u.product.category.clone())
+            .entry(u.product.category.code().to_string())
             .or_default()
             .add(&u.product, u.amount.quantity);
         if let Some(n) = u.product.needle_length {

@@ -107,8 +107,8 @@ pub struct Amount {
 impl Amount {
     fn add(&mut self, product: &Product, quantity: i64) {
         match (&self.unit, self.mixed) {
-            (None, false) => self.unit = Some(product.unit.clone()),
-            (Some(u), false) if *u != product.unit => {
+            (None, false) => self.unit = Some(product.unit.code().to_string()),
+            (Some(u), false) if *u != product.unit.code() => {
                 self.unit = None;
                 self.mixed = true;
             }
@@ -234,7 +234,7 @@ impl UsageReport {
     /// a category whose products share a unit), else None.
     pub fn weekly_unit(&self) -> Option<String> {
         match &self.options.subject {
-            ChartSubject::Product(p) => Some(p.unit.clone()),
+            ChartSubject::Product(p) => Some(p.unit.code().to_string()),
             ChartSubject::All => None,
             ChartSubject::Category(_) => {
                 let mut unit: Option<String> = None;

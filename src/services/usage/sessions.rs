@@ -11,7 +11,7 @@ use crate::db::{self, DbConn};
 use crate::domain::vocab::Indication;
 
 /// A group and a product.
-type LineKey = (Option<i64>, Option<String>, i64, i64);
+type LineKey = (Option<i64>, Option<Indication>, i64, i64);
 
 pub(super) struct Sessions {
     pub sessions: i64,
@@ -30,7 +30,7 @@ struct Tally {
     per_day: HashMap<i32, i64>,
     needle_sessions: BTreeMap<i32, i64>,
     protocol: BTreeMap<Option<i64>, (i64, Amount)>,
-    indication: BTreeMap<Option<String>, (i64, Amount)>,
+    indication: BTreeMap<Option<Indication>, (i64, Amount)>,
     practitioner: BTreeMap<i64, (i64, Amount)>,
     session_cost_cents: i64,
 }
@@ -104,19 +104,20 @@ pub(super) fn sessions(
             amount,
         }
     }));
-    let by_indication = ranked(t.indication.into_iter().map(|(code, (sessions, amount))| {
-        GroupUsage {
-            label: match code.as_deref() {
-                Some(c) => Indication::parse(c)
-                    .map(|i| i.label().to_string())
-                    .unwrap_or_else(|| c.to_string()),
-                None => "(not recorded)".into(),
-            },
-            key: code.unwrap_or_default(),
-            sessions,
-            amount,
-        }
-    }));
+    let by_indication =
+        ranked(
+            t.indication
+                .into_iter()
+                .map(|(code, (sessions, amount))| GroupUsage {
+                    label: match code {
+                        Some(i) => i.label().to_string(),
+                        None => "(not recorded)".into(),
+                    },
+                    key: code.map(|i| i.code().to_string()).unwrap_or_default(),
+                    sessions,
+                    amount,
+                }),
+        );
     let user_names: HashMap<i64, String> = db::users::list(conn)?
         .into_iter()
         .map(|u| (u.id, u.username))

@@ -207,7 +207,7 @@ impl From<&OrderView> for OrderOut {
                     product_id: l.product.id,
                     sku: l.product.sku.clone(),
                     name: l.product.name.clone(),
-                    unit: l.product.unit.clone(),
+                    unit: l.product.unit.code().to_string(),
                     packs: l.line.packs,
                     pack_size: Qty(l.line.pack_size),
                     pack_cost_cents: l.line.pack_cost_cents,

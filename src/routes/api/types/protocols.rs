@@ -82,7 +82,7 @@ impl From<&ProtocolView> for ProtocolOut {
         ProtocolOut {
             id: p.id,
             name: p.name.clone(),
-            indication: p.indication.clone(),
+            indication: p.indication.code().to_string(),
             needle_min_mm: Needle(p.needle_min),
             needle_max_mm: Needle(p.needle_max),
             addons: v.addons().iter().map(|a| a.code().to_string()).collect(),
@@ -95,7 +95,7 @@ impl From<&ProtocolView> for ProtocolOut {
                     product_id: l.product_id,
                     sku: prod.sku.clone(),
                     name: prod.name.clone(),
-                    unit: prod.unit.clone(),
+                    unit: prod.unit.code().to_string(),
                     needle_length_mm: prod.needle_length.map(Needle),
                     quantity: Qty(l.quantity),
                 })

@@ -51,7 +51,7 @@ impl From<&ReorderRow> for ReorderRowOut {
             product_id: r.product.id,
             sku: r.product.sku.clone(),
             name: r.product.name.clone(),
-            unit: r.product.unit.clone(),
+            unit: r.product.unit.code().to_string(),
             supplier_id: r.product.supplier_id,
             supplier: r.supplier.as_ref().map(|s| s.name.clone()),
             status: r.status.code().to_string(),
@@ -271,8 +271,8 @@ impl From<&UsageReport> for UsageOut {
                 .map(|u| ProductUseOut {
                     product_id: u.product.id,
                     sku: u.product.sku.clone(),
-                    category: u.product.category.clone(),
-                    unit: u.product.unit.clone(),
+                    category: u.product.category.code().to_string(),
+                    unit: u.product.unit.code().to_string(),
                     quantity: Qty(u.amount.quantity),
                     cost_cents: u.amount.cost_cents,
                 })
@@ -340,7 +340,7 @@ impl From<&UsageReport> for UsageOut {
                     .map(|w| ProductWasteOut {
                         product_id: w.product.id,
                         sku: w.product.sku.clone(),
-                        unit: w.product.unit.clone(),
+                        unit: w.product.unit.code().to_string(),
                         quantity: Qty(w.amount.quantity),
                         cost_cents: w.amount.cost_cents,
                         by_reason: w
