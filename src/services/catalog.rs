@@ -209,8 +209,8 @@ fn parse_unit_cost(p: &mut Problems, d: &ProductDraft) -> Option<i64> {
     }
 }
 
-pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFields> {
-    let mut p = Problems::new();
+/// The SKU (no spaces, up to 40 characters) and the name (up to 120).
+fn parse_sku_name(p: &mut Problems, d: &ProductDraft) -> (String, String) {
     let sku = text(&d.sku).unwrap_or("").to_string();
     if sku.is_empty() {
         p.add("sku", "enter a SKU");
@@ -221,6 +221,12 @@ pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFie
     if name.is_empty() || name.len() > 120 {
         p.add("name", "enter a name (up to 120 characters)");
     }
+    (sku, name)
+}
+
+pub fn validate(conn: &mut DbConn, d: &ProductDraft) -> ServiceResult<ProductFields> {
+    let mut p = Problems::new();
+    let (sku, name) = parse_sku_name(&mut p, d);
     let (category, unit) = parse_category_unit(&mut p, d);
     let u = unit.unwrap_or(Unit::Millilitre);
     let needle = parse_needle(&mut p, category, unit, text(&d.needle_length_mm));
