@@ -211,7 +211,15 @@ async fn both_digests_sent() -> (Digests, Vec<SiteResult>) {
 
 #[tokio::test]
 async fn the_digest_goes_out_at_the_local_digest_time_of_each_site() {
-    let Digests { smtp, s, st, .. } = digest_people().await;
+    // `_app` keeps the server and its database alive while `st` is used
+    // (a field left to `..` is dropped at the end of this statement).
+    let Digests {
+        smtp,
+        s,
+        st,
+        app: _app,
+        ..
+    } = digest_people().await;
     // 07:29 in Auckland is 18:29 the evening before in London: north is
     // due (the roller's min of 20 holds there too, with nothing on the
     // shelf) and goes to the admin and north's manager.
