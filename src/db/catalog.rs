@@ -76,6 +76,14 @@ pub fn product_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Product>>
 }
 
 pub fn products_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Product>> {
+    // One id (a one-line session): `=` keeps the statement in the prepared
+    // statement cache; SQLite's `IN (?, …)` is prepared anew every time.
+    if let [id] = ids {
+        return products::table
+            .filter(products::id.eq(*id))
+            .select(Product::as_select())
+            .load(conn);
+    }
     products::table
         .filter(products::id.eq_any(ids))
         .select(Product::as_select())

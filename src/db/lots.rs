@@ -146,8 +146,12 @@ pub fn on_hand(
             balances::quantity,
         ))
         .into_boxed();
-    if let Some(ids) = product_ids {
-        q = q.filter(balances::product_id.eq_any(ids.to_vec()));
+    // One product (a one-line session): `=` keeps the statement cacheable;
+    // SQLite's `IN (?, …)` is prepared anew every time.
+    match product_ids {
+        Some([id]) => q = q.filter(balances::product_id.eq(*id)),
+        Some(ids) => q = q.filter(balances::product_id.eq_any(ids.to_vec())),
+        None => {}
     }
     q.order((lots::use_by, lots::id, locations::sort_order, locations::id))
         .load(conn)

@@ -91,6 +91,15 @@ pub const TOKEN_USE_AUDIT_GAP_MINUTES: i64 = 60;
 /// (no write lock on SQLite, no row update on PostgreSQL); its first use
 /// after a quiet hour is audited.
 pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Option<Actor>> {
+    Ok(resolve_token_user(conn, token_hash)?.map(|(actor, _)| actor))
+}
+
+/// [`resolve_token`] with the user row it read (for answers that show the
+/// caller's name without reading the user again).
+pub fn resolve_token_user(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> ServiceResult<Option<(Actor, User)>> {
     let Some((token_id, last_used, user)) = db::users::user_by_token_hash(conn, token_hash)? else {
         return Ok(None);
     };
@@ -123,7 +132,7 @@ pub fn resolve_token(conn: &mut DbConn, token_hash: &str) -> ServiceResult<Optio
     } else if stale {
         db::tokens::touch(conn, token_id, now)?;
     }
-    Ok(Some(actor))
+    Ok(Some((actor, user)))
 }
 
 pub fn set_flash(conn: &mut DbConn, session_id: i64, message: &str) -> ServiceResult<()> {

@@ -19,7 +19,7 @@ use crate::db::sessions::SessionRow;
 use crate::domain::access::Action;
 use crate::domain::page::SessionKey;
 use crate::error::{ErrorCode, ServiceError};
-use crate::routes::extract::ApiUser;
+use crate::routes::extract::{ApiUser, BearerToken};
 use crate::services::protocols;
 use crate::services::sessions;
 use crate::services::sessions::query::ListQuery;
@@ -53,28 +53,33 @@ pub use super::types::api_time as rfc3339;
 )]
 async fn create_session(
     state: web::Data<AppState>,
-    user: ApiUser,
+    token: BearerToken,
     req: HttpRequest,
     body: ApiJson<Value>,
 ) -> ApiResult {
-    user.require(Action::LogSession)?;
-    let Some(key) = req
+    let key = req
         .headers()
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
         .filter(|k| !k.trim().is_empty())
-    else {
-        return Err(ApiError(ServiceError::invalid_code(
-            ErrorCode::IdempotencyKeyRequired,
-            "Idempotency-Key",
-            "the header is required (e.g. a new UUID per session)",
-        )));
-    };
-    let draft = super::typed::<SessionBody>(body.0)?.draft();
-    let actor = user.0.clone();
+        .map(str::to_string);
+    // One blocking hop: the token is resolved on the connection that records
+    // the session, and its user row names the practitioner in the answer.
+    // Refusals keep their order: 401, 403, then the request's own problems.
     let recorded = state
-        .run(move |conn| sessions::record(conn, &actor, &key, &draft))
+        .run(move |conn| {
+            let (actor, user) = token.resolve(conn)?;
+            actor.require(Action::LogSession)?;
+            let Some(key) = key else {
+                return Err(ServiceError::invalid_code(
+                    ErrorCode::IdempotencyKeyRequired,
+                    "Idempotency-Key",
+                    "the header is required (e.g. a new UUID per session)",
+                ));
+            };
+            let draft = super::typed::<SessionBody>(body.0).map_err(|e| e.0)?.draft();
+            sessions::record::record_by(conn, &actor, &user, &key, &draft)
+        })
         .await?;
     let mut resp = HttpResponse::Created();
     if recorded.replayed {

@@ -23,7 +23,7 @@ use crate::db::vocab_sql::CodeList;
 use crate::db::{
     self, DbConn,
     ledger::AppendError,
-    models::{NewLedgerRow, Protocol, SessionLine, TreatmentSession},
+    models::{NewLedgerRow, Protocol, SessionLine, Site, TreatmentSession, User},
     sessions::NewSession,
 };
 use crate::domain::access::{Action, Actor, Scope};
@@ -51,20 +51,46 @@ pub fn record(
     key: &str,
     draft: &SessionDraft,
 ) -> ServiceResult<Recorded> {
+    record_as(conn, actor, None, key, draft)
+}
+
+/// [`record`] when the caller's user row is at hand (the API read it with
+/// the bearer token): the answer names the practitioner from it instead of
+/// reading it again after COMMIT.
+pub fn record_by(
+    conn: &mut DbConn,
+    actor: &Actor,
+    practitioner: &User,
+    key: &str,
+    draft: &SessionDraft,
+) -> ServiceResult<Recorded> {
+    record_as(conn, actor, Some(practitioner), key, draft)
+}
+
+fn record_as(
+    conn: &mut DbConn,
+    actor: &Actor,
+    practitioner: Option<&User>,
+    key: &str,
+    draft: &SessionDraft,
+) -> ServiceResult<Recorded> {
     actor.require(Action::LogSession)?;
-    // Times typed without an offset are the site's; an unknown site is
-    // refused inside the transaction, another site's (403) before the rest
-    // is read.
-    let clock = match crate::services::scope::one_site(
+    // Times typed without an offset are the site's; another site's is
+    // refused (403) before the rest is read. The site found here is the
+    // transaction's (a site is never deleted and its code never changes);
+    // an unknown one is refused inside the transaction, after the
+    // idempotency key is judged, as before.
+    let site = match crate::services::scope::one_site(
         conn,
         actor,
         Action::LogSession,
         request::text(&draft.site),
     ) {
-        Ok(s) => s.clock(),
+        Ok(s) => Some(s),
         Err(e @ ServiceError::Forbidden(_)) => return Err(e),
-        Err(_) => Default::default(),
+        Err(_) => None,
     };
+    let clock = site.as_ref().map(Site::clock).unwrap_or_default();
     let key = request::parse_key(key)?;
     let now = db::now();
     let req = request::normalise(draft, now, &clock)?;
@@ -73,7 +99,7 @@ pub fn record(
     // batch; `db::group_commit`): the body owns what it uses.
     let body = {
         let (actor, key, hash) = (actor.clone(), key.clone(), hash.clone());
-        move |conn: &mut DbConn| record_in_tx(conn, &actor, &key, &hash, &req, now)
+        move |conn: &mut DbConn| record_in_tx(conn, &actor, site.as_ref(), (&key, &hash), &req, now)
     };
     let result = db::group_commit::write_tx_grouped(conn, body);
     let (id, written) = match result {
@@ -86,14 +112,19 @@ pub fn record(
         other => other?,
     };
     // A new session is answered from what its transaction wrote (only its
-    // practitioner's name is read, after COMMIT); a replay is read back.
+    // practitioner's name is read, after COMMIT, unless the caller's row
+    // is at hand); a replay is read back.
     let replayed = written.is_none();
     let view = match written {
-        Some(w) => {
-            let who = db::users::by_id(conn, actor.user_id)?
-                .ok_or_else(|| ServiceError::Internal("the practitioner has gone".into()))?;
-            w.into_view(&who)
-        }
+        Some(w) => match practitioner.filter(|u| u.id == actor.user_id) {
+            Some(who) => w.into_view(who),
+            None => {
+                let who = db::users::by_id(conn, actor.user_id)?.ok_or_else(|| {
+                    ServiceError::Internal("the practitioner has gone".into())
+                })?;
+                w.into_view(&who)
+            }
+        },
         None => conn.transaction(|conn| view::load_existing(conn, id))?,
     };
     Ok(Recorded { view, replayed })
@@ -165,15 +196,22 @@ fn lines_of(
 fn record_in_tx(
     conn: &mut DbConn,
     actor: &Actor,
-    key: &str,
-    hash: &str,
+    site: Option<&Site>,
+    (key, hash): (&str, &str),
     req: &NormalRequest,
     now: NaiveDateTime,
 ) -> ServiceResult<(i64, Option<Written>)> {
     if let Some(existing) = db::sessions::by_key(conn, key)? {
         return Ok((replay(&existing, hash)?, None));
     }
-    let site = sites::resolve_site(conn, actor, req.site.as_deref())?;
+    let resolved;
+    let site = match site {
+        Some(s) => s,
+        None => {
+            resolved = sites::resolve_site(conn, actor, req.site.as_deref())?;
+            &resolved
+        }
+    };
     if !actor.may(Action::LogSession, Scope::Site(site.id)) {
         return Err(ServiceError::Forbidden(format!(
             "you log sessions at your own site, not at {}",
