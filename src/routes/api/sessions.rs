@@ -13,7 +13,7 @@ use super::types::Scalar;
 use super::types::protocols::{ProtocolBody, ProtocolOut};
 use super::types::sessions::{SessionBody, SessionOut, SessionRowOut, VoidBody};
 use super::types::{CursorPage, Page};
-use super::{ApiError, ApiJson, ApiResult, list};
+use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::db::sessions::SessionRow;
 use crate::domain::access::Action;
