@@ -40,3 +40,7 @@ for k in ("app_new", "app_old"):
 print(f"new/old: {s['app_new']['rps_median']/s['app_old']['rps_median']:.2f}")
 PY
 echo "uptime after: $(uptime)" | tee -a "$OUT/noise.log"
+# The ledger still adds up after the load (issue 16: `check` after every benchmark).
+bench_stop_all
+"$NEW_BIN" --database-url "sqlite://$tmp/new.db" check >"$OUT/check_new.txt" 2>&1 && echo "check (new): ok" || { echo "check (new) FAILED:"; cat "$OUT/check_new.txt"; }
+"$OLD_BIN" --database-url "sqlite://$tmp/old.db" check >"$OUT/check_old.txt" 2>&1 && echo "check (old): ok" || { echo "check (old) FAILED:"; cat "$OUT/check_old.txt"; }
