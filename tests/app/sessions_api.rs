@@ -481,3 +481,48 @@ async fn sessions_list_filters_by_client_lot_date_and_void() {
     let (_, v) = app.api_get(&t, "/api/v1/sessions?voided=no").await;
     assert_eq!(v["total"], json!(2));
 }
+
+/// The token is resolved in the hop that records the session (issue 16):
+/// the refusals keep their order (401, then 400 without the key, then the
+/// body's shape), nothing is written by a refused request, and the answer
+/// names the token's user.
+#[tokio::test]
+async fn a_session_post_judges_the_token_before_the_key_and_the_body() {
+    let app = TestApp::new().await;
+    let t = app.token_for(Role::Practitioner).await;
+    let roller = app.product("RL-150").roller(150).create().await;
+    let lot = app.stock(&roller, "L1", days(200), "5").await;
+    let good = body("C-2001", 1.5, &[(&roller, 1.0)]);
+    let bad_shape = json!({"site": "main", "client_ref": "C-2002", "lines": "many"});
+    let rows = app.ledger_rows().await;
+
+    // A token nobody holds: 401 whatever else is wrong.
+    for (key, b) in [(None, &bad_shape), (Some(new_key()), &good)] {
+        let (s, e) = app
+            .api_send(
+                reqwest::Method::POST,
+                "not-a-token",
+                "/api/v1/sessions",
+                b,
+                key.as_deref(),
+            )
+            .await;
+        assert_eq!(s, 401, "{e}");
+    }
+    // A live token, no key, a body of the wrong shape: the key first.
+    let (s, e) = app.api_post(&t, "/api/v1/sessions", &bad_shape).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["code"], "idempotency_key_required");
+    // With the key, the body's shape.
+    let (s, e) = app.post_session(&t, &new_key(), &bad_shape).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(app.ledger_rows().await, rows);
+    assert_eq!(app.balance(lot, "store").await, 5000);
+
+    // Recorded: the answer names the token's user.
+    let (s, r) = app.post_session(&t, &new_key(), &good).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["practitioner"], "practitioner-api");
+    assert_eq!(app.balance(lot, "store").await, 4000);
+    app.assert_ledger_consistent().await;
+}

@@ -77,7 +77,9 @@ async fn create_session(
                     "the header is required (e.g. a new UUID per session)",
                 ));
             };
-            let draft = super::typed::<SessionBody>(body.0).map_err(|e| e.0)?.draft();
+            let draft = super::typed::<SessionBody>(body.0)
+                .map_err(|e| e.0)?
+                .draft();
             sessions::record::record_by(conn, &actor, &user, &key, &draft)
         })
         .await?;

@@ -119,9 +119,8 @@ fn record_as(
         Some(w) => match practitioner.filter(|u| u.id == actor.user_id) {
             Some(who) => w.into_view(who),
             None => {
-                let who = db::users::by_id(conn, actor.user_id)?.ok_or_else(|| {
-                    ServiceError::Internal("the practitioner has gone".into())
-                })?;
+                let who = db::users::by_id(conn, actor.user_id)?
+                    .ok_or_else(|| ServiceError::Internal("the practitioner has gone".into()))?;
                 w.into_view(&who)
             }
         },
