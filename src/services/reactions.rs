@@ -200,26 +200,6 @@ pub fn recent_window(site: Option<&Site>, now: NaiveDateTime) -> (NaiveDateTime,
     }
 }
 
-/// The flagged lots of a site over its recent window (alerts, digest).
-pub fn flagged_at_site(
-    conn: &mut DbConn,
-    site: &Site,
-    now: NaiveDateTime,
-) -> diesel::QueryResult<Vec<LotReaction>> {
-    let (start, end) = recent_window(Some(site), now);
-    let w = Window {
-        site_id: Some(site.id),
-        start,
-        end,
-        product_id: None,
-    };
-    let c = collect(conn, &w)?;
-    Ok(by_lot(conn, &c)?
-        .into_iter()
-        .filter(|l| l.flagged)
-        .collect())
-}
-
 /// The lot page's figures: the lot family (any of its ids) over the recent
 /// window, the actor's site only when they are bound to one. `None` when no
 /// session in the window used the lot.

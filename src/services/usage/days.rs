@@ -136,6 +136,31 @@ pub(super) fn window(
     Ok((merge(o, &days), to_store))
 }
 
+/// The side effects per lot of a site's local days `from..=to`, from the
+/// stored digests and, for days without one, from the tables (not stored:
+/// callers read inside their own snapshot; a report stores them).
+pub(super) fn lot_sums(
+    conn: &mut DbConn,
+    site: &Site,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> diesel::QueryResult<LotSums> {
+    let mut days: BTreeMap<NaiveDate, DayDigest> = BTreeMap::new();
+    for (day, body) in db::usage_days::read(conn, site.id, from, to, &site.time_zone)? {
+        if let Ok(d) = serde_json::from_str::<DayDigest>(&body) {
+            days.insert(day, d);
+        }
+    }
+    for (a, b) in missing_runs(from, to, &days) {
+        days.extend(compute(conn, site, a, b)?);
+    }
+    let mut e = EffectSums::default();
+    for d in days.values() {
+        merge_effects(&mut e, d);
+    }
+    Ok(e.lots)
+}
+
 /// Stores computed digests unless the site's stock version moved since they
 /// were read (then a later report computes them again). In its own write
 /// transaction, after the report's snapshot.

@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::models::Site;
 use crate::db::{self, DbConn};
 use crate::domain::reactions::EffectCounts;
 use crate::services::reactions::{self, LotReaction};
@@ -81,4 +84,21 @@ pub(super) fn reactions(
         by_needle,
         by_lot: reactions::by_lot_from(conn, lots)?,
     })
+}
+
+/// The flagged lots of a site over its recent window (the last
+/// [`reactions::WINDOW_DAYS`] local days up to today; alerts, digest), from
+/// the usage digests of those days.
+pub fn flagged_at_site(
+    conn: &mut DbConn,
+    site: &Site,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Vec<LotReaction>> {
+    let today = site.clock().today(now);
+    let from = today - Duration::days(reactions::WINDOW_DAYS - 1);
+    let sums = super::days::lot_sums(conn, site, from, today)?;
+    Ok(reactions::by_lot_from(conn, sums)?
+        .into_iter()
+        .filter(|l| l.flagged)
+        .collect())
 }
