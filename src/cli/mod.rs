@@ -240,9 +240,18 @@ fn check(conn: &mut DbConn) -> i32 {
                 report.balances,
                 report.discrepancies.len()
             );
-            if report.discrepancies.is_empty() {
+            println!(
+                "usage digests: {}, stale: {}",
+                report.usage_days,
+                report.stale_usage_days.len()
+            );
+            for (site, day) in &report.stale_usage_days {
+                println!("usage digest of site {site} on {day} differs from the tables");
+            }
+            if report.discrepancies.is_empty() && report.stale_usage_days.is_empty() {
                 println!(
-                    "ok: every balance equals the sum of its ledger rows and none is negative"
+                    "ok: every balance equals the sum of its ledger rows and none is negative; \
+                     every usage digest matches the tables"
                 );
                 0
             } else {

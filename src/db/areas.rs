@@ -112,3 +112,21 @@ pub fn session_counts(
         .select((session_areas::area_id, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// (performed at, area) for each area each session (not voided) of a site
+/// performed in `[from, to)` named: the usage digests bucket them by day.
+pub fn session_area_times(
+    conn: &mut DbConn,
+    site_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, i64)>> {
+    session_areas::table
+        .inner_join(treatment_sessions::table)
+        .filter(treatment_sessions::site_id.eq(site_id))
+        .filter(treatment_sessions::performed_at.ge(from))
+        .filter(treatment_sessions::performed_at.lt(to))
+        .filter(treatment_sessions::voided_at.is_null())
+        .select((treatment_sessions::performed_at, session_areas::area_id))
+        .load(conn)
+}

@@ -23,6 +23,8 @@ pub struct NewFollowUp {
 }
 
 pub fn insert(conn: &mut DbConn, f: &NewFollowUp) -> QueryResult<i64> {
+    // The usage report counts follow-up side effects on the session's day.
+    super::sessions::touch_session_day(conn, f.session_id)?;
     diesel::insert_into(follow_ups::table)
         .values((
             follow_ups::session_id.eq(f.session_id),

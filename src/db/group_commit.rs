@@ -231,9 +231,12 @@ fn run_batch(conn: &mut DbConn, batch: &mut [Box<dyn Job>]) -> QueryResult<()> {
             outcome = Err(e);
             break;
         }
+        let mark = stock_version::mark();
         let step = if job.run(conn) {
             <DbConn as Connection>::TransactionManager::commit_transaction(conn)
         } else {
+            // A refused request's touches go with its savepoint.
+            stock_version::rollback_to(mark);
             <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
         };
         if let Err(e) = step {

@@ -132,7 +132,7 @@ impl From<diesel::result::Error> for AppendError {
 /// overdraw a balance.
 pub fn append(conn: &mut DbConn, row: &NewLedgerRow) -> Result<i64, AppendError> {
     let ts = now();
-    super::stock_version::touch(conn, row.site_id)?;
+    super::stock_version::touch_day(conn, row.site_id, row.occurred_at)?;
     if row.delta < 0 {
         let take = -row.delta;
         let changed = diesel::update(
@@ -407,6 +407,10 @@ pub struct CheckReport {
     pub ledger_rows: i64,
     pub balances: i64,
     pub discrepancies: Vec<Discrepancy>,
+    /// Usage digests compared with the tables (`services::usage::days`).
+    pub usage_days: usize,
+    /// (site, local day) of digests that differ from the tables.
+    pub stale_usage_days: Vec<(i64, chrono::NaiveDate)>,
 }
 
 /// Verifies: every balance equals the sum of its ledger rows, every
@@ -456,6 +460,8 @@ pub fn check(conn: &mut DbConn) -> QueryResult<CheckReport> {
         ledger_rows,
         balances: balance_rows.len() as i64,
         discrepancies,
+        usage_days: 0,
+        stale_usage_days: Vec::new(),
     })
 }
 

@@ -41,6 +41,7 @@ pub mod stock_version;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
+pub mod usage_days;
 pub mod users;
 pub mod vocab_sql;
 

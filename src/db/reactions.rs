@@ -43,6 +43,7 @@ pub struct SessionFacts {
     pub needle_length: i32,
     /// The side effects recorded at the session.
     pub side_effects: CodeList<SideEffect>,
+    pub performed_at: NaiveDateTime,
 }
 
 /// One lot a session took stock from.
@@ -94,6 +95,7 @@ pub fn sessions(conn: &mut DbConn, w: &Window) -> QueryResult<Vec<SessionFacts>>
         treatment_sessions::protocol_id,
         treatment_sessions::needle_length,
         treatment_sessions::side_effects,
+        treatment_sessions::performed_at,
     ))
     .load(conn)
 }

@@ -449,3 +449,12 @@ diesel::joinable!(session_warning_checks -> users (checked_by));
 diesel::joinable!(session_warning_checks -> treatment_sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(session_warning_checks, users);
 diesel::allow_tables_to_appear_in_same_query!(session_warning_checks, treatment_sessions);
+
+diesel::table! {
+    usage_days (site_id, day) {
+        site_id -> BigInt,
+        day -> Date,
+        time_zone -> Text,
+        body -> Text,
+    }
+}

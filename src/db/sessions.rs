@@ -75,6 +75,7 @@ impl NewSession {
 
 /// Inserts a session; its id and the `created_at` the database gave it.
 pub fn insert(conn: &mut DbConn, s: &NewSession) -> QueryResult<(i64, NaiveDateTime)> {
+    super::stock_version::touch_day(conn, s.site_id, s.performed_at)?;
     diesel::insert_into(treatment_sessions::table)
         .values((
             treatment_sessions::site_id.eq(s.site_id),
@@ -156,7 +157,7 @@ pub fn set_voided(
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         treatment_sessions::table
             .filter(treatment_sessions::id.eq(id))
             .filter(treatment_sessions::voided_at.is_null()),
@@ -166,7 +167,28 @@ pub fn set_voided(
         treatment_sessions::voided_by.eq(by),
         treatment_sessions::void_reason.eq(reason),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    if changed > 0 {
+        touch_session_day(conn, id)?;
+    }
+    Ok(changed)
+}
+
+/// Notes that the usage report's figures of a session's day change
+/// ([`super::stock_version::touch_day`]).
+pub fn touch_session_day(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    let found: Option<(i64, NaiveDateTime)> = treatment_sessions::table
+        .find(id)
+        .select((
+            treatment_sessions::site_id,
+            treatment_sessions::performed_at,
+        ))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((site, at)) => super::stock_version::touch_day(conn, site, at),
+        None => Ok(()),
+    }
 }
 
 /// Lines of some sessions, in position order.

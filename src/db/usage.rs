@@ -90,10 +90,11 @@ pub struct SessionCount {
     pub sessions: i64,
 }
 
-/// What the lines of those sessions used, per (protocol, indication,
-/// practitioner, product).
+/// What the lines of those sessions used, per (local day of the window,
+/// protocol, indication, practitioner, product).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct LineSum {
+    pub day: i32,
     pub protocol_id: Option<i64>,
     pub indication: Option<Indication>,
     pub practitioner_id: i64,
@@ -138,12 +139,20 @@ pub fn session_sums(
             // The window's lines are one range of `session_lines_window`
             // (they carry their session's site and time), joined by hash
             // to the window's sessions (not voided) for their group.
-            let lines = sql::<(Nullable<BigInt>, Nullable<Text>, BigInt, BigInt, BigInt)>(
-                "SELECT s.protocol_id, s.indication, s.practitioner_id, l.product_id, \
-                 CAST(SUM(l.quantity) AS BIGINT) \
+            let line_day = bucket_sql("l.performed_at", days);
+            let lines = sql::<(
+                Integer,
+                Nullable<BigInt>,
+                Nullable<Text>,
+                BigInt,
+                BigInt,
+                BigInt,
+            )>(&format!(
+                "SELECT CAST({line_day} AS INTEGER), s.protocol_id, s.indication, \
+                 s.practitioner_id, l.product_id, CAST(SUM(l.quantity) AS BIGINT) \
                  FROM session_lines l JOIN treatment_sessions s ON s.id = l.session_id \
-                 WHERE l.site_id = ",
-            )
+                 WHERE l.site_id = "
+            ))
             .bind::<BigInt, _>(site_id)
             .sql(" AND l.performed_at >= ")
             .bind::<Timestamp, _>(start)
@@ -155,7 +164,7 @@ pub fn session_sums(
             .bind::<Timestamp, _>(start)
             .sql(" AND s.performed_at < ")
             .bind::<Timestamp, _>(end)
-            .sql(" AND s.voided_at IS NULL GROUP BY 1, 2, 3, 4")
+            .sql(" AND s.voided_at IS NULL GROUP BY 1, 2, 3, 4, 5")
             .load(conn)?;
             Ok((counts, lines))
         }
@@ -164,6 +173,8 @@ pub fn session_sums(
 
 /// (protocol, indication, practitioner, needle length)
 type GroupKey = (Option<i64>, Option<Indication>, i64, i32);
+/// (protocol, indication, practitioner, product)
+type LineKey = (Option<i64>, Option<Indication>, i64, i64);
 
 /// SQLite: day by day, the sessions (each one's group looked up once), then
 /// their lines summed per (group, product).
@@ -177,10 +188,13 @@ fn sqlite_session_sums(
     let mut groups: HashMap<GroupKey, usize> = HashMap::new();
     let mut keys: Vec<GroupKey> = Vec::new();
     let mut counts: HashMap<(i32, usize), i64> = HashMap::new();
-    let mut lines = DenseSums::default();
+    // Lines are reported without the needle length: groups that differ
+    // only by it are folded.
+    let mut folded: HashMap<(i32, LineKey), i64> = HashMap::new();
     let mut session_group: HashMap<i64, usize> = HashMap::new();
     for (day, from, to) in buckets(days, start, end) {
         session_group.clear();
+        let mut lines = DenseSums::default();
         stream_sessions(conn, site_id, from, to, &mut |r| {
             let key = (
                 r.protocol_id,
@@ -204,6 +218,11 @@ fn sqlite_session_sums(
                 lines.add(*g, product, q);
             }
         })?;
+        for (g, product, q) in lines.into_iter() {
+            if let Some((p, i, u, _)) = keys.get(g) {
+                *folded.entry((day, (*p, *i, *u, product))).or_default() += q;
+            }
+        }
     }
     let counts = counts
         .into_iter()
@@ -219,17 +238,11 @@ fn sqlite_session_sums(
             })
         })
         .collect();
-    // Lines are reported without the needle length: fold groups that differ only by it.
-    let mut folded: HashMap<(Option<i64>, Option<Indication>, i64, i64), i64> = HashMap::new();
-    for (g, product, q) in lines.into_iter() {
-        if let Some((p, i, u, _)) = keys.get(g) {
-            *folded.entry((*p, *i, *u, product)).or_default() += q;
-        }
-    }
     let lines = folded
         .into_iter()
         .map(
-            |((protocol_id, indication, practitioner_id, product_id), quantity)| LineSum {
+            |((day, (protocol_id, indication, practitioner_id, product_id)), quantity)| LineSum {
+                day,
                 protocol_id,
                 indication,
                 practitioner_id,

@@ -116,6 +116,9 @@ pub fn load(conn: &mut DbConn, users: &DemoUsers, ledger_rows: u64) -> ServiceRe
         let written = write(conn, users, &practitioners, &products, &history, now)?;
         bulk::restore_indexes(conn, &indexes)?;
         db::stock_version::touch(conn, db::stock_version::EVERY_SITE)?;
+        // Counter first, then the usage digests (`db::stock_version`).
+        db::stock_version::bump(conn, db::stock_version::EVERY_SITE)?;
+        db::usage_days::clear(conn)?;
         Ok::<_, ServiceError>(written)
     })?;
     bulk::reset_sequences(conn)?;

@@ -142,7 +142,7 @@ impl SessionEffects {
 
 /// The side-effect figures of a group of sessions (a protocol, a needle
 /// length, a lot).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EffectCounts {
     pub sessions: i64,
     /// Sessions with any effect, at the session or at follow-up.
@@ -179,6 +179,20 @@ impl EffectCounts {
 
     pub fn tally(&self) -> Tally {
         Tally::new(self.sessions, self.reactions)
+    }
+
+    /// Adds the figures of other sessions (none of them counted here).
+    pub fn merge(&mut self, o: &EffectCounts) {
+        self.sessions += o.sessions;
+        self.reactions += o.reactions;
+        self.at_session += o.at_session;
+        self.at_follow_up += o.at_follow_up;
+        if self.by_effect.len() < o.by_effect.len() {
+            self.by_effect.resize(o.by_effect.len(), 0);
+        }
+        for (a, b) in self.by_effect.iter_mut().zip(&o.by_effect) {
+            *a += b;
+        }
     }
 
     /// Sessions with `effect` (0 when none were added).

@@ -144,7 +144,7 @@ pub fn for_site(conn: &mut DbConn, site: Site, now: NaiveDateTime) -> ServiceRes
             reorder::rows(conn, &options)?,
             db::alerts::positions_due(conn, site.id, soon)?,
             db::alerts::sent_orders(conn, site.id)?,
-            super::reactions::flagged_at_site(conn, &site, now)?,
+            super::usage::reactions::flagged_at_site(conn, &site, now)?,
         ))
     })?;
     let mut low_stock: Vec<LowStock> = rows

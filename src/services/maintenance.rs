@@ -5,9 +5,16 @@ use diesel::connection::SimpleConnection;
 use crate::db::{self, DbConn, ledger::CheckReport};
 use crate::error::{ServiceError, ServiceResult};
 
-/// Verifies every balance against the sum of its ledger rows.
+/// Verifies every balance against the sum of its ledger rows, and every
+/// stored usage digest against the tables.
 pub fn check(conn: &mut DbConn) -> ServiceResult<CheckReport> {
-    Ok(db::read_tx(conn, db::ledger::check)?)
+    Ok(db::read_tx(conn, |conn| {
+        let mut report = db::ledger::check(conn)?;
+        let (checked, stale) = super::usage::stale_digests(conn)?;
+        report.usage_days = checked;
+        report.stale_usage_days = stale;
+        Ok(report)
+    })?)
 }
 
 /// Consistent online copy (SQLite `VACUUM INTO`). PostgreSQL: use pg_dump.

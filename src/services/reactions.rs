@@ -69,48 +69,89 @@ pub struct LotReaction {
     pub flagged: bool,
 }
 
-/// Every lot the window's sessions used, with the rule applied per
-/// product; by SKU, then lot number.
-pub fn by_lot(conn: &mut DbConn, c: &Collected) -> diesel::QueryResult<Vec<LotReaction>> {
+/// Per lot and per product, what [`by_lot`] flags lots from: additive over
+/// disjoint sets of sessions (the usage report keeps it per day).
+#[derive(Debug, Clone, Default)]
+pub struct LotSums {
+    /// lot → (its product, side effects of the sessions that used it)
+    pub lots: BTreeMap<i64, (i64, EffectCounts)>,
+    /// product → sessions that used it, and how many of those reacted
+    pub products: HashMap<i64, Tally>,
+}
+
+impl LotSums {
+    pub fn merge(&mut self, o: &LotSums) {
+        for (lot, (product, counts)) in &o.lots {
+            let e = self
+                .lots
+                .entry(*lot)
+                .or_insert_with(|| (*product, EffectCounts::default()));
+            e.1.merge(counts);
+        }
+        for (product, t) in &o.products {
+            let e = self.products.entry(*product).or_default();
+            *e = Tally::new(e.sessions + t.sessions, e.reactions + t.reactions);
+        }
+    }
+}
+
+/// Sums the collected sessions per lot and per product.
+pub fn lot_sums(c: &Collected) -> LotSums {
     let effects: HashMap<i64, &SessionEffects> =
         c.sessions.iter().map(|(s, e)| (s.id, e)).collect();
-    let mut lot_counts: BTreeMap<i64, EffectCounts> = BTreeMap::new();
+    let mut lots: BTreeMap<i64, (i64, EffectCounts)> = BTreeMap::new();
     let mut product_sessions: HashMap<i64, HashSet<i64>> = HashMap::new();
-    let mut lot_product: HashMap<i64, i64> = HashMap::new();
     for l in &c.lots {
         // Lots of sessions outside the list (voided) were not read; skip any.
         let Some(e) = effects.get(&l.session_id) else {
             continue;
         };
-        lot_counts.entry(l.lot_id).or_default().add(e);
-        lot_product.insert(l.lot_id, l.product_id);
+        lots.entry(l.lot_id)
+            .or_insert_with(|| (l.product_id, EffectCounts::default()))
+            .1
+            .add(e);
         product_sessions
             .entry(l.product_id)
             .or_default()
             .insert(l.session_id);
     }
-    let mut product_tally: HashMap<i64, Tally> = HashMap::new();
-    for (product, ids) in &product_sessions {
-        let reactions = ids
-            .iter()
-            .filter(|id| effects.get(id).is_some_and(|e| e.reacted()))
-            .count();
-        product_tally.insert(
-            *product,
-            Tally::new(
+    let products = product_sessions
+        .into_iter()
+        .map(|(product, ids)| {
+            let reactions = ids
+                .iter()
+                .filter(|id| effects.get(id).is_some_and(|e| e.reacted()))
+                .count();
+            let tally = Tally::new(
                 i64::try_from(ids.len()).unwrap_or(i64::MAX),
                 i64::try_from(reactions).unwrap_or(i64::MAX),
-            ),
-        );
-    }
+            );
+            (product, tally)
+        })
+        .collect();
+    LotSums { lots, products }
+}
+
+/// Every lot the window's sessions used, with the rule applied per
+/// product; by SKU, then lot number.
+pub fn by_lot(conn: &mut DbConn, c: &Collected) -> diesel::QueryResult<Vec<LotReaction>> {
+    by_lot_from(conn, lot_sums(c))
+}
+
+/// [`by_lot`] from sums already made.
+pub fn by_lot_from(conn: &mut DbConn, sums: LotSums) -> diesel::QueryResult<Vec<LotReaction>> {
+    let LotSums {
+        lots,
+        products: product_tally,
+    } = sums;
     let mut per_product: HashMap<i64, Vec<(i64, Tally)>> = HashMap::new();
-    for (lot, counts) in &lot_counts {
-        if let Some(p) = lot_product.get(lot) {
-            per_product
-                .entry(*p)
-                .or_default()
-                .push((*lot, counts.tally()));
-        }
+    let mut lot_counts: BTreeMap<i64, EffectCounts> = BTreeMap::new();
+    for (lot, (product, counts)) in lots {
+        per_product
+            .entry(product)
+            .or_default()
+            .push((lot, counts.tally()));
+        lot_counts.insert(lot, counts);
     }
     let ids: Vec<i64> = lot_counts.keys().copied().collect();
     let names: HashMap<i64, LotName> = db::reactions::lot_names(conn, &ids)?
@@ -157,26 +198,6 @@ pub fn recent_window(site: Option<&Site>, now: NaiveDateTime) -> (NaiveDateTime,
         }
         None => (now - Duration::days(WINDOW_DAYS), now + Duration::days(1)),
     }
-}
-
-/// The flagged lots of a site over its recent window (alerts, digest).
-pub fn flagged_at_site(
-    conn: &mut DbConn,
-    site: &Site,
-    now: NaiveDateTime,
-) -> diesel::QueryResult<Vec<LotReaction>> {
-    let (start, end) = recent_window(Some(site), now);
-    let w = Window {
-        site_id: Some(site.id),
-        start,
-        end,
-        product_id: None,
-    };
-    let c = collect(conn, &w)?;
-    Ok(by_lot(conn, &c)?
-        .into_iter()
-        .filter(|l| l.flagged)
-        .collect())
 }
 
 /// The lot page's figures: the lot family (any of its ids) over the recent

@@ -76,6 +76,7 @@ mod reports_reactions_containers;
 mod reports_reorder;
 mod reports_reorder_exact;
 mod reports_usage;
+mod reports_usage_days;
 mod reports_usage_window;
 mod reports_usage_words;
 mod scan_session_lot;

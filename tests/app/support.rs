@@ -353,6 +353,11 @@ impl TestApp {
             "ledger check failed: {:?}",
             report.discrepancies
         );
+        assert!(
+            report.stale_usage_days.is_empty(),
+            "usage digests differ from the tables: {:?}",
+            report.stale_usage_days
+        );
     }
 
     /// API helpers. Every answer they see that is not 2xx must be the JSON

@@ -7,7 +7,6 @@ use chrono::Duration;
 
 use super::{Amount, Bucket, ChartSubject, GroupUsage, ProductUsage, UsageOptions};
 use crate::db::models::Product;
-use crate::db::{self, DbConn};
 use crate::domain::vocab::Category;
 
 pub(super) struct Consumption {
@@ -19,18 +18,15 @@ pub(super) struct Consumption {
     pub needle_used: BTreeMap<i32, Amount>,
 }
 
+/// From the net `consume` + `void` sums per (week, product) of the window.
 pub(super) fn consumption(
-    conn: &mut DbConn,
     o: &UsageOptions,
     products: &HashMap<i64, Product>,
-) -> diesel::QueryResult<Consumption> {
-    let (start, end) = (o.start(), o.end());
-    let bounds = o.week_boundaries();
+    sums: &[(i32, i64, i64)],
+) -> Consumption {
     let mut per_product: HashMap<i64, i64> = HashMap::new();
     let mut per_week: BTreeMap<i32, Amount> = BTreeMap::new();
-    for (week, product_id, sum) in
-        db::usage::consumption_by_bucket(conn, o.site.id, start, end, Some(&bounds))?
-    {
+    for &(week, product_id, sum) in sums {
         let used = -sum;
         let Some(product) = products.get(&product_id) else {
             continue;
@@ -48,13 +44,13 @@ pub(super) fn consumption(
     let weekly = weekly_buckets(o, per_week);
     let by_product = product_usage(per_product, products);
     let (total, by_category, needle_used) = group_totals(&by_product);
-    Ok(Consumption {
+    Consumption {
         weekly,
         by_product,
         total,
         by_category,
         needle_used,
-    })
+    }
 }
 
 /// One bucket per week from the report's first week to its last.

@@ -11,6 +11,9 @@
 //! per figure shown.
 
 mod consumption;
+mod days;
+
+pub use days::stale_digests;
 pub mod reactions;
 mod sessions;
 mod waste;
@@ -162,10 +165,10 @@ pub struct AreaSessions {
 
 /// Sessions per area: every active area (0 included) and retired areas
 /// that sessions of the period named; most sessions first, then list order.
-fn by_area(conn: &mut DbConn, o: &UsageOptions) -> diesel::QueryResult<Vec<AreaSessions>> {
-    let counts: HashMap<i64, i64> = db::areas::session_counts(conn, o.site.id, o.start(), o.end())?
-        .into_iter()
-        .collect();
+fn by_area(
+    conn: &mut DbConn,
+    counts: &HashMap<i64, i64>,
+) -> diesel::QueryResult<Vec<AreaSessions>> {
     let mut out: Vec<AreaSessions> = db::areas::all(conn)?
         .into_iter()
         .map(|area| AreaSessions {
@@ -315,13 +318,25 @@ pub fn options(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResul
     })
 }
 
-/// Parses the filters and builds the report on one read snapshot.
+/// Parses the filters and builds the report on one read snapshot; then
+/// stores the daily digests it had to compute (`days`).
 pub fn run(conn: &mut DbConn, actor: &Actor, q: &UsageQuery) -> ServiceResult<UsageReport> {
     let options = options(conn, actor, q)?;
-    Ok(db::read_tx(conn, |conn| build(conn, options))?)
+    let (report, to_store) = db::read_tx(conn, |conn| build(conn, options))?;
+    if let Some(s) = to_store {
+        // The report is right either way: a digest not stored is computed
+        // again next time.
+        if let Err(e) = days::store(conn, &s) {
+            tracing::warn!(error = %e, "usage digests not stored");
+        }
+    }
+    Ok(report)
 }
 
-fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport> {
+fn build(
+    conn: &mut DbConn,
+    o: UsageOptions,
+) -> diesel::QueryResult<(UsageReport, Option<days::ToStore>)> {
     let filter = db::catalog::ProductFilter {
         archived: Some(false),
         ..Default::default()
@@ -330,12 +345,13 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let c = consumption::consumption(conn, &o, &products)?;
-    let s = sessions::sessions(conn, &o, &products, &c.needle_used)?;
+    let (sums, to_store) = days::window(conn, &o)?;
+    let c = consumption::consumption(&o, &products, &sums.consumption);
+    let s = sessions::sessions(conn, &o, &products, &c.needle_used, &sums)?;
     let w = waste::waste(conn, &o, &products)?;
-    let reactions = reactions::reactions(conn, &o)?;
-    let by_area = by_area(conn, &o)?;
-    Ok(UsageReport {
+    let by_area = by_area(conn, &sums.areas)?;
+    let reactions = reactions::reactions(conn, sums.effects)?;
+    let report = UsageReport {
         by_area,
         options: o,
         sessions: s.sessions,
@@ -354,5 +370,6 @@ fn build(conn: &mut DbConn, o: UsageOptions) -> diesel::QueryResult<UsageReport>
         waste_total: w.total,
         waste_by_reason: w.by_reason,
         reactions,
-    })
+    };
+    Ok((report, to_store))
 }

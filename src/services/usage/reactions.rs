@@ -3,10 +3,11 @@
 //! sessions that reacted at the session or at follow-up and the sessions per
 //! effect; lots carry the flag of `domain::reactions`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use super::UsageOptions;
-use crate::db::reactions::Window;
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::models::Site;
 use crate::db::{self, DbConn};
 use crate::domain::reactions::EffectCounts;
 use crate::services::reactions::{self, LotReaction};
@@ -37,22 +38,17 @@ impl Reactions {
     }
 }
 
-pub(super) fn reactions(conn: &mut DbConn, o: &UsageOptions) -> diesel::QueryResult<Reactions> {
-    let w = Window {
-        site_id: Some(o.site.id),
-        start: o.start(),
-        end: o.end(),
-        product_id: None,
-    };
-    let c = reactions::collect(conn, &w)?;
-    let mut total = EffectCounts::default();
-    let mut protocol: BTreeMap<Option<i64>, EffectCounts> = BTreeMap::new();
-    let mut needle: BTreeMap<i32, EffectCounts> = BTreeMap::new();
-    for (s, e) in &c.sessions {
-        total.add(e);
-        protocol.entry(s.protocol_id).or_default().add(e);
-        needle.entry(s.needle_length).or_default().add(e);
-    }
+/// From the window's side-effect sums (`days`).
+pub(super) fn reactions(
+    conn: &mut DbConn,
+    sums: super::days::EffectSums,
+) -> diesel::QueryResult<Reactions> {
+    let super::days::EffectSums {
+        total,
+        by_protocol: protocol,
+        by_needle: needle,
+        lots,
+    } = sums;
     let names: HashMap<i64, String> = db::reports::protocol_names(conn)?.into_iter().collect();
     let mut by_protocol: Vec<EffectGroup> = protocol
         .into_iter()
@@ -86,6 +82,23 @@ pub(super) fn reactions(conn: &mut DbConn, o: &UsageOptions) -> diesel::QueryRes
         total,
         by_protocol,
         by_needle,
-        by_lot: reactions::by_lot(conn, &c)?,
+        by_lot: reactions::by_lot_from(conn, lots)?,
     })
+}
+
+/// The flagged lots of a site over its recent window (the last
+/// [`reactions::WINDOW_DAYS`] local days up to today; alerts, digest), from
+/// the usage digests of those days.
+pub fn flagged_at_site(
+    conn: &mut DbConn,
+    site: &Site,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Vec<LotReaction>> {
+    let today = site.clock().today(now);
+    let from = today - Duration::days(reactions::WINDOW_DAYS - 1);
+    let sums = super::days::lot_sums(conn, site, from, today)?;
+    Ok(reactions::by_lot_from(conn, sums)?
+        .into_iter()
+        .filter(|l| l.flagged)
+        .collect())
 }

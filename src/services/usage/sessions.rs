@@ -36,7 +36,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn count(&mut self, c: db::usage::SessionCount) {
+    fn count(&mut self, c: &db::usage::SessionCount) {
         self.sessions += c.sessions;
         *self.per_day.entry(c.day).or_default() += c.sessions;
         *self.needle_sessions.entry(c.needle_length).or_default() += c.sessions;
@@ -75,13 +75,13 @@ pub(super) fn sessions(
     o: &UsageOptions,
     products: &HashMap<i64, Product>,
     needle_used: &BTreeMap<i32, Amount>,
+    sums: &super::days::WindowSums,
 ) -> diesel::QueryResult<Sessions> {
-    let (counts, line_sums) = db::usage::session_sums(conn, o.site.id, &o.day_boundaries())?;
     let mut t = Tally::default();
-    for c in counts {
+    for c in &sums.session_counts {
         t.count(c);
     }
-    for l in line_sums {
+    for l in &sums.lines {
         if let Some(product) = products.get(&l.product_id) {
             let key = (l.protocol_id, l.indication, l.practitioner_id, l.product_id);
             t.add_line(key, product, l.quantity);
