@@ -455,6 +455,6 @@ diesel::table! {
         site_id -> BigInt,
         day -> Date,
         time_zone -> Text,
-        body -> Text,
+        body -> Binary,
     }
 }

@@ -1,5 +1,5 @@
 //! The usage report's daily digests (`usage_days`, issue 16 item 4): one
-//! JSON body per (site, local day), with the time zone it was computed in.
+//! binary body per (site, local day), with the time zone it was computed in.
 //! What a body holds is `services::usage::days`; this module reads, stores
 //! and forgets rows.
 
@@ -16,7 +16,7 @@ pub fn read(
     from: NaiveDate,
     to: NaiveDate,
     time_zone: &str,
-) -> QueryResult<Vec<(NaiveDate, String)>> {
+) -> QueryResult<Vec<(NaiveDate, Vec<u8>)>> {
     usage_days::table
         .filter(usage_days::site_id.eq(site_id))
         .filter(usage_days::day.ge(from))
@@ -31,7 +31,7 @@ pub fn of_site(
     conn: &mut DbConn,
     site_id: i64,
     time_zone: &str,
-) -> QueryResult<Vec<(NaiveDate, String)>> {
+) -> QueryResult<Vec<(NaiveDate, Vec<u8>)>> {
     usage_days::table
         .filter(usage_days::site_id.eq(site_id))
         .filter(usage_days::time_zone.eq(time_zone))
@@ -45,7 +45,7 @@ pub fn store(
     conn: &mut DbConn,
     site_id: i64,
     time_zone: &str,
-    days: &[(NaiveDate, String)],
+    days: &[(NaiveDate, Vec<u8>)],
 ) -> QueryResult<()> {
     for (day, body) in days {
         let row = (

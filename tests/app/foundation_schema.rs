@@ -99,6 +99,7 @@ fn sqlite_type(declared: &str, pk: bool) -> String {
         ("BOOLEAN", _) => "Bool",
         ("TIMESTAMP", _) => "Timestamp",
         ("DATE", _) => "Date",
+        ("BLOB", _) => "Binary",
         (other, _) => panic!("SQLite column type {other} is not one schema.rs uses"),
     }
     .to_string()
@@ -216,6 +217,7 @@ mod pg {
             "boolean" => "Bool",
             "timestamp without time zone" => "Timestamp",
             "date" => "Date",
+            "bytea" => "Binary",
             other => panic!("PostgreSQL column type {other} is not one schema.rs uses"),
         }
         .to_string()

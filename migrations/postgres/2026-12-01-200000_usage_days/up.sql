@@ -2,7 +2,7 @@
 -- local day (in the site's time zone when it was computed), the day's sums
 -- the report adds up — consumption per product, sessions and line
 -- quantities per group, side effects per protocol, needle length and lot,
--- sessions per treatment area — as JSON. A report reads one row per day of
+-- sessions per treatment area — in a compact binary form (postcard). A report reads one row per day of
 -- its window instead of every ledger row and session in it. Rows are a
 -- cache: filled by the report (only while the site's stock version still
 -- equals the one its figures were read under), deleted in the same
@@ -13,6 +13,6 @@ CREATE TABLE usage_days (
     site_id BIGINT NOT NULL,
     day DATE NOT NULL,
     time_zone TEXT NOT NULL,
-    body TEXT NOT NULL,
+    body BYTEA NOT NULL,
     PRIMARY KEY (site_id, day)
 );

@@ -17,6 +17,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -26,13 +28,74 @@ use crate::db::reactions::Window;
 use crate::db::usage::{LineSum, SessionCount};
 use crate::db::{self, DbConn};
 use crate::domain::reactions::EffectCounts;
-use crate::domain::vocab::Indication;
+use crate::domain::vocab::{Indication, SideEffect};
 use crate::services::reactions::{self, Collected, LotSums};
 
-/// (protocol, indication code, practitioner, needle length, sessions)
-type SessionsRow = (Option<i64>, Option<String>, i64, i32, i64);
-/// (protocol, indication code, practitioner, product, quantity)
-type LineRow = (Option<i64>, Option<String>, i64, i64, i64);
+/// (protocol, indication ([`ind_code`]), practitioner, needle length, sessions)
+type SessionsRow = (Option<i64>, u8, i64, i32, i64);
+/// (protocol, indication ([`ind_code`]), practitioner, product, quantity)
+type LineRow = (Option<i64>, u8, i64, i64, i64);
+
+/// The digest layout: stored before each body, a body of another layout
+/// is computed again.
+const FORMAT: u16 = 1;
+
+/// An indication as stored: 0 none, else its place in
+/// [`Indication::ALL`] plus one.
+fn ind_code(i: Option<Indication>) -> u8 {
+    i.and_then(|i| Indication::ALL.iter().position(|x| *x == i))
+        .and_then(|p| u8::try_from(p + 1).ok())
+        .unwrap_or(0)
+}
+
+fn ind_of(code: u8) -> Option<Indication> {
+    usize::from(code)
+        .checked_sub(1)
+        .and_then(|i| Indication::ALL.get(i).copied())
+}
+
+/// Side-effect figures as stored: sessions, reactions, at the session, at
+/// follow-up, and sessions per effect (empty when all are 0).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Effects(i64, i64, i64, i64, Vec<i64>);
+
+impl Effects {
+    fn of(c: &EffectCounts) -> Effects {
+        let by = if c.by_effect.iter().all(|n| *n == 0) {
+            Vec::new()
+        } else {
+            c.by_effect.clone()
+        };
+        Effects(c.sessions, c.reactions, c.at_session, c.at_follow_up, by)
+    }
+
+    /// Adds these figures to `c` as [`EffectCounts::add`] would have, one
+    /// session at a time (a group with sessions lists every effect).
+    fn add_to(&self, c: &mut EffectCounts) {
+        c.sessions += self.0;
+        c.reactions += self.1;
+        c.at_session += self.2;
+        c.at_follow_up += self.3;
+        let len = SideEffect::ALL.len().max(self.4.len());
+        if self.0 > 0 && c.by_effect.len() < len {
+            c.by_effect.resize(len, 0);
+        }
+        for (a, b) in c.by_effect.iter_mut().zip(&self.4) {
+            *a += b;
+        }
+    }
+}
+
+fn encode(d: &DayDigest) -> Option<Vec<u8>> {
+    postcard::to_allocvec(&(FORMAT, d)).ok()
+}
+
+fn decode(body: &[u8]) -> Option<DayDigest> {
+    match postcard::from_bytes::<(u16, DayDigest)>(body) {
+        Ok((FORMAT, d)) => Some(d),
+        _ => None,
+    }
+}
 
 /// One local day's sums at one site.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,11 +107,11 @@ struct DayDigest {
     /// (protocol, indication code, practitioner, product, quantity)
     lines: Vec<LineRow>,
     /// Side effects of every session, per protocol and per needle length.
-    effects: EffectCounts,
-    effects_by_protocol: Vec<(Option<i64>, EffectCounts)>,
-    effects_by_needle: Vec<(i32, EffectCounts)>,
+    effects: Effects,
+    effects_by_protocol: Vec<(Option<i64>, Effects)>,
+    effects_by_needle: Vec<(i32, Effects)>,
     /// (sealed lot, product, side effects of the sessions that used it)
-    lots: Vec<(i64, i64, EffectCounts)>,
+    lots: Vec<(i64, i64, Effects)>,
     /// (product, sessions that used it, of which reacted)
     products: Vec<(i64, i64, i64)>,
     /// (treatment area, sessions)
@@ -100,7 +163,7 @@ pub(super) struct ToStore {
     time_zone: String,
     /// The site's stock version the digests were read under.
     version: db::stock_version::Version,
-    days: Vec<(NaiveDate, String)>,
+    days: Vec<(NaiveDate, Vec<u8>)>,
 }
 
 /// The window's sums from the stored digests and, for days without one,
@@ -114,14 +177,14 @@ pub(super) fn window(
     let mut days: BTreeMap<NaiveDate, DayDigest> = BTreeMap::new();
     for (day, body) in db::usage_days::read(conn, site.id, o.from, o.to, &site.time_zone)? {
         // A body this build cannot read is computed again.
-        if let Ok(d) = serde_json::from_str::<DayDigest>(&body) {
+        if let Some(d) = decode(&body) {
             days.insert(day, d);
         }
     }
     let mut computed = Vec::new();
     for (from, to) in missing_runs(o.from, o.to, &days) {
         for (day, digest) in compute(conn, site, from, to)? {
-            if let Ok(body) = serde_json::to_string(&digest) {
+            if let Some(body) = encode(&digest) {
                 computed.push((day, body));
             }
             days.insert(day, digest);
@@ -147,18 +210,18 @@ pub(super) fn lot_sums(
 ) -> diesel::QueryResult<LotSums> {
     let mut days: BTreeMap<NaiveDate, DayDigest> = BTreeMap::new();
     for (day, body) in db::usage_days::read(conn, site.id, from, to, &site.time_zone)? {
-        if let Ok(d) = serde_json::from_str::<DayDigest>(&body) {
+        if let Some(d) = decode(&body) {
             days.insert(day, d);
         }
     }
     for (a, b) in missing_runs(from, to, &days) {
         days.extend(compute(conn, site, a, b)?);
     }
-    let mut e = EffectSums::default();
+    let mut e = EffectAcc::default();
     for d in days.values() {
-        merge_effects(&mut e, d);
+        e.add(d);
     }
-    Ok(e.lots)
+    Ok(e.finish().lots)
 }
 
 /// Stores computed digests unless the site's stock version moved since they
@@ -181,7 +244,7 @@ pub fn stale_digests(conn: &mut DbConn) -> diesel::QueryResult<(usize, Vec<(i64,
     let mut checked = 0;
     let mut stale = Vec::new();
     for site in db::sites::list(conn)? {
-        let stored: BTreeMap<NaiveDate, String> =
+        let stored: BTreeMap<NaiveDate, Vec<u8>> =
             db::usage_days::of_site(conn, site.id, &site.time_zone)?
                 .into_iter()
                 .collect();
@@ -207,9 +270,7 @@ pub fn stale_digests(conn: &mut DbConn) -> diesel::QueryResult<(usize, Vec<(i64,
                     continue;
                 };
                 checked += 1;
-                let same = serde_json::from_str::<DayDigest>(body)
-                    .map(|d| d.normalized() == fresh)
-                    .unwrap_or(false);
+                let same = decode(body).is_some_and(|d| d.normalized() == fresh);
                 if !same {
                     stale.push((site.id, day));
                 }
@@ -271,7 +332,7 @@ fn compute(
         if let Some(d) = day(c.day) {
             out[d].sessions.push((
                 c.protocol_id,
-                c.indication.map(|i| i.code().to_string()),
+                ind_code(c.indication),
                 c.practitioner_id,
                 c.needle_length,
                 c.sessions,
@@ -282,7 +343,7 @@ fn compute(
         if let Some(d) = day(l.day) {
             out[d].lines.push((
                 l.protocol_id,
-                l.indication.map(|i| i.code().to_string()),
+                ind_code(l.indication),
                 l.practitioner_id,
                 l.product_id,
                 l.quantity,
@@ -343,18 +404,26 @@ fn effects_by_day(
     for (digest, c) in out.iter_mut().zip(per_day) {
         let mut by_protocol: BTreeMap<Option<i64>, EffectCounts> = BTreeMap::new();
         let mut by_needle: BTreeMap<i32, EffectCounts> = BTreeMap::new();
+        let mut total = EffectCounts::default();
         for (s, e) in &c.sessions {
-            digest.effects.add(e);
+            total.add(e);
             by_protocol.entry(s.protocol_id).or_default().add(e);
             by_needle.entry(s.needle_length).or_default().add(e);
         }
-        digest.effects_by_protocol = by_protocol.into_iter().collect();
-        digest.effects_by_needle = by_needle.into_iter().collect();
+        digest.effects = Effects::of(&total);
+        digest.effects_by_protocol = by_protocol
+            .iter()
+            .map(|(k, c)| (*k, Effects::of(c)))
+            .collect();
+        digest.effects_by_needle = by_needle
+            .iter()
+            .map(|(k, c)| (*k, Effects::of(c)))
+            .collect();
         let sums = reactions::lot_sums(&c);
         digest.lots = sums
             .lots
-            .into_iter()
-            .map(|(lot, (product, counts))| (lot, product, counts))
+            .iter()
+            .map(|(lot, (product, counts))| (*lot, *product, Effects::of(counts)))
             .collect();
         let mut products: Vec<(i64, i64, i64)> = sums
             .products
@@ -367,15 +436,12 @@ fn effects_by_day(
     Ok(())
 }
 
-fn indication(code: &Option<String>) -> Option<Indication> {
-    code.as_deref().and_then(Indication::parse)
-}
-
 /// Adds the days' digests up into the window's sums.
 fn merge(o: &UsageOptions, days: &BTreeMap<NaiveDate, DayDigest>) -> WindowSums {
     let origin = o.week_origin();
-    let mut consumption: HashMap<(i32, i64), i64> = HashMap::new();
-    let mut lines: HashMap<(Option<i64>, Option<Indication>, i64, i64), i64> = HashMap::new();
+    let mut consumption: FxHashMap<(i32, i64), i64> = FxHashMap::default();
+    let mut lines: FxHashMap<(Option<i64>, u8, i64, i64), i64> = FxHashMap::default();
+    let mut effects = EffectAcc::default();
     let mut w = WindowSums::default();
     for (date, d) in days.range(o.from..=o.to) {
         let week = i32::try_from((*date - origin).num_days() / 7).unwrap_or(i32::MAX);
@@ -387,7 +453,7 @@ fn merge(o: &UsageOptions, days: &BTreeMap<NaiveDate, DayDigest>) -> WindowSums 
             w.session_counts.push(SessionCount {
                 day: index,
                 protocol_id: *protocol_id,
-                indication: indication(ind),
+                indication: ind_of(*ind),
                 practitioner_id: *practitioner_id,
                 needle_length: *needle_length,
                 sessions: *sessions,
@@ -395,10 +461,10 @@ fn merge(o: &UsageOptions, days: &BTreeMap<NaiveDate, DayDigest>) -> WindowSums 
         }
         for (protocol_id, ind, practitioner_id, product, quantity) in &d.lines {
             *lines
-                .entry((*protocol_id, indication(ind), *practitioner_id, *product))
+                .entry((*protocol_id, *ind, *practitioner_id, *product))
                 .or_default() += quantity;
         }
-        merge_effects(&mut w.effects, d);
+        effects.add(d);
         for (area, n) in &d.areas {
             *w.areas.entry(*area).or_default() += n;
         }
@@ -410,38 +476,68 @@ fn merge(o: &UsageOptions, days: &BTreeMap<NaiveDate, DayDigest>) -> WindowSums 
     w.lines = lines
         .into_iter()
         .map(
-            |((protocol_id, indication, practitioner_id, product_id), quantity)| LineSum {
+            |((protocol_id, ind, practitioner_id, product_id), quantity)| LineSum {
                 day: 0,
                 protocol_id,
-                indication,
+                indication: ind_of(ind),
                 practitioner_id,
                 product_id,
                 quantity,
             },
         )
         .collect();
+    w.effects = effects.finish();
     w
 }
 
-fn merge_effects(e: &mut EffectSums, d: &DayDigest) {
-    e.total.merge(&d.effects);
-    for (p, c) in &d.effects_by_protocol {
-        e.by_protocol.entry(*p).or_default().merge(c);
+/// Side effects being added up over days.
+#[derive(Default)]
+struct EffectAcc {
+    total: EffectCounts,
+    by_protocol: BTreeMap<Option<i64>, EffectCounts>,
+    by_needle: BTreeMap<i32, EffectCounts>,
+    lots: FxHashMap<i64, (i64, EffectCounts)>,
+    products: FxHashMap<i64, (i64, i64)>,
+}
+
+impl EffectAcc {
+    fn add(&mut self, d: &DayDigest) {
+        d.effects.add_to(&mut self.total);
+        for (p, c) in &d.effects_by_protocol {
+            c.add_to(self.by_protocol.entry(*p).or_default());
+        }
+        for (n, c) in &d.effects_by_needle {
+            c.add_to(self.by_needle.entry(*n).or_default());
+        }
+        for (lot, product, c) in &d.lots {
+            let e = self
+                .lots
+                .entry(*lot)
+                .or_insert_with(|| (*product, EffectCounts::default()));
+            c.add_to(&mut e.1);
+        }
+        for (product, sessions, reactions) in &d.products {
+            let e = self.products.entry(*product).or_default();
+            e.0 += sessions;
+            e.1 += reactions;
+        }
     }
-    for (n, c) in &d.effects_by_needle {
-        e.by_needle.entry(*n).or_default().merge(c);
+
+    fn finish(self) -> EffectSums {
+        EffectSums {
+            total: self.total,
+            by_protocol: self.by_protocol,
+            by_needle: self.by_needle,
+            lots: LotSums {
+                lots: self.lots.into_iter().collect(),
+                products: self
+                    .products
+                    .into_iter()
+                    .map(|(p, (s, r))| (p, crate::domain::reactions::Tally::new(s, r)))
+                    .collect(),
+            },
+        }
     }
-    let mut lots = LotSums::default();
-    for (lot, product, counts) in &d.lots {
-        lots.lots.insert(*lot, (*product, counts.clone()));
-    }
-    for (product, sessions, reactions) in &d.products {
-        lots.products.insert(
-            *product,
-            crate::domain::reactions::Tally::new(*sessions, *reactions),
-        );
-    }
-    e.lots.merge(&lots);
 }
 
 #[cfg(test)]
@@ -488,15 +584,23 @@ mod tests {
     }
 
     #[test]
-    fn a_digest_survives_its_json() {
+    fn a_digest_survives_its_encoding() {
         let d = DayDigest {
             consumption: vec![(1, -3000)],
-            sessions: vec![(Some(2), Some("acne_scars".into()), 3, 150, 4)],
-            lines: vec![(None, None, 3, 1, 3000)],
+            sessions: vec![(Some(2), ind_code(Some(Indication::AcneScars)), 3, 150, 4)],
+            lines: vec![(None, 0, 3, 1, 3000)],
+            lots: vec![(7, 1, Effects(2, 1, 1, 0, vec![1, 0, 0, 0, 0, 0]))],
             areas: vec![(5, 2)],
             ..DayDigest::default()
         };
-        let body = serde_json::to_string(&d).unwrap();
-        assert_eq!(serde_json::from_str::<DayDigest>(&body).unwrap(), d);
+        let body = encode(&d).unwrap();
+        assert_eq!(decode(&body), Some(d.clone()));
+        let other = postcard::to_allocvec(&(FORMAT + 1, &d)).unwrap();
+        assert_eq!(decode(&other), None, "a body of another layout is not read");
+        assert_eq!(
+            ind_of(ind_code(Some(Indication::AcneScars))),
+            Some(Indication::AcneScars)
+        );
+        assert_eq!(ind_of(ind_code(None)), None);
     }
 }
