@@ -94,25 +94,6 @@ pub fn of_sessions(
         .load(conn)
 }
 
-/// How many sessions named each area: sessions of `site_id` performed in
-/// `[from, to)` and not voided. (area id, sessions).
-pub fn session_counts(
-    conn: &mut DbConn,
-    site_id: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64)>> {
-    session_areas::table
-        .inner_join(treatment_sessions::table)
-        .filter(treatment_sessions::site_id.eq(site_id))
-        .filter(treatment_sessions::performed_at.ge(from))
-        .filter(treatment_sessions::performed_at.lt(to))
-        .filter(treatment_sessions::voided_at.is_null())
-        .group_by(session_areas::area_id)
-        .select((session_areas::area_id, diesel::dsl::count_star()))
-        .load(conn)
-}
-
 /// (performed at, area) for each area each session (not voided) of a site
 /// performed in `[from, to)` named: the usage digests bucket them by day.
 pub fn session_area_times(

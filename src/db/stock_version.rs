@@ -64,44 +64,39 @@ pub fn read(conn: &mut DbConn, site_id: i64) -> QueryResult<Version> {
 /// Notes that the stock of a site (or, with [`EVERY_SITE`], of every site)
 /// changes in the current transaction.
 pub fn touch(conn: &mut DbConn, site_id: i64) -> QueryResult<()> {
-    let deferred = PENDING.with(|p| match p.borrow_mut().as_mut() {
-        Some(t) => {
-            if !t.sites.contains(&site_id) {
-                t.sites.push(site_id);
-            }
-            true
-        }
-        None => false,
-    });
-    if deferred {
-        Ok(())
-    } else {
-        bump(conn, site_id)
-    }
+    note(conn, site_id, None)
 }
 
 /// Notes that the stock of a site changes and that what the usage report
 /// sums for the day holding `at` (UTC) changes with it: a ledger row, a
 /// session, a void, a follow-up dated then.
 pub fn touch_day(conn: &mut DbConn, site_id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    let day = (site_id, at.date());
+    note(conn, site_id, Some(at.date()))
+}
+
+/// Inside `write_tx`: adds the site (and day) to what its end moves and
+/// forgets; outside: moves the counter, then forgets the day's digests.
+fn note(conn: &mut DbConn, site_id: i64, day: Option<NaiveDate>) -> QueryResult<()> {
+    let day = day.map(|d| (site_id, d));
     let deferred = PENDING.with(|p| match p.borrow_mut().as_mut() {
         Some(t) => {
             if !t.sites.contains(&site_id) {
                 t.sites.push(site_id);
             }
-            if !t.days.contains(&day) {
-                t.days.push(day);
+            if let Some(d) = day.filter(|d| !t.days.contains(d)) {
+                t.days.push(d);
             }
             true
         }
         None => false,
     });
     if deferred {
-        Ok(())
-    } else {
-        bump(conn, site_id)?;
-        super::usage_days::forget(conn, &[day])
+        return Ok(());
+    }
+    bump(conn, site_id)?;
+    match day {
+        Some(d) => super::usage_days::forget(conn, &[d]),
+        None => Ok(()),
     }
 }
 
