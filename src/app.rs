@@ -125,7 +125,10 @@ impl AppState {
     /// Opens the database (migrations included) and builds the state.
     pub fn open(config: AppConfig) -> Result<AppState, String> {
         let url = DbUrl::parse(&config.database_url)?;
-        let pool = db::connect(&url, config.pool_size, config.synchronous_full)?;
+        let pool_size = config
+            .pool_size
+            .unwrap_or_else(|| url.backend.default_pool_size());
+        let pool = db::connect(&url, pool_size, config.synchronous_full)?;
         let health_pool = db::side_pool(&url, 1, config.synchronous_full, HEALTH_LIMIT)?;
         let mailer = config
             .mail

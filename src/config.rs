@@ -109,9 +109,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CLINIC_STOCK_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// Database connections in the pool.
-    #[arg(long, env = "CLINIC_STOCK_POOL_SIZE", default_value_t = 8)]
-    pub pool_size: u32,
+    /// Database connections in the pool (default: 32 on SQLite, 8 on
+    /// PostgreSQL; see `Backend::default_pool_size`).
+    #[arg(long, env = "CLINIC_STOCK_POOL_SIZE")]
+    pub pool_size: Option<u32>,
     /// SQLite `synchronous` level: FULL (default, every commit durable) or NORMAL.
     #[arg(long, env = "CLINIC_STOCK_SQLITE_SYNC", default_value = "FULL")]
     pub sqlite_sync: String,
@@ -149,7 +150,7 @@ impl Default for ServeArgs {
     fn default() -> Self {
         ServeArgs {
             bind: "127.0.0.1:8080".into(),
-            pool_size: 8,
+            pool_size: None,
             sqlite_sync: "FULL".into(),
             secure_cookies: false,
             workers: None,
@@ -203,7 +204,8 @@ pub enum TokenCommand {
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub database_url: String,
-    pub pool_size: u32,
+    /// `None`: the backend's default ([`crate::db::Backend::default_pool_size`]).
+    pub pool_size: Option<u32>,
     pub synchronous_full: bool,
     pub secure_cookies: bool,
     /// Proxies whose X-Forwarded-For gives the client address.
@@ -228,7 +230,7 @@ impl AppConfig {
     pub fn new(database_url: &str, serve: &ServeArgs) -> AppConfig {
         AppConfig {
             database_url: database_url.to_string(),
-            pool_size: serve.pool_size.max(1),
+            pool_size: serve.pool_size.map(|n| n.max(1)),
             synchronous_full: !serve.sqlite_sync.eq_ignore_ascii_case("NORMAL"),
             secure_cookies: serve.secure_cookies,
             trusted_proxies: serve.trusted_proxy.clone(),

@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> i32 {
     let serve_args = match &command {
         Command::Serve(a) => a.clone(),
         _ => ServeArgs {
-            pool_size: 2,
+            pool_size: Some(2),
             ..ServeArgs::default()
         },
     };

@@ -77,6 +77,21 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    /// Pooled connections when `--pool-size` is not given. SQLite: 32, so
+    /// that sessions waiting for the group writer (`group_commit`), which
+    /// hold their connection meanwhile, can all join one batch at 32
+    /// concurrent clients (8 left most of them queued for a connection and
+    /// batches small: 0.71× against 1.03–1.10× perfref `POST /consume`,
+    /// BENCHMARKS.md); a connection costs a file handle and up to its
+    /// 4 MB page cache. PostgreSQL: 8 (server processes are dearer, and
+    /// 32 measured slower: sessions queue on the site's stock-version row).
+    pub fn default_pool_size(self) -> u32 {
+        match self {
+            Backend::Sqlite => 32,
+            Backend::Postgres => 8,
+        }
+    }
 }
 
 /// A database URL, parsed once: the backend and what to hand to diesel.

@@ -213,8 +213,12 @@ pub struct LedgerRow {
 
 /// A ledger row to append. Services build it; `db::ledger::append` writes it
 /// and moves the balance in the same transaction.
+///
+/// Every column is bound, `None` as NULL (no ledger column has another
+/// default): one SQL text for every row, so SQLite reuses one prepared
+/// statement instead of preparing a variant per set of empty columns.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ledger)]
+#[diesel(table_name = ledger, treat_none_as_default_value = false)]
 pub struct NewLedgerRow {
     pub lot_id: i64,
     pub location_id: i64,

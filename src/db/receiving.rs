@@ -127,7 +127,11 @@ pub fn costed_receipts_of_lots(
         let rows: Vec<(i64, i64, Option<i64>)> = ledger::table
             .inner_join(receipts::table.on(ledger::receipt_id.eq(receipts::id.nullable())))
             .filter(ledger::lot_id.eq_any(chunk.to_vec()))
-            .filter(ledger::kind.eq("receive"))
+            // A literal, not a bound value: both planners then match the
+            // partial index `ledger_receive_lot` (… WHERE kind = 'receive').
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "ledger.kind = 'receive'",
+            ))
             .filter(receipts::unit_cost_cents.is_not_null())
             .select((ledger::lot_id, ledger::delta, receipts::unit_cost_cents))
             .load(conn)?;

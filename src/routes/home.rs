@@ -31,37 +31,43 @@ async fn home(
     let actor = user.actor.clone();
     let code = q.into_inner().site;
     let cache = state.dashboard.clone();
-    let d = state
+    // One blocking hop: the figures, then what the page adds for this role
+    // (a manager's first steps; a practitioner's sessions today at the
+    // site shown, on its local day).
+    let manager_view = user.may(Action::ViewAlerts);
+    let (d, extra) = state
         .run(move |conn| {
             let code = Some(code.as_str()).filter(|c| !c.is_empty());
-            dashboard::dashboard(conn, &cache, &actor, code)
+            let d = dashboard::dashboard(conn, &cache, &actor, code)?;
+            let extra = if manager_view {
+                Extra::Steps(first_steps::checklist(conn, &actor)?)
+            } else {
+                let site_id = d.site.id;
+                let (today, rows) =
+                    sessions::query::my_sessions_today(conn, &actor, site_id, crate::db::now())?;
+                Extra::Today(today, rows)
+            };
+            Ok((d, extra))
         })
         .await?;
     let f = HomeFigures::new(&d);
-    if user.may(Action::ViewAlerts) {
-        let actor = user.actor.clone();
-        let steps = state
-            .run(move |conn| first_steps::checklist(conn, &actor))
-            .await?;
-        render(&DashboardPage {
+    match extra {
+        Extra::Steps(steps) => render(&DashboardPage {
             frame: Frame::new(&user, format!("Stock · {}", f.site_name), "/"),
             f,
             get_started: steps.map(GetStarted::new),
-        })
-    } else {
-        // "My sessions today" at the site shown, on its local day.
-        let actor = user.actor.clone();
-        let site_id = d.site.id;
-        let (today, rows) = state
-            .run(move |conn| {
-                sessions::query::my_sessions_today(conn, &actor, site_id, crate::db::now())
-            })
-            .await?;
-        render(&MySitePage {
+        }),
+        Extra::Today(today, rows) => render(&MySitePage {
             frame: Frame::new(&user, format!("What is in {}", f.site_name), "/"),
             f,
             today_sessions: rows.iter().map(TodayRow::from_row).collect(),
             sessions_day: today.to_string(),
-        })
+        }),
     }
+}
+
+/// What the home page shows besides the figures.
+enum Extra {
+    Steps(Option<Vec<first_steps::Step>>),
+    Today(chrono::NaiveDate, Vec<crate::db::sessions::SessionRow>),
 }

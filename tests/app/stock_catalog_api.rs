@@ -180,3 +180,33 @@ async fn receiving_refusals_write_nothing() {
     assert_eq!(app.ledger_rows().await, before);
     app.assert_ledger_consistent().await;
 }
+
+/// `GET /api/v1/stock` resolves its token in the hop that reads the stock
+/// and parses its query string after: the refusals keep their order (a
+/// token that is not live is 401 whatever the query; a live one with a bad
+/// query is 400 naming the query string), and a good request still reads.
+#[tokio::test]
+async fn stock_list_refusals_keep_their_order() {
+    let app = TestApp::new().await;
+    let m = app.token_for(Role::Manager).await;
+    let p = app.product("ORDER-1").create().await;
+    app.stock(&p, "L-1", days(100), "7").await;
+    let (s, body) = app
+        .api_get("not-a-live-token", "/api/v1/stock?limit=abc")
+        .await;
+    assert_eq!(s, 401, "{body}");
+    let (s, body) = app.api_get(&m, "/api/v1/stock?limit=abc").await;
+    assert_eq!(s, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("query string:"), "{body}");
+    let (s, body) = app
+        .api_get(&m, "/api/v1/stock?needle_length_mm=banana")
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) = app
+        .api_get(&m, &format!("/api/v1/stock?site=main&product_id={}", p.id))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["items"][0]["usable"], json!(7));
+    assert_eq!(body["total"], json!(1));
+}

@@ -143,7 +143,7 @@ impl TestApp {
             let mut config = AppConfig::new(
                 &url,
                 &ServeArgs {
-                    pool_size: 8,
+                    pool_size: Some(8),
                     ..ServeArgs::default()
                 },
             );

@@ -1,6 +1,6 @@
 //! `POST /api/v1/receipts` and `GET /api/v1/stock`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::products::product_filter;
@@ -9,7 +9,8 @@ use super::types::stock::{ReceiveBody, ReceivedLotOut, StockOut};
 use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::domain::access::Action;
-use crate::routes::extract::ApiUser;
+use crate::error::ServiceError;
+use crate::routes::extract::{ApiUser, BearerToken};
 use crate::services::receiving;
 use crate::services::{scope, stock};
 
@@ -60,27 +61,29 @@ pub struct StockQuery {
     params(StockQuery),
     responses((status = 200, description = "Stock per product", body = Page<StockOut>)),
 )]
-async fn stock_list(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    q: web::Query<StockQuery>,
-) -> ApiResult {
-    user.require(Action::ViewStock)?;
-    let q = q.into_inner();
-    let page = super::PageParams {
-        limit: q.limit,
-        offset: q.offset,
-    };
-    let mut filter = product_filter(q.q, q.category, q.needle_length_mm, None, None)?;
-    if let Some(id) = q.product_id {
-        filter.ids = Some(vec![id]);
-        filter.archived = Some(false);
-    }
-    let actor = user.0.clone();
-    let site_code = q.site;
+async fn stock_list(state: web::Data<AppState>, token: BearerToken, req: HttpRequest) -> ApiResult {
+    // One blocking hop: the token is resolved on the connection that reads
+    // the stock. Refusals keep their order: 401, 403, then the query's own
+    // problems (so the query string is parsed here, not by an extractor).
+    let query = web::Query::<StockQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ServiceError::BadRequest(format!("query string: {e}")));
     let (items, total) = state
         .run(move |conn| {
-            let site = scope::one_site(conn, &actor, Action::ViewStock, site_code.as_deref())?;
+            let (actor, _) = token.resolve(conn)?;
+            actor.require(Action::ViewStock)?;
+            let q = query?;
+            let page = super::PageParams {
+                limit: q.limit,
+                offset: q.offset,
+            };
+            let mut filter =
+                product_filter(q.q, q.category, q.needle_length_mm, None, None).map_err(|e| e.0)?;
+            if let Some(id) = q.product_id {
+                filter.ids = Some(vec![id]);
+                filter.archived = Some(false);
+            }
+            let site = scope::one_site(conn, &actor, Action::ViewStock, q.site.as_deref())?;
             stock::stock(conn, &site, &filter, page.limit(), page.offset())
         })
         .await?;
