@@ -35,24 +35,83 @@ pub const ALERT_BADGE_FRESH: Duration = Duration::from_secs(60);
 /// site), so that a page render does not recompute the alerts: counting
 /// costs a reorder report per site (see README, "Alerts and the daily
 /// digest"). `/alerts` itself always counts afresh and stores its count.
+///
+/// When the count goes stale, one request counts again while the others
+/// keep showing the stored count (with none stored yet, they wait for that
+/// one count). Every request counting at once was what made the dashboard
+/// stall under load once a minute: 32 reorder reports side by side on a
+/// 1M-row ledger, seconds each and ~700 MB between them (BENCHMARKS.md).
 #[derive(Default)]
 pub struct AlertBadge {
     counts: std::sync::Mutex<std::collections::HashMap<Option<i64>, (Instant, usize)>>,
+    /// One count at a time per scope.
+    turns: std::sync::Mutex<std::collections::HashMap<Option<i64>, Arc<std::sync::Mutex<()>>>>,
 }
 
 impl AlertBadge {
     /// The stored count for this actor's scope, if fresh.
     pub fn get(&self, actor: &crate::domain::access::Actor) -> Option<usize> {
-        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        counts
-            .get(&actor.bound_site())
+        self.stored(actor.bound_site())
             .filter(|(at, _)| at.elapsed() < ALERT_BADGE_FRESH)
-            .map(|(_, n)| *n)
+            .map(|(_, n)| n)
     }
 
     pub fn put(&self, actor: &crate::domain::access::Actor, count: usize) {
+        self.put_scope(actor.bound_site(), count);
+    }
+
+    /// The count for this actor's scope: the stored one while fresh, else
+    /// `count`ed again by one request at a time (see the type). `count`
+    /// gives None when counting failed: the badge then shows the stored
+    /// count, if any.
+    pub fn get_or_count(
+        &self,
+        actor: &crate::domain::access::Actor,
+        count: impl FnOnce() -> Option<usize>,
+    ) -> Option<usize> {
+        let scope = actor.bound_site();
+        let stored = self.stored(scope);
+        if let Some((at, n)) = stored
+            && at.elapsed() < ALERT_BADGE_FRESH
+        {
+            return Some(n);
+        }
+        let turn = {
+            let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+            turns.entry(scope).or_default().clone()
+        };
+        let _turn = match (stored, turn.try_lock()) {
+            (_, Ok(g)) => g,
+            (_, Err(std::sync::TryLockError::Poisoned(p))) => p.into_inner(),
+            // Another request is counting: show what is stored meanwhile.
+            (Some((_, n)), Err(std::sync::TryLockError::WouldBlock)) => return Some(n),
+            (None, Err(std::sync::TryLockError::WouldBlock)) => {
+                turn.lock().unwrap_or_else(|p| p.into_inner())
+            }
+        };
+        // Counted by the request whose turn this waited for?
+        if let Some((at, n)) = self.stored(scope)
+            && at.elapsed() < ALERT_BADGE_FRESH
+        {
+            return Some(n);
+        }
+        match count() {
+            Some(n) => {
+                self.put_scope(scope, n);
+                Some(n)
+            }
+            None => stored.map(|(_, n)| n),
+        }
+    }
+
+    fn stored(&self, scope: Option<i64>) -> Option<(Instant, usize)> {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.get(&scope).copied()
+    }
+
+    fn put_scope(&self, scope: Option<i64>, count: usize) {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        counts.insert(actor.bound_site(), (Instant::now(), count));
+        counts.insert(scope, (Instant::now(), count));
     }
 }
 
@@ -217,5 +276,61 @@ impl AppState {
             _ => h.stuck(),
         };
         h.record(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::Actor;
+    use crate::domain::vocab::Role;
+
+    fn manager() -> Actor {
+        Actor {
+            user_id: 1,
+            username: "m".into(),
+            role: Role::Manager,
+            site_id: Some(1),
+            address: None,
+        }
+    }
+
+    #[test]
+    fn the_alert_badge_counts_once_while_others_show_the_stored_count() {
+        let badge = AlertBadge::default();
+        let m = manager();
+        // Nothing stored: counted and kept; fresh: not counted again.
+        assert_eq!(badge.get_or_count(&m, || Some(3)), Some(3));
+        assert_eq!(badge.get_or_count(&m, || panic!("fresh")), Some(3));
+        // Stale, and another request is counting: the stored count shows.
+        let stale = Instant::now()
+            .checked_sub(ALERT_BADGE_FRESH + Duration::from_secs(1))
+            .unwrap();
+        badge
+            .counts
+            .lock()
+            .unwrap()
+            .insert(m.bound_site(), (stale, 3));
+        let turn = badge.turns.lock().unwrap().get(&m.bound_site()).cloned();
+        let turn = turn.expect("the first count took a turn");
+        let held = turn.lock().unwrap();
+        assert_eq!(badge.get_or_count(&m, || panic!("counting")), Some(3));
+        drop(held);
+        // Stale and nobody counting: this request counts; a failed count
+        // leaves the stored one showing.
+        assert_eq!(badge.get_or_count(&m, || Some(5)), Some(5));
+        badge
+            .counts
+            .lock()
+            .unwrap()
+            .insert(m.bound_site(), (stale, 5));
+        assert_eq!(badge.get_or_count(&m, || None), Some(5));
+        // Another scope has its own count.
+        let admin = Actor {
+            role: Role::Admin,
+            ..manager()
+        };
+        assert_eq!(badge.get_or_count(&admin, || Some(9)), Some(9));
+        assert_eq!(badge.get(&m), None, "still stale after the failed count");
     }
 }

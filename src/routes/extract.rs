@@ -83,10 +83,9 @@ fn with_alert_count(
     if !user.may(Action::ViewAlerts) {
         return user;
     }
-    user.alert_count = badge.get(&user.actor).or_else(|| {
-        let n = alerts::count(conn, &user.actor, crate::db::now()).ok()?;
-        badge.put(&user.actor, n);
-        Some(n)
+    let actor = user.actor.clone();
+    user.alert_count = badge.get_or_count(&actor, || {
+        alerts::count(conn, &actor, crate::db::now()).ok()
     });
     user
 }
