@@ -6,6 +6,9 @@
 #   stock api   app GET /api/v1/stock?limit=25    vs perfref /dashboard
 #   session     app POST /api/v1/sessions, 1 line vs perfref POST /consume (SYNC=FULL,
 #               WRITE_MODE=single)
+#   and the dashboard and session against the Django 5.2 stand-in on
+#   perfref's schema (bench/django: gunicorn, 2 × cores + 1 sync workers,
+#   SQLite FULL), unless BENCH_NO_DJANGO=1
 #
 # It builds both apps (release), loads `clinic-stock demo --large` (500
 # products, 5,000 lots, 1M ledger rows) into a fresh database per backend,
@@ -105,6 +108,20 @@ specs+=(
   "ref_dashboard_cached|http://127.0.0.1:18080/dashboard_cached|"
   "ref_consume|http://127.0.0.1:18080/consume|-s $PERFREF_DIR/bench/consume.lua"
 )
+# The Django 5.2 stand-in (bench/django) on its own copy of perfref's seeded
+# schema: perfref seeds the file once, then gunicorn serves it. BENCH_NO_DJANGO=1
+# leaves it out.
+if [ -z "${BENCH_NO_DJANGO:-}" ]; then
+  bench_start_perfref 18081 "$tmp/django.db"
+  kill "$BENCH_LAST_PID"
+  wait "$BENCH_LAST_PID" 2>/dev/null || true
+  BENCH_PIDS+=("$(bash "$BENCH_ROOT/bench/django/run.sh" 18090 "$tmp/django.db")")
+  bench_wait_url "http://127.0.0.1:18090/dashboard"
+  specs+=(
+    "dj_dashboard|http://127.0.0.1:18090/dashboard|"
+    "dj_consume|http://127.0.0.1:18090/consume|-s $PERFREF_DIR/bench/consume.lua"
+  )
+fi
 app_specs "sqlite://$tmp/app.db" 19000 sqlite
 [ -n "${BENCH_PG:-}" ] && app_specs "$PG_URL/$PGDB" 19001 pg
 bench_run "$OUT" "${ROUNDS:-3}" "${specs[@]}" >"$OUT/summarize.txt"

@@ -39,6 +39,8 @@ WORKLOADS = [
     ("the same vs perfref `/dashboard_cached`", "dashboard", "ref_dashboard_cached", "stretch ≥ 0.25×"),
     ("`GET /api/v1/stock?limit=25`", "stock_api", "ref_dashboard", "≥ 1.0×"),
     ("`POST /api/v1/sessions` (1 line, FULL)", "session", "ref_consume", "≥ 1.0×, p99 ≤ 2× perfref's"),
+    ("dashboard against the Django stand-in", "dashboard", "dj_dashboard", "≥ 10×"),
+    ("session POST against the Django stand-in", "session", "dj_consume", "≥ 10×"),
 ]
 print("| workload | backend | app req/s | app p50 / p99 ms | perfref | perfref req/s | perfref p50 / p99 ms "
       "| ratio (medians) | median of per-round ratios | goal | app non-2xx / timeouts |")
@@ -54,7 +56,7 @@ for label, suffix, ref, goal in WORKLOADS:
         bad = sum(r["bad"] for r in runs[app].values())
         tmo = sum(r["tmo"] for r in runs[app].values())
         print(f"| {label} | {'SQLite' if backend == 'sqlite' else 'PostgreSQL'} | {a:,.0f} | "
-              f"{med(app, 'p50'):.1f} / {med(app, 'p99'):.1f} | `{ref.removeprefix('ref_')}` | {b:,.0f} | "
+              f"{med(app, 'p50'):.1f} / {med(app, 'p99'):.1f} | `{ref.removeprefix('ref_').replace('dj_', 'Django ')}` | {b:,.0f} | "
               f"{med(ref, 'p50'):.1f} / {med(ref, 'p99'):.1f} | **{a / b:.2f}×** | {paired:.2f}× | {goal} | {bad} / {tmo} |")
 print()
 for k, v in sorted(rss.items()):
