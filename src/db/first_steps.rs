@@ -21,43 +21,33 @@ pub struct FirstSteps {
     pub protocols: bool,
 }
 
+/// Every step in one statement (one round trip, one snapshot: no
+/// transaction needed; the manager's dashboard asks on every request).
 pub fn load(conn: &mut DbConn) -> QueryResult<FirstSteps> {
-    let site_details = diesel::select(exists(
+    let site_details = exists(
         sites::table.filter(
             sites::address
                 .is_not_null()
                 .or(sites::phone.is_not_null())
                 .or(sites::email.is_not_null()),
         ),
+    );
+    let (site_details, suppliers, products, delivery, more_users, protocols) = diesel::select((
+        site_details,
+        exists(suppliers::table.select(suppliers::id)),
+        exists(products::table.select(products::id)),
+        exists(receipts::table.select(receipts::id)),
+        users::table.count().single_value().gt(1i64),
+        exists(protocols::table.select(protocols::id)),
     ))
-    .get_result(conn)?;
-    let suppliers = suppliers::table
-        .select(suppliers::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some();
-    let products = products::table
-        .select(products::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some();
-    let delivery = receipts::table
-        .select(receipts::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some();
-    let user_count: i64 = users::table.count().get_result(conn)?;
-    let protocols = protocols::table
-        .select(protocols::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some();
+    .get_result::<(bool, bool, bool, bool, Option<bool>, bool)>(conn)?;
     Ok(FirstSteps {
         site_details,
         suppliers,
         products,
         delivery,
-        users: user_count > 1,
+        // Someone besides the first administrator.
+        users: more_users.unwrap_or(false),
         protocols,
     })
 }

@@ -16,7 +16,7 @@ use crate::db::{
     models::Site,
     stock_summary::{Position, ProductBrief as Product, ProductTotals},
 };
-use crate::domain::access::{Action, Actor};
+use crate::domain::access::{Action, Actor, Scope};
 use crate::domain::fefo::is_expired;
 use crate::domain::needle::fmt_needle;
 use crate::domain::quantity::fmt_qty;
@@ -247,9 +247,17 @@ pub fn dashboard(
     site_code: Option<&str>,
 ) -> ServiceResult<Dashboard> {
     let settings = super::settings::load(conn)?;
-    let site = site_for(conn, actor, site_code)?;
+    // The sites are read once: the one shown and the picker's.
+    actor.require(Action::ViewDashboard)?;
+    let all = db::sites::list(conn)?;
+    let sites = all
+        .iter()
+        .filter(|s| actor.sees(Action::ViewDashboard, s.id))
+        .cloned()
+        .collect();
+    let site = super::sites::resolve_in(all, actor, site_code)?;
+    actor.check(Action::ViewDashboard, Scope::Site(site.id))?;
     let today = site.today();
-    let sites = super::scope::visible_sites(conn, actor, Action::ViewDashboard)?;
     let window_days = settings.expiring_window_days;
     let key = Key {
         version: db::stock_version::read(conn, site.id)?,

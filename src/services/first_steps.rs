@@ -27,7 +27,7 @@ pub fn checklist(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<Vec<S
     if actor.require(Action::ViewAlerts).is_err() {
         return Ok(None);
     }
-    let s = db::read_tx(conn, db::first_steps::load)?;
+    let s = db::first_steps::load(conn)?;
     let step = |code, label, done, action: Action, href| {
         let may = actor.require(action).is_ok();
         Step {

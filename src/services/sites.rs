@@ -311,20 +311,26 @@ pub fn update(conn: &mut DbConn, actor: &Actor, code: &str, d: &SiteDraft) -> Se
 
 /// Resolves a site code, defaulting to the actor's own site, else `main`.
 pub fn resolve_site(conn: &mut DbConn, actor: &Actor, code: Option<&str>) -> ServiceResult<Site> {
-    match code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => db::sites::by_code(conn, c)?
-            .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {c}"))),
-        None => {
-            if let Some(id) = actor.site_id
-                && let Some(s) = db::sites::by_id(conn, id)?
-            {
-                return Ok(s);
-            }
-            db::sites::by_code(conn, super::bootstrap::DEFAULT_SITE)?
-                .or(db::sites::list(conn)?.into_iter().next())
-                .ok_or_else(|| ServiceError::not_found("no site exists"))
-        }
-    }
+    resolve_in(db::sites::list(conn)?, actor, code)
+}
+
+/// [`resolve_site`] among sites already read (`db::sites::list`): the
+/// named one; with no name the actor's own, else `main`, else the first.
+pub fn resolve_in(sites: Vec<Site>, actor: &Actor, code: Option<&str>) -> ServiceResult<Site> {
+    let find = |sites: &[Site], c: &str| sites.iter().position(|s| s.code == c);
+    let at = match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            find(&sites, c)
+                .ok_or_else(|| ServiceError::invalid("site", format!("no site with code {c}")))?,
+        ),
+        None => actor
+            .site_id
+            .and_then(|id| sites.iter().position(|s| s.id == id))
+            .or_else(|| find(&sites, super::bootstrap::DEFAULT_SITE))
+            .or((!sites.is_empty()).then_some(0)),
+    };
+    at.and_then(|i| sites.into_iter().nth(i))
+        .ok_or_else(|| ServiceError::not_found("no site exists"))
 }
 
 /// The site with this code, else the default one (`main`, else the first):
