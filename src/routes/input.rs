@@ -166,6 +166,20 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// A query string that does not fit the route's parameters → 400.
+/// The API's refusal of a query string it cannot parse (the words of
+/// [`query_config`]'s handler).
+pub fn api_query_error(err: impl std::fmt::Display) -> ServiceError {
+    ServiceError::BadRequest(format!("query string: {err}"))
+}
+
+/// An API query string parsed by hand (where the refusal must wait for
+/// the token check), refused as [`query_config`] refuses it.
+pub fn api_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ServiceError> {
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(api_query_error)
+}
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, req: &HttpRequest| {
         let path = req.path().to_string();
@@ -173,14 +187,16 @@ pub fn query_config() -> web::QueryConfig {
             "bad query string",
             refuse(
                 &path,
-                ServiceError::BadRequest(if is_api(&path) {
-                    format!("query string: {err}")
+                if is_api(&path) {
+                    api_query_error(err)
                 } else {
                     // The parser's words ("invalid digit", field names) are
                     // not for people: pages say it plainly.
-                    "This address has a value the page does not take. Go back and try again."
-                        .to_string()
-                }),
+                    ServiceError::BadRequest(
+                        "This address has a value the page does not take. Go back and try again."
+                            .to_string(),
+                    )
+                },
             ),
         )
         .into()

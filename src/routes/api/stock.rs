@@ -9,7 +9,6 @@ use super::types::stock::{ReceiveBody, ReceivedLotOut, StockOut};
 use super::{ApiJson, ApiResult, list};
 use crate::app::AppState;
 use crate::domain::access::Action;
-use crate::error::ServiceError;
 use crate::routes::extract::{ApiUser, BearerToken};
 use crate::services::receiving;
 use crate::services::{scope, stock};
@@ -65,9 +64,7 @@ async fn stock_list(state: web::Data<AppState>, token: BearerToken, req: HttpReq
     // One blocking hop: the token is resolved on the connection that reads
     // the stock. Refusals keep their order: 401, 403, then the query's own
     // problems (so the query string is parsed here, not by an extractor).
-    let query = web::Query::<StockQuery>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ServiceError::BadRequest(format!("query string: {e}")));
+    let query = crate::routes::input::api_query::<StockQuery>(&req);
     let (items, total) = state
         .run(move |conn| {
             let (actor, _) = token.resolve(conn)?;
