@@ -77,10 +77,15 @@ async fn browser_repeat_todays_session_then_void_it_within_thirty_minutes() {
     b.wait_until(
         "saved, or asked to check warnings",
         "return /^\\/sessions\\/\\d+$/.test(location.pathname) \
-         || !!document.querySelector('input[name=confirm_warnings]')",
+         || !!document.querySelector('#warnings-confirm.asked input[name=confirm_warnings]')",
     )
     .await;
-    if b.try_find("input[name=confirm_warnings]").await.is_some() {
+    // Only the answer to a save has `asked`: the preview may show the
+    // checkbox before saving, and waiting for it alone raced the POST.
+    if b.try_find("#warnings-confirm.asked input[name=confirm_warnings]")
+        .await
+        .is_some()
+    {
         b.click(&b.find("input[name=confirm_warnings]").await).await;
         b.click(&b.find("#save").await).await;
         taps += 2;
@@ -194,10 +199,15 @@ async fn browser_tick_new_tube_opened_on_a_tablet_and_save() {
     b.wait_until(
         "saved, or asked to check warnings",
         "return /^\\/sessions\\/\\d+$/.test(location.pathname) \
-         || !!document.querySelector('input[name=confirm_warnings]')",
+         || !!document.querySelector('#warnings-confirm.asked input[name=confirm_warnings]')",
     )
     .await;
-    if b.try_find("input[name=confirm_warnings]").await.is_some() {
+    // Only the answer to a save has `asked`: the preview may show the
+    // checkbox before saving, and waiting for it alone raced the POST.
+    if b.try_find("#warnings-confirm.asked input[name=confirm_warnings]")
+        .await
+        .is_some()
+    {
         assert_eq!(
             b.script("return document.querySelector('#line-0 input[name=open_new]').checked")
                 .await,
