@@ -507,3 +507,69 @@ pub fn create_site_with_store(
         Ok(site)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vocab::Role;
+
+    fn site(id: i64, code: &str) -> Site {
+        Site {
+            id,
+            code: code.to_string(),
+            name: code.to_string(),
+            created_at: chrono::NaiveDateTime::default(),
+            time_zone: "UTC".to_string(),
+            address: None,
+            phone: None,
+            email: None,
+            digest_time: "07:00".to_string(),
+        }
+    }
+
+    fn actor(site_id: Option<i64>) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "u".to_string(),
+            role: Role::Manager,
+            site_id,
+            address: None,
+        }
+    }
+
+    fn code_of(r: ServiceResult<Site>) -> Result<String, String> {
+        r.map(|s| s.code).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_site_is_resolved_among_those_read_by_the_same_rules() {
+        // Listed by code, as `db::sites::list` returns them.
+        let all = || vec![site(3, "annex"), site(1, "main"), site(2, "north")];
+        // Named (trimmed), whoever asks.
+        assert_eq!(
+            code_of(resolve_in(all(), &actor(Some(2)), Some(" annex "))),
+            Ok("annex".into())
+        );
+        let unknown = code_of(resolve_in(all(), &actor(None), Some("south")));
+        assert!(unknown.is_err_and(|e| e.contains("no site with code south")));
+        // Unnamed: the actor's own, else `main`, else the first.
+        assert_eq!(
+            code_of(resolve_in(all(), &actor(Some(2)), None)),
+            Ok("north".into())
+        );
+        assert_eq!(
+            code_of(resolve_in(all(), &actor(Some(9)), Some(""))),
+            Ok("main".into())
+        );
+        assert_eq!(
+            code_of(resolve_in(all(), &actor(None), None)),
+            Ok("main".into())
+        );
+        let no_main = vec![site(3, "annex"), site(2, "north")];
+        assert_eq!(
+            code_of(resolve_in(no_main, &actor(None), None)),
+            Ok("annex".into())
+        );
+        assert!(resolve_in(Vec::new(), &actor(None), None).is_err());
+    }
+}
