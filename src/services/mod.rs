@@ -38,6 +38,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod signin;
+pub mod site_resolve;
 pub mod sites;
 pub mod stock;
 pub mod stock_value;
